@@ -1,0 +1,511 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/keyward/keyward/internal/auth"
+	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/vault"
+)
+
+// Accounts is the organization, its users, sessions and API tokens.
+type Accounts struct {
+	db       *DB
+	vault    *vault.Key
+	throttle auth.Throttle
+}
+
+// SessionTTL is how long a browser session lasts.
+const SessionTTL = 12 * time.Hour
+
+// Accounts returns the account service; secrets such as TOTP seeds are sealed with v.
+func (d *DB) Accounts(v *vault.Key) *Accounts {
+	return &Accounts{db: d, vault: v, throttle: auth.DefaultThrottle()}
+}
+
+// Org returns the organization, ENOTFOUND before init.
+func (s *Accounts) Org(ctx context.Context) (*keyward.Org, error) {
+	var o keyward.Org
+	var at string
+	var req int
+	err := s.db.queryRow(ctx, `SELECT id, name, time_zone, require_totp, created_at FROM org`).Scan(&o.ID, &o.Name, &o.TimeZone, &req, &at)
+	if err != nil {
+		return nil, notFound(err, "organization", "")
+	}
+	o.RequireTOTP, o.CreatedAt = req == 1, parseTS(at)
+	return &o, nil
+}
+
+// CSRFKey is the organization's key for CSRF tokens, shared by every server process.
+func (s *Accounts) CSRFKey(ctx context.Context) ([]byte, error) {
+	var k string
+	if err := s.db.queryRow(ctx, `SELECT csrf_key FROM org`).Scan(&k); err != nil {
+		return nil, notFound(err, "organization", "")
+	}
+	return hex.DecodeString(k)
+}
+
+// InitInput is what first-run setup asks for.
+type InitInput struct {
+	Org      string
+	Email    string
+	Name     string
+	Password string // empty: generate one
+	TimeZone string
+}
+
+// Init creates the organization and its owner. ECONFLICT if already initialized.
+// It returns the owner's password (generated when none was given).
+func (s *Accounts) Init(ctx context.Context, in InitInput) (*keyward.User, string, error) {
+	var v keyward.Validator
+	in.Org, in.Email = strings.TrimSpace(in.Org), strings.ToLower(strings.TrimSpace(in.Email))
+	v.Check(in.Org != "" && len(in.Org) <= keyward.MaxName, "org", "is required, at most 200 characters")
+	keyward.CheckEmail(&v, "admin_email", in.Email, true)
+	if in.TimeZone == "" {
+		in.TimeZone = "UTC"
+	}
+	_, tzErr := time.LoadLocation(in.TimeZone)
+	v.Check(tzErr == nil, "time_zone", "must be an IANA time zone such as Europe/Berlin")
+	if in.Name == "" {
+		in.Name = in.Email
+	}
+	if in.Password == "" {
+		in.Password = auth.GeneratePassword()
+	} else if err := auth.CheckPasswordPolicy(in.Password, in.Email, in.Org); err != nil {
+		v.Check(false, "password", err.(*auth.PolicyError).Rule)
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		return nil, "", err
+	}
+	var u *keyward.User
+	err = s.db.withTx(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM org`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return keyward.Errorf(keyward.ECONFLICT, "keyward is already initialized")
+		}
+		key := make([]byte, 32)
+		_, _ = rand.Read(key)
+		orgID := newID("org")
+		if _, err := tx.Exec(ctx, `INSERT INTO org (id, name, time_zone, require_totp, csrf_key, created_at) VALUES (?, ?, ?, 0, ?, ?)`,
+			orgID, in.Org, in.TimeZone, hex.EncodeToString(key), ts(tx.now)); err != nil {
+			return fmt.Errorf("store: insert org: %w", err)
+		}
+		sys := keyward.SystemActor("init")
+		if _, err := tx.record(ctx, sys, "org.create", "org", orgID, map[string]any{"name": in.Org}); err != nil {
+			return err
+		}
+		u, err = tx.createUser(ctx, sys, in.Email, in.Name, keyward.RoleOwner, hash, "")
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE setup_tokens SET used_at = ? WHERE used_at IS NULL`, ts(tx.now))
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return u, in.Password, nil
+}
+
+// NewSetupToken returns a one-time token for the browser setup page; ECONFLICT after init.
+func (s *Accounts) NewSetupToken(ctx context.Context) (string, error) {
+	plain, hash := auth.NewToken("setup_")
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM org`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return keyward.Errorf(keyward.ECONFLICT, "keyward is already initialized")
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)`, hash, ts(tx.now))
+		return err
+	})
+	return plain, err
+}
+
+// CheckSetupToken reports whether token is an unused setup token.
+func (s *Accounts) CheckSetupToken(ctx context.Context, token string) bool {
+	var one int
+	err := s.db.queryRow(ctx, `SELECT 1 FROM setup_tokens WHERE token_hash = ? AND used_at IS NULL`, auth.HashToken(token)).Scan(&one)
+	return err == nil
+}
+
+func (t *Tx) createUser(ctx context.Context, a keyward.Actor, email, name string, role keyward.Role, hash, holderID string) (*keyward.User, error) {
+	u := &keyward.User{ID: newID("usr"), Email: email, Name: name, Role: role, HolderID: holderID, CreatedAt: t.now}
+	if _, err := t.Exec(ctx, `INSERT INTO users (id, email, name, role, holder_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.Name, string(u.Role), nullStr(holderID), hash, ts(u.CreatedAt)); err != nil {
+		if isUnique(err) {
+			return nil, &keyward.Error{Code: keyward.ECONFLICT, Message: fmt.Sprintf("a user with email %q already exists", email),
+				Fields: []keyward.FieldError{{Field: "email", Rule: "must be unique"}}}
+		}
+		return nil, fmt.Errorf("store: insert user: %w", err)
+	}
+	_, err := t.record(ctx, a, "user.create", "user", u.ID, map[string]any{"email": email, "role": role})
+	return u, err
+}
+
+// UserInput creates an account.
+type UserInput struct {
+	Email    string       `json:"email"`
+	Name     string       `json:"name"`
+	Role     keyward.Role `json:"role"`
+	Password string       `json:"password,omitempty"` // empty: generated and returned once
+	HolderID string       `json:"holder_id,omitempty"`
+}
+
+// CreateUser adds an account; only owners may create owners. Returns the initial password.
+func (s *Accounts) CreateUser(ctx context.Context, a keyward.Actor, in UserInput) (*keyward.User, string, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActUserManage, "user", ""); err != nil {
+		return nil, "", err
+	}
+	var v keyward.Validator
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	keyward.CheckEmail(&v, "email", in.Email, true)
+	v.Check(len(in.Name) <= keyward.MaxName, "name", "must be at most 200 characters")
+	v.Check(keyward.ValidRole(in.Role), "role", "must be one of owner, admin, manager, advisor, technician, holder, auditor")
+	if in.Password == "" {
+		in.Password = auth.GeneratePassword()
+	} else if err := auth.CheckPasswordPolicy(in.Password, in.Email); err != nil {
+		v.Check(false, "password", err.(*auth.PolicyError).Rule)
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	if in.Role == keyward.RoleOwner && a.Role != keyward.RoleOwner && a.Role != keyward.RoleSystem {
+		return nil, "", keyward.Errorf(keyward.EFORBIDDEN, "only an owner may create another owner")
+	}
+	if in.Name == "" {
+		in.Name = in.Email
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		return nil, "", err
+	}
+	var u *keyward.User
+	err = s.db.withTx(ctx, func(tx *Tx) error {
+		if in.HolderID != "" && !tx.exists(ctx, "holders", in.HolderID) {
+			return keyward.Invalid("holder_id", "must name an existing holder")
+		}
+		u, err = tx.createUser(ctx, a, in.Email, in.Name, in.Role, hash, in.HolderID)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return u, in.Password, nil
+}
+
+const userCols = `id, email, name, role, COALESCE(holder_id, ''), totp_secret, disabled, created_at`
+
+func scanUser(r interface{ Scan(...any) error }) (*keyward.User, sql.NullString, error) {
+	var u keyward.User
+	var secret sql.NullString
+	var dis int
+	var at string
+	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.HolderID, &secret, &dis, &at)
+	u.TOTPEnabled, u.Disabled, u.CreatedAt = secret.Valid, dis == 1, parseTS(at)
+	return &u, secret, err
+}
+
+// Users lists every account.
+func (s *Accounts) Users(ctx context.Context, a keyward.Actor) ([]keyward.User, error) {
+	if err := keyward.Authorize(a, keyward.ActUserManage); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.query(ctx, `SELECT `+userCols+` FROM users ORDER BY email`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []keyward.User{}
+	for rows.Next() {
+		u, _, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+// User returns one account by id.
+func (s *Accounts) User(ctx context.Context, id string) (*keyward.User, error) {
+	u, _, err := scanUser(s.db.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "user", id)
+	}
+	return u, nil
+}
+
+// UpdateUser changes a user's role or disables the account.
+func (s *Accounts) UpdateUser(ctx context.Context, a keyward.Actor, id string, role keyward.Role, disabled bool) (*keyward.User, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActUserManage, "user", id); err != nil {
+		return nil, err
+	}
+	if !keyward.ValidRole(role) {
+		return nil, keyward.Invalid("role", "must be one of owner, admin, manager, advisor, technician, holder, auditor")
+	}
+	if id == a.UserID {
+		return nil, keyward.Errorf(keyward.ECONFLICT, "you cannot change your own role or disable yourself")
+	}
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		u, _, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+		if err != nil {
+			return notFound(err, "user", id)
+		}
+		if (u.Role == keyward.RoleOwner || role == keyward.RoleOwner) && a.Role != keyward.RoleOwner {
+			return keyward.Errorf(keyward.EFORBIDDEN, "only an owner may change an owner")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET role = ?, disabled = ? WHERE id = ?`, string(role), b2i(disabled), id); err != nil {
+			return err
+		}
+		if disabled {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, ts(tx.now), id); err != nil {
+				return err
+			}
+		}
+		_, err = tx.record(ctx, a, "user.update", "user", id, map[string]any{"role": role, "disabled": disabled, "previous_role": u.Role})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.User(ctx, id)
+}
+
+// ErrNeedTOTP tells sign-in that the password was right and a code is needed next.
+var ErrNeedTOTP = errors.New("second factor required")
+
+// Authenticate checks a password, throttled per account and per client
+// address from failures counted in the database. A failure is recorded.
+func (s *Accounts) Authenticate(ctx context.Context, email, password, addr string) (*keyward.User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	now := s.db.Now()
+	since := ts(now.Add(-s.throttle.Window))
+	var acct, byAddr int
+	var last sql.NullString
+	if err := s.db.queryRow(ctx, `SELECT COUNT(*), MAX(at) FROM login_failures WHERE email = ? AND at > ?`, email, since).Scan(&acct, &last); err != nil {
+		return nil, err
+	}
+	var last2 sql.NullString
+	if err := s.db.queryRow(ctx, `SELECT COUNT(*), MAX(at) FROM login_failures WHERE addr = ? AND at > ?`, addr, since).Scan(&byAddr, &last2); err != nil {
+		return nil, err
+	}
+	lastAt := parseTS(max(last.String, last2.String))
+	if ok, wait := s.throttle.Allowed(acct, byAddr, lastAt, now); !ok {
+		return nil, keyward.Errorf(keyward.ETOOMANY, "too many failed sign-ins; try again in %d minutes", int(wait.Minutes())+1)
+	}
+	var hash string
+	u, _, err := scanUser(s.db.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
+	if err == nil {
+		err = s.db.queryRow(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash)
+	}
+	ok := false
+	if err == nil && !u.Disabled {
+		ok, _ = auth.VerifyPassword(hash, password)
+	} else {
+		// Spend the same time on an unknown account, so timing does not reveal which emails exist.
+		_, _ = auth.HashPassword(password)
+	}
+	if !ok {
+		_ = s.db.withTx(ctx, func(tx *Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO login_failures (id, email, addr, at) VALUES (?, ?, ?, ?)`, newID("lf"), email, addr, ts(tx.now))
+			return err
+		})
+		return nil, keyward.Errorf(keyward.EUNAUTHORIZED, "wrong email or password")
+	}
+	return u, nil
+}
+
+// NeedsTOTP reports whether the user must give a second factor at sign-in.
+func (s *Accounts) NeedsTOTP(ctx context.Context, u *keyward.User) (enrolled bool, required bool) {
+	org, err := s.Org(ctx)
+	required = err == nil && org.RequireTOTP && (u.Role == keyward.RoleOwner || u.Role == keyward.RoleAdmin)
+	return u.TOTPEnabled, required
+}
+
+// CheckTOTP verifies a code for the user and refuses a code of an already-used time step.
+func (s *Accounts) CheckTOTP(ctx context.Context, userID, code string) error {
+	return s.db.withTx(ctx, func(tx *Tx) error {
+		var sealed sql.NullString
+		var lastStep int64
+		if err := tx.QueryRow(ctx, `SELECT totp_secret, totp_last_step FROM users WHERE id = ?`, userID).Scan(&sealed, &lastStep); err != nil {
+			return notFound(err, "user", userID)
+		}
+		if !sealed.Valid {
+			return keyward.Errorf(keyward.ECONFLICT, "no authenticator is enrolled")
+		}
+		secret, err := s.vault.Open(sealed.String, "totp:"+userID)
+		if err != nil {
+			return err
+		}
+		step, ok := auth.VerifyTOTP(secret.Reveal(), code, tx.now)
+		if !ok || step <= lastStep {
+			return &keyward.Error{Code: keyward.EUNAUTHORIZED, Message: "the authenticator code is wrong or was already used",
+				Fields: []keyward.FieldError{{Field: "code", Rule: "must be the current 6-digit code"}}}
+		}
+		_, err = tx.Exec(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ?`, step, userID)
+		return err
+	})
+}
+
+// EnrolTOTP stores a new authenticator secret once the user proves it with a code.
+func (s *Accounts) EnrolTOTP(ctx context.Context, a keyward.Actor, secret, code string) error {
+	step, ok := auth.VerifyTOTP(secret, code, s.db.Now())
+	if !ok {
+		return &keyward.Error{Code: keyward.EINVALID, Message: "the code does not match the new secret",
+			Fields: []keyward.FieldError{{Field: "code", Rule: "must be the current 6-digit code from the authenticator"}}}
+	}
+	return s.db.withTx(ctx, func(tx *Tx) error {
+		sealed := s.vault.Seal(keyward.Secret(secret), "totp:"+a.UserID)
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?`, sealed, step, a.UserID); err != nil {
+			return err
+		}
+		_, err := tx.record(ctx, a, "user.totp_enrol", "user", a.UserID, nil)
+		return err
+	})
+}
+
+// SetRequireTOTP switches the organization's second-factor rule for owners and admins.
+func (s *Accounts) SetRequireTOTP(ctx context.Context, a keyward.Actor, require bool) error {
+	if err := s.db.recordDenial(ctx, a, keyward.ActOrgManage, "org", ""); err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE org SET require_totp = ?`, b2i(require)); err != nil {
+			return err
+		}
+		_, err := tx.record(ctx, a, "org.require_totp", "org", "", map[string]any{"require_totp": require})
+		return err
+	})
+}
+
+// CreateSession starts a browser session; mfaDone is false until a required second factor is given.
+func (s *Accounts) CreateSession(ctx context.Context, u *keyward.User, mfaDone bool) (string, error) {
+	id, hash := auth.NewSessionID()
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at, mfa_done) VALUES (?, ?, ?, ?, ?)`,
+			hash, u.ID, ts(tx.now), ts(tx.now.Add(SessionTTL)), b2i(mfaDone)); err != nil {
+			return err
+		}
+		_, err := tx.record(ctx, keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role}, "session.create", "user", u.ID, map[string]any{"mfa_done": mfaDone})
+		return err
+	})
+	return id, err
+}
+
+// CompleteMFA marks a session as having passed its second factor.
+func (s *Accounts) CompleteMFA(ctx context.Context, sessionID string) error {
+	_, err := s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE sessions SET mfa_done = 1 WHERE id_hash = ?`), auth.HashToken(sessionID))
+	return err
+}
+
+// Session resolves a session cookie. mfaDone false means only the second-factor page may be used.
+func (s *Accounts) Session(ctx context.Context, sessionID string) (keyward.Actor, bool, error) {
+	var userID, exp string
+	var mfa int
+	err := s.db.queryRow(ctx, `SELECT user_id, expires_at, mfa_done FROM sessions WHERE id_hash = ?`, auth.HashToken(sessionID)).Scan(&userID, &exp, &mfa)
+	if err != nil || !parseTS(exp).After(s.db.Now()) {
+		return keyward.Actor{}, false, keyward.Errorf(keyward.EUNAUTHORIZED, "session expired; sign in again")
+	}
+	a, err := s.actor(ctx, userID)
+	return a, mfa == 1, err
+}
+
+// DeleteSession signs out.
+func (s *Accounts) DeleteSession(ctx context.Context, sessionID string) error {
+	_, err := s.db.db.ExecContext(ctx, s.db.rebind(`DELETE FROM sessions WHERE id_hash = ?`), auth.HashToken(sessionID))
+	return err
+}
+
+func (s *Accounts) actor(ctx context.Context, userID string) (keyward.Actor, error) {
+	u, err := s.User(ctx, userID)
+	if err != nil || u.Disabled {
+		return keyward.Actor{}, keyward.Errorf(keyward.EUNAUTHORIZED, "account is disabled")
+	}
+	return keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role, HolderID: u.HolderID}, nil
+}
+
+// CreateToken issues an API token for the user with that email; the plaintext is returned once.
+// Users may create tokens for themselves; owners and admins for anyone.
+func (s *Accounts) CreateToken(ctx context.Context, a keyward.Actor, email, name string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var v keyward.Validator
+	v.Check(name != "" && len(name) <= keyward.MaxName, "name", "is required, at most 200 characters")
+	keyward.CheckEmail(&v, "user", email, true)
+	if err := v.Err(); err != nil {
+		return "", err
+	}
+	plain, hash := auth.NewToken("kw_")
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		u, _, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
+		if err != nil {
+			return notFound(err, "user", email)
+		}
+		if u.ID != a.UserID && !keyward.Allowed(a.Role, keyward.ActUserManage) {
+			return keyward.Errorf(keyward.EFORBIDDEN, "you may only create tokens for yourself")
+		}
+		id := newID("tok")
+		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+			id, u.ID, name, hash, ts(tx.now)); err != nil {
+			return err
+		}
+		_, err = tx.record(ctx, a, "token.create", "user", u.ID, map[string]any{"token_id": id, "name": name})
+		return err
+	})
+	return plain, err
+}
+
+// TokenActor resolves a bearer token.
+func (s *Accounts) TokenActor(ctx context.Context, plain string) (keyward.Actor, error) {
+	var userID string
+	var exp sql.NullString
+	err := s.db.queryRow(ctx, `SELECT user_id, expires_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, auth.HashToken(plain)).Scan(&userID, &exp)
+	if err != nil || (exp.Valid && !parseTS(exp.String).After(s.db.Now())) {
+		return keyward.Actor{}, keyward.Errorf(keyward.EUNAUTHORIZED, "missing, unknown or expired API token")
+	}
+	return s.actor(ctx, userID)
+}
+
+// ChangePassword sets a new password after checking the old one.
+func (s *Accounts) ChangePassword(ctx context.Context, a keyward.Actor, old, pw string) error {
+	var hash string
+	if err := s.db.queryRow(ctx, `SELECT password_hash FROM users WHERE id = ?`, a.UserID).Scan(&hash); err != nil {
+		return notFound(err, "user", a.UserID)
+	}
+	if ok, _ := auth.VerifyPassword(hash, old); !ok {
+		return keyward.Invalid("current_password", "is wrong")
+	}
+	if err := auth.CheckPasswordPolicy(pw, a.Email); err != nil {
+		return keyward.Invalid("new_password", err.(*auth.PolicyError).Rule)
+	}
+	newHash, err := auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, newHash, a.UserID); err != nil {
+			return err
+		}
+		_, err := tx.record(ctx, a, "user.password_change", "user", a.UserID, nil)
+		return err
+	})
+}

@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/keyward/keyward/internal/audit"
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+// record appends one audit record in tx. It locks the audit head, so appends
+// from every process form one chain; if it fails, the caller's change fails too.
+// details must not hold plaintext secrets: keyward.Secret values redact themselves.
+func (t *Tx) record(ctx context.Context, a keyward.Actor, action, subjectType, subjectID string, details map[string]any) (int64, error) {
+	if details == nil {
+		details = map[string]any{}
+	}
+	b, err := json.Marshal(details)
+	if err != nil {
+		return 0, fmt.Errorf("store: audit details: %w", err)
+	}
+	lock := ""
+	if t.db.dialect == postgresDialect {
+		lock = " FOR UPDATE"
+	}
+	var seq int64
+	var prev string
+	if err := t.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+lock).Scan(&seq, &prev); err != nil {
+		return 0, fmt.Errorf("store: audit head: %w", err)
+	}
+	r := audit.Record{
+		Seq: seq + 1, ID: newID("aud"), At: t.now, Actor: actorName(a), ActorRole: string(a.Role),
+		Action: action, SubjectType: subjectType, SubjectID: subjectID, Details: string(b),
+	}
+	h := audit.ChainHash(prev, r)
+	if _, err := t.Exec(ctx, `INSERT INTO audit_log (seq, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Seq, r.ID, ts(r.At), r.Actor, r.ActorRole, r.Action, r.SubjectType, r.SubjectID, r.Details, prev, h); err != nil {
+		return 0, fmt.Errorf("store: audit append: %w", err)
+	}
+	if _, err := t.Exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, h); err != nil {
+		return 0, fmt.Errorf("store: audit head: %w", err)
+	}
+	return r.Seq, nil
+}
+
+func actorName(a keyward.Actor) string {
+	if a.Email != "" {
+		return a.Email
+	}
+	return a.UserID
+}
+
+// recordDenial commits a denied attempt in its own transaction, then returns the denial.
+func (d *DB) recordDenial(ctx context.Context, a keyward.Actor, action keyward.Action, subjectType, subjectID string) error {
+	denied := keyward.Authorize(a, action)
+	if denied == nil {
+		return nil
+	}
+	err := d.withTx(ctx, func(tx *Tx) error {
+		_, err := tx.record(ctx, a, "denied."+string(action), subjectType, subjectID, nil)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return denied
+}
+
+// AuditFilter narrows the audit log.
+type AuditFilter = keyward.AuditFilter
+
+// Audit lists the audit log newest first.
+func (d *DB) Audit(ctx context.Context, a keyward.Actor, f keyward.AuditFilter) (*keyward.Page[keyward.AuditRecord], error) {
+	if err := d.recordDenial(ctx, a, keyward.ActAuditRead, "audit", ""); err != nil {
+		return nil, err
+	}
+	limit := clampLimit(f.Limit)
+	q := `SELECT seq, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash FROM audit_log WHERE 1 = 1`
+	var args []any
+	if f.Cursor != "" {
+		before, err := strconv.ParseInt(f.Cursor, 10, 64)
+		if err != nil || before < 1 {
+			return nil, keyward.Invalid("cursor", "is not a cursor this list returned")
+		}
+		q += ` AND seq < ?`
+		args = append(args, before)
+	}
+	if f.Action != "" {
+		q += ` AND action = ?`
+		args = append(args, f.Action)
+	}
+	if f.Actor != "" {
+		q += ` AND actor = ?`
+		args = append(args, f.Actor)
+	}
+	if f.SubjectID != "" {
+		q += ` AND subject_id = ?`
+		args = append(args, f.SubjectID)
+	}
+	q += ` ORDER BY seq DESC LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := d.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit list: %w", err)
+	}
+	defer rows.Close()
+	page := &keyward.Page[keyward.AuditRecord]{Items: []keyward.AuditRecord{}}
+	for rows.Next() {
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = strconv.FormatInt(page.Items[limit-1].Seq, 10)
+	}
+	return page, nil
+}
+
+func scanAudit(rows *sql.Rows) (keyward.AuditRecord, error) {
+	var r keyward.AuditRecord
+	var at string
+	if err := rows.Scan(&r.Seq, &r.ID, &at, &r.Actor, &r.ActorRole, &r.Action, &r.SubjectType, &r.SubjectID, &r.Details, &r.PrevHash, &r.Hash); err != nil {
+		return r, fmt.Errorf("store: scan audit: %w", err)
+	}
+	r.At = parseTS(at)
+	return r, nil
+}
+
+// VerifySummary is what audit verify reports for an intact log.
+type VerifySummary struct {
+	Records int64
+	Last    string
+	Root    string
+}
+
+// VerifyAudit recomputes the whole chain and Merkle tree, streaming rows in seq
+// order. It returns *audit.BadRecord naming the first record that fails.
+func (d *DB) VerifyAudit(ctx context.Context, each func(audit.Stored)) (*VerifySummary, *audit.Verifier, error) {
+	rows, err := d.query(ctx, `SELECT seq, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: audit read: %w", err)
+	}
+	defer rows.Close()
+	v := audit.NewVerifier()
+	for rows.Next() {
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, nil, err
+		}
+		s := audit.Stored{Record: audit.Record{Seq: r.Seq, ID: r.ID, At: r.At, Actor: r.Actor, ActorRole: string(r.ActorRole),
+			Action: r.Action, SubjectType: r.SubjectType, SubjectID: r.SubjectID, Details: r.Details}, PrevHash: r.PrevHash, Hash: r.Hash}
+		if err := v.Add(s); err != nil {
+			return nil, nil, err
+		}
+		if each != nil {
+			each(s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	var headSeq int64
+	var headHash string
+	if err := d.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
+		return nil, nil, fmt.Errorf("store: audit head: %w", err)
+	}
+	if headSeq != v.Size() || headHash != v.Last() {
+		return nil, nil, &audit.BadRecord{Seq: headSeq, Reason: fmt.Sprintf("the log ends at record %d but its head says %d: records were removed from the end", v.Size(), headSeq)}
+	}
+	root, err := v.Root()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &VerifySummary{Records: v.Size(), Last: v.Last(), Root: root.String()}, v, nil
+}
+
+func clampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return 50
+	case n > 500:
+		return 500
+	}
+	return n
+}

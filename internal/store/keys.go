@@ -1,0 +1,363 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+// Custody implements keyward.Custody: stamped keys and their logbook.
+type Custody struct{ db *DB }
+
+// Custody returns the logbook service.
+func (d *DB) Custody() *Custody { return &Custody{db: d} }
+
+var _ keyward.Custody = (*Custody)(nil)
+
+const keyCols = `id, keyway_id, symbol, copy_number, status, COALESCE(holder_id, ''), due_at, created_at`
+
+func scanKey(r interface{ Scan(...any) error }) (keyward.Key, error) {
+	var k keyward.Key
+	var due sql.NullString
+	var at string
+	err := r.Scan(&k.ID, &k.KeywayID, &k.Symbol, &k.CopyNumber, &k.Status, &k.HolderID, &due, &at)
+	k.DueAt, k.CreatedAt = tsPtr(due), parseTS(at)
+	k.Stamp = stamp(k.Symbol, k.CopyNumber)
+	return k, err
+}
+
+func stamp(symbol string, copy int) string { return symbol + "-" + strconv.Itoa(copy) }
+
+func (s *Custody) CreateKey(ctx context.Context, a keyward.Actor, in keyward.KeyInput) (*keyward.Key, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActKeyCreate, "key", ""); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var k *keyward.Key
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		var err error
+		k, err = tx.createKey(ctx, a, in, keyward.StatusInStorage, "", nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// createKey stamps a copy; a zero copy number takes the next one for the symbol.
+// The UNIQUE (symbol, copy_number) constraint settles two concurrent creates.
+func (t *Tx) createKey(ctx context.Context, a keyward.Actor, in keyward.KeyInput, status, holderID string, due *time.Time) (*keyward.Key, error) {
+	if !t.exists(ctx, "keyways", in.KeywayID) {
+		return nil, keyward.Invalid("keyway_id", "must name an existing keyway")
+	}
+	n := in.CopyNumber
+	if n == 0 {
+		if err := t.QueryRow(ctx, `SELECT COALESCE(MAX(copy_number), 0) + 1 FROM keys WHERE symbol = ?`, in.Symbol).Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: next copy number: %w", err)
+		}
+	}
+	k := &keyward.Key{ID: newID("key"), KeywayID: in.KeywayID, Symbol: in.Symbol, CopyNumber: n, Stamp: stamp(in.Symbol, n),
+		Status: status, HolderID: holderID, DueAt: due, CreatedAt: t.now}
+	if _, err := t.Exec(ctx, `INSERT INTO keys (id, keyway_id, symbol, copy_number, status, holder_id, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.KeywayID, k.Symbol, k.CopyNumber, k.Status, nullStr(holderID), nullTS(due), ts(k.CreatedAt)); err != nil {
+		if isUnique(err) {
+			return nil, &keyward.Error{Code: keyward.ECONFLICT, Message: fmt.Sprintf("key %s already exists", k.Stamp),
+				Fields: []keyward.FieldError{{Field: "copy_number", Rule: "must be unique for the symbol"}}}
+		}
+		return nil, fmt.Errorf("store: insert key: %w", err)
+	}
+	if err := t.logEvent(ctx, a, k, keyward.CustodyCreate, holderID, due, ""); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// logEvent writes the audit record and the logbook line of one custody event.
+func (t *Tx) logEvent(ctx context.Context, a keyward.Actor, k *keyward.Key, action, holderID string, due *time.Time, note string) error {
+	details := map[string]any{"stamp": k.Stamp, "status": k.Status}
+	if holderID != "" {
+		details["holder_id"] = holderID
+	}
+	if due != nil {
+		details["due_at"] = due.UTC().Format(time.RFC3339)
+	}
+	if note != "" {
+		details["note"] = note
+	}
+	seq, err := t.record(ctx, a, "key."+action, "key", k.ID, details)
+	if err != nil {
+		return err
+	}
+	if _, err := t.Exec(ctx, `INSERT INTO custody_events (id, key_id, action, at, actor, actor_role, holder_id, due_at, note, audit_seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		newID("evt"), k.ID, action, ts(t.now), actorName(a), string(a.Role), nullStr(holderID), nullTS(due), note, seq); err != nil {
+		return fmt.Errorf("store: insert custody event: %w", err)
+	}
+	return nil
+}
+
+func (t *Tx) key(ctx context.Context, id string) (*keyward.Key, error) {
+	k, err := scanKey(t.QueryRow(ctx, `SELECT `+keyCols+` FROM keys WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "key", id)
+	}
+	return &k, nil
+}
+
+func (s *Custody) Key(ctx context.Context, a keyward.Actor, id string) (*keyward.Key, error) {
+	k, err := scanKey(s.db.queryRow(ctx, `SELECT `+keyCols+` FROM keys WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "key", id)
+	}
+	if !(a.Role == keyward.RoleHolder && a.HolderID != "" && k.HolderID == a.HolderID) {
+		if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+			return nil, err
+		}
+	}
+	return &k, nil
+}
+
+// Keys lists keys ordered by symbol and copy number.
+func (s *Custody) Keys(ctx context.Context, a keyward.Actor, f keyward.KeyFilter) (*keyward.Page[keyward.Key], error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	limit := clampLimit(f.Limit)
+	q := `SELECT ` + keyCols + ` FROM keys WHERE 1 = 1`
+	var args []any
+	if f.Symbol != "" {
+		q += ` AND symbol = ?`
+		args = append(args, f.Symbol)
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, f.Status)
+	}
+	if f.HolderID != "" {
+		q += ` AND holder_id = ?`
+		args = append(args, f.HolderID)
+	}
+	if f.Query != "" {
+		q += ` AND symbol LIKE ?`
+		args = append(args, strings.ToUpper(likeEscape(f.Query))+"%")
+	}
+	if f.Cursor != "" {
+		p, err := decodeCursor(f.Cursor, 2)
+		if err != nil {
+			return nil, err
+		}
+		n, err := strconv.Atoi(p[1])
+		if err != nil {
+			return nil, keyward.Invalid("cursor", "is not a cursor this list returned")
+		}
+		q += ` AND (symbol > ? OR (symbol = ? AND copy_number > ?))`
+		args = append(args, p[0], p[0], n)
+	}
+	q += ` ORDER BY symbol, copy_number LIMIT ?`
+	args = append(args, limit+1)
+	keys, err := s.db.scanKeys(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	page := &keyward.Page[keyward.Key]{Items: keys}
+	if len(keys) > limit {
+		page.Items = keys[:limit]
+		last := keys[limit-1]
+		page.Next = encodeCursor(last.Symbol, strconv.Itoa(last.CopyNumber))
+	}
+	return page, nil
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer("%", "", "_", "").Replace(s)
+}
+
+func (d *DB) scanKeys(ctx context.Context, q string, args ...any) ([]keyward.Key, error) {
+	rows, err := d.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list keys: %w", err)
+	}
+	defer rows.Close()
+	keys := []keyward.Key{}
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan key: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// HolderKeys lists the keys a holder has now (issued or checked out to them).
+func (s *Custody) HolderKeys(ctx context.Context, a keyward.Actor, holderID string) ([]keyward.Key, error) {
+	if a.Role != keyward.RoleHolder || a.HolderID != holderID {
+		if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+			return nil, err
+		}
+	}
+	var one int
+	if err := s.db.queryRow(ctx, `SELECT 1 FROM holders WHERE id = ?`, holderID).Scan(&one); err != nil {
+		return nil, notFound(err, "holder", holderID)
+	}
+	return s.db.scanKeys(ctx, `SELECT `+keyCols+` FROM keys WHERE holder_id = ? AND status IN ('issued', 'checked_out') ORDER BY symbol, copy_number`, holderID)
+}
+
+func (s *Custody) Checkout(ctx context.Context, a keyward.Actor, keyID string, in keyward.CheckoutInput) (*keyward.Key, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActCustody, "key", keyID); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(s.db.Now()); err != nil {
+		return nil, err
+	}
+	due := in.DueAt.UTC()
+	return s.move(ctx, a, keyID, keyward.CustodyCheckout, in.HolderID, &due, in.Note)
+}
+
+func (s *Custody) Checkin(ctx context.Context, a keyward.Actor, keyID string, in keyward.NoteInput) (*keyward.Key, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActCustody, "key", keyID); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	return s.move(ctx, a, keyID, keyward.CustodyCheckin, "", nil, in.Note)
+}
+
+// Move applies issue, return, transfer, lost, found or destroy.
+func (s *Custody) Move(ctx context.Context, a keyward.Actor, keyID, action string, in keyward.CustodyInput) (*keyward.Key, error) {
+	act := keyward.ActCustody
+	if action == keyward.CustodyLost {
+		act = keyward.ActKeyReportLost
+	}
+	if err := s.db.recordDenial(ctx, a, act, "key", keyID); err != nil {
+		return nil, err
+	}
+	var v keyward.Validator
+	switch action {
+	case keyward.CustodyIssue, keyward.CustodyTransfer:
+		v.Check(in.HolderID != "", "holder_id", "is required")
+	case keyward.CustodyReturn, keyward.CustodyLost, keyward.CustodyFound, keyward.CustodyDestroy:
+		v.Check(in.HolderID == "", "holder_id", "must be empty for "+action)
+	default:
+		return nil, keyward.Invalid("action", "is not a custody action")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := (&keyward.NoteInput{Note: in.Note}).Validate(); err != nil {
+		return nil, err
+	}
+	return s.move(ctx, a, keyID, action, in.HolderID, nil, in.Note)
+}
+
+// move runs one transition of the state machine. The guarded UPDATE (status IN
+// the allowed starting states) is the race guard: of two concurrent moves of
+// one key, the second changes no row and gets ECONFLICT.
+func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, holderID string, due *time.Time, note string) (*keyward.Key, error) {
+	from, to, _ := keyward.Transition(action)
+	var out *keyward.Key
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		k, err := tx.key(ctx, keyID)
+		if err != nil {
+			return err
+		}
+		if a.Role == keyward.RoleHolder && (a.HolderID == "" || k.HolderID != a.HolderID) {
+			return keyward.Errorf(keyward.EFORBIDDEN, "holders may only report their own keys")
+		}
+		if holderID != "" && !tx.exists(ctx, "holders", holderID) {
+			return keyward.Invalid("holder_id", "must name an existing holder")
+		}
+		if action == keyward.CustodyTransfer && holderID == k.HolderID {
+			return keyward.Invalid("holder_id", "must differ from the current holder")
+		}
+		newStatus := to
+		if newStatus == "" {
+			newStatus = k.Status
+		}
+		newHolder, newDue := holderID, due
+		switch action {
+		case keyward.CustodyTransfer:
+			newDue = k.DueAt
+		case keyward.CustodyLost:
+			newHolder = k.HolderID // the logbook keeps who lost it
+		}
+		placeholders := strings.TrimSuffix(strings.Repeat("?, ", len(from)), ", ")
+		args := []any{newStatus, nullStr(newHolder), nullTS(newDue), keyID}
+		for _, f := range from {
+			args = append(args, f)
+		}
+		res, err := tx.Exec(ctx, `UPDATE keys SET status = ?, holder_id = ?, due_at = ? WHERE id = ? AND status IN (`+placeholders+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("store: update key: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return keyward.TransitionConflict(k, action)
+		}
+		k.Status, k.HolderID, k.DueAt = newStatus, newHolder, newDue
+		if err := tx.logEvent(ctx, a, k, action, holderID, due, note); err != nil {
+			return err
+		}
+		out = k
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// History is the key's logbook, oldest first, paged by audit sequence.
+func (s *Custody) History(ctx context.Context, a keyward.Actor, keyID string, opt keyward.ListOptions) (*keyward.Page[keyward.Event], error) {
+	if _, err := s.Key(ctx, a, keyID); err != nil {
+		return nil, err
+	}
+	limit := clampLimit(opt.Limit)
+	q := `SELECT id, key_id, action, at, actor, actor_role, COALESCE(holder_id, ''), due_at, note, audit_seq FROM custody_events WHERE key_id = ?`
+	args := []any{keyID}
+	if opt.Cursor != "" {
+		after, err := strconv.ParseInt(opt.Cursor, 10, 64)
+		if err != nil {
+			return nil, keyward.Invalid("cursor", "is not a cursor this list returned")
+		}
+		q += ` AND audit_seq > ?`
+		args = append(args, after)
+	}
+	q += ` ORDER BY audit_seq LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := s.db.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: history: %w", err)
+	}
+	defer rows.Close()
+	page := &keyward.Page[keyward.Event]{Items: []keyward.Event{}}
+	var seqs []int64
+	for rows.Next() {
+		var e keyward.Event
+		var at string
+		var due sql.NullString
+		var seq int64
+		if err := rows.Scan(&e.ID, &e.KeyID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.HolderID, &due, &e.Note, &seq); err != nil {
+			return nil, fmt.Errorf("store: scan event: %w", err)
+		}
+		e.At, e.DueAt = parseTS(at), tsPtr(due)
+		page.Items = append(page.Items, e)
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = strconv.FormatInt(seqs[limit-1], 10)
+	}
+	return page, nil
+}
