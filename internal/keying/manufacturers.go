@@ -106,8 +106,8 @@ func Manufacturers() []Manufacturer {
 		},
 		{
 			Name: "Medeco (original, Biaxial)", Pins: []int{5, 6},
-			Spec:    Spec{Name: "medeco", Positions: 6, MinDepth: 1, MaxDepth: 6},
-			Modeled: false,
+			Spec:       Spec{Name: "medeco", Positions: 6, MinDepth: 1, MaxDepth: 6},
+			Modeled:    false,
 			Confidence: Single,
 			Note:       "MACS 2-4 depends on adjacent cut angles; increment unverified; sidebar and angled pins not modeled. keyspace README",
 		},

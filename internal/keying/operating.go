@@ -228,21 +228,27 @@ func checkCylinders(cyls []Cylinder, n *int, more func() *Error) *Error {
 	return nil
 }
 
-// OperatesCheck is the operates verb with its checks: every bitting as long
-// as the first, then no_keys.
-func OperatesCheck(c Cylinder, key Bitting) (ok bool, failing []int, err error) {
+// OperatesResult answers the operates verb.
+type OperatesResult struct {
+	Operates         bool
+	FailingPositions []int // ascending; empty when it operates
+}
+
+// CheckOperates is the operates verb with its checks: every bitting digits
+// and as long as the first one, then no_keys.
+func CheckOperates(c Cylinder, key Bitting) (*OperatesResult, error) {
 	n := 0
 	for j, k := range c.Keys {
 		if e := checkSameLength(fmt.Sprintf("cylinder.keys[%d]", j), k, &n); e != nil {
-			return false, nil, e
+			return nil, e
 		}
 	}
 	if e := checkSameLength("key", key, &n); e != nil {
-		return false, nil, e
+		return nil, e
 	}
 	if len(c.Keys) == 0 {
-		return false, nil, &Error{Rule: RuleNoKeys, Field: "cylinder.keys"}
+		return nil, &Error{Rule: RuleNoKeys, Field: "cylinder.keys"}
 	}
-	failing = FailingPositions(c, key)
-	return len(failing) == 0, failing, nil
+	failing := FailingPositions(c, key)
+	return &OperatesResult{Operates: len(failing) == 0, FailingPositions: failing}, nil
 }

@@ -235,3 +235,6 @@ func isUnique(err error) bool {
 	}
 	return strings.Contains(err.Error(), "SQLSTATE 23505")
 }
+
+// Ping checks the database connection.
+func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }

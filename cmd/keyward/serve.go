@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/internal/vault"
+	"github.com/keyward/keyward/internal/web"
+)
+
+// openStore opens the database the global flags name.
+func (e *env) openStore() (*store.DB, *vault.Key, error) {
+	db, err := store.Open(e.ctx, store.Config{URL: e.db, DataDir: e.data, Now: time.Now})
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := vault.Load(e.getenv("KEYWARD_VAULT_KEY"), filepath.Join(e.data, vault.KeyFile))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, v, nil
+}
+
+func (e *env) fail(err error) int {
+	if keyward.ErrorCode(err) == keyward.EINTERNAL {
+		fmt.Fprintln(e.stderr, "keyward:", err)
+	} else {
+		fmt.Fprintln(e.stderr, "keyward:", keyward.ErrorMessage(err))
+	}
+	return 1
+}
+
+func (e *env) serve(args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	addr := fs.String("addr", envOr(e.getenv, "KEYWARD_ADDR", "127.0.0.1:8080"), "listen address")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	ctx, stop := signal.NotifyContext(e.ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	e.ctx = ctx
+	db, v, err := e.openStore()
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	accounts := db.Accounts(v)
+	interval, err := time.ParseDuration(envOr(e.getenv, "KEYWARD_SCHEDULER_INTERVAL", "1m"))
+	if err != nil || interval <= 0 {
+		fmt.Fprintln(e.stderr, "keyward: KEYWARD_SCHEDULER_INTERVAL must be a positive Go duration such as 1m")
+		return 2
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return e.fail(err)
+	}
+	base := "http://" + ln.Addr().String()
+	srv := web.NewServer(web.Config{
+		DB: db, Accounts: accounts, Log: log, Now: time.Now,
+		SecureCookies:        e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr()),
+		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
+	})
+	if _, err := accounts.Org(ctx); keyward.ErrorCode(err) == keyward.ENOTFOUND {
+		tok, err := accounts.NewSetupToken(ctx)
+		if err != nil {
+			return e.fail(err)
+		}
+		fmt.Fprintf(e.stdout, "Keyward is not set up yet. Open this one-time link to create your organization:\n  %s/setup?token=%s\n", base, tok)
+	}
+	fmt.Fprintf(e.stdout, "Keyward listening on %s\n", base)
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second}
+	go srv.RunScheduler(ctx, interval)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return e.fail(err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return e.fail(err)
+	}
+	return 0
+}
+
+func isLoopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
+}
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}

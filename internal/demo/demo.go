@@ -1,0 +1,175 @@
+// Package demo fills an empty database with realistic data: an office building
+// on a master key system with 40 doors, a fleet of five vehicles and a household
+// with a smart lock, with keys out, overdue and lost.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+// Services are what the demo writes through: the same contracts the API uses.
+type Services struct {
+	Directory keyward.Directory
+	Custody   keyward.Custody
+	Now       func() time.Time
+}
+
+// Summary counts what was created.
+type Summary struct {
+	Sites, Openings, Keyways, Holders, Keys int
+}
+
+// Fill creates the demo inventory. It refuses a database that already has sites.
+func Fill(ctx context.Context, a keyward.Actor, s Services) (*Summary, error) {
+	existing, err := s.Directory.Sites(ctx, a, keyward.ListOptions{Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(existing.Items) > 0 {
+		return nil, keyward.Errorf(keyward.ECONFLICT, "the database already has sites; demo fills only an empty one")
+	}
+	sum := &Summary{}
+	site := func(name, addr string) *keyward.Site {
+		st, e := s.Directory.CreateSite(ctx, a, keyward.SiteInput{Name: name, Address: addr})
+		if e != nil && err == nil {
+			err = e
+		}
+		sum.Sites++
+		return st
+	}
+	office := site("Harbour Point Offices", "12 Quay Street")
+	fleet := site("Fleet Yard", "4 Depot Lane")
+	home := site("Ruiz Household", "88 Linden Avenue")
+	if err != nil {
+		return nil, err
+	}
+	opening := func(siteID, name, kind string) {
+		if err != nil {
+			return
+		}
+		_, err = s.Directory.CreateOpening(ctx, a, keyward.OpeningInput{SiteID: siteID, Name: name, Kind: kind})
+		sum.Openings++
+	}
+	// Four floors of ten doors: masters AA..AD under grand master A, change keys AA1..AA10.
+	masters := []string{"AA", "AB", "AC", "AD"}
+	for f, m := range masters {
+		for d := 1; d <= 10; d++ {
+			opening(office.ID, fmt.Sprintf("Floor %d, room %d%02d (%s%d)", f+1, f+1, d, m, d), "door")
+		}
+	}
+	vehicles := []string{"Van 1 (Ford Transit)", "Van 2 (Ford Transit)", "Pickup (Toyota Hilux)", "Car (Skoda Octavia)", "Minibus (VW Crafter)"}
+	for _, v := range vehicles {
+		opening(fleet.ID, v, "vehicle")
+	}
+	opening(fleet.ID, "Yard gate", "gate")
+	opening(fleet.ID, "Key cabinet", "cabinet")
+	opening(home.ID, "Front door (smart lock, keyway override)", "door")
+	opening(home.ID, "Garden shed", "door")
+	if err != nil {
+		return nil, err
+	}
+	keyway := func(name, mf, policy string) *keyward.Keyway {
+		if err != nil {
+			return nil
+		}
+		var k *keyward.Keyway
+		k, err = s.Directory.CreateKeyway(ctx, a, keyward.KeywayInput{Name: name, Manufacturer: mf, DuplicationPolicy: policy})
+		sum.Keyways++
+		return k
+	}
+	sc4 := keyway("Schlage Everest C123 (restricted)", "Schlage", "restricted")
+	ford := keyway("Ford HU101 transponder", "Ford", "dnd")
+	toyota := keyway("Toyota TOY48 transponder", "Toyota", "dnd")
+	vw := keyway("VW HU66 transponder", "Volkswagen", "dnd")
+	kw1 := keyway("Kwikset KW1", "Kwikset", "open")
+	if err != nil {
+		return nil, err
+	}
+	people := []keyward.HolderInput{
+		{Name: "Dana Ruiz", Email: "dana.ruiz@example.com", Kind: "staff", Signatory: true},
+		{Name: "Sam Okafor", Email: "sam.okafor@example.com", Kind: "staff", Signatory: true},
+		{Name: "Priya Nair", Email: "priya.nair@example.com", Kind: "staff"},
+		{Name: "Tom Becker", Email: "tom.becker@example.com", Kind: "staff"},
+		{Name: "Lena Fischer", Email: "lena.fischer@example.com", Kind: "staff"},
+		{Name: "Marco Rossi", Email: "marco.rossi@example.com", Kind: "contractor"},
+		{Name: "Aisha Khan", Email: "aisha.khan@example.com", Kind: "tenant"},
+		{Name: "Jonas Berg", Email: "jonas.berg@example.com", Kind: "staff"},
+		{Name: "Elena Ruiz", Email: "elena.ruiz@example.com", Kind: "family", EmergencyContact: true},
+		{Name: "Hugo Martin", Email: "hugo.martin@example.com", Kind: "neighbour", EmergencyContact: true},
+		{Name: "Bright Cleaning Ltd", Email: "crew@brightcleaning.example.com", Kind: "contractor"},
+		{Name: "Chris Doyle", Email: "chris.doyle@example.com", Kind: "staff"},
+	}
+	var holders []*keyward.Holder
+	for _, p := range people {
+		h, e := s.Directory.CreateHolder(ctx, a, p)
+		if e != nil {
+			return nil, e
+		}
+		holders = append(holders, h)
+		sum.Holders++
+	}
+	key := func(kw *keyward.Keyway, symbol string) *keyward.Key {
+		if err != nil {
+			return nil
+		}
+		var k *keyward.Key
+		k, err = s.Custody.CreateKey(ctx, a, keyward.KeyInput{KeywayID: kw.ID, Symbol: symbol})
+		sum.Keys++
+		return k
+	}
+	var officeKeys []*keyward.Key
+	key(sc4, "A")
+	key(sc4, "A")
+	for _, m := range masters {
+		officeKeys = append(officeKeys, key(sc4, m), key(sc4, m))
+		for d := 1; d <= 10; d++ {
+			officeKeys = append(officeKeys, key(sc4, fmt.Sprintf("%s%d", m, d)))
+		}
+	}
+	var fleetKeys []*keyward.Key
+	for i, kw := range []*keyward.Keyway{ford, ford, toyota, vw, vw} {
+		for c := 0; c < 2; c++ {
+			fleetKeys = append(fleetKeys, key(kw, fmt.Sprintf("V%d", i+1)))
+		}
+	}
+	homeKeys := []*keyward.Key{key(kw1, "HOME"), key(kw1, "HOME"), key(kw1, "HOME"), key(kw1, "SHED")}
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	steps := []func() error{
+		func() error { return move(ctx, s, a, officeKeys[0].ID, keyward.CustodyIssue, holders[0].ID) },  // AA master to Dana
+		func() error { return move(ctx, s, a, officeKeys[12].ID, keyward.CustodyIssue, holders[1].ID) }, // AB master
+		func() error { return move(ctx, s, a, officeKeys[3].ID, keyward.CustodyIssue, holders[6].ID) },  // tenant's change key
+		func() error { return move(ctx, s, a, officeKeys[5].ID, keyward.CustodyIssue, holders[2].ID) },
+		func() error { return checkout(ctx, s, a, officeKeys[1].ID, holders[10].ID, now.Add(6*time.Hour)) }, // cleaners, due tonight
+		func() error { return checkout(ctx, s, a, officeKeys[14].ID, holders[5].ID, now.Add(48*time.Hour)) },
+		func() error { return checkout(ctx, s, a, fleetKeys[0].ID, holders[3].ID, now.Add(8*time.Hour)) },
+		func() error { return checkout(ctx, s, a, fleetKeys[4].ID, holders[4].ID, now.Add(2*time.Hour)) },
+		func() error { return move(ctx, s, a, fleetKeys[9].ID, keyward.CustodyIssue, holders[11].ID) },
+		func() error { return move(ctx, s, a, fleetKeys[9].ID, keyward.CustodyLost, "") },
+		func() error { return move(ctx, s, a, homeKeys[0].ID, keyward.CustodyIssue, holders[0].ID) },
+		func() error { return move(ctx, s, a, homeKeys[1].ID, keyward.CustodyIssue, holders[8].ID) },
+		func() error { return move(ctx, s, a, homeKeys[2].ID, keyward.CustodyIssue, holders[9].ID) }, // spare with the neighbour
+	}
+	for _, st := range steps {
+		if err := st(); err != nil {
+			return nil, err
+		}
+	}
+	return sum, nil
+}
+
+func move(ctx context.Context, s Services, a keyward.Actor, keyID, action, holderID string) error {
+	_, err := s.Custody.Move(ctx, a, keyID, action, keyward.CustodyInput{HolderID: holderID})
+	return err
+}
+
+func checkout(ctx context.Context, s Services, a keyward.Actor, keyID, holderID string, due time.Time) error {
+	_, err := s.Custody.Checkout(ctx, a, keyID, keyward.CheckoutInput{HolderID: holderID, DueAt: due})
+	return err
+}

@@ -1,0 +1,139 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ keyward.Actor) error {
+	if err := s.db.Ping(r.Context()); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return writeJSON(w, http.StatusOK, map[string]any{"id": a.UserID, "email": a.Email, "role": a.Role, "holder_id": a.HolderID})
+}
+
+// create decodes an input, calls the service and answers 201 with the object.
+func create[In any, Out any](fn func(r *http.Request, a keyward.Actor, in In) (Out, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+		var in In
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		out, err := fn(r, a, in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, out)
+	}
+}
+
+// get answers 200 with the object the service returns for {id}.
+func get[Out any](fn func(r *http.Request, a keyward.Actor, id string) (Out, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+		out, err := fn(r, a, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// list answers 200 with one page.
+func list[T any](fn func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[T], error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+		opt, err := listOptions(r)
+		if err != nil {
+			return err
+		}
+		p, err := fn(r, a, opt)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, p)
+	}
+}
+
+func (s *Server) createSite(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return create(func(r *http.Request, a keyward.Actor, in keyward.SiteInput) (*keyward.Site, error) {
+		return s.directory.CreateSite(r.Context(), a, in)
+	})(w, r, a)
+}
+
+func (s *Server) listSites(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Site], error) {
+		return s.directory.Sites(r.Context(), a, opt)
+	})(w, r, a)
+}
+
+func (s *Server) getSite(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return get(func(r *http.Request, a keyward.Actor, id string) (*keyward.Site, error) {
+		return s.directory.Site(r.Context(), a, id)
+	})(w, r, a)
+}
+
+func (s *Server) createOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return create(func(r *http.Request, a keyward.Actor, in keyward.OpeningInput) (*keyward.Opening, error) {
+		return s.directory.CreateOpening(r.Context(), a, in)
+	})(w, r, a)
+}
+
+func (s *Server) listOpenings(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Opening], error) {
+		return s.directory.Openings(r.Context(), a, r.URL.Query().Get("site_id"), opt)
+	})(w, r, a)
+}
+
+func (s *Server) getOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return get(func(r *http.Request, a keyward.Actor, id string) (*keyward.Opening, error) {
+		return s.directory.Opening(r.Context(), a, id)
+	})(w, r, a)
+}
+
+func (s *Server) createKeyway(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return create(func(r *http.Request, a keyward.Actor, in keyward.KeywayInput) (*keyward.Keyway, error) {
+		return s.directory.CreateKeyway(r.Context(), a, in)
+	})(w, r, a)
+}
+
+func (s *Server) listKeyways(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Keyway], error) {
+		return s.directory.Keyways(r.Context(), a, opt)
+	})(w, r, a)
+}
+
+func (s *Server) getKeyway(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return get(func(r *http.Request, a keyward.Actor, id string) (*keyward.Keyway, error) {
+		return s.directory.Keyway(r.Context(), a, id)
+	})(w, r, a)
+}
+
+func (s *Server) createHolder(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return create(func(r *http.Request, a keyward.Actor, in keyward.HolderInput) (*keyward.Holder, error) {
+		return s.directory.CreateHolder(r.Context(), a, in)
+	})(w, r, a)
+}
+
+func (s *Server) listHolders(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Holder], error) {
+		return s.directory.Holders(r.Context(), a, opt)
+	})(w, r, a)
+}
+
+func (s *Server) getHolder(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return get(func(r *http.Request, a keyward.Actor, id string) (*keyward.Holder, error) {
+		return s.directory.Holder(r.Context(), a, id)
+	})(w, r, a)
+}
+
+func (s *Server) holderKeys(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	keys, err := s.custody.HolderKeys(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, keyward.Page[keyward.Key]{Items: keys})
+}

@@ -1,0 +1,87 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+func (s *Server) createKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return create(func(r *http.Request, a keyward.Actor, in keyward.KeyInput) (*keyward.Key, error) {
+		return s.custody.CreateKey(r.Context(), a, in)
+	})(w, r, a)
+}
+
+func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Key], error) {
+		q := r.URL.Query()
+		return s.custody.Keys(r.Context(), a, keyward.KeyFilter{Symbol: q.Get("symbol"), Status: q.Get("status"),
+			HolderID: q.Get("holder_id"), Query: q.Get("q"), ListOptions: opt})
+	})(w, r, a)
+}
+
+func (s *Server) getKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return get(func(r *http.Request, a keyward.Actor, id string) (*keyward.Key, error) {
+		return s.custody.Key(r.Context(), a, id)
+	})(w, r, a)
+}
+
+func (s *Server) keyHistory(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Event], error) {
+		return s.custody.History(r.Context(), a, r.PathValue("id"), opt)
+	})(w, r, a)
+}
+
+func (s *Server) checkoutKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.CheckoutInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	k, err := s.custody.Checkout(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, k)
+}
+
+func (s *Server) checkinKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.NoteInput
+	if err := decodeOptional(r, &in); err != nil {
+		return err
+	}
+	k, err := s.custody.Checkin(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, k)
+}
+
+// moveKey serves issue, return, transfer, lost, found and destroy.
+func (s *Server) moveKey(action string) handler {
+	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+		var in keyward.CustodyInput
+		if err := decodeOptional(r, &in); err != nil {
+			return err
+		}
+		k, err := s.custody.Move(r.Context(), a, r.PathValue("id"), action, in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, k)
+	}
+}
+
+// decodeOptional accepts an empty body as {}.
+func decodeOptional(r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decode(r, v)
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.AuditRecord], error) {
+		q := r.URL.Query()
+		return s.db.Audit(r.Context(), a, keyward.AuditFilter{Action: q.Get("action"), Actor: q.Get("actor"), SubjectID: q.Get("subject_id"), ListOptions: opt})
+	})(w, r, a)
+}

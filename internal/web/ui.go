@@ -1,0 +1,205 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/keyward/keyward/internal/auth"
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+const (
+	sessionCookie = "kw_session"
+	preCSRFCookie = "kw_precsrf"
+)
+
+var funcs = template.FuncMap{
+	"fmtTime": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			if v.IsZero() {
+				return ""
+			}
+			return v.UTC().Format("2006-01-02 15:04 UTC")
+		case *time.Time:
+			if v == nil {
+				return ""
+			}
+			return v.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		return ""
+	},
+	"allowed": func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
+	"roles":   func() []keyward.Role { return keyward.Roles },
+}
+
+// pageData is what every template gets.
+type pageData struct {
+	Title   string
+	Actor   keyward.Actor
+	CSRF    string
+	Flash   string
+	Error   string
+	Fields  map[string]string
+	Data    any
+	Now     time.Time
+	Path    string
+	OrgName string
+}
+
+// render executes templates/<name>.html inside the layout.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, name, title string, data any) error {
+	t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+	if err != nil {
+		return err
+	}
+	pd := pageData{Title: title, Actor: a, Data: data, Now: s.now(), Path: r.URL.Path, Flash: r.URL.Query().Get("flash")}
+	if org, err := s.accounts.Org(r.Context()); err == nil {
+		pd.OrgName = org.Name
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && a.UserID != "" {
+		if key, err := s.accounts.CSRFKey(r.Context()); err == nil {
+			pd.CSRF = auth.CSRFToken(key, c.Value)
+		}
+	} else {
+		pd.CSRF = s.preCSRF(w, r)
+	}
+	if fe, ok := data.(formError); ok {
+		pd.Error, pd.Fields, pd.Data = fe.msg, fe.fields, fe.data
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, pd); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.WriteHeader(status)
+	_, err = buf.WriteTo(w)
+	return err
+}
+
+// formError re-renders a form with the service's message and per-field rules.
+type formError struct {
+	msg    string
+	fields map[string]string
+	data   any
+}
+
+func newFormError(err error, data any) formError {
+	fe := formError{msg: keyward.ErrorMessage(err), fields: map[string]string{}, data: data}
+	var e *keyward.Error
+	if errors.As(err, &e) {
+		for _, f := range e.Fields {
+			fe.fields[f.Field] = f.Rule
+		}
+	}
+	return fe
+}
+
+// preCSRF is the double-submit token for forms shown before sign-in.
+func (s *Server) preCSRF(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(preCSRFCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: preCSRFCookie, Value: v, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
+	return v
+}
+
+func checkPreCSRF(r *http.Request) error {
+	c, err := r.Cookie(preCSRFCookie)
+	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
+		return keyward.Errorf(keyward.EFORBIDDEN, "the form expired; reload the page and try again")
+	}
+	return nil
+}
+
+var errNeedMFA = errors.New("second factor needed")
+
+// pageActor resolves the session cookie and, for a POST, checks the CSRF token.
+func (s *Server) pageActor(w http.ResponseWriter, r *http.Request) (keyward.Actor, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return keyward.Actor{}, keyward.Errorf(keyward.EUNAUTHORIZED, "sign in first")
+	}
+	a, mfa, err := s.accounts.Session(r.Context(), c.Value)
+	if err != nil {
+		return keyward.Actor{}, err
+	}
+	if !mfa {
+		return keyward.Actor{}, errNeedMFA
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		key, err := s.accounts.CSRFKey(r.Context())
+		if err != nil {
+			return keyward.Actor{}, err
+		}
+		if !auth.CheckCSRF(key, c.Value, r.PostFormValue("csrf")) {
+			return keyward.Actor{}, keyward.Errorf(keyward.EFORBIDDEN, "the form expired or came from another site; reload the page and try again")
+		}
+	}
+	return a, nil
+}
+
+// pageError shows an error page; a missing session goes to the sign-in page.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errNeedMFA) {
+		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
+		return
+	}
+	st := Status(err)
+	if st == http.StatusUnauthorized {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if st == http.StatusInternalServerError {
+		s.log.Error("internal error", "request_id", requestID(r), "route", r.Pattern, "err", err)
+	}
+	if rerr := s.render(w, r, keyward.Actor{}, st, "error", http.StatusText(st), map[string]any{"Status": st, "Message": keyward.ErrorMessage(err)}); rerr != nil {
+		http.Error(w, keyward.ErrorMessage(err), st)
+	}
+}
+
+func (s *Server) setSession(w http.ResponseWriter, id string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int((12 * time.Hour).Seconds())})
+}
+
+func (s *Server) static(w http.ResponseWriter, r *http.Request, _ keyward.Actor) error {
+	sub, _ := fs.Sub(staticFS, "static")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	http.StripPrefix("/static/", http.FileServerFS(sub)).ServeHTTP(w, r)
+	return nil
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func redirect(w http.ResponseWriter, r *http.Request, to string) error {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}

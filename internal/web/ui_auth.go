@@ -1,0 +1,239 @@
+package web
+
+import (
+	"net"
+	"net/http"
+
+	"github.com/keyward/keyward/internal/auth"
+	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/store"
+)
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if _, err := s.accounts.Org(r.Context()); keyward.ErrorCode(err) == keyward.ENOTFOUND {
+		return s.render(w, r, a, http.StatusOK, "error", "Not set up yet", map[string]any{"Status": "Keyward", "Message": "Keyward is not set up yet: open the setup link that `keyward serve` printed, or run `keyward init`."})
+	}
+	return s.render(w, r, a, http.StatusOK, "login", "Sign in", map[string]string{"Next": safeNext(r.URL.Query().Get("next"))})
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := checkPreCSRF(r); err != nil {
+		return err
+	}
+	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
+	u, err := s.accounts.Authenticate(r.Context(), email, r.PostFormValue("password"), clientAddr(r))
+	if err != nil {
+		st := Status(err)
+		if st >= 500 {
+			return err
+		}
+		return s.render(w, r, a, st, "login", "Sign in", newFormError(err, map[string]string{"Next": next, "Email": email}))
+	}
+	enrolled, required := s.accounts.NeedsTOTP(r.Context(), u)
+	sid, err := s.accounts.CreateSession(r.Context(), u, !enrolled)
+	if err != nil {
+		return err
+	}
+	s.setSession(w, sid)
+	switch {
+	case enrolled:
+		return redirect(w, r, "/login/totp")
+	case required:
+		return redirect(w, r, "/account?flash=Your+organization+requires+an+authenticator:+enrol+one+below.")
+	}
+	return redirect(w, r, next)
+}
+
+// totpSession reads a session that may still be waiting for its second factor.
+func (s *Server) totpSession(r *http.Request) (keyward.Actor, string, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return keyward.Actor{}, "", false
+	}
+	act, _, err := s.accounts.Session(r.Context(), c.Value)
+	return act, c.Value, err == nil
+}
+
+func (s *Server) totpPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if _, _, ok := s.totpSession(r); !ok {
+		return redirect(w, r, "/login")
+	}
+	return s.render(w, r, a, http.StatusOK, "totp", "Authenticator code", nil)
+}
+
+func (s *Server) totpSubmit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	act, sid, ok := s.totpSession(r)
+	if !ok {
+		return redirect(w, r, "/login")
+	}
+	if err := checkPreCSRF(r); err != nil {
+		return err
+	}
+	if err := s.accounts.CheckTOTP(r.Context(), act.UserID, r.PostFormValue("code")); err != nil {
+		if Status(err) >= 500 {
+			return err
+		}
+		return s.render(w, r, a, Status(err), "totp", "Authenticator code", newFormError(err, nil))
+	}
+	if err := s.accounts.CompleteMFA(r.Context(), sid); err != nil {
+		return err
+	}
+	return redirect(w, r, "/")
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.accounts.DeleteSession(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	return redirect(w, r, "/login?flash=Signed+out.")
+}
+
+func (s *Server) setupPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	tok := r.URL.Query().Get("token")
+	if !s.accounts.CheckSetupToken(r.Context(), tok) {
+		return keyward.Errorf(keyward.EFORBIDDEN, "this setup link is not valid or was already used")
+	}
+	return s.render(w, r, a, http.StatusOK, "setup", "Set up Keyward", map[string]string{"Token": tok})
+}
+
+func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := checkPreCSRF(r); err != nil {
+		return err
+	}
+	tok := r.PostFormValue("token")
+	if !s.accounts.CheckSetupToken(r.Context(), tok) {
+		return keyward.Errorf(keyward.EFORBIDDEN, "this setup link is not valid or was already used")
+	}
+	in := store.InitInput{Org: r.PostFormValue("org"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), TimeZone: r.PostFormValue("time_zone")}
+	if in.Password == "" {
+		return s.render(w, r, a, http.StatusBadRequest, "setup", "Set up Keyward",
+			newFormError(keyward.Invalid("password", "is required"), map[string]string{"Token": tok, "Org": in.Org, "Email": in.Email, "TimeZone": in.TimeZone}))
+	}
+	u, _, err := s.accounts.Init(r.Context(), in)
+	if err != nil {
+		if Status(err) >= 500 {
+			return err
+		}
+		return s.render(w, r, a, Status(err), "setup", "Set up Keyward", newFormError(err, map[string]string{"Token": tok, "Org": in.Org, "Email": in.Email, "TimeZone": in.TimeZone}))
+	}
+	sid, err := s.accounts.CreateSession(r.Context(), u, true)
+	if err != nil {
+		return err
+	}
+	s.setSession(w, sid)
+	return redirect(w, r, "/?flash=Welcome+to+Keyward.")
+}
+
+type accountData struct {
+	TOTPEnabled bool
+	Secret      string
+	URL         string
+	RequireTOTP bool
+}
+
+func (s *Server) accountData(r *http.Request, a keyward.Actor, secret string) (accountData, error) {
+	u, err := s.accounts.User(r.Context(), a.UserID)
+	if err != nil {
+		return accountData{}, err
+	}
+	d := accountData{TOTPEnabled: u.TOTPEnabled}
+	if org, err := s.accounts.Org(r.Context()); err == nil {
+		d.RequireTOTP = org.RequireTOTP
+		if !u.TOTPEnabled {
+			if secret == "" {
+				secret = auth.NewTOTPSecret()
+			}
+			d.Secret, d.URL = secret, auth.TOTPURL("Keyward "+org.Name, u.Email, secret)
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	d, err := s.accountData(r, a, "")
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, a, http.StatusOK, "account", "Your account", d)
+}
+
+func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := s.accounts.ChangePassword(r.Context(), a, r.PostFormValue("current_password"), r.PostFormValue("new_password")); err != nil {
+		d, derr := s.accountData(r, a, "")
+		if derr != nil || Status(err) >= 500 {
+			return err
+		}
+		return s.render(w, r, a, Status(err), "account", "Your account", newFormError(err, d))
+	}
+	return redirect(w, r, "/account?flash=Password+changed.")
+}
+
+func (s *Server) accountTOTP(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	secret := r.PostFormValue("secret")
+	if err := s.accounts.EnrolTOTP(r.Context(), a, secret, r.PostFormValue("code")); err != nil {
+		d, derr := s.accountData(r, a, secret)
+		if derr != nil || Status(err) >= 500 {
+			return err
+		}
+		return s.render(w, r, a, Status(err), "account", "Your account", newFormError(err, d))
+	}
+	return redirect(w, r, "/account?flash=Authenticator+enrolled.")
+}
+
+func (s *Server) accountOrg(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := s.accounts.SetRequireTOTP(r.Context(), a, r.PostFormValue("require_totp") == "1"); err != nil {
+		return err
+	}
+	return redirect(w, r, "/account?flash=Saved.")
+}
+
+type createdUser struct{ Email, Password string }
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return s.renderUsers(w, r, a, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, created *createdUser, ferr error) error {
+	users, err := s.accounts.Users(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Users": users, "Created": created}
+	if ferr != nil {
+		return s.render(w, r, a, status, "users", "Users", newFormError(ferr, data))
+	}
+	return s.render(w, r, a, status, "users", "Users", data)
+}
+
+func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	u, pw, err := s.accounts.CreateUser(r.Context(), a, store.UserInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: keyward.Role(r.PostFormValue("role"))})
+	if err != nil {
+		if Status(err) >= 500 {
+			return err
+		}
+		return s.renderUsers(w, r, a, Status(err), nil, err)
+	}
+	return s.renderUsers(w, r, a, http.StatusCreated, &createdUser{Email: u.Email, Password: pw}, nil)
+}
+
+func (s *Server) usersUpdate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	_, err := s.accounts.UpdateUser(r.Context(), a, r.PathValue("id"), keyward.Role(r.PostFormValue("role")), r.PostFormValue("disabled") == "1")
+	if err != nil {
+		if Status(err) >= 500 {
+			return err
+		}
+		return s.renderUsers(w, r, a, Status(err), nil, err)
+	}
+	return redirect(w, r, "/users?flash=Saved.")
+}
