@@ -15,7 +15,12 @@ type LostKeyResult struct {
 // LostKey finds every cylinder the lost bitting operates, intended or not.
 func LostKey(cyls []Cylinder, lost Bitting) (*LostKeyResult, error) {
 	n := 0
-	e := checkCylinders(cyls, &n, func() *Error { return checkSameLength("lost", lost, &n) })
+	e := checkCylinders(cyls, &n, func() *Error {
+		if !sameLength(lost, &n) {
+			return badBitting("lost")
+		}
+		return nil
+	})
 	if e != nil {
 		return nil, e
 	}
@@ -58,8 +63,8 @@ func Audit(cyls []Cylinder, issued []Key) ([]AuditEntry, error) {
 	n := 0
 	e := checkCylinders(cyls, &n, func() *Error {
 		for i, k := range issued {
-			if e := checkSameLength(fmt.Sprintf("issued[%d].bitting", i), k.Bitting, &n); e != nil {
-				return e
+			if !sameLength(k.Bitting, &n) {
+				return badBitting(fmt.Sprintf("issued[%d].bitting", i))
 			}
 		}
 		return nil

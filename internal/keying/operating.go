@@ -161,54 +161,74 @@ func operatingSet(spec Spec, keys []Bitting, maxKeys int) (*OperatingSetResult, 
 		seq[i] = n - i // the last position changes fastest
 		cols[i] = sh.Depths(n - 1 - i)
 	}
+	// One pass generates and classifies, a second fills lists of exact size:
+	// growing four lists of 15,625 bittings by append costs more than the math.
+	const valid, incidental = 1, 2
 	store := newKeyStore(count, n)
-	r := &OperatingSetResult{
-		All:                 make([]Bitting, 0, count),
-		MACSValid:           []Bitting{},
-		Incidental:          []Bitting{},
-		IncidentalMACSValid: []Bitting{},
-		Count:               count,
-	}
+	all := make([]Bitting, 0, count)
+	flags := make([]uint8, count)
+	var nValid, nInc, nIncValid int
 	o := newOdometer(keys[0], seq, cols)
 	for rank, ok := 0, true; ok; rank, ok = rank+1, o.next() {
 		k := store.add(o.key)
-		r.All = append(r.All, k)
-		valid := spec.PassesMACS(k)
-		if valid {
-			r.MACSValid = append(r.MACSValid, k)
+		all = append(all, k)
+		if spec.PassesMACS(k) {
+			flags[rank] |= valid
+			nValid++
 		}
 		if !given[rank] {
-			r.Incidental = append(r.Incidental, k)
-			if valid {
-				r.IncidentalMACSValid = append(r.IncidentalMACSValid, k)
+			flags[rank] |= incidental
+			nInc++
+			if flags[rank]&valid != 0 {
+				nIncValid++
 			}
+		}
+	}
+	r := &OperatingSetResult{
+		All:                 all,
+		MACSValid:           make([]Bitting, 0, nValid),
+		Incidental:          make([]Bitting, 0, nInc),
+		IncidentalMACSValid: make([]Bitting, 0, nIncValid),
+		Count:               count,
+	}
+	for i, f := range flags {
+		if f&valid != 0 {
+			r.MACSValid = append(r.MACSValid, all[i])
+		}
+		if f&incidental != 0 {
+			r.Incidental = append(r.Incidental, all[i])
+		}
+		if f == valid|incidental {
+			r.IncidentalMACSValid = append(r.IncidentalMACSValid, all[i])
 		}
 	}
 	return r, nil
 }
 
-// checkSameLength is stage 2 for verbs without a spec: every bitting is
-// digits and as long as the first one.
-func checkSameLength(field string, b Bitting, n *int) *Error {
+// sameLength is stage 2 for verbs without a spec: every bitting is digits
+// and as long as the first one, whose length it records in n.
+func sameLength(b Bitting, n *int) bool {
 	if len(b) == 0 || (*n > 0 && len(b) != *n) {
-		return &Error{Rule: RuleBadBitting, Field: field}
+		return false
 	}
 	for _, d := range b {
 		if d < 0 || d > 10 {
-			return &Error{Rule: RuleBadBitting, Field: field}
+			return false
 		}
 	}
 	*n = len(b)
-	return nil
+	return true
 }
+
+func badBitting(field string) *Error { return &Error{Rule: RuleBadBitting, Field: field} }
 
 // checkCylinders runs stage 2 over the cylinders' keys, then, cylinder by
 // cylinder, no_keys and duplicate_id.
 func checkCylinders(cyls []Cylinder, n *int, more func() *Error) *Error {
 	for i, c := range cyls {
 		for j, k := range c.Keys {
-			if e := checkSameLength(fmt.Sprintf("cylinders[%d].keys[%d]", i, j), k, n); e != nil {
-				return e
+			if !sameLength(k, n) {
+				return badBitting(fmt.Sprintf("cylinders[%d].keys[%d]", i, j))
 			}
 		}
 	}
@@ -239,12 +259,12 @@ type OperatesResult struct {
 func CheckOperates(c Cylinder, key Bitting) (*OperatesResult, error) {
 	n := 0
 	for j, k := range c.Keys {
-		if e := checkSameLength(fmt.Sprintf("cylinder.keys[%d]", j), k, &n); e != nil {
-			return nil, e
+		if !sameLength(k, &n) {
+			return nil, badBitting(fmt.Sprintf("cylinder.keys[%d]", j))
 		}
 	}
-	if e := checkSameLength("key", key, &n); e != nil {
-		return nil, e
+	if !sameLength(key, &n) {
+		return nil, badBitting("key")
 	}
 	if len(c.Keys) == 0 {
 		return nil, &Error{Rule: RuleNoKeys, Field: "cylinder.keys"}

@@ -171,7 +171,8 @@ func (s Spec) checkRange(field string, b Bitting) *Error {
 // checkBittings runs stage 2 over a list, item by item.
 func (s Spec) checkBittings(field string, bs []Bitting) *Error {
 	for i, b := range bs {
-		if e := s.checkBitting(fmt.Sprintf("%s[%d]", field, i), b); e != nil {
+		if e := s.checkBitting("", b); e != nil {
+			e.Field = fmt.Sprintf("%s[%d]", field, i) // named only on failure: audits check thousands
 			return e
 		}
 	}

@@ -74,3 +74,20 @@ func (s *Server) routeTable() []route {
 	}
 	return append(rs, s.pageRoutes()...)
 }
+
+// RouteInfo describes one route for documentation and the route × role test.
+type RouteInfo struct {
+	Pattern string
+	Action  keyward.Action
+	Page    bool
+	Scoped  bool
+}
+
+// Routes lists the route table.
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, len(s.routes))
+	for i, r := range s.routes {
+		out[i] = RouteInfo{Pattern: r.pattern, Action: r.action, Page: r.page, Scoped: r.scoped}
+	}
+	return out
+}

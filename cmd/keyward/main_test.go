@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func runCmd(t *testing.T, ctx context.Context, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb syncBuffer
+	code := run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestInitTokenAuditBackup(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"KEYWARD_DATA": dir}
+	ctx := context.Background()
+	code, out, errOut := runCmd(t, ctx, env, "", "init", "--org", "Acme", "--admin-email", "owner@acme.test")
+	if code != 0 || !strings.Contains(out, "password") {
+		t.Fatalf("init: %d %s %s", code, out, errOut)
+	}
+	if code, _, _ := runCmd(t, ctx, env, "", "init", "--org", "Acme", "--admin-email", "owner@acme.test"); code != 1 {
+		t.Fatalf("second init exit %d, want 1", code)
+	}
+	code, out, _ = runCmd(t, ctx, env, "", "token", "create", "--user", "owner@acme.test", "--name", "ci")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || !strings.HasPrefix(lines[len(lines)-1], "kw_") {
+		t.Fatalf("token create: %d %q", code, out)
+	}
+	if code, out, _ := runCmd(t, ctx, env, "", "demo"); code != 0 || !strings.Contains(out, "64 keys") {
+		t.Fatalf("demo: %d %s", code, out)
+	}
+	if code, _, _ := runCmd(t, ctx, env, "", "demo"); code != 1 {
+		t.Fatalf("second demo must refuse, exit %d", code)
+	}
+	if code, out, _ := runCmd(t, ctx, env, "", "audit", "verify"); code != 0 || !strings.HasPrefix(out, "OK:") {
+		t.Fatalf("verify: %d %s", code, out)
+	}
+	exp := filepath.Join(t.TempDir(), "audit.json")
+	if code, out, _ := runCmd(t, ctx, env, "", "audit", "export", "--out", exp); code != 0 {
+		t.Fatalf("export: %d %s", code, out)
+	}
+	if code, out, _ := runCmd(t, ctx, env, "", "audit", "verify", "--export", exp); code != 0 {
+		t.Fatalf("verify export: %d %s", code, out)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if code, out, e := runCmd(t, ctx, env, "", "backup", backup); code != 0 {
+		t.Fatalf("backup: %d %s %s", code, out, e)
+	}
+	bdb, err := sql.Open("sqlite", backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := bdb.QueryRow(`SELECT COUNT(*) FROM keys`).Scan(&n); err != nil || n != 64 {
+		t.Fatalf("backup has %d keys (%v)", n, err)
+	}
+	bdb.Close()
+	// Tamper: edit one row; verify names it and exits 1.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "keyward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 7`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, _ = runCmd(t, ctx, env, "", "audit", "verify")
+	if code != 1 || !strings.Contains(out, "seq 7") {
+		t.Fatalf("tampered verify: %d %s", code, out)
+	}
+}
+
+func TestServeAndClient(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"KEYWARD_DATA": dir, "KEYWARD_SCHEDULER_INTERVAL": "1h"}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
+	}()
+	var base string
+	re := regexp.MustCompile(`listening on (http://\S+)`)
+	for i := 0; i < 100 && base == ""; i++ {
+		time.Sleep(50 * time.Millisecond)
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("server did not start: %s %s", out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "/setup?token=setup_") {
+		t.Fatalf("an empty database must print the one-time setup link: %s", out.String())
+	}
+	resp, err := http.Get(base + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v", err)
+	}
+	resp.Body.Close()
+	// The offline commands work on the same data directory while serve runs.
+	if code, _, e := runCmd(t, context.Background(), env, "", "init", "--org", "Acme", "--admin-email", "o@acme.test"); code != 0 {
+		t.Fatalf("init: %s", e)
+	}
+	_, tokOut, _ := runCmd(t, context.Background(), env, "", "token", "create", "--user", "o@acme.test", "--name", "cli")
+	lines := strings.Split(strings.TrimSpace(tokOut), "\n")
+	cenv := map[string]string{"KEYWARD_SERVER": base, "KEYWARD_TOKEN": lines[len(lines)-1]}
+	code, cout, cerr := runCmd(t, context.Background(), cenv, "", "sites", "create", "--name", "Depot", "--json")
+	var site map[string]any
+	if code != 0 || json.Unmarshal([]byte(cout), &site) != nil || site["name"] != "Depot" {
+		t.Fatalf("sites create: %d %s %s", code, cout, cerr)
+	}
+	code, _, cerr = runCmd(t, context.Background(), cenv, "", "keyways", "create", "--name", "K", "--policy", "sometimes")
+	if code != 1 || !strings.Contains(cerr, "duplication_policy") {
+		t.Fatalf("bad input through the CLI: %d %s", code, cerr)
+	}
+	code, tout, _ := runCmd(t, context.Background(), cenv, "", "sites", "list")
+	if code != 0 || !strings.Contains(tout, "Depot") || !strings.Contains(tout, "NAME") {
+		t.Fatalf("sites list table: %s", tout)
+	}
+	cancel() // as SIGTERM does
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exit %d: %s", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	if strings.Contains(errb.String(), lines[len(lines)-1]) {
+		t.Fatal("the API token reached the log")
+	}
+}
+
+func TestKeyingVerbOffline(t *testing.T) {
+	code, out, _ := runCmd(t, context.Background(), map[string]string{}, `{"cylinder":{"keys":["333333","555555"]},"key":"353553"}`, "keying", "operates", "--data", "/nonexistent")
+	if code != 0 || !strings.Contains(out, `"operates":true`) {
+		t.Fatalf("keying operates: %d %s", code, out)
+	}
+	if code, _, _ := runCmd(t, context.Background(), nil, "", "keying", "nonsense"); code != 2 {
+		t.Fatalf("unknown verb exit %d, want 2", code)
+	}
+}

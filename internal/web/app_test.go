@@ -1,0 +1,135 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/internal/store/storetest"
+	"github.com/keyward/keyward/internal/web"
+)
+
+// testApp is a real server on a real database with one API token per role.
+type testApp struct {
+	t      testing.TB
+	env    *storetest.Env
+	db     *store.DB
+	srv    *web.Server
+	http   *httptest.Server
+	tokens map[keyward.Role]string
+	users  map[keyward.Role]*keyward.User
+}
+
+var backends = map[string]storetest.Backend{"sqlite": storetest.SQLite, "postgres": storetest.Postgres}
+
+// forEachBackend runs fn as a subtest on SQLite and on PostgreSQL.
+func forEachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) { fn(t, backends[name]) })
+	}
+}
+
+func newTestApp(t testing.TB, b storetest.Backend) *testApp {
+	t.Helper()
+	env := b(t)
+	db := env.Open(t)
+	acc := db.Accounts(env.Vault)
+	ctx := context.Background()
+	owner, _, err := acc.Init(ctx, store.InitInput{Org: "Acme Property", Email: "owner@acme.test", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := web.NewServer(web.Config{DB: db, Accounts: acc, Now: env.Clock.Now})
+	app := &testApp{t: t, env: env, db: db, srv: srv, tokens: map[keyward.Role]string{}, users: map[keyward.Role]*keyward.User{keyward.RoleOwner: owner}}
+	app.http = httptest.NewServer(srv.Handler())
+	t.Cleanup(app.http.Close)
+	sys := keyward.SystemActor("test")
+	for _, role := range keyward.Roles {
+		u := owner
+		if role != keyward.RoleOwner {
+			u, _, err = acc.CreateUser(ctx, sys, store.UserInput{Email: string(role) + "@acme.test", Role: role})
+			if err != nil {
+				t.Fatal(err)
+			}
+			app.users[role] = u
+		}
+		tok, err := acc.CreateToken(ctx, sys, u.Email, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		app.tokens[role] = tok
+	}
+	return app
+}
+
+// call sends a JSON request as role ("" for no token) and decodes the answer into out.
+func (a *testApp) call(role keyward.Role, method, path string, body any, out any) int {
+	a.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, a.http.URL+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+a.tokens[role])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			a.t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, raw, err)
+		}
+	}
+	if resp.StatusCode >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" && path != "/metrics" {
+		a.t.Fatalf("%s %s: error %d with Content-Type %q", method, path, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	return resp.StatusCode
+}
+
+type problem struct {
+	Status int                  `json:"status"`
+	Title  string               `json:"title"`
+	Detail string               `json:"detail"`
+	Errors []keyward.FieldError `json:"errors"`
+}
+
+func (a *testApp) auditCount() int64 {
+	a.t.Helper()
+	sum, _, err := a.db.VerifyAudit(context.Background(), nil)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return sum.Records
+}
+
+// stock creates a keyway, a holder and a key through the API.
+func (a *testApp) stock() (keywayID, holderID, keyID string) {
+	a.t.Helper()
+	var kw, h, k map[string]any
+	if st := a.call(keyward.RoleOwner, "POST", "/api/v1/keyways", map[string]any{"name": "Schlage SC1", "manufacturer": "Schlage", "duplication_policy": "restricted"}, &kw); st != 201 {
+		a.t.Fatalf("create keyway: %d %v", st, kw)
+	}
+	if st := a.call(keyward.RoleOwner, "POST", "/api/v1/holders", map[string]any{"name": "Dana Ruiz", "email": "dana@acme.test"}, &h); st != 201 {
+		a.t.Fatalf("create holder: %d", st)
+	}
+	if st := a.call(keyward.RoleOwner, "POST", "/api/v1/keys", map[string]any{"keyway_id": kw["id"], "symbol": "AA1"}, &k); st != 201 {
+		a.t.Fatalf("create key: %d", st)
+	}
+	return kw["id"].(string), h["id"].(string), k["id"].(string)
+}
