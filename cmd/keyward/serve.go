@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/notify"
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/vault"
 	"github.com/keyward/keyward/internal/web"
@@ -69,8 +70,9 @@ func (e *env) serve(args []string) int {
 		return e.fail(err)
 	}
 	base := "http://" + ln.Addr().String()
+	notifications := db.Notifications(v)
 	srv := web.NewServer(web.Config{
-		DB: db, Accounts: accounts, Log: log, Now: time.Now,
+		DB: db, Accounts: accounts, Notifications: notifications, Log: log, Now: time.Now,
 		SecureCookies:        e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr()),
 		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
 	})
@@ -83,7 +85,12 @@ func (e *env) serve(args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "Keyward listening on %s\n", base)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second}
-	go srv.RunScheduler(ctx, interval)
+	dispatcher := notify.NewDispatcher(notify.Config{
+		Notifications: notifications, AllowPrivate: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
+		SMTPAddr: e.getenv("KEYWARD_SMTP_ADDR"), SMTPFrom: envOr(e.getenv, "KEYWARD_SMTP_FROM", "keyward@localhost"),
+		SMTPUser: e.getenv("KEYWARD_SMTP_USER"), SMTPPassword: keyward.Secret(e.getenv("KEYWARD_SMTP_PASSWORD")), Log: log,
+	})
+	go dispatcher.Run(ctx, interval)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -290,12 +290,23 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 		case keyward.CustodyLost:
 			newHolder = k.HolderID // the logbook keeps who lost it
 		}
+		// A check-out gets its own id, so its overdue reminder is sent once;
+		// a transfer keeps it, every other move clears it.
+		checkoutID := sql.NullString{}
+		switch action {
+		case keyward.CustodyCheckout:
+			checkoutID = nullStr(newID("co"))
+		case keyward.CustodyTransfer:
+			if err := tx.QueryRow(ctx, `SELECT checkout_id FROM keys WHERE id = ?`, keyID).Scan(&checkoutID); err != nil {
+				return fmt.Errorf("store: read checkout: %w", err)
+			}
+		}
 		placeholders := strings.TrimSuffix(strings.Repeat("?, ", len(from)), ", ")
-		args := []any{newStatus, nullStr(newHolder), nullTS(newDue), keyID}
+		args := []any{newStatus, nullStr(newHolder), nullTS(newDue), checkoutID, keyID}
 		for _, f := range from {
 			args = append(args, f)
 		}
-		res, err := tx.Exec(ctx, `UPDATE keys SET status = ?, holder_id = ?, due_at = ? WHERE id = ? AND status IN (`+placeholders+`)`, args...)
+		res, err := tx.Exec(ctx, `UPDATE keys SET status = ?, holder_id = ?, due_at = ?, checkout_id = ? WHERE id = ? AND status IN (`+placeholders+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("store: update key: %w", err)
 		}

@@ -66,6 +66,11 @@ func (s *Server) routeTable() []route {
 		api("POST /api/v1/keys/{id}/found", keyward.ActCustody, s.moveKey(keyward.CustodyFound)),
 		api("POST /api/v1/keys/{id}/destroy", keyward.ActCustody, s.moveKey(keyward.CustodyDestroy)),
 
+		api("POST /api/v1/imports", keyward.ActImport, s.importKeys),
+		api("GET /api/v1/exports/{kind}", keyward.ActInventoryRead, s.exportCSV),
+		api("POST /api/v1/webhooks", keyward.ActWebhookManage, s.createWebhook),
+		api("GET /api/v1/webhooks", keyward.ActWebhookManage, s.listWebhooks),
+
 		api("GET /api/v1/audit", keyward.ActAuditRead, s.listAudit),
 		api("GET /api/v1/users", keyward.ActUserManage, s.listUsers),
 		api("POST /api/v1/users", keyward.ActUserManage, s.createUser),

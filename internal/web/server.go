@@ -19,8 +19,10 @@ import (
 type Config struct {
 	DB       *store.DB
 	Accounts *store.Accounts
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Notifications holds webhooks and the delivery outbox.
+	Notifications *store.Notifications
+	Log           *slog.Logger
+	Now           func() time.Time
 	// SecureCookies marks cookies Secure; on by default, off for plain-HTTP local use.
 	SecureCookies bool
 	// AllowPrivateWebhooks permits webhook URLs on loopback or private networks.
@@ -29,23 +31,24 @@ type Config struct {
 
 // Server is the HTTP front of Keyward.
 type Server struct {
-	db        *store.DB
-	accounts  *store.Accounts
-	directory keyward.Directory
-	custody   keyward.Custody
-	log       *slog.Logger
-	now       func() time.Time
-	secure    bool
-	allowPriv bool
-	metrics   *metrics
-	mux       *http.ServeMux
-	routes    []route
+	db            *store.DB
+	accounts      *store.Accounts
+	notifications *store.Notifications
+	directory     keyward.Directory
+	custody       keyward.Custody
+	log           *slog.Logger
+	now           func() time.Time
+	secure        bool
+	allowPriv     bool
+	metrics       *metrics
+	mux           *http.ServeMux
+	routes        []route
 }
 
 // NewServer builds the server and its route table.
 func NewServer(cfg Config) *Server {
 	s := &Server{
-		db: cfg.DB, accounts: cfg.Accounts, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
+		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		metrics: newMetrics(), mux: http.NewServeMux(),
 	}
