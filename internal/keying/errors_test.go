@@ -200,3 +200,21 @@ func TestValidateAcceptsPublishedSpecs(t *testing.T) {
 		}
 	}
 }
+
+// The contract requires a limit of at least a million keys.
+func TestDefaultLimitAllowsAMillion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a million bittings")
+	}
+	keys := bs("000000", "111111", "222222", "333333", "444444", "555555", "666666", "777777", "888888", "999999")
+	r, err := OperatingSet(oneStep, keys, 0)
+	if err != nil || r.Count != 1_000_000 || len(r.All) != 1_000_000 {
+		t.Fatalf("%v, count %d", err, r.Count)
+	}
+	if KeyLimit(0, 6) != DefaultMaxKeys || KeyLimit(0, 128) != DefaultMaxKeys/2 {
+		t.Fatalf("limits %d %d", KeyLimit(0, 6), KeyLimit(0, 128))
+	}
+	_, err = OperatingSet(Spec{Positions: 7, MinDepth: 0, MaxDepth: 9, MACS: 9, Step: 1},
+		bs("0000000", "1111111", "2222222", "3333333", "4444444", "5555555", "6666666", "7777777"), 0)
+	wantErr(t, err, Error{Rule: RuleTooManyKeys, Count: 1 << 21, Maximum: DefaultMaxKeys})
+}

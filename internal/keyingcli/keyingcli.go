@@ -26,14 +26,17 @@ type config struct {
 	maxKeys int // 0: keying.DefaultMaxKeys
 }
 
+// exSpec is a Schlage 6-pin spec for the help examples.
+const exSpec = `{"positions":6,"min_depth":0,"max_depth":9,"macs":7,"step":2}`
+
 var verbs = []verb{
-	{"macs", `{"spec":{"positions":6,"min_depth":0,"max_depth":9,"macs":7,"step":2},"bitting":"290000"}`, runMACS},
+	{"macs", `{"spec":` + exSpec + `,"bitting":"290000"}`, runMACS},
 	{"root-depths", `{"dimensions":{"reference_depth":0,"reference_root_in":0.335,"increment_in":0.015},"bitting":"246824"}`, runRootDepths},
-	{"tpp", `{"spec":{…},"tmk":"246824","sequence":[6,5,4,3,2,1]}`, runTPP},
-	{"system", `{"spec":{…},"tmk":"246824","levels":[{"level":"master","sequence":[1,2]},{"level":"change","sequence":[5,6]}]}`, runSystem},
-	{"rcm", `{"spec":{…},"tmk":"246824","positions":[1,2,3,4,5,6],"constants":4}`, runRCM},
-	{"pinning", `{"spec":{…},"keys":["246824","446824"],"control":"579999"}`, runPinning},
-	{"operating-set", `{"spec":{…},"keys":["333333","555555"]}`, runOperatingSet},
+	{"tpp", `{"spec":` + exSpec + `,"tmk":"246824","sequence":[6,5,4,3,2,1]}`, runTPP},
+	{"system", `{"spec":` + exSpec + `,"tmk":"246824","levels":[{"level":"master","sequence":[1,2]},{"level":"change","sequence":[5,6]}]}`, runSystem},
+	{"rcm", `{"spec":` + exSpec + `,"tmk":"246824","positions":[1,2,3,4,5,6],"constants":4}`, runRCM},
+	{"pinning", `{"spec":` + exSpec + `,"keys":["246824","446824"],"control":"579999"}`, runPinning},
+	{"operating-set", `{"spec":` + exSpec + `,"keys":["333333","555555"]}`, runOperatingSet},
 	{"operates", `{"cylinder":{"keys":["222222","444444"]},"key":"422442"}`, runOperates},
 	{"lost-key", `{"cylinders":[{"id":"101","keys":["222222","444444"]}],"lost":"422442"}`, runLostKey},
 	{"audit", `{"cylinders":[{"id":"101","keys":["222222"]}],"issued":[{"symbol":"AA1","bitting":"222222"}]}`, runAudit},
@@ -122,6 +125,8 @@ func usage(w io.Writer) {
 	for _, v := range verbs {
 		fmt.Fprintf(w, "  %-14s %s\n", v.name, v.example)
 	}
+	fmt.Fprintln(w, "")
+	fmt.Fprintln(w, `e.g.  echo '{"cylinder":{"keys":["222222","444444"]},"key":"422442"}' | keyward keying operates`)
 }
 
 func write(w io.Writer, v any) error {
