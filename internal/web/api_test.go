@@ -286,3 +286,39 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatalf("metrics missing the request counter:\n%s", buf)
 	}
 }
+
+func TestWebhookCreate(t *testing.T) {
+	app := newTestApp(t, storetest.SQLite)
+	var hook map[string]any
+	if st := app.call(keyward.RoleAdmin, "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/hook", "secret": "s3cret", "events": []string{"checkout.overdue"}}, &hook); st != 201 || hook["id"] == "" {
+		t.Fatalf("create (private allowed) = %d %v", st, hook)
+	}
+	if _, leaked := hook["secret"]; leaked {
+		t.Fatal("the webhook secret came back in the response")
+	}
+	var p problem
+	if st := app.call(keyward.RoleAdmin, "POST", "/api/v1/webhooks", map[string]any{"url": "ftp://x", "secret": "s", "events": []string{"nope"}}, &p); st != 400 || len(p.Errors) != 2 {
+		t.Fatalf("bad webhook = %d %+v", st, p)
+	}
+	if st := app.call(keyward.RoleManager, "POST", "/api/v1/webhooks", map[string]any{"url": "http://example.com/", "secret": "s", "events": []string{"checkout.overdue"}}, &p); st != 403 {
+		t.Fatalf("manager creating a webhook = %d", st)
+	}
+	// Without KEYWARD_ALLOW_PRIVATE_WEBHOOKS, loopback and private targets are refused.
+	strict := newBareServer(t, app.env, app.db)
+	req, _ := http.NewRequest("POST", strict+"/api/v1/webhooks", strings.NewReader(`{"url":"http://127.0.0.1:9/hook","secret":"s3cret","events":["checkout.overdue"]}`))
+	req.Header.Set("Authorization", "Bearer "+app.tokens[keyward.RoleOwner])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(resp)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(body, `"field":"url"`) {
+		t.Fatalf("private webhook on a strict server = %d %s", resp.StatusCode, body)
+	}
+	var list struct{ Items []map[string]any }
+	app.call(keyward.RoleOwner, "GET", "/api/v1/webhooks", nil, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("webhooks = %v", list)
+	}
+}

@@ -133,3 +133,11 @@ func (a *testApp) stock() (keywayID, holderID, keyID string) {
 	}
 	return kw["id"].(string), h["id"].(string), k["id"].(string)
 }
+
+// newBareServer serves an uninitialized database.
+func newBareServer(t testing.TB, env *storetest.Env, db *store.DB) string {
+	srv := web.NewServer(web.Config{DB: db, Accounts: db.Accounts(env.Vault), Notifications: db.Notifications(env.Vault), Now: env.Clock.Now})
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return hs.URL
+}

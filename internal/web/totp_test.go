@@ -1,0 +1,151 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/keyward/keyward/internal/auth"
+	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/store/storetest"
+)
+
+// formClient is a cookie-keeping browser stand-in that does not follow redirects.
+type formClient struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newFormClient(t *testing.T, base string) *formClient {
+	jar, _ := cookiejar.New(nil)
+	return &formClient{t: t, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// get returns the status, body and the page's CSRF token.
+func (f *formClient) get(path string) (int, string, string) {
+	resp, err := f.c.Get(f.base + path)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := csrfField.FindStringSubmatch(string(b))
+	tok := ""
+	if m != nil {
+		tok = m[1]
+	}
+	return resp.StatusCode, string(b), tok
+}
+
+func (f *formClient) post(path string, form url.Values) (int, string) {
+	resp, err := f.c.PostForm(f.base+path, form)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+func (f *formClient) login(email, password string) (int, string) {
+	_, _, tok := f.get("/login")
+	return f.post("/login", url.Values{"csrf": {tok}, "email": {email}, "password": {password}, "next": {"/"}})
+}
+
+func TestTOTPEnrolAndSignIn(t *testing.T) {
+	app := newTestApp(t, storetest.SQLite)
+	f := newFormClient(t, app.http.URL)
+	if st, loc := f.login("owner@acme.test", "wrong password!"); st != http.StatusUnauthorized || loc != "" {
+		t.Fatalf("wrong password: %d %s", st, loc)
+	}
+	if st, loc := f.login("owner@acme.test", "correct horse battery"); st != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("sign-in: %d %s", st, loc)
+	}
+	// Enrol: the account page shows a fresh secret; confirm it with a code.
+	_, body, tok := f.get("/account")
+	m := regexp.MustCompile(`name="secret" value="([A-Z2-7]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no secret on the account page:\n%s", body)
+	}
+	secret := m[1]
+	if st, _ := f.post("/account/totp", url.Values{"csrf": {tok}, "secret": {secret}, "code": {"000000"}}); st != http.StatusBadRequest {
+		t.Fatalf("wrong enrolment code: %d", st)
+	}
+	code, _ := auth.TOTPCode(secret, app.env.Clock.Now())
+	if st, loc := f.post("/account/totp", url.Values{"csrf": {tok}, "secret": {secret}, "code": {code}}); st != http.StatusSeeOther || !strings.HasPrefix(loc, "/account") {
+		t.Fatalf("enrol: %d %s", st, loc)
+	}
+	// The org now requires a second factor for owners.
+	_, _, tok = f.get("/account")
+	if st, _ := f.post("/account/org", url.Values{"csrf": {tok}, "require_totp": {"1"}}); st != http.StatusSeeOther {
+		t.Fatalf("require totp: %d", st)
+	}
+	// A new sign-in stops at the code page; other pages send it back there.
+	g := newFormClient(t, app.http.URL)
+	if st, loc := g.login("owner@acme.test", "correct horse battery"); st != http.StatusSeeOther || loc != "/login/totp" {
+		t.Fatalf("sign-in with TOTP: %d %s", st, loc)
+	}
+	if st, _, _ := g.get("/users"); st != http.StatusSeeOther {
+		t.Fatalf("a half-signed-in session reached /users: %d", st)
+	}
+	_, _, tok = g.get("/login/totp")
+	// The enrolment code's time step was used already: a replay is refused.
+	if st, _ := g.post("/login/totp", url.Values{"csrf": {tok}, "code": {code}}); st != http.StatusUnauthorized {
+		t.Fatalf("replayed code: %d", st)
+	}
+	app.env.Clock.Advance(30e9)
+	next, _ := auth.TOTPCode(secret, app.env.Clock.Now())
+	if st, loc := g.post("/login/totp", url.Values{"csrf": {tok}, "code": {next}}); st != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("code: %d %s", st, loc)
+	}
+	if st, _, _ := g.get("/account"); st != http.StatusOK {
+		t.Fatalf("after the second factor: %d", st)
+	}
+	// Sign-out ends the session.
+	_, _, tok = g.get("/account")
+	if st, _ := g.post("/logout", url.Values{"csrf": {tok}}); st != http.StatusSeeOther {
+		t.Fatalf("logout: %d", st)
+	}
+	if st, _, _ := g.get("/account"); st != http.StatusSeeOther {
+		t.Fatalf("after sign-out: %d", st)
+	}
+	recs, err := app.db.Audit(context.Background(), keyward.SystemActor("t"), keyward.AuditFilter{Action: "user.totp_enrol"})
+	if err != nil || len(recs.Items) != 1 {
+		t.Fatalf("enrolment not audited: %v %v", recs, err)
+	}
+}
+
+func TestFirstRunSetup(t *testing.T) {
+	env := storetest.SQLite(t)
+	db := env.Open(t)
+	acc := db.Accounts(env.Vault)
+	tok, err := acc.NewSetupToken(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newBareServer(t, env, db)
+	f := newFormClient(t, srv)
+	if st, _, _ := f.get("/setup?token=wrong"); st != http.StatusForbidden {
+		t.Fatalf("bad setup token: %d", st)
+	}
+	_, _, csrf := f.get("/setup?token=" + tok)
+	if st, _ := f.post("/setup", url.Values{"csrf": {csrf}, "token": {tok}, "org": {"Acme"}, "email": {"o@acme.test"}, "password": {"password"}}); st != http.StatusBadRequest {
+		t.Fatalf("a common password must be refused: %d", st)
+	}
+	if st, loc := f.post("/setup", url.Values{"csrf": {csrf}, "token": {tok}, "org": {"Acme"}, "email": {"o@acme.test"}, "password": {"a long unusual passphrase"}}); st != http.StatusSeeOther || !strings.HasPrefix(loc, "/") {
+		t.Fatalf("setup: %d %s", st, loc)
+	}
+	if st, _, _ := f.get("/account"); st != http.StatusOK {
+		t.Fatalf("signed in after setup: %d", st)
+	}
+	if st, _, _ := newFormClient(t, srv).get("/setup?token=" + tok); st != http.StatusForbidden {
+		t.Fatalf("a used setup link still works: %d", st)
+	}
+}
