@@ -72,7 +72,7 @@ func (e *env) serve(args []string) int {
 	base := "http://" + ln.Addr().String()
 	notifications := db.Notifications(v)
 	srv := web.NewServer(web.Config{
-		DB: db, Accounts: accounts, Notifications: notifications, Log: log, Now: time.Now,
+		DB: db, Accounts: accounts, Notifications: notifications, Vault: v, Log: log, Now: time.Now,
 		SecureCookies:        e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr()),
 		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
 	})

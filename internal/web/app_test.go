@@ -45,7 +45,7 @@ func newTestApp(t testing.TB, b storetest.Backend) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.NewServer(web.Config{DB: db, Accounts: acc, Notifications: db.Notifications(env.Vault), Now: env.Clock.Now, AllowPrivateWebhooks: true})
+	srv := web.NewServer(web.Config{DB: db, Accounts: acc, Notifications: db.Notifications(env.Vault), Vault: env.Vault, Now: env.Clock.Now, AllowPrivateWebhooks: true})
 	app := &testApp{t: t, env: env, db: db, srv: srv, tokens: map[keyward.Role]string{}, users: map[keyward.Role]*keyward.User{keyward.RoleOwner: owner}}
 	app.http = httptest.NewServer(srv.Handler())
 	t.Cleanup(app.http.Close)
@@ -136,7 +136,7 @@ func (a *testApp) stock() (keywayID, holderID, keyID string) {
 
 // newBareServer serves an uninitialized database.
 func newBareServer(t testing.TB, env *storetest.Env, db *store.DB) string {
-	srv := web.NewServer(web.Config{DB: db, Accounts: db.Accounts(env.Vault), Notifications: db.Notifications(env.Vault), Now: env.Clock.Now})
+	srv := web.NewServer(web.Config{DB: db, Accounts: db.Accounts(env.Vault), Notifications: db.Notifications(env.Vault), Vault: env.Vault, Now: env.Clock.Now})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return hs.URL

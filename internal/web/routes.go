@@ -77,6 +77,8 @@ func (s *Server) routeTable() []route {
 		api("PATCH /api/v1/users/{id}", keyward.ActUserManage, s.updateUser),
 		api("POST /api/v1/tokens", keyward.ActSelf, s.createToken),
 	}
+	rs = append(rs, s.keySystemRoutes()...)
+	rs = append(rs, s.inventoryRoutes()...)
 	return append(rs, s.pageRoutes()...)
 }
 

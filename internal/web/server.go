@@ -13,12 +13,15 @@ import (
 
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/internal/vault"
 )
 
 // Config wires the server to its services.
 type Config struct {
 	DB       *store.DB
 	Accounts *store.Accounts
+	// Vault seals and opens secrets at rest (bittings, lockbox codes).
+	Vault *vault.Key
 	// Notifications holds webhooks and the delivery outbox.
 	Notifications *store.Notifications
 	Log           *slog.Logger
@@ -34,6 +37,7 @@ type Server struct {
 	db            *store.DB
 	accounts      *store.Accounts
 	notifications *store.Notifications
+	vault         *vault.Key
 	directory     keyward.Directory
 	custody       keyward.Custody
 	log           *slog.Logger
@@ -48,7 +52,7 @@ type Server struct {
 // NewServer builds the server and its route table.
 func NewServer(cfg Config) *Server {
 	s := &Server{
-		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
+		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		metrics: newMetrics(), mux: http.NewServeMux(),
 	}

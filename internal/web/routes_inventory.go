@@ -1,0 +1,4 @@
+package web
+
+// inventoryRoutes are the storage, credential, keying schedule and offboarding routes.
+func (s *Server) inventoryRoutes() []route { return nil }
