@@ -311,3 +311,10 @@ type AuditFilter struct {
 	SubjectID string
 	ListOptions
 }
+
+// SearchResult is what a text search finds.
+type SearchResult struct {
+	Keys     []Key     `json:"keys"`
+	Holders  []Holder  `json:"holders"`
+	Openings []Opening `json:"openings"`
+}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -84,6 +85,57 @@ func BenchmarkAuditVerify(b *testing.B) {
 					b.Fatalf("%v %v", sum, err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkViewsAtScale: 100,000 keys, 10,000 holders, 1,000,000 custody
+// events; the per-key, per-holder and search views, each must answer in
+// under 50 ms. Set KEYWARD_BENCH_SCALE=small for a quick run.
+func BenchmarkViewsAtScale(b *testing.B) {
+	n, h, e := 100_000, 10_000, 1_000_000
+	if os.Getenv("KEYWARD_BENCH_SCALE") == "small" {
+		n, h, e = 10_000, 1_000, 100_000
+	}
+	for _, be := range benchBackends {
+		b.Run(be.name, func(b *testing.B) {
+			_, db, a := benchSetup(b, be.b)
+			ctx := context.Background()
+			start := time.Now()
+			if err := db.SeedScaleForTest(ctx, n, h, e); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%s: seeded %d keys, %d holders, %d events in %s", be.name, n, h, e, time.Since(start).Round(time.Millisecond))
+			b.Run("per-key", func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					p, err := db.Custody().History(ctx, a, fmt.Sprintf("key_b%d", (i*7919)%n), keyward.ListOptions{})
+					if err != nil || len(p.Items) == 0 {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("per-holder", func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					id := fmt.Sprintf("hld_b%d", (i*7919)%h)
+					if _, err := db.Custody().HolderKeys(ctx, a, id); err != nil {
+						b.Fatal(err)
+					}
+					if ev, err := db.HolderEvents(ctx, a, id, 50); err != nil || len(ev) == 0 {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("search", func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					res, err := db.Search(ctx, a, fmt.Sprintf("S%04d", (i*31)%(n/100)), 50)
+					if err != nil || len(res.Keys) == 0 {
+						b.Fatal(err, res)
+					}
+					if _, err := db.Search(ctx, a, "older 0042", 20); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		})
 	}
 }

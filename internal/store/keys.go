@@ -146,8 +146,9 @@ func (s *Custody) Keys(ctx context.Context, a keyward.Actor, f keyward.KeyFilter
 		args = append(args, f.HolderID)
 	}
 	if f.Query != "" {
-		q += ` AND symbol LIKE ?`
-		args = append(args, strings.ToUpper(likeEscape(f.Query))+"%")
+		// A prefix as a range, so both backends use the (symbol, copy_number) index.
+		q += ` AND symbol >= ? AND symbol < ?`
+		args = append(args, f.Query, f.Query+"\U0010FFFF")
 	}
 	if f.Cursor != "" {
 		p, err := decodeCursor(f.Cursor, 2)
@@ -174,10 +175,6 @@ func (s *Custody) Keys(ctx context.Context, a keyward.Actor, f keyward.KeyFilter
 		page.Next = encodeCursor(last.Symbol, strconv.Itoa(last.CopyNumber))
 	}
 	return page, nil
-}
-
-func likeEscape(s string) string {
-	return strings.NewReplacer("%", "", "_", "").Replace(s)
 }
 
 func (d *DB) scanKeys(ctx context.Context, q string, args ...any) ([]keyward.Key, error) {

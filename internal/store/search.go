@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+// Search finds keys by symbol or stamp prefix, holders by name or email and
+// openings by name. Key lookups use the symbol index; holder and opening names
+// are matched anywhere in the text (case-insensitive).
+func (d *DB) Search(ctx context.Context, a keyward.Actor, q string, limit int) (*keyward.SearchResult, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	q = strings.TrimSpace(q)
+	if q == "" || len(q) > keyward.MaxName {
+		return nil, keyward.Invalid("q", "must be 1 to 200 characters")
+	}
+	limit = clampLimit(limit)
+	res := &keyward.SearchResult{Keys: []keyward.Key{}, Holders: []keyward.Holder{}, Openings: []keyward.Opening{}}
+	// "AA1-3" searches the stamp: the symbol part by index, the copy number after.
+	symbol, copyPart, isStamp := strings.Cut(q, "-")
+	keyQuery, keyArgs := `SELECT `+keyCols+` FROM keys WHERE symbol >= ? AND symbol < ? ORDER BY symbol, copy_number LIMIT ?`, []any{symbol, symbol + "\U0010FFFF", limit}
+	if isStamp {
+		keyQuery, keyArgs = `SELECT `+keyCols+` FROM keys WHERE symbol = ? ORDER BY copy_number LIMIT ?`, []any{symbol, limit}
+	}
+	keys, err := d.scanKeys(ctx, keyQuery, keyArgs...)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if !isStamp || (k.Symbol == symbol && strings.HasPrefix(strconv.Itoa(k.CopyNumber), copyPart)) {
+			res.Keys = append(res.Keys, k)
+		}
+	}
+	pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
+	rows, err := d.query(ctx, `SELECT `+holderCols+` FROM holders WHERE LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' ORDER BY name, id LIMIT ?`, pattern, pattern, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: search holders: %w", err)
+	}
+	for rows.Next() {
+		h, err := scanHolder(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		res.Holders = append(res.Holders, h)
+	}
+	rows.Close()
+	rows, err = d.query(ctx, `SELECT id, site_id, name, kind, created_at FROM openings WHERE LOWER(name) LIKE ? ESCAPE '\' ORDER BY name, id LIMIT ?`, pattern, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: search openings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanOpening(rows)
+		if err != nil {
+			return nil, err
+		}
+		res.Openings = append(res.Openings, o)
+	}
+	return res, rows.Err()
+}
+
+// HolderEvents lists the logbook lines that name a holder, newest first: what they held before.
+func (d *DB) HolderEvents(ctx context.Context, a keyward.Actor, holderID string, limit int) ([]keyward.Event, error) {
+	if a.Role != keyward.RoleHolder || a.HolderID != holderID {
+		if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := d.query(ctx, `SELECT id, key_id, action, at, actor, actor_role, COALESCE(holder_id, ''), due_at, note FROM custody_events
+		WHERE holder_id = ? ORDER BY audit_seq DESC LIMIT ?`, holderID, clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: holder events: %w", err)
+	}
+	defer rows.Close()
+	out := []keyward.Event{}
+	for rows.Next() {
+		var e keyward.Event
+		var at string
+		var due sql.NullString
+		if err := rows.Scan(&e.ID, &e.KeyID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.HolderID, &due, &e.Note); err != nil {
+			return nil, err
+		}
+		e.At, e.DueAt = parseTS(at), tsPtr(due)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
