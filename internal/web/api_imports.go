@@ -1,17 +1,168 @@
 package web
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
 	"net/http"
+	"path"
+	"strconv"
+	"strings"
 
+	"github.com/keyward/keyward/internal/importer"
 	"github.com/keyward/keyward/internal/keyward"
 )
 
-// Placeholder so the package builds while the import feature is written; this file is replaced by it.
+// maxImport bounds an uploaded spreadsheet; the 1 MiB limit of other routes
+// does not apply to imports.
+const maxImport = 32 << 20
 
+// importKeys loads keys from a CSV or XLSX file. ?dry_run=true answers 200
+// with every row error and writes nothing; otherwise a clean file is 201
+// {"rows": N} and a file with any error is a 422 that writes nothing.
 func (s *Server) importKeys(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return keyward.Errorf(keyward.ENOTFOUND, "import is not available yet")
+	dryRun := false
+	if v := r.URL.Query().Get("dry_run"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return keyward.Invalid("dry_run", "must be true or false")
+		}
+		dryRun = b
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxImport)
+	body, format, err := importBody(r)
+	if err != nil {
+		return err
+	}
+	f, err := importer.Parse(body, format)
+	if err != nil {
+		return importReadError(err)
+	}
+	res, err := s.db.Import(r.Context(), a, f, dryRun)
+	if err != nil {
+		return err
+	}
+	if dryRun {
+		return writeJSON(w, http.StatusOK, map[string]any{"rows": res.Rows, "errors": res.Errors})
+	}
+	return writeJSON(w, http.StatusCreated, map[string]any{"rows": res.Rows})
 }
 
+// importBody finds the file in the request and its format: text/csv or the
+// XLSX media type as sent; one file of a multipart/form-data upload; and for
+// a body sent without a spreadsheet type (curl's default), whichever its first
+// bytes show.
+func importBody(r *http.Request) (io.Reader, importer.Format, error) {
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if ct != "" && err != nil {
+		return nil, 0, keyward.Invalid("Content-Type", "is not a media type")
+	}
+	if mt == "multipart/form-data" {
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return nil, 0, keyward.Invalid("body", "is not a multipart form")
+		}
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				return nil, 0, keyward.Invalid("file", "is required: upload a CSV or XLSX file")
+			}
+			if err != nil {
+				return nil, 0, importReadError(err)
+			}
+			if part.FileName() == "" && part.FormName() != "file" {
+				continue
+			}
+			pt, pparams, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+			if strings.EqualFold(path.Ext(part.FileName()), ".xlsx") {
+				pt = importer.MediaXLSX
+			}
+			return bodyOfType(part, pt, pparams)
+		}
+	}
+	return bodyOfType(r.Body, mt, params)
+}
+
+func bodyOfType(body io.Reader, mt string, params map[string]string) (io.Reader, importer.Format, error) {
+	if cs := strings.ToLower(params["charset"]); cs != "" && cs != "utf-8" && cs != "utf8" && cs != "us-ascii" {
+		return nil, 0, keyward.Invalid("Content-Type", "charset must be utf-8")
+	}
+	switch mt {
+	case importer.MediaCSV, "application/csv", "text/plain", "text/comma-separated-values", "application/vnd.ms-excel":
+		return body, importer.CSV, nil
+	case importer.MediaXLSX:
+		return body, importer.XLSX, nil
+	case "", "application/octet-stream", "application/x-www-form-urlencoded":
+		br := bufio.NewReader(body)
+		if magic, _ := br.Peek(4); bytes.Equal(magic, []byte("PK\x03\x04")) {
+			return br, importer.XLSX, nil
+		}
+		return br, importer.CSV, nil
+	}
+	return nil, 0, keyward.Invalid("Content-Type", "must be "+importer.MediaCSV+" or "+importer.MediaXLSX)
+}
+
+// importReadError turns a failed read of the upload into a 400 naming the body.
+func importReadError(err error) error {
+	var tooBig *http.MaxBytesError
+	var kwErr *keyward.Error
+	switch {
+	case errors.As(err, &kwErr):
+		return err
+	case errors.As(err, &tooBig):
+		return keyward.Invalid("body", fmt.Sprintf("must be at most %d bytes", tooBig.Limit))
+	}
+	return &keyward.Error{Code: keyward.EINVALID, Message: "body: could not be read",
+		Fields: []keyward.FieldError{{Field: "body", Rule: "could not be read"}}, Err: err}
+}
+
+// exportCSV streams keys, holders or the logbook as CSV with a header row.
 func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return keyward.Errorf(keyward.ENOTFOUND, "export is not available yet")
+	kind := r.PathValue("kind")
+	cw := csv.NewWriter(w)
+	started, n := false, 0
+	err := s.db.Export(r.Context(), a, kind, func(rec []string) error {
+		if !started {
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="keyward-`+kind+`.csv"`)
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusOK)
+			started = true
+		}
+		for i, v := range rec {
+			rec[i] = inertCell(v)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+		if n++; n%500 == 0 {
+			cw.Flush()
+		}
+		return cw.Error()
+	})
+	if err == nil {
+		cw.Flush()
+		err = cw.Error()
+	}
+	if err != nil && started {
+		// The status is sent: cut the response, so the client sees a broken
+		// download rather than a file that silently ends early.
+		s.log.Error("export failed", "request_id", requestID(r), "kind", kind, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return err
+}
+
+// inertCell keeps a spreadsheet from running a cell as a formula: text that
+// starts with = + - @ or a control character gets a leading apostrophe.
+func inertCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }

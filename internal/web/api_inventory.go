@@ -137,3 +137,26 @@ func (s *Server) holderKeys(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	}
 	return writeJSON(w, http.StatusOK, keyward.Page[keyward.Key]{Items: keys})
 }
+
+func (s *Server) holderHistory(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if _, err := s.directory.Holder(r.Context(), a, r.PathValue("id")); err != nil {
+		return err
+	}
+	events, err := s.db.HolderEvents(r.Context(), a, r.PathValue("id"), 100)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, keyward.Page[keyward.Event]{Items: events})
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	opt, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.db.Search(r.Context(), a, r.URL.Query().Get("q"), opt.Limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}

@@ -11,15 +11,19 @@ import (
 	"github.com/keyward/keyward/internal/keyward"
 )
 
-// maxBody bounds every request body; imports have their own, larger limit.
+// maxBody bounds every request body; imports have a larger limit.
 const maxBody = 1 << 20
 
 // wrap authenticates, applies the route's policy and turns a returned error
 // into a problem response (API) or an error page (UI).
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && !strings.HasSuffix(rt.pattern, "/imports") {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if r.Body != nil {
+			limit := int64(maxBody)
+			if strings.HasSuffix(rt.pattern, "/imports") {
+				limit = maxImport // the import handler reports the same limit by name
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		var a keyward.Actor
 		if rt.action != keyward.ActPublic {

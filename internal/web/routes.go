@@ -52,6 +52,8 @@ func (s *Server) routeTable() []route {
 		api("GET /api/v1/holders", keyward.ActInventoryRead, s.listHolders),
 		scoped(api("GET /api/v1/holders/{id}", keyward.ActSelf, s.getHolder)),
 		scoped(api("GET /api/v1/holders/{id}/keys", keyward.ActSelf, s.holderKeys)),
+		scoped(api("GET /api/v1/holders/{id}/history", keyward.ActSelf, s.holderHistory)),
+		api("GET /api/v1/search", keyward.ActInventoryRead, s.search),
 
 		api("POST /api/v1/keys", keyward.ActKeyCreate, s.createKey),
 		api("GET /api/v1/keys", keyward.ActInventoryRead, s.listKeys),
