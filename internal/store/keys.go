@@ -147,8 +147,10 @@ func (s *Custody) Keys(ctx context.Context, a keyward.Actor, f keyward.KeyFilter
 	}
 	if f.Query != "" {
 		// A prefix as a range, so both backends use the (symbol, copy_number) index.
-		q += ` AND symbol >= ? AND symbol < ?`
-		args = append(args, f.Query, f.Query+"\U0010FFFF")
+		// Symbols are stamped in capitals; a search typed in lower case on a phone finds them too.
+		q += ` AND ((symbol >= ? AND symbol < ?) OR (symbol >= ? AND symbol < ?))`
+		up := strings.ToUpper(f.Query)
+		args = append(args, f.Query, f.Query+"\U0010FFFF", up, up+"\U0010FFFF")
 	}
 	if f.Cursor != "" {
 		p, err := decodeCursor(f.Cursor, 2)
@@ -315,7 +317,7 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 			return err
 		}
 		out = k
-		return nil
+		return tx.keySystemLost(ctx, a, k, action)
 	})
 	if err != nil {
 		return nil, err

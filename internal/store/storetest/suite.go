@@ -382,6 +382,16 @@ func testKeysPaging(t *testing.T, b Backend) {
 	if fmt.Sprint(stamps) != "[AA1-1 AA10-1 AA2-1 AA2-2 AB1-1]" {
 		t.Fatalf("stamps = %v", stamps)
 	}
+	for _, q := range []string{"AA", "aa"} {
+		p := must[*keyward.Page[keyward.Key]](t)(f.db.Custody().Keys(ctx, f.owner, keyward.KeyFilter{Query: q}))
+		if len(p.Items) != 4 {
+			t.Fatalf("search %q found %d keys, want the 4 AA keys", q, len(p.Items))
+		}
+	}
+	res := must[*keyward.SearchResult](t)(f.db.Search(ctx, f.owner, "AA2-2", 10))
+	if len(res.Keys) != 1 || res.Keys[0].Stamp != "AA2-2" {
+		t.Fatalf("stamp search = %+v", res.Keys)
+	}
 	p := must[*keyward.Page[keyward.Key]](t)(f.db.Custody().Keys(ctx, f.owner, keyward.KeyFilter{Symbol: "AA2"}))
 	if len(p.Items) != 2 || p.Next != "" {
 		t.Fatalf("symbol filter = %+v", p)
