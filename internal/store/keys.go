@@ -317,7 +317,7 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 			return err
 		}
 		out = k
-		return tx.keySystemLost(ctx, a, k, action)
+		return nil
 	})
 	if err != nil {
 		return nil, err
