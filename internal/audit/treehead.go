@@ -45,7 +45,7 @@ func LoadOrCreateKey(path string) (signerKey string, err error) {
 // VerifierKey derives the public verifier key from a signer key.
 func VerifierKey(signerKey string) (string, error) {
 	// note's signer key is "PRIVATE+KEY+name+hash+base64(alg||seed)".
-	parts := strings.Split(signerKey, "+")
+	parts := strings.SplitN(signerKey, "+", 5) // the base64 key itself may contain "+"
 	if len(parts) != 5 {
 		return "", errors.New("audit: malformed signing key")
 	}

@@ -55,6 +55,12 @@ const (
 	ActWebhookManage Action = "webhook.manage"
 	ActOrgManage     Action = "org.manage"
 	ActSecretReveal  Action = "secret.reveal"
+	ActKeySystemRead Action = "keysystem.read"
+	ActKeySystemEdit Action = "keysystem.edit"
+	ActBittingReveal Action = "bitting.reveal"
+	ActStorageEdit   Action = "storage.edit"
+	ActCredential    Action = "credential.manage"
+	ActOffboard      Action = "offboard"
 )
 
 var staff = []Role{RoleOwner, RoleAdmin, RoleManager, RoleAdvisor, RoleTechnician}
@@ -74,6 +80,12 @@ var Policy = map[Action][]Role{
 	ActWebhookManage: {RoleOwner, RoleAdmin},
 	ActOrgManage:     {RoleOwner},
 	ActSecretReveal:  {RoleOwner, RoleAdmin, RoleTechnician},
+	ActKeySystemRead: append(slices.Clone(staff), RoleAuditor),
+	ActKeySystemEdit: {RoleOwner, RoleAdmin, RoleManager, RoleTechnician},
+	ActBittingReveal: {RoleOwner, RoleAdmin, RoleTechnician},
+	ActStorageEdit:   {RoleOwner, RoleAdmin, RoleManager},
+	ActCredential:    {RoleOwner, RoleAdmin, RoleManager},
+	ActOffboard:      {RoleOwner, RoleAdmin, RoleManager},
 }
 
 // Allowed reports whether role may take action. The system actor may do everything.

@@ -317,7 +317,7 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 			return err
 		}
 		out = k
-		return nil
+		return tx.keySystemLost(ctx, a, k, action)
 	})
 	if err != nil {
 		return nil, err

@@ -2,17 +2,277 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
 
-// entityPages are the inventory, logbook and audit pages.
+// entityPages are the inventory, logbook and audit pages. Each action is the
+// same policy action as its JSON API twin in routes.go; the key and holder
+// pages are scoped like theirs, because a holder may see their own records.
 func (s *Server) entityPages() []route {
 	return []route{
 		page("GET /{$}", keyward.ActSelf, s.dashboard),
+
+		page("GET /keys", keyward.ActInventoryRead, s.keysPage),
+		page("POST /keys", keyward.ActKeyCreate, s.keysCreate),
+		scoped(page("GET /keys/{id}", keyward.ActSelf, s.keyPage)),
+		page("POST /keys/{id}/checkout", keyward.ActCustody, s.keyPost(keyward.CustodyCheckout)),
+		page("POST /keys/{id}/checkin", keyward.ActCustody, s.keyPost(keyward.CustodyCheckin)),
+		page("POST /keys/{id}/issue", keyward.ActCustody, s.keyPost(keyward.CustodyIssue)),
+		page("POST /keys/{id}/return", keyward.ActCustody, s.keyPost(keyward.CustodyReturn)),
+		page("POST /keys/{id}/transfer", keyward.ActCustody, s.keyPost(keyward.CustodyTransfer)),
+		scoped(page("POST /keys/{id}/lost", keyward.ActKeyReportLost, s.keyPost(keyward.CustodyLost))),
+		page("POST /keys/{id}/found", keyward.ActCustody, s.keyPost(keyward.CustodyFound)),
+		page("POST /keys/{id}/destroy", keyward.ActCustody, s.keyPost(keyward.CustodyDestroy)),
+
+		page("GET /holders", keyward.ActInventoryRead, s.holdersPage),
+		page("POST /holders", keyward.ActHolderEdit, s.holdersCreate),
+		scoped(page("GET /holders/{id}", keyward.ActSelf, s.holderPage)),
+
+		page("GET /sites", keyward.ActInventoryRead, s.sitesPage),
+		page("POST /sites", keyward.ActInventoryEdit, s.sitesCreate),
+		page("GET /sites/{id}", keyward.ActInventoryRead, s.sitePage),
+		page("POST /openings", keyward.ActInventoryEdit, s.openingsCreate),
+
+		page("GET /keyways", keyward.ActInventoryRead, s.keywaysPage),
+		page("POST /keyways", keyward.ActInventoryEdit, s.keywaysCreate),
+
+		page("GET /audit", keyward.ActAuditRead, s.auditPage),
 	}
 }
 
+// keyStatuses are the key statuses in the order the UI offers them.
+var keyStatuses = []string{keyward.StatusInStorage, keyward.StatusCheckedOut, keyward.StatusIssued, keyward.StatusLost, keyward.StatusDestroyed}
+
+// keyRow is a key as a list shows it: with its keyway and holder by name.
+type keyRow struct {
+	keyward.Key
+	Keyway     string
+	HolderName string
+	Overdue    bool
+}
+
+// StatusText is the key's status in words.
+func (k keyRow) StatusText() string { return statusText(k.Status) }
+
+func statusText(status string) string { return strings.ReplaceAll(status, "_", " ") }
+
+// isOverdue reports whether k is checked out past its due time.
+func isOverdue(k keyward.Key, now time.Time) bool {
+	return k.Status == keyward.StatusCheckedOut && k.DueAt != nil && k.DueAt.Before(now)
+}
+
+// pageNames resolves holder and keyway IDs to names once per request. What the
+// actor may not read shows as a neutral label instead of failing the page.
+type pageNames struct {
+	s       *Server
+	r       *http.Request
+	a       keyward.Actor
+	holders map[string]string
+	keyways map[string]string
+}
+
+func (s *Server) newPageNames(r *http.Request, a keyward.Actor) *pageNames {
+	return &pageNames{s: s, r: r, a: a, holders: map[string]string{}, keyways: map[string]string{}}
+}
+
+func (n *pageNames) holder(id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	if v, ok := n.holders[id]; ok {
+		return v, nil
+	}
+	h, err := n.s.directory.Holder(n.r.Context(), n.a, id)
+	v := ""
+	switch keyward.ErrorCode(err) {
+	case "":
+		v = h.Name
+	case keyward.EFORBIDDEN:
+		v = "another holder"
+	case keyward.ENOTFOUND:
+		v = id
+	default:
+		return "", err
+	}
+	n.holders[id] = v
+	return v, nil
+}
+
+func (n *pageNames) keyway(id string) (string, error) {
+	if v, ok := n.keyways[id]; ok {
+		return v, nil
+	}
+	kw, err := n.s.directory.Keyway(n.r.Context(), n.a, id)
+	v := ""
+	switch keyward.ErrorCode(err) {
+	case "":
+		v = kw.Name
+	case keyward.EFORBIDDEN, keyward.ENOTFOUND:
+	default:
+		return "", err
+	}
+	n.keyways[id] = v
+	return v, nil
+}
+
+// rows turns keys into list rows.
+func (n *pageNames) rows(keys []keyward.Key, now time.Time) ([]keyRow, error) {
+	out := make([]keyRow, 0, len(keys))
+	for _, k := range keys {
+		row := keyRow{Key: k, Overdue: isOverdue(k, now)}
+		var err error
+		if row.HolderName, err = n.holder(k.HolderID); err != nil {
+			return nil, err
+		}
+		if row.Keyway, err = n.keyway(k.KeywayID); err != nil {
+			return nil, err
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// cursorLinksData holds the cursor links under a list: the next page and back to the first.
+type cursorLinksData struct{ Next, First string }
+
+func cursorLinks(r *http.Request, next string) cursorLinksData {
+	q := r.URL.Query()
+	q.Del("flash")
+	var l cursorLinksData
+	if next != "" {
+		q.Set("cursor", next)
+		l.Next = r.URL.Path + "?" + q.Encode()
+	}
+	if r.URL.Query().Get("cursor") != "" {
+		q.Del("cursor")
+		l.First = r.URL.Path
+		if len(q) > 0 {
+			l.First += "?" + q.Encode()
+		}
+	}
+	return l
+}
+
+// postedValues keeps what the user typed, so a form shown again is not emptied.
+func postedValues(r *http.Request, fields ...string) map[string]string {
+	m := make(map[string]string, len(fields))
+	for _, f := range fields {
+		m[f] = r.PostFormValue(f)
+	}
+	return m
+}
+
+// formRefused re-renders a form for a refusal the user can fix (bad input, a
+// conflict); anything else, a denial or an internal error, goes to the error page.
+func formRefused(err error, rerender func(status int) error) error {
+	switch st := Status(err); st {
+	case http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity:
+		return rerender(st)
+	}
+	return err
+}
+
+// redirectFlash redirects (303) to path with a flash message.
+func redirectFlash(w http.ResponseWriter, r *http.Request, path, msg string) error {
+	return redirect(w, r, path+"?flash="+url.QueryEscape(msg))
+}
+
+// dashboardCap bounds the keys counted per status on one dashboard view.
+const dashboardCap = 5000
+
+type statusCount struct {
+	N    int
+	More bool // stopped at dashboardCap
+}
+
+type dashboardData struct {
+	Inventory                  bool
+	Out, Issued, Overdue, Lost statusCount
+	OverdueRows                []keyRow
+	MoreOverdue                int
+	Mine                       []keyRow
+}
+
+// maxOverdueRows is how many overdue check-outs the dashboard lists.
+const maxOverdueRows = 50
+
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", nil)
+	now := s.now()
+	n := s.newPageNames(r, a)
+	d := dashboardData{Inventory: keyward.Allowed(a.Role, keyward.ActInventoryRead)}
+	if a.HolderID != "" {
+		mine, err := s.custody.HolderKeys(r.Context(), a, a.HolderID)
+		if err != nil && keyward.ErrorCode(err) != keyward.ENOTFOUND {
+			return err
+		}
+		if d.Mine, err = n.rows(mine, now); err != nil {
+			return err
+		}
+	}
+	if !d.Inventory {
+		return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", d)
+	}
+	var late []keyward.Key
+	var err error
+	d.Out, err = s.countKeys(r, a, keyward.StatusCheckedOut, func(k keyward.Key) {
+		if isOverdue(k, now) {
+			d.Overdue.N++
+			late = append(late, k)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	d.Overdue.More = d.Out.More
+	if d.Issued, err = s.countKeys(r, a, keyward.StatusIssued, nil); err != nil {
+		return err
+	}
+	if d.Lost, err = s.countKeys(r, a, keyward.StatusLost, nil); err != nil {
+		return err
+	}
+	// Longest overdue first.
+	slices.SortFunc(late, func(x, y keyward.Key) int { return x.DueAt.Compare(*y.DueAt) })
+	if len(late) > maxOverdueRows {
+		d.MoreOverdue = len(late) - maxOverdueRows
+		late = late[:maxOverdueRows]
+	}
+	if d.OverdueRows, err = n.rows(late, now); err != nil {
+		return err
+	}
+	v, err := s.dashboardMore(r, a, d)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", v)
+}
+
+// countKeys counts the keys in status, calling each (if not nil) for every one.
+func (s *Server) countKeys(r *http.Request, a keyward.Actor, status string, each func(keyward.Key)) (statusCount, error) {
+	var c statusCount
+	f := keyward.KeyFilter{Status: status, ListOptions: keyward.ListOptions{Limit: 500}}
+	for {
+		p, err := s.custody.Keys(r.Context(), a, f)
+		if err != nil {
+			return c, err
+		}
+		for _, k := range p.Items {
+			c.N++
+			if each != nil {
+				each(k)
+			}
+		}
+		if p.Next == "" {
+			return c, nil
+		}
+		if c.N >= dashboardCap {
+			c.More = true
+			return c, nil
+		}
+		f.Cursor = p.Next
+	}
 }

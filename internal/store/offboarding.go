@@ -1,0 +1,380 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+// Offboarding is "this person is leaving": everything a holder holds (keys,
+// credentials, storage they are designated for), one action per item, and a
+// report that stays open until it is cleared.
+type Offboarding struct{ db *DB }
+
+// Offboarding returns the offboarding service.
+func (d *DB) Offboarding() *Offboarding { return &Offboarding{db: d} }
+
+// Start opens an offboarding for a holder. ENOTFOUND for an unknown holder,
+// ECONFLICT if one is already open.
+func (s *Offboarding) Start(ctx context.Context, a keyward.Actor, holderID string, in keyward.OffboardingInput) (*keyward.Offboarding, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActOffboard, "holder", holderID); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var out *keyward.Offboarding
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		if !tx.exists(ctx, "holders", holderID) {
+			return keyward.Errorf(keyward.ENOTFOUND, "holder %q not found", holderID)
+		}
+		id := newID("off")
+		if _, err := tx.Exec(ctx, `INSERT INTO offboardings (id, holder_id, note, started_at, started_by) VALUES (?, ?, ?, ?, ?)`,
+			id, holderID, in.Note, ts(tx.now), actorName(a)); err != nil {
+			if isUnique(err) {
+				return keyward.Errorf(keyward.ECONFLICT, "an offboarding is already open for this holder")
+			}
+			return fmt.Errorf("store: insert offboarding: %w", err)
+		}
+		if _, err := tx.record(ctx, a, "offboarding.start", "holder", holderID, map[string]any{"offboarding_id": id}); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.offboarding(ctx, holderID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Current returns the holder's open offboarding with its outstanding items.
+// ENOTFOUND if none is open.
+func (s *Offboarding) Current(ctx context.Context, a keyward.Actor, holderID string) (*keyward.Offboarding, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	var out *keyward.Offboarding
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.offboarding(ctx, holderID)
+		return err
+	})
+	return out, err
+}
+
+// Holdings lists what a holder holds now, whether or not an offboarding is open.
+func (s *Offboarding) Holdings(ctx context.Context, a keyward.Actor, holderID string) (*keyward.Offboarding, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	out := &keyward.Offboarding{HolderID: holderID}
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT name FROM holders WHERE id = ?`, holderID).Scan(&out.HolderName); err != nil {
+			return notFound(err, "holder", holderID)
+		}
+		return tx.holdings(ctx, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (t *Tx) offboarding(ctx context.Context, holderID string) (*keyward.Offboarding, error) {
+	var o keyward.Offboarding
+	var at string
+	err := t.QueryRow(ctx, `SELECT o.id, o.holder_id, h.name, o.note, o.started_at, o.started_by FROM offboardings o
+		JOIN holders h ON h.id = o.holder_id WHERE o.holder_id = ? AND o.cleared_at IS NULL`, holderID).
+		Scan(&o.ID, &o.HolderID, &o.HolderName, &o.Note, &at, &o.StartedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, keyward.Errorf(keyward.ENOTFOUND, "no offboarding is open for holder %q", holderID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: read offboarding: %w", err)
+	}
+	o.StartedAt = parseTS(at)
+	return &o, t.holdings(ctx, &o)
+}
+
+// holdings fills the outstanding items of o.
+func (t *Tx) holdings(ctx context.Context, o *keyward.Offboarding) error {
+	rows, err := t.Query(ctx, `SELECT `+keyCols+` FROM keys WHERE holder_id = ? AND status IN ('issued', 'checked_out') ORDER BY symbol, copy_number`, o.HolderID)
+	if err != nil {
+		return fmt.Errorf("store: holder keys: %w", err)
+	}
+	o.Keys = []keyward.Key{}
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("store: scan key: %w", err)
+		}
+		o.Keys = append(o.Keys, k)
+	}
+	rows.Close()
+	if o.Credentials, err = t.credentials(ctx, `c.holder_id = ? AND c.revoked_at IS NULL`, o.HolderID); err != nil {
+		return err
+	}
+	srows, err := t.Query(ctx, `SELECT `+storageCols+` FROM storage_places WHERE holder_id = ? AND retired_at IS NULL ORDER BY name, id`, o.HolderID)
+	if err != nil {
+		return fmt.Errorf("store: holder storage: %w", err)
+	}
+	o.Storage = []keyward.StoragePlace{}
+	for srows.Next() {
+		p, err := scanStorage(srows)
+		if err != nil {
+			srows.Close()
+			return fmt.Errorf("store: scan storage: %w", err)
+		}
+		o.Storage = append(o.Storage, p)
+	}
+	srows.Close()
+	o.Outstanding = len(o.Keys) + len(o.Credentials) + len(o.Storage)
+	return nil
+}
+
+// Open lists the open offboardings, oldest first, with their outstanding items.
+func (s *Offboarding) Open(ctx context.Context, a keyward.Actor) ([]keyward.Offboarding, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	out := []keyward.Offboarding{}
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT holder_id FROM offboardings WHERE cleared_at IS NULL ORDER BY started_at, id LIMIT 200`)
+		if err != nil {
+			return fmt.Errorf("store: open offboardings: %w", err)
+		}
+		var holders []string
+		for rows.Next() {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return err
+			}
+			holders = append(holders, h)
+		}
+		rows.Close()
+		for _, h := range holders {
+			o, err := tx.offboarding(ctx, h)
+			if err != nil {
+				return err
+			}
+			out = append(out, *o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CollectKey takes a key back from a leaving holder: a checked-out key is
+// checked in, an issued key returned. ECONFLICT if the holder does not have it.
+func (s *Offboarding) CollectKey(ctx context.Context, a keyward.Actor, holderID, keyID, note string) (*keyward.Key, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActCustody, "key", keyID); err != nil {
+		return nil, err
+	}
+	if err := (&keyward.NoteInput{Note: note}).Validate(); err != nil {
+		return nil, err
+	}
+	var out *keyward.Key
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		k, err := tx.key(ctx, keyID)
+		if err != nil {
+			return err
+		}
+		var action string
+		switch {
+		case k.HolderID != holderID:
+			return keyward.Errorf(keyward.ECONFLICT, "key %s is not held by this holder", k.Stamp)
+		case k.Status == keyward.StatusCheckedOut:
+			action = keyward.CustodyCheckin
+		case k.Status == keyward.StatusIssued:
+			action = keyward.CustodyReturn
+		default:
+			return keyward.Errorf(keyward.ECONFLICT, "key %s is %s; only an issued or checked-out key can be collected", k.Stamp, k.Status)
+		}
+		res, err := tx.Exec(ctx, `UPDATE keys SET status = ?, holder_id = NULL, due_at = NULL, checkout_id = NULL WHERE id = ? AND holder_id = ? AND status = ?`,
+			keyward.StatusInStorage, keyID, holderID, k.Status)
+		if err != nil {
+			return fmt.Errorf("store: collect key: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return keyward.TransitionConflict(k, action)
+		}
+		k.Status, k.HolderID, k.DueAt = keyward.StatusInStorage, "", nil
+		if note == "" {
+			note = "collected at offboarding"
+		}
+		if err := tx.logEvent(ctx, a, k, action, "", nil, note); err != nil {
+			return err
+		}
+		out = k
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RevokeCredential revokes a leaving holder's credential.
+func (s *Offboarding) RevokeCredential(ctx context.Context, a keyward.Actor, holderID, credID, reason string) (*keyward.Credential, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActCredential, "credential", credID); err != nil {
+		return nil, err
+	}
+	in := keyward.RevokeInput{Reason: reason}
+	if in.Reason == "" {
+		in.Reason = "holder offboarded"
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var out *keyward.Credential
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.revokeCredential(ctx, a, credID, in.Reason, holderID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReleaseStorage retires a designated-holder place of a leaving holder.
+func (s *Offboarding) ReleaseStorage(ctx context.Context, a keyward.Actor, holderID, storageID string) (*keyward.StoragePlace, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", storageID); err != nil {
+		return nil, err
+	}
+	var out *keyward.StoragePlace
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		p, err := tx.storagePlace(ctx, storageID)
+		if err != nil {
+			return err
+		}
+		if p.HolderID != holderID {
+			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is not designated to this holder", p.Name)
+		}
+		out, err = tx.retireStorage(ctx, a, storageID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Clear closes the holder's offboarding. ECONFLICT names what is still outstanding.
+func (s *Offboarding) Clear(ctx context.Context, a keyward.Actor, holderID string) (*keyward.Offboarding, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActOffboard, "holder", holderID); err != nil {
+		return nil, err
+	}
+	var out *keyward.Offboarding
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		o, err := tx.offboarding(ctx, holderID)
+		if err != nil {
+			return err
+		}
+		if o.Outstanding > 0 {
+			var items []string
+			for _, k := range o.Keys {
+				items = append(items, "key "+k.Stamp)
+			}
+			for _, c := range o.Credentials {
+				items = append(items, c.Kind+" "+c.ID)
+			}
+			for _, p := range o.Storage {
+				items = append(items, "storage "+p.Name)
+			}
+			return keyward.Errorf(keyward.ECONFLICT, "%d items are still outstanding: %s", o.Outstanding, strings.Join(items, ", "))
+		}
+		res, err := tx.Exec(ctx, `UPDATE offboardings SET cleared_at = ?, cleared_by = ? WHERE id = ? AND cleared_at IS NULL`, ts(tx.now), actorName(a), o.ID)
+		if err != nil {
+			return fmt.Errorf("store: clear offboarding: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return keyward.Errorf(keyward.ECONFLICT, "the offboarding was already cleared")
+		}
+		now := tx.now
+		o.ClearedAt = &now
+		out = o
+		_, err = tx.record(ctx, a, "offboarding.clear", "holder", holderID, map[string]any{"offboarding_id": o.ID})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// KeysOut is the number of keys out (checked out or issued) at the end of each
+// of the last days days, the last point being now, replayed from the logbook.
+func (d *DB) KeysOut(ctx context.Context, a keyward.Actor, days int) ([]keyward.DayCount, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	if days < 1 || days > 366 {
+		return nil, keyward.Invalid("days", "must be between 1 and 366")
+	}
+	now := d.Now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	out := make([]keyward.DayCount, days)
+	for i := range out {
+		out[i].Day = today.AddDate(0, 0, i-days+1)
+	}
+	// The end of day i is the start of day i+1; the last point is now.
+	end := func(i int) string {
+		if i == days-1 {
+			return ts(now.Add(time.Nanosecond))
+		}
+		return ts(out[i].Day.AddDate(0, 0, 1))
+	}
+	rows, err := d.query(ctx, `SELECT key_id, action, COALESCE(holder_id, ''), at FROM custody_events WHERE at < ? ORDER BY audit_seq`, end(days-1))
+	if err != nil {
+		return nil, fmt.Errorf("store: keys out: %w", err)
+	}
+	defer rows.Close()
+	outNow := map[string]bool{}
+	n, i := 0, 0
+	set := func(k string, v bool) {
+		if outNow[k] != v {
+			outNow[k] = v
+			if v {
+				n++
+			} else {
+				n--
+			}
+		}
+	}
+	for rows.Next() {
+		var key, action, holder, at string
+		if err := rows.Scan(&key, &action, &holder, &at); err != nil {
+			return nil, fmt.Errorf("store: scan event: %w", err)
+		}
+		for i < days-1 && at >= end(i) {
+			out[i].N = n
+			i++
+		}
+		switch action {
+		case keyward.CustodyCreate:
+			set(key, holder != "")
+		case keyward.CustodyCheckout, keyward.CustodyIssue:
+			set(key, true)
+		case keyward.CustodyCheckin, keyward.CustodyReturn, keyward.CustodyLost, keyward.CustodyFound, keyward.CustodyDestroy:
+			set(key, false)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for ; i < days; i++ {
+		out[i].N = n
+	}
+	return out, nil
+}

@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+// Schedule is the keying schedule: which key symbols operate which opening,
+// kept by hand, and the per-opening view of every key and where it is now.
+type Schedule struct{ db *DB }
+
+// Schedule returns the keying schedule service.
+func (d *DB) Schedule() *Schedule { return &Schedule{db: d} }
+
+// AddSymbol records that keys stamped symbol operate the opening.
+// ENOTFOUND for an unknown opening, ECONFLICT if the symbol is already listed.
+func (s *Schedule) AddSymbol(ctx context.Context, a keyward.Actor, openingID string, in keyward.SymbolInput) ([]string, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActInventoryEdit, "opening", openingID); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		if !tx.exists(ctx, "openings", openingID) {
+			return keyward.Errorf(keyward.ENOTFOUND, "opening %q not found", openingID)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO opening_symbols (opening_id, symbol, created_at) VALUES (?, ?, ?)`, openingID, in.Symbol, ts(tx.now)); err != nil {
+			if isUnique(err) {
+				return &keyward.Error{Code: keyward.ECONFLICT, Message: fmt.Sprintf("symbol %s already operates this opening", in.Symbol),
+					Fields: []keyward.FieldError{{Field: "symbol", Rule: "is already in the opening's schedule"}}}
+			}
+			return fmt.Errorf("store: insert opening symbol: %w", err)
+		}
+		if _, err := tx.record(ctx, a, "opening.symbol.add", "opening", openingID, map[string]any{"symbol": in.Symbol}); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.openingSymbols(ctx, openingID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RemoveSymbol deletes a symbol from an opening's schedule. ENOTFOUND if it is not there.
+func (s *Schedule) RemoveSymbol(ctx context.Context, a keyward.Actor, openingID, symbol string) error {
+	if err := s.db.recordDenial(ctx, a, keyward.ActInventoryEdit, "opening", openingID); err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM opening_symbols WHERE opening_id = ? AND symbol = ?`, openingID, symbol)
+		if err != nil {
+			return fmt.Errorf("store: delete opening symbol: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return keyward.Errorf(keyward.ENOTFOUND, "symbol %q does not operate opening %q", symbol, openingID)
+		}
+		_, err = tx.record(ctx, a, "opening.symbol.remove", "opening", openingID, map[string]any{"symbol": symbol})
+		return err
+	})
+}
+
+func (t *Tx) openingSymbols(ctx context.Context, openingID string) ([]string, error) {
+	rows, err := t.Query(ctx, `SELECT symbol FROM opening_symbols WHERE opening_id = ? ORDER BY symbol`, openingID)
+	if err != nil {
+		return nil, fmt.Errorf("store: opening symbols: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var sym string
+		if err := rows.Scan(&sym); err != nil {
+			return nil, err
+		}
+		out = append(out, sym)
+	}
+	return out, rows.Err()
+}
+
+// maxOpeningKeys bounds the keys one opening view lists.
+const maxOpeningKeys = 2000
+
+// Access answers the question after any incident: every key that operates the
+// opening (by symbol), where each one is now, and the credentials that open it.
+// It reads in one transaction, so the answer is one consistent moment.
+func (s *Schedule) Access(ctx context.Context, a keyward.Actor, openingID string) (*keyward.OpeningAccess, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	var out *keyward.OpeningAccess
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		o, err := scanOpening(tx.QueryRow(ctx, `SELECT id, site_id, name, kind, created_at FROM openings WHERE id = ?`, openingID))
+		if err != nil {
+			return notFound(err, "opening", openingID)
+		}
+		out = &keyward.OpeningAccess{Opening: o, Keys: []keyward.OpeningKey{}}
+		if out.Symbols, err = tx.openingSymbols(ctx, openingID); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+keyColsK+`, COALESCE(hd.name, ''),
+				COALESCE(h.storage_id, ''), COALESCE(p.name, ''), COALESCE(p.kind, ''), COALESCE(h.hook, 0)
+			FROM opening_symbols os
+			JOIN keys k ON k.symbol = os.symbol
+			LEFT JOIN holders hd ON hd.id = k.holder_id
+			LEFT JOIN key_homes h ON h.key_id = k.id
+			LEFT JOIN storage_places p ON p.id = h.storage_id
+			WHERE os.opening_id = ? AND k.status <> 'destroyed'
+			ORDER BY k.symbol, k.copy_number LIMIT ?`, openingID, maxOpeningKeys)
+		if err != nil {
+			return fmt.Errorf("store: opening keys: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var ok keyward.OpeningKey
+			var home keyward.KeyHome
+			k, err := scanKey(multiScan{rows, []any{&ok.HolderName, &home.StorageID, &home.StorageName, &home.StorageKind, &home.Hook}})
+			if err != nil {
+				return fmt.Errorf("store: scan opening key: %w", err)
+			}
+			ok.Key = k
+			if home.StorageID != "" {
+				home.KeyID = k.ID
+				h := home
+				ok.Home = &h
+			}
+			ok.Where = where(ok)
+			out.Keys = append(out.Keys, ok)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		out.Credentials, err = tx.credentials(ctx, `c.id IN (SELECT credential_id FROM credential_openings WHERE opening_id = ?) AND c.revoked_at IS NULL`, openingID)
+		if err != nil {
+			return err
+		}
+		live := out.Credentials[:0]
+		for _, c := range out.Credentials {
+			if c.Status = keyward.CredentialStatus(&c, tx.now); c.Status != keyward.CredentialExpired {
+				live = append(live, c)
+			}
+		}
+		out.Credentials = live
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// where says where a key is now.
+func where(k keyward.OpeningKey) string {
+	switch k.Status {
+	case keyward.StatusInStorage:
+		if k.Home != nil {
+			return "in storage: " + k.Home.Where()
+		}
+		return "in storage (no storage place assigned)"
+	case keyward.StatusCheckedOut:
+		return "checked out to " + k.HolderName
+	case keyward.StatusIssued:
+		return "issued to " + k.HolderName
+	case keyward.StatusLost:
+		if k.HolderName != "" {
+			return "lost (last held by " + k.HolderName + ")"
+		}
+		return "lost"
+	}
+	return k.Status
+}
+
+// multiScan lets scanKey read a row that has extra columns after the key's.
+type multiScan struct {
+	r     interface{ Scan(...any) error }
+	extra []any
+}
+
+func (m multiScan) Scan(dest ...any) error { return m.r.Scan(append(dest, m.extra...)...) }
+
+// keyColsK is keyCols for a query where keys is aliased k.
+const keyColsK = `k.id, k.keyway_id, k.symbol, k.copy_number, k.status, COALESCE(k.holder_id, ''), k.due_at, k.created_at`

@@ -1,0 +1,523 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/vault"
+)
+
+// Storage keeps the places keys live in: cabinets with hooks, lockboxes,
+// sealed envelopes and designated holders, and each key's home among them.
+type Storage struct {
+	db    *DB
+	vault *vault.Key
+}
+
+// Storage returns the storage service; v seals lockbox codes.
+func (d *DB) Storage(v *vault.Key) *Storage { return &Storage{db: d, vault: v} }
+
+const storageCols = `id, kind, name, COALESCE(site_id, ''), location, hooks, code_sealed IS NOT NULL, seal_number,
+	COALESCE(holder_id, ''), acknowledged_at, retired_at, created_at`
+
+func scanStorage(r interface{ Scan(...any) error }) (keyward.StoragePlace, error) {
+	var p keyward.StoragePlace
+	var ack, retired sql.NullString
+	var at string
+	var hasCode bool
+	err := r.Scan(&p.ID, &p.Kind, &p.Name, &p.SiteID, &p.Location, &p.Hooks, &hasCode, &p.SealNumber, &p.HolderID, &ack, &retired, &at)
+	p.HasCode, p.AcknowledgedAt, p.RetiredAt, p.CreatedAt = hasCode, tsPtr(ack), tsPtr(retired), parseTS(at)
+	return p, err
+}
+
+func codeAAD(id string) string { return "lockbox:" + id }
+
+// Create adds a storage place. EINVALID names the field; a lockbox code is
+// sealed before it reaches the database.
+func (s *Storage) Create(ctx context.Context, a keyward.Actor, in keyward.StorageInput) (*keyward.StoragePlace, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", ""); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(s.db.Now()); err != nil {
+		return nil, err
+	}
+	if in.Kind == keyward.StorageLockbox && s.vault == nil {
+		return nil, errors.New("store: no vault to seal the lockbox code")
+	}
+	var p *keyward.StoragePlace
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		if in.SiteID != "" && !tx.exists(ctx, "sites", in.SiteID) {
+			return keyward.Invalid("site_id", "must name an existing site")
+		}
+		if in.HolderID != "" && !tx.exists(ctx, "holders", in.HolderID) {
+			return keyward.Invalid("holder_id", "must name an existing holder")
+		}
+		p = &keyward.StoragePlace{ID: newID("sto"), Kind: in.Kind, Name: in.Name, SiteID: in.SiteID, Location: in.Location,
+			Hooks: in.Hooks, HasCode: in.Code != "", SealNumber: in.SealNumber, HolderID: in.HolderID, CreatedAt: tx.now}
+		if in.AcknowledgedAt != nil {
+			t := in.AcknowledgedAt.UTC()
+			p.AcknowledgedAt = &t
+		}
+		code := sql.NullString{}
+		if in.Code != "" {
+			code = nullStr(s.vault.Seal(in.Code, codeAAD(p.ID)))
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO storage_places (id, kind, name, site_id, location, hooks, code_sealed, seal_number, holder_id, acknowledged_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.ID, p.Kind, p.Name, nullStr(p.SiteID), p.Location, p.Hooks, code, p.SealNumber, nullStr(p.HolderID), nullTS(p.AcknowledgedAt), ts(p.CreatedAt)); err != nil {
+			return fmt.Errorf("store: insert storage place: %w", err)
+		}
+		details := map[string]any{"kind": p.Kind, "name": p.Name}
+		if p.Hooks > 0 {
+			details["hooks"] = p.Hooks
+		}
+		if p.SealNumber != "" {
+			details["seal_number"] = p.SealNumber
+		}
+		if p.HolderID != "" {
+			details["holder_id"] = p.HolderID
+		}
+		return tx.storageEvent(ctx, a, p.ID, "create", "", details)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// storageEvent writes the audit record and the place's logbook line.
+func (t *Tx) storageEvent(ctx context.Context, a keyward.Actor, storageID, action, note string, details map[string]any) error {
+	if details == nil {
+		details = map[string]any{}
+	}
+	if note != "" {
+		details["note"] = note
+	}
+	seq, err := t.record(ctx, a, "storage."+action, "storage", storageID, details)
+	if err != nil {
+		return err
+	}
+	if _, err := t.Exec(ctx, `INSERT INTO storage_events (id, storage_id, action, at, actor, actor_role, note, audit_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		newID("sev"), storageID, action, ts(t.now), actorName(a), string(a.Role), note, seq); err != nil {
+		return fmt.Errorf("store: insert storage event: %w", err)
+	}
+	return nil
+}
+
+func (t *Tx) storagePlace(ctx context.Context, id string) (*keyward.StoragePlace, error) {
+	lock := ""
+	if t.db.dialect == postgresDialect {
+		lock = " FOR UPDATE"
+	}
+	p, err := scanStorage(t.QueryRow(ctx, `SELECT `+storageCols+` FROM storage_places WHERE id = ?`+lock, id))
+	if err != nil {
+		return nil, notFound(err, "storage place", id)
+	}
+	return &p, nil
+}
+
+// Place returns a storage place with the keys whose home it is. ENOTFOUND.
+func (s *Storage) Place(ctx context.Context, a keyward.Actor, id string) (*keyward.StoragePlace, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	p, err := scanStorage(s.db.queryRow(ctx, `SELECT `+storageCols+` FROM storage_places WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "storage place", id)
+	}
+	rows, err := s.db.query(ctx, `SELECT k.id, k.symbol, k.copy_number, k.status, COALESCE(k.holder_id, ''), COALESCE(h.hook, 0)
+		FROM key_homes h JOIN keys k ON k.id = h.key_id WHERE h.storage_id = ? ORDER BY h.hook, k.symbol, k.copy_number`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: stored keys: %w", err)
+	}
+	defer rows.Close()
+	p.Keys = []keyward.StoredKey{}
+	for rows.Next() {
+		var k keyward.StoredKey
+		var n int
+		if err := rows.Scan(&k.KeyID, &k.Symbol, &n, &k.Status, &k.HolderID, &k.Hook); err != nil {
+			return nil, fmt.Errorf("store: scan stored key: %w", err)
+		}
+		k.Stamp = stamp(k.Symbol, n)
+		p.Keys = append(p.Keys, k)
+	}
+	return &p, rows.Err()
+}
+
+// Places lists storage places by name; kind and holderID narrow the list.
+func (s *Storage) Places(ctx context.Context, a keyward.Actor, kind, holderID string, opt keyward.ListOptions) (*keyward.Page[keyward.StoragePlace], error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	where, args := "", []any{}
+	if kind != "" {
+		where, args = "kind = ?", append(args, kind)
+	}
+	if holderID != "" {
+		if where != "" {
+			where += " AND "
+		}
+		where, args = where+"holder_id = ?", append(args, holderID)
+	}
+	return namedList(ctx, s.db, opt, `SELECT `+storageCols+` FROM storage_places`, where, args,
+		func(r *sql.Rows) (keyward.StoragePlace, string, error) {
+			p, err := scanStorage(r)
+			return p, p.Name, err
+		}, func(p keyward.StoragePlace) string { return p.ID })
+}
+
+// Events is a storage place's logbook, oldest first.
+func (s *Storage) Events(ctx context.Context, a keyward.Actor, id string) ([]keyward.StorageEvent, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.query(ctx, `SELECT id, storage_id, action, at, actor, actor_role, note FROM storage_events WHERE storage_id = ? ORDER BY audit_seq LIMIT 500`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: storage events: %w", err)
+	}
+	defer rows.Close()
+	out := []keyward.StorageEvent{}
+	for rows.Next() {
+		var e keyward.StorageEvent
+		var at string
+		if err := rows.Scan(&e.ID, &e.StorageID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.Note); err != nil {
+			return nil, fmt.Errorf("store: scan storage event: %w", err)
+		}
+		e.At = parseTS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Assign makes a storage place the key's home (a hook of a cabinet). An
+// occupied hook is ECONFLICT naming the hook and the key on it; a key that
+// already has a home moves.
+func (s *Storage) Assign(ctx context.Context, a keyward.Actor, storageID string, in keyward.HookInput) (*keyward.KeyHome, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", storageID); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var home *keyward.KeyHome
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		p, err := tx.storagePlace(ctx, storageID)
+		if err != nil {
+			return err
+		}
+		if p.RetiredAt != nil {
+			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is retired", p.Name)
+		}
+		var v keyward.Validator
+		if p.Kind == keyward.StorageCabinet {
+			v.Check(in.Hook >= 1 && in.Hook <= p.Hooks, "hook", fmt.Sprintf("must be a hook of %s, 1 to %d", p.Name, p.Hooks))
+		} else {
+			v.Check(in.Hook == 0, "hook", "only a cabinet has hooks")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		k, err := tx.key(ctx, in.KeyID)
+		if keyward.ErrorCode(err) == keyward.ENOTFOUND {
+			return keyward.Invalid("key_id", "must name an existing key")
+		} else if err != nil {
+			return err
+		}
+		if k.Status == keyward.StatusDestroyed {
+			return keyward.Errorf(keyward.ECONFLICT, "key %s is destroyed; it has no home", k.Stamp)
+		}
+		hook := sql.NullInt64{Int64: int64(in.Hook), Valid: in.Hook > 0}
+		if hook.Valid {
+			if occ, ok, err := tx.hookHolder(ctx, storageID, in.Hook); err != nil {
+				return err
+			} else if ok && occ.ID != k.ID {
+				return hookConflict(p, in.Hook, occ)
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM key_homes WHERE key_id = ?`, k.ID); err != nil {
+			return fmt.Errorf("store: clear key home: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO key_homes (key_id, storage_id, hook, assigned_at) VALUES (?, ?, ?, ?)`,
+			k.ID, storageID, hook, ts(tx.now)); err != nil {
+			if isUnique(err) {
+				// A concurrent assignment took the hook between the check and the insert.
+				return keyward.Errorf(keyward.ECONFLICT, "hook %d of %s is already taken", in.Hook, p.Name)
+			}
+			return fmt.Errorf("store: insert key home: %w", err)
+		}
+		details := map[string]any{"key_id": k.ID, "stamp": k.Stamp}
+		if in.Hook > 0 {
+			details["hook"] = in.Hook
+		}
+		home = &keyward.KeyHome{KeyID: k.ID, StorageID: p.ID, StorageName: p.Name, StorageKind: p.Kind, Hook: in.Hook}
+		return tx.storageEvent(ctx, a, p.ID, "assign", "", details)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return home, nil
+}
+
+func hookConflict(p *keyward.StoragePlace, hook int, k *keyward.Key) error {
+	return &keyward.Error{Code: keyward.ECONFLICT,
+		Message: fmt.Sprintf("hook %d of %s is occupied by key %s", hook, p.Name, k.Stamp),
+		Fields:  []keyward.FieldError{{Field: "hook", Rule: "must be a free hook (hook " + strconv.Itoa(hook) + " holds " + k.Stamp + ")"}},
+		Extra:   map[string]any{"hook": hook, "key_id": k.ID, "stamp": k.Stamp}}
+}
+
+// hookHolder returns the key whose home is hook of a cabinet.
+func (t *Tx) hookHolder(ctx context.Context, storageID string, hook int) (*keyward.Key, bool, error) {
+	var id string
+	err := t.QueryRow(ctx, `SELECT key_id FROM key_homes WHERE storage_id = ? AND hook = ?`, storageID, hook).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: read hook: %w", err)
+	}
+	k, err := t.key(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	return k, true, nil
+}
+
+// Unassign removes a key's home. ENOTFOUND if the key has none.
+func (s *Storage) Unassign(ctx context.Context, a keyward.Actor, keyID string) error {
+	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "key", keyID); err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *Tx) error {
+		h, err := tx.keyHome(ctx, keyID)
+		if err != nil {
+			return err
+		}
+		if h == nil {
+			return keyward.Errorf(keyward.ENOTFOUND, "key %q has no storage place", keyID)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM key_homes WHERE key_id = ?`, keyID); err != nil {
+			return fmt.Errorf("store: delete key home: %w", err)
+		}
+		return tx.storageEvent(ctx, a, h.StorageID, "unassign", "", map[string]any{"key_id": keyID})
+	})
+}
+
+func (t *Tx) keyHome(ctx context.Context, keyID string) (*keyward.KeyHome, error) {
+	var h keyward.KeyHome
+	err := t.QueryRow(ctx, `SELECT h.key_id, h.storage_id, p.name, p.kind, COALESCE(h.hook, 0) FROM key_homes h
+		JOIN storage_places p ON p.id = h.storage_id WHERE h.key_id = ?`, keyID).Scan(&h.KeyID, &h.StorageID, &h.StorageName, &h.StorageKind, &h.Hook)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: read key home: %w", err)
+	}
+	return &h, nil
+}
+
+// KeyHome returns where a key belongs, or nil when it has no storage place.
+func (s *Storage) KeyHome(ctx context.Context, a keyward.Actor, keyID string) (*keyward.KeyHome, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	var h *keyward.KeyHome
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		var err error
+		h, err = tx.keyHome(ctx, keyID)
+		return err
+	})
+	return h, err
+}
+
+// RevealCode returns a lockbox's code. The reveal is audited in the same
+// transaction that reads the sealed code, and the plaintext is handed back
+// only after that record commits. A refused role is recorded and EFORBIDDEN.
+func (s *Storage) RevealCode(ctx context.Context, a keyward.Actor, id string, in keyward.CodeRevealInput) (keyward.Secret, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActSecretReveal, "storage", id); err != nil {
+		return "", err
+	}
+	if err := in.Validate(); err != nil {
+		return "", err
+	}
+	var code keyward.Secret
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		var kind string
+		var sealed sql.NullString
+		if err := tx.QueryRow(ctx, `SELECT kind, code_sealed FROM storage_places WHERE id = ?`, id).Scan(&kind, &sealed); err != nil {
+			return notFound(err, "storage place", id)
+		}
+		if kind != keyward.StorageLockbox || !sealed.Valid {
+			return keyward.Errorf(keyward.ECONFLICT, "storage place %q is a %s and has no code", id, kind)
+		}
+		if s.vault == nil {
+			return errors.New("store: no vault to open the lockbox code")
+		}
+		var err error
+		if code, err = s.vault.Open(sealed.String, codeAAD(id)); err != nil {
+			return fmt.Errorf("store: open lockbox code: %w", err)
+		}
+		return tx.storageEvent(ctx, a, id, "code.reveal", in.Reason, nil)
+	})
+	if err != nil {
+		return "", err
+	}
+	return code, nil
+}
+
+// ChangeCode seals a new lockbox code.
+func (s *Storage) ChangeCode(ctx context.Context, a keyward.Actor, id string, code keyward.Secret) error {
+	if err := s.db.recordDenial(ctx, a, keyward.ActSecretReveal, "storage", id); err != nil {
+		return err
+	}
+	var v keyward.Validator
+	keyward.CheckCode(&v, "code", code, true)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *Tx) error {
+		p, err := tx.storagePlace(ctx, id)
+		if err != nil {
+			return err
+		}
+		if s.vault == nil {
+			return errors.New("store: no vault to seal the lockbox code")
+		}
+		if p.Kind != keyward.StorageLockbox {
+			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is a %s and has no code", p.Name, p.Kind)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE storage_places SET code_sealed = ? WHERE id = ?`, s.vault.Seal(code, codeAAD(id)), id); err != nil {
+			return fmt.Errorf("store: update lockbox code: %w", err)
+		}
+		return tx.storageEvent(ctx, a, id, "code.change", "", nil)
+	})
+}
+
+// BreakSeal records an envelope opened: the reason, the broken seal and the
+// new one. ECONFLICT for anything but an envelope.
+func (s *Storage) BreakSeal(ctx context.Context, a keyward.Actor, id string, in keyward.BreakSealInput) (*keyward.StoragePlace, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActCustody, "storage", id); err != nil {
+		return nil, err
+	}
+	var out *keyward.StoragePlace
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		p, err := tx.storagePlace(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p.Kind != keyward.StorageEnvelope {
+			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is a %s, not a sealed envelope", p.Name, p.Kind)
+		}
+		if err := in.Validate(p.SealNumber); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE storage_places SET seal_number = ? WHERE id = ? AND seal_number = ?`, in.NewSealNumber, id, p.SealNumber)
+		if err != nil {
+			return fmt.Errorf("store: update seal: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return keyward.Errorf(keyward.ECONFLICT, "the seal of %s changed meanwhile; reload and try again", p.Name)
+		}
+		if err := tx.storageEvent(ctx, a, id, "seal.break", in.Reason,
+			map[string]any{"broken_seal": p.SealNumber, "new_seal": in.NewSealNumber}); err != nil {
+			return err
+		}
+		p.SealNumber = in.NewSealNumber
+		out = p
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Acknowledge records the owner's acknowledgement of a designated holder now.
+func (s *Storage) Acknowledge(ctx context.Context, a keyward.Actor, id string) (*keyward.StoragePlace, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", id); err != nil {
+		return nil, err
+	}
+	var out *keyward.StoragePlace
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		p, err := tx.storagePlace(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p.Kind != keyward.StorageHolder {
+			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is a %s, not a designated holder", p.Name, p.Kind)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE storage_places SET acknowledged_at = ? WHERE id = ?`, ts(tx.now), id); err != nil {
+			return fmt.Errorf("store: acknowledge: %w", err)
+		}
+		now := tx.now
+		p.AcknowledgedAt = &now
+		out = p
+		return tx.storageEvent(ctx, a, id, "acknowledge", "", nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Retire takes a storage place out of use; the keys homed there lose their home
+// (the audit record lists them), so they show as needing a new place.
+func (s *Storage) Retire(ctx context.Context, a keyward.Actor, id string) (*keyward.StoragePlace, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", id); err != nil {
+		return nil, err
+	}
+	var out *keyward.StoragePlace
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.retireStorage(ctx, a, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (t *Tx) retireStorage(ctx context.Context, a keyward.Actor, id string) (*keyward.StoragePlace, error) {
+	p, err := t.storagePlace(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.RetiredAt != nil {
+		return nil, keyward.Errorf(keyward.ECONFLICT, "storage place %s is already retired", p.Name)
+	}
+	rows, err := t.Query(ctx, `SELECT key_id FROM key_homes WHERE storage_id = ? ORDER BY key_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: homed keys: %w", err)
+	}
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	if _, err := t.Exec(ctx, `DELETE FROM key_homes WHERE storage_id = ?`, id); err != nil {
+		return nil, fmt.Errorf("store: clear homes: %w", err)
+	}
+	res, err := t.Exec(ctx, `UPDATE storage_places SET retired_at = ? WHERE id = ? AND retired_at IS NULL`, ts(t.now), id)
+	if err != nil {
+		return nil, fmt.Errorf("store: retire: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, keyward.Errorf(keyward.ECONFLICT, "storage place %s is already retired", p.Name)
+	}
+	now := t.now
+	p.RetiredAt = &now
+	details := map[string]any{}
+	if len(keys) > 0 {
+		details["unhomed_keys"] = keys
+	}
+	return p, t.storageEvent(ctx, a, id, "retire", "", details)
+}

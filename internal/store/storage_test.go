@@ -1,0 +1,613 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/internal/store/storetest"
+)
+
+func TestStorageSQLite(t *testing.T)   { runStorage(t, storetest.SQLite) }
+func TestStoragePostgres(t *testing.T) { runStorage(t, storetest.Postgres) }
+
+func runStorage(t *testing.T, b storetest.Backend) {
+	for _, tc := range []struct {
+		name string
+		fn   func(*testing.T, *storageFixture)
+	}{
+		{"CabinetHooks", testCabinetHooks},
+		{"ConcurrentHook", testConcurrentHook},
+		{"LockboxCode", testLockboxCode},
+		{"EnvelopeSeal", testEnvelopeSeal},
+		{"DesignatedHolder", testDesignatedHolder},
+		{"ScheduleAndAccess", testScheduleAndAccess},
+		{"Credentials", testCredentials},
+		{"Offboarding", testOffboarding},
+		{"KeysOutSeries", testKeysOutSeries},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStorageFixture(t, b)) })
+	}
+}
+
+type storageFixture struct {
+	env     *storetest.Env
+	db      *store.DB
+	st      *store.Storage
+	owner   keyward.Actor
+	tech    keyward.Actor
+	advisor keyward.Actor
+	kw      *keyward.Keyway
+	holder  *keyward.Holder
+	holder2 *keyward.Holder
+	site    *keyward.Site
+}
+
+func newStorageFixture(t *testing.T, b storetest.Backend) *storageFixture {
+	env := b(t)
+	db := env.Open(t)
+	f := &storageFixture{env: env, db: db, st: db.Storage(env.Vault),
+		owner:   keyward.Actor{UserID: "usr_owner", Email: "owner@acme.test", Role: keyward.RoleOwner},
+		tech:    keyward.Actor{UserID: "usr_tech", Email: "tech@acme.test", Role: keyward.RoleTechnician},
+		advisor: keyward.Actor{UserID: "usr_adv", Email: "advisor@acme.test", Role: keyward.RoleAdvisor},
+	}
+	ctx, d := context.Background(), db.Directory()
+	var err error
+	if f.kw, err = d.CreateKeyway(ctx, f.owner, keyward.KeywayInput{Name: "SC1", DuplicationPolicy: "open"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.holder, err = d.CreateHolder(ctx, f.owner, keyward.HolderInput{Name: "Dana Ruiz", Email: "dana@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.holder2, err = d.CreateHolder(ctx, f.owner, keyward.HolderInput{Name: "Sam Okafor", Email: "sam@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.site, err = d.CreateSite(ctx, f.owner, keyward.SiteInput{Name: "Harbour Point"}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *storageFixture) key(t *testing.T, symbol string) *keyward.Key {
+	t.Helper()
+	k, err := f.db.Custody().CreateKey(context.Background(), f.owner, keyward.KeyInput{KeywayID: f.kw.ID, Symbol: symbol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func (f *storageFixture) count(t *testing.T, q string) int64 {
+	t.Helper()
+	n, err := f.db.CountForTest(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (f *storageFixture) audit(t *testing.T) int64 {
+	t.Helper()
+	sum, _, err := f.db.VerifyAudit(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum.Records
+}
+
+func wantCode(t *testing.T, err error, code keyward.Code) *keyward.Error {
+	t.Helper()
+	if keyward.ErrorCode(err) != code {
+		t.Fatalf("got %v, want %s", err, code)
+	}
+	var e *keyward.Error
+	errors.As(err, &e)
+	return e
+}
+
+func wantField(t *testing.T, err error, field string) {
+	t.Helper()
+	e := wantCode(t, err, keyward.EINVALID)
+	for _, fe := range e.Fields {
+		if fe.Field == field && fe.Rule != "" {
+			return
+		}
+	}
+	t.Fatalf("error %v does not name field %q", err, field)
+}
+
+func testCabinetHooks(t *testing.T, f *storageFixture) {
+	ctx := context.Background()
+	_, err := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "cabinet", Name: "Cabinet A"})
+	wantField(t, err, "hooks")
+	_, err = f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "cabinet", Name: "Cabinet A", Hooks: 10, Code: "1234"})
+	wantField(t, err, "code")
+	_, err = f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "drawer", Name: ""})
+	wantField(t, err, "kind")
+	wantField(t, err, "name")
+	_, err = f.st.Create(ctx, f.advisor, keyward.StorageInput{Kind: "cabinet", Name: "Cabinet A", Hooks: 10})
+	wantCode(t, err, keyward.EFORBIDDEN)
+
+	cab, err := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "cabinet", Name: "Cabinet A", Hooks: 10, SiteID: f.site.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k1, k2 := f.key(t, "AA1"), f.key(t, "AA2")
+	home, err := f.st.Assign(ctx, f.owner, cab.ID, keyward.HookInput{KeyID: k1.ID, Hook: 3})
+	if err != nil || home.Hook != 3 || home.StorageName != "Cabinet A" {
+		t.Fatalf("assign: %+v %v", home, err)
+	}
+	// An occupied hook is a 409 naming the hook and its key; nothing changes.
+	before := f.audit(t)
+	_, err = f.st.Assign(ctx, f.owner, cab.ID, keyward.HookInput{KeyID: k2.ID, Hook: 3})
+	e := wantCode(t, err, keyward.ECONFLICT)
+	if !strings.Contains(e.Message, "hook 3") || !strings.Contains(e.Message, "AA1-1") {
+		t.Fatalf("conflict message %q does not name the hook and its key", e.Message)
+	}
+	if f.audit(t) != before {
+		t.Fatal("a refused assignment wrote an audit record")
+	}
+	if h, _ := f.st.KeyHome(ctx, f.owner, k2.ID); h != nil {
+		t.Fatalf("refused assignment left a home: %+v", h)
+	}
+	// Hook out of range, hook on a non-cabinet, unknown key.
+	_, err = f.st.Assign(ctx, f.owner, cab.ID, keyward.HookInput{KeyID: k2.ID, Hook: 11})
+	wantField(t, err, "hook")
+	_, err = f.st.Assign(ctx, f.owner, cab.ID, keyward.HookInput{KeyID: "key_nope", Hook: 4})
+	wantField(t, err, "key_id")
+	// Re-homing moves the key: the old hook is free again.
+	if _, err := f.st.Assign(ctx, f.owner, cab.ID, keyward.HookInput{KeyID: k1.ID, Hook: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.Assign(ctx, f.owner, cab.ID, keyward.HookInput{KeyID: k2.ID, Hook: 3}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.st.Place(ctx, f.owner, cab.ID)
+	if err != nil || len(p.Keys) != 2 || p.Keys[0].Hook != 3 || p.Keys[0].Stamp != "AA2-1" || p.Keys[1].Hook != 5 {
+		t.Fatalf("place keys: %+v %v", p, err)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM key_homes`); n != 2 {
+		t.Fatalf("%d homes, want 2", n)
+	}
+	if err := f.st.Unassign(ctx, f.owner, k2.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, f.st.Unassign(ctx, f.owner, k2.ID), keyward.ENOTFOUND)
+	evs, err := f.st.Events(ctx, f.owner, cab.ID)
+	if err != nil || len(evs) != 5 || evs[0].Action != "create" || evs[4].Action != "unassign" {
+		t.Fatalf("events: %+v %v", evs, err)
+	}
+}
+
+func testConcurrentHook(t *testing.T, f *storageFixture) {
+	ctx := context.Background()
+	cab, err := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "cabinet", Name: "Cabinet B", Hooks: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []*keyward.Key{f.key(t, "B1"), f.key(t, "B2"), f.key(t, "B3"), f.key(t, "B4")}
+	// Two server processes race for hook 1.
+	dbs := []*store.DB{f.db, f.env.Open(t)}
+	var wg sync.WaitGroup
+	errs := make([]error, len(keys))
+	for i, k := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = dbs[i%2].Storage(f.env.Vault).Assign(ctx, f.owner, cab.ID, keyward.HookInput{KeyID: k.ID, Hook: 1})
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch keyward.ErrorCode(err) {
+		case "":
+			ok++
+		case keyward.ECONFLICT:
+		default:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d assignments of one hook succeeded, want 1", ok)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM key_homes`); n != 1 {
+		t.Fatalf("%d homes, want 1", n)
+	}
+}
+
+func testLockboxCode(t *testing.T, f *storageFixture) {
+	ctx := context.Background()
+	_, err := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "lockbox", Name: "Gate lockbox"})
+	wantField(t, err, "code")
+	box, err := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "lockbox", Name: "Gate lockbox", Code: "4711-XZ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !box.HasCode {
+		t.Fatal("lockbox does not say it has a code")
+	}
+	// The code is not plaintext anywhere in the database.
+	if n := f.count(t, `SELECT COUNT(*) FROM storage_places WHERE code_sealed LIKE '%4711%'`); n != 0 {
+		t.Fatal("the lockbox code is stored in plaintext")
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM storage_places WHERE code_sealed LIKE 'v1:%'`); n != 1 {
+		t.Fatal("the lockbox code is not sealed")
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE details LIKE '%4711%'`); n != 0 {
+		t.Fatal("the lockbox code reached the audit log")
+	}
+	// An advisor is refused, and the refusal is recorded.
+	before := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'denied.secret.reveal' AND subject_id = '`+box.ID+`'`)
+	_, err = f.st.RevealCode(ctx, f.advisor, box.ID, keyward.CodeRevealInput{})
+	wantCode(t, err, keyward.EFORBIDDEN)
+	if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'denied.secret.reveal' AND subject_id = '`+box.ID+`'`); n != before+1 {
+		t.Fatal("the refused reveal was not recorded")
+	}
+	// A technician gets the code, and the reveal is audited.
+	code, err := f.st.RevealCode(ctx, f.tech, box.ID, keyward.CodeRevealInput{Reason: "contractor access"})
+	if err != nil || code.Reveal() != "4711-XZ" {
+		t.Fatalf("reveal: %v", err)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'storage.code.reveal' AND actor = 'tech@acme.test' AND subject_id = '`+box.ID+`'`); n != 1 {
+		t.Fatalf("%d reveal records, want 1", n)
+	}
+	// Change the code; the old one is gone.
+	if err := f.st.ChangeCode(ctx, f.owner, box.ID, "9090"); err != nil {
+		t.Fatal(err)
+	}
+	if code, err := f.st.RevealCode(ctx, f.owner, box.ID, keyward.CodeRevealInput{}); err != nil || code.Reveal() != "9090" {
+		t.Fatalf("reveal after change: %v", err)
+	}
+	// A cabinet has no code; an unknown place is not found.
+	cab, _ := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "cabinet", Name: "C", Hooks: 1})
+	_, err = f.st.RevealCode(ctx, f.owner, cab.ID, keyward.CodeRevealInput{})
+	wantCode(t, err, keyward.ECONFLICT)
+	_, err = f.st.RevealCode(ctx, f.owner, "sto_nope", keyward.CodeRevealInput{})
+	wantCode(t, err, keyward.ENOTFOUND)
+}
+
+func testEnvelopeSeal(t *testing.T, f *storageFixture) {
+	ctx := context.Background()
+	_, err := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "envelope", Name: "Spare AA"})
+	wantField(t, err, "seal_number")
+	env, err := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "envelope", Name: "Spare AA", SealNumber: "S-1001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.st.BreakSeal(ctx, f.owner, env.ID, keyward.BreakSealInput{})
+	wantField(t, err, "reason")
+	wantField(t, err, "new_seal_number")
+	_, err = f.st.BreakSeal(ctx, f.owner, env.ID, keyward.BreakSealInput{Reason: "audit", NewSealNumber: "S-1001"})
+	wantField(t, err, "new_seal_number")
+	p, err := f.st.BreakSeal(ctx, f.tech, env.ID, keyward.BreakSealInput{Reason: "annual count", NewSealNumber: "S-1002"})
+	if err != nil || p.SealNumber != "S-1002" {
+		t.Fatalf("break seal: %+v %v", p, err)
+	}
+	evs, _ := f.st.Events(ctx, f.owner, env.ID)
+	if len(evs) != 2 || evs[1].Action != "seal.break" || evs[1].Note != "annual count" {
+		t.Fatalf("events: %+v", evs)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'storage.seal.break' AND details LIKE '%S-1001%' AND details LIKE '%S-1002%'`); n != 1 {
+		t.Fatal("the broken and new seals are not in the audit record")
+	}
+	cab, _ := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "cabinet", Name: "C", Hooks: 1})
+	_, err = f.st.BreakSeal(ctx, f.owner, cab.ID, keyward.BreakSealInput{Reason: "x", NewSealNumber: "y"})
+	wantCode(t, err, keyward.ECONFLICT)
+}
+
+func testDesignatedHolder(t *testing.T, f *storageFixture) {
+	ctx := context.Background()
+	_, err := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "holder", Name: "Neighbour spare"})
+	wantField(t, err, "holder_id")
+	_, err = f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "holder", Name: "Neighbour spare", HolderID: "hld_nope"})
+	wantField(t, err, "holder_id")
+	future := f.env.Clock.Now().Add(48 * time.Hour)
+	_, err = f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "holder", Name: "Neighbour spare", HolderID: f.holder.ID, AcknowledgedAt: &future})
+	wantField(t, err, "acknowledged_at")
+	p, err := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "holder", Name: "Neighbour spare", HolderID: f.holder.ID})
+	if err != nil || p.AcknowledgedAt != nil {
+		t.Fatalf("create: %+v %v", p, err)
+	}
+	p, err = f.st.Acknowledge(ctx, f.owner, p.ID)
+	if err != nil || p.AcknowledgedAt == nil || !p.AcknowledgedAt.Equal(f.env.Clock.Now()) {
+		t.Fatalf("acknowledge: %+v %v", p, err)
+	}
+	k := f.key(t, "AA9")
+	if _, err := f.st.Assign(ctx, f.owner, p.ID, keyward.HookInput{KeyID: k.ID, Hook: 1}); keyward.ErrorCode(err) != keyward.EINVALID {
+		t.Fatalf("hook on a holder place: %v", err)
+	}
+	if _, err := f.st.Assign(ctx, f.owner, p.ID, keyward.HookInput{KeyID: k.ID}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.st.Places(ctx, f.owner, "holder", f.holder.ID, keyward.ListOptions{})
+	if err != nil || len(got.Items) != 1 || got.Items[0].ID != p.ID {
+		t.Fatalf("places: %+v %v", got, err)
+	}
+}
+
+func (f *storageFixture) opening(t *testing.T, name string) *keyward.Opening {
+	t.Helper()
+	o, err := f.db.Directory().CreateOpening(context.Background(), f.owner, keyward.OpeningInput{SiteID: f.site.ID, Name: name, Kind: "door"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func testScheduleAndAccess(t *testing.T, f *storageFixture) {
+	ctx := context.Background()
+	sch, cus := f.db.Schedule(), f.db.Custody()
+	door := f.opening(t, "Front door")
+	_, err := sch.AddSymbol(ctx, f.owner, door.ID, keyward.SymbolInput{Symbol: "AA 1"})
+	wantField(t, err, "symbol")
+	_, err = sch.AddSymbol(ctx, f.owner, "opn_nope", keyward.SymbolInput{Symbol: "AA1"})
+	wantCode(t, err, keyward.ENOTFOUND)
+	_, err = sch.AddSymbol(ctx, f.advisor, door.ID, keyward.SymbolInput{Symbol: "AA1"})
+	wantCode(t, err, keyward.EFORBIDDEN)
+	for _, s := range []string{"AA1", "AA", "GM"} {
+		if _, err := sch.AddSymbol(ctx, f.owner, door.ID, keyward.SymbolInput{Symbol: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = sch.AddSymbol(ctx, f.owner, door.ID, keyward.SymbolInput{Symbol: "AA1"})
+	wantCode(t, err, keyward.ECONFLICT)
+	if err := sch.RemoveSymbol(ctx, f.owner, door.ID, "GM"); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, sch.RemoveSymbol(ctx, f.owner, door.ID, "GM"), keyward.ENOTFOUND)
+
+	cab, _ := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "cabinet", Name: "Cabinet A", Hooks: 20})
+	a1, a1b, aa, other := f.key(t, "AA1"), f.key(t, "AA1"), f.key(t, "AA"), f.key(t, "AB2")
+	_ = other
+	if _, err := f.st.Assign(ctx, f.owner, cab.ID, keyward.HookInput{KeyID: a1.ID, Hook: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cus.Checkout(ctx, f.owner, a1b.ID, keyward.CheckoutInput{HolderID: f.holder.ID, DueAt: f.env.Clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cus.Move(ctx, f.owner, aa.ID, keyward.CustodyLost, keyward.CustodyInput{}); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := sch.Access(ctx, f.owner, door.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(acc.Symbols, ",") != "AA,AA1" {
+		t.Fatalf("symbols: %v", acc.Symbols)
+	}
+	where := map[string]string{}
+	for _, k := range acc.Keys {
+		where[k.Stamp] = k.Where
+	}
+	want := map[string]string{
+		"AA-1":  "lost",
+		"AA1-1": "in storage: Cabinet A, hook 7",
+		"AA1-2": "checked out to Dana Ruiz",
+	}
+	if len(where) != len(want) {
+		t.Fatalf("keys: %v", where)
+	}
+	for s, w := range want {
+		if where[s] != w {
+			t.Errorf("%s: where %q, want %q", s, where[s], w)
+		}
+	}
+	_, err = sch.Access(ctx, f.owner, "opn_nope")
+	wantCode(t, err, keyward.ENOTFOUND)
+}
+
+func testCredentials(t *testing.T, f *storageFixture) {
+	ctx := context.Background()
+	cr := f.db.Credentials(f.env.Vault)
+	door, gate := f.opening(t, "Front door"), f.opening(t, "Gate")
+	_, err := cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "pin", PIN: "12", HolderID: f.holder.ID, OpeningIDs: []string{door.ID}})
+	wantField(t, err, "pin")
+	_, err = cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "card", HolderID: f.holder.ID})
+	wantField(t, err, "number")
+	wantField(t, err, "opening_ids")
+	_, err = cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "fob", Number: "F1", HolderID: "hld_nope", OpeningIDs: []string{door.ID}})
+	wantField(t, err, "holder_id")
+	_, err = cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "fob", Number: "F1", HolderID: f.holder.ID, OpeningIDs: []string{"opn_nope"}})
+	wantField(t, err, "opening_ids")
+	past := f.env.Clock.Now().Add(-time.Hour)
+	_, err = cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "fob", Number: "F1", HolderID: f.holder.ID, OpeningIDs: []string{door.ID}, ValidUntil: &past})
+	wantField(t, err, "valid_until")
+	if n := f.count(t, `SELECT COUNT(*) FROM credentials`); n != 0 {
+		t.Fatal("a refused credential left a row")
+	}
+
+	until := f.env.Clock.Now().Add(30 * 24 * time.Hour)
+	pin, err := cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "pin", Label: "Gate PIN", PIN: "482916", HolderID: f.holder.ID,
+		OpeningIDs: []string{gate.ID, door.ID}, ValidUntil: &until})
+	if err != nil || pin.Status != keyward.CredentialActive || !pin.HasPIN || len(pin.OpeningIDs) != 2 {
+		t.Fatalf("issue pin: %+v %v", pin, err)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM credentials WHERE pin_sealed LIKE '%482916%'`); n != 0 {
+		t.Fatal("the PIN is stored in plaintext")
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE details LIKE '%482916%'`); n != 0 {
+		t.Fatal("the PIN reached the audit log")
+	}
+	_, err = cr.RevealPIN(ctx, f.advisor, pin.ID, keyward.CodeRevealInput{})
+	wantCode(t, err, keyward.EFORBIDDEN)
+	if p, err := cr.RevealPIN(ctx, f.tech, pin.ID, keyward.CodeRevealInput{}); err != nil || p.Reveal() != "482916" {
+		t.Fatalf("reveal pin: %v", err)
+	}
+	card, err := cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "card", Number: "C-77", HolderID: f.holder.ID, OpeningIDs: []string{door.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, _ := f.db.Schedule().Access(ctx, f.owner, door.ID)
+	if len(acc.Credentials) != 2 {
+		t.Fatalf("door credentials: %+v", acc.Credentials)
+	}
+	_, err = cr.Revoke(ctx, f.owner, card.ID, keyward.RevokeInput{})
+	wantField(t, err, "reason")
+	c, err := cr.Revoke(ctx, f.owner, card.ID, keyward.RevokeInput{Reason: "card lost"})
+	if err != nil || c.Status != keyward.CredentialRevoked {
+		t.Fatalf("revoke: %+v %v", c, err)
+	}
+	_, err = cr.Revoke(ctx, f.owner, card.ID, keyward.RevokeInput{Reason: "again"})
+	wantCode(t, err, keyward.ECONFLICT)
+	acc, _ = f.db.Schedule().Access(ctx, f.owner, door.ID)
+	if len(acc.Credentials) != 1 || acc.Credentials[0].ID != pin.ID {
+		t.Fatalf("door credentials after revoke: %+v", acc.Credentials)
+	}
+	// After the window the PIN is expired.
+	f.env.Clock.Advance(31 * 24 * time.Hour)
+	got, err := cr.Credential(ctx, f.owner, pin.ID)
+	if err != nil || got.Status != keyward.CredentialExpired {
+		t.Fatalf("after the window: %+v %v", got, err)
+	}
+	list, err := cr.List(ctx, f.owner, f.holder.ID, true)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("active list: %+v %v", list, err)
+	}
+}
+
+func testOffboarding(t *testing.T, f *storageFixture) {
+	ctx := context.Background()
+	ob, cus, cr := f.db.Offboarding(), f.db.Custody(), f.db.Credentials(f.env.Vault)
+	door := f.opening(t, "Front door")
+	k1, k2, k3 := f.key(t, "AA1"), f.key(t, "AA2"), f.key(t, "AA3")
+	if _, err := cus.Checkout(ctx, f.owner, k1.ID, keyward.CheckoutInput{HolderID: f.holder.ID, DueAt: f.env.Clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cus.Move(ctx, f.owner, k2.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: f.holder.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cus.Move(ctx, f.owner, k3.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: f.holder2.ID}); err != nil {
+		t.Fatal(err)
+	}
+	fob, err := cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "fob", Number: "F-9", HolderID: f.holder.ID, OpeningIDs: []string{door.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spare, err := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "holder", Name: "Dana's spare", HolderID: f.holder.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k4 := f.key(t, "AA4")
+	if _, err := f.st.Assign(ctx, f.owner, spare.ID, keyward.HookInput{KeyID: k4.ID}); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = ob.Start(ctx, f.advisor, f.holder.ID, keyward.OffboardingInput{})
+	wantCode(t, err, keyward.EFORBIDDEN)
+	_, err = ob.Start(ctx, f.owner, "hld_nope", keyward.OffboardingInput{})
+	wantCode(t, err, keyward.ENOTFOUND)
+	o, err := ob.Start(ctx, f.owner, f.holder.ID, keyward.OffboardingInput{Note: "last day Friday"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Outstanding != 4 || len(o.Keys) != 2 || len(o.Credentials) != 1 || len(o.Storage) != 1 {
+		t.Fatalf("outstanding: %+v", o)
+	}
+	_, err = ob.Start(ctx, f.owner, f.holder.ID, keyward.OffboardingInput{})
+	wantCode(t, err, keyward.ECONFLICT)
+	open, err := ob.Open(ctx, f.owner)
+	if err != nil || len(open) != 1 || open[0].HolderName != "Dana Ruiz" {
+		t.Fatalf("open: %+v %v", open, err)
+	}
+	// Clearing with items outstanding names them.
+	_, err = ob.Clear(ctx, f.owner, f.holder.ID)
+	if e := wantCode(t, err, keyward.ECONFLICT); !strings.Contains(e.Message, "AA1-1") {
+		t.Fatalf("clear refusal %q does not name the key", e.Message)
+	}
+	// Someone else's key cannot be collected here.
+	_, err = ob.CollectKey(ctx, f.owner, f.holder.ID, k3.ID, "")
+	wantCode(t, err, keyward.ECONFLICT)
+	if k, _ := cus.Key(ctx, f.owner, k3.ID); k.Status != keyward.StatusIssued || k.HolderID != f.holder2.ID {
+		t.Fatalf("refused collect changed the key: %+v", k)
+	}
+	if k, err := ob.CollectKey(ctx, f.owner, f.holder.ID, k1.ID, ""); err != nil || k.Status != keyward.StatusInStorage {
+		t.Fatalf("collect checked-out key: %+v %v", k, err)
+	}
+	if k, err := ob.CollectKey(ctx, f.tech, f.holder.ID, k2.ID, "handed in"); err != nil || k.Status != keyward.StatusInStorage {
+		t.Fatalf("collect issued key: %+v %v", k, err)
+	}
+	h, _ := cus.History(ctx, f.owner, k2.ID, keyward.ListOptions{})
+	if last := h.Items[len(h.Items)-1]; last.Action != keyward.CustodyReturn || last.Note != "handed in" {
+		t.Fatalf("logbook of the collected key: %+v", last)
+	}
+	_, err = ob.CollectKey(ctx, f.owner, f.holder.ID, k1.ID, "")
+	wantCode(t, err, keyward.ECONFLICT)
+	if _, err := ob.RevokeCredential(ctx, f.owner, f.holder2.ID, fob.ID, ""); keyward.ErrorCode(err) != keyward.ECONFLICT {
+		t.Fatalf("revoke another holder's credential: %v", err)
+	}
+	if c, err := ob.RevokeCredential(ctx, f.owner, f.holder.ID, fob.ID, ""); err != nil || c.RevokeReason != "holder offboarded" {
+		t.Fatalf("revoke: %+v %v", c, err)
+	}
+	if p, err := ob.ReleaseStorage(ctx, f.owner, f.holder.ID, spare.ID); err != nil || p.RetiredAt == nil {
+		t.Fatalf("release: %+v %v", p, err)
+	}
+	if h, _ := f.st.KeyHome(ctx, f.owner, k4.ID); h != nil {
+		t.Fatalf("the spare still has its home in a retired place: %+v", h)
+	}
+	o, err = ob.Current(ctx, f.owner, f.holder.ID)
+	if err != nil || o.Outstanding != 0 {
+		t.Fatalf("after collecting: %+v %v", o, err)
+	}
+	if _, err := ob.Clear(ctx, f.owner, f.holder.ID); err != nil {
+		t.Fatal(err)
+	}
+	if open, _ := ob.Open(ctx, f.owner); len(open) != 0 {
+		t.Fatalf("still open after clear: %+v", open)
+	}
+	_, err = ob.Current(ctx, f.owner, f.holder.ID)
+	wantCode(t, err, keyward.ENOTFOUND)
+	// A new offboarding can start again later.
+	if _, err := ob.Start(ctx, f.owner, f.holder.ID, keyward.OffboardingInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.db.VerifyAudit(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testKeysOutSeries(t *testing.T, f *storageFixture) {
+	ctx := context.Background()
+	cus := f.db.Custody()
+	k1, k2 := f.key(t, "AA1"), f.key(t, "AA2")
+	// 2 March: both out; 3 March: one back; 5 March (today): the other lost.
+	if _, err := cus.Checkout(ctx, f.owner, k1.ID, keyward.CheckoutInput{HolderID: f.holder.ID, DueAt: f.env.Clock.Now().Add(96 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cus.Move(ctx, f.owner, k2.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: f.holder.ID}); err != nil {
+		t.Fatal(err)
+	}
+	f.env.Clock.Advance(24 * time.Hour)
+	if _, err := cus.Checkin(ctx, f.owner, k1.ID, keyward.NoteInput{}); err != nil {
+		t.Fatal(err)
+	}
+	f.env.Clock.Advance(48 * time.Hour)
+	if _, err := cus.Move(ctx, f.owner, k2.ID, keyward.CustodyLost, keyward.CustodyInput{}); err != nil {
+		t.Fatal(err)
+	}
+	series, err := f.db.KeysOut(ctx, f.owner, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, p := range series {
+		got = append(got, p.N)
+	}
+	// Days: -4 (none), -3 (2 out), -2 (1), -1 (1), today (0).
+	want := []int{0, 2, 1, 1, 0}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("keys out by day %v, want %v", got, want)
+		}
+	}
+	if !series[4].Day.Equal(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("last day %v", series[4].Day)
+	}
+	_, err = f.db.KeysOut(ctx, f.advisor, 0)
+	wantField(t, err, "days")
+}

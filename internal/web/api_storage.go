@@ -1,0 +1,390 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+// API handlers of storage places, the keying schedule, credentials and offboarding.
+
+// decodeTimed decodes like decode, but names the time field that failed to
+// parse (decode alone can only guess due_at).
+func decodeTimed(r *http.Request, v any, timeFields ...string) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	err = decode(r, v)
+	if keyward.ErrorCode(err) != keyward.EINVALID || !strings.HasPrefix(keyward.ErrorMessage(err), "due_at:") {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(body, &raw) == nil {
+		for _, f := range timeFields {
+			var s string
+			if m, ok := raw[f]; ok && string(m) != "null" {
+				if json.Unmarshal(m, &s) != nil {
+					return keyward.Invalid(f, "must be an RFC 3339 time such as 2026-05-01T17:00:00Z")
+				}
+				if _, perr := time.Parse(time.RFC3339, s); perr != nil {
+					return keyward.Invalid(f, "must be an RFC 3339 time such as 2026-05-01T17:00:00Z")
+				}
+			}
+		}
+	}
+	return err
+}
+
+// noReplay refuses Idempotency-Key on a reveal: a replayed answer would keep
+// the plaintext in the idempotency table.
+func noReplay(r *http.Request) error {
+	if r.Header.Get("Idempotency-Key") != "" {
+		return keyward.Invalid("Idempotency-Key", "is not accepted on a reveal; a reveal is never replayed")
+	}
+	return nil
+}
+
+func (s *Server) createStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.StorageInput
+	if err := decodeTimed(r, &in, "acknowledged_at"); err != nil {
+		return err
+	}
+	p, err := s.db.Storage(s.vault).Create(r.Context(), a, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, p)
+}
+
+func (s *Server) listStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	opt, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p, err := s.db.Storage(s.vault).Places(r.Context(), a, q.Get("kind"), q.Get("holder_id"), opt)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) getStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	p, err := s.db.Storage(s.vault).Place(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) storageEvents(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	st := s.db.Storage(s.vault)
+	if _, err := st.Place(r.Context(), a, r.PathValue("id")); err != nil {
+		return err
+	}
+	evs, err := st.Events(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, keyward.Page[keyward.StorageEvent]{Items: evs})
+}
+
+func (s *Server) assignKeyHome(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.HookInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	h, err := s.db.Storage(s.vault).Assign(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, h)
+}
+
+func (s *Server) getKeyHome(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if _, err := s.custody.Key(r.Context(), a, r.PathValue("id")); err != nil {
+		return err
+	}
+	h, err := s.db.Storage(s.vault).KeyHome(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if h == nil {
+		return keyward.Errorf(keyward.ENOTFOUND, "key %q has no storage place", r.PathValue("id"))
+	}
+	return writeJSON(w, http.StatusOK, h)
+}
+
+func (s *Server) deleteKeyHome(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := s.db.Storage(s.vault).Unassign(r.Context(), a, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) revealStorageCode(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := noReplay(r); err != nil {
+		return err
+	}
+	var in keyward.CodeRevealInput
+	if err := decodeOptional(r, &in); err != nil {
+		return err
+	}
+	code, err := s.db.Storage(s.vault).RevealCode(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "code": code.Reveal()})
+}
+
+func (s *Server) changeStorageCode(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in struct {
+		Code keyward.Secret `json:"code"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	st := s.db.Storage(s.vault)
+	if err := st.ChangeCode(r.Context(), a, r.PathValue("id"), in.Code); err != nil {
+		return err
+	}
+	p, err := st.Place(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) breakSeal(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.BreakSealInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p, err := s.db.Storage(s.vault).BreakSeal(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) acknowledgeStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := decodeOptional(r, &struct{}{}); err != nil {
+		return err
+	}
+	p, err := s.db.Storage(s.vault).Acknowledge(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) retireStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := decodeOptional(r, &struct{}{}); err != nil {
+		return err
+	}
+	p, err := s.db.Storage(s.vault).Retire(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+// The keying schedule.
+
+func (s *Server) addOpeningSymbol(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.SymbolInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	syms, err := s.db.Schedule().AddSymbol(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, map[string]any{"opening_id": r.PathValue("id"), "symbols": syms})
+}
+
+func (s *Server) removeOpeningSymbol(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := s.db.Schedule().RemoveSymbol(r.Context(), a, r.PathValue("id"), r.PathValue("symbol")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) openingAccess(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	acc, err := s.db.Schedule().Access(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, acc)
+}
+
+// Credentials.
+
+func (s *Server) createCredential(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.CredentialInput
+	if err := decodeTimed(r, &in, "valid_from", "valid_until"); err != nil {
+		return err
+	}
+	c, err := s.db.Credentials(s.vault).Issue(r.Context(), a, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) listCredentials(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	q := r.URL.Query()
+	active := false
+	if v := q.Get("active"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return keyward.Invalid("active", "must be true or false")
+		}
+		active = b
+	}
+	cs, err := s.db.Credentials(s.vault).List(r.Context(), a, q.Get("holder_id"), active)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, keyward.Page[keyward.Credential]{Items: cs})
+}
+
+func (s *Server) getCredential(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	c, err := s.db.Credentials(s.vault).Credential(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) revokeCredential(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.RevokeInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	c, err := s.db.Credentials(s.vault).Revoke(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) revealCredentialPIN(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := noReplay(r); err != nil {
+		return err
+	}
+	var in keyward.CodeRevealInput
+	if err := decodeOptional(r, &in); err != nil {
+		return err
+	}
+	pin, err := s.db.Credentials(s.vault).RevealPIN(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "pin": pin.Reveal()})
+}
+
+// Offboarding.
+
+func (s *Server) startOffboarding(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.OffboardingInput
+	if err := decodeOptional(r, &in); err != nil {
+		return err
+	}
+	o, err := s.db.Offboarding().Start(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, o)
+}
+
+func (s *Server) getOffboarding(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	o, err := s.db.Offboarding().Current(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) listOffboardings(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	os, err := s.db.Offboarding().Open(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, keyward.Page[keyward.Offboarding]{Items: os})
+}
+
+func (s *Server) clearOffboarding(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := decodeOptional(r, &struct{}{}); err != nil {
+		return err
+	}
+	o, err := s.db.Offboarding().Clear(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) offboardCollectKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.NoteInput
+	if err := decodeOptional(r, &in); err != nil {
+		return err
+	}
+	k, err := s.db.Offboarding().CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), in.Note)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, k)
+}
+
+func (s *Server) offboardRevokeCredential(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.RevokeInput
+	if err := decodeOptional(r, &in); err != nil {
+		return err
+	}
+	c, err := s.db.Offboarding().RevokeCredential(r.Context(), a, r.PathValue("id"), r.PathValue("credential_id"), in.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) offboardReleaseStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := decodeOptional(r, &struct{}{}); err != nil {
+		return err
+	}
+	p, err := s.db.Offboarding().ReleaseStorage(r.Context(), a, r.PathValue("id"), r.PathValue("storage_id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+// keysOutSeries is the daily count of keys out, for the dashboard chart.
+func (s *Server) keysOutSeries(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	days := 90
+	if v := r.URL.Query().Get("days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return keyward.Invalid("days", "must be between 1 and 366")
+		}
+		days = n
+	}
+	series, err := s.db.KeysOut(r.Context(), a, days)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, keyward.Page[keyward.DayCount]{Items: series})
+}

@@ -1,0 +1,131 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/store/storetest"
+)
+
+// TestUIBrowserKeySystem drives headless Chromium (the shared harness's
+// uiChromium and uiScreenshotDir) through the key system pages: sign in, open
+// the key tree (bittings masked, symbols in <details>), reveal the bittings
+// through the POST form, then open a cylinder and reveal its pinning chart.
+func TestUIBrowserKeySystem(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	exe := uiChromium(t)
+	app := newTestApp(t, storetest.SQLite)
+	doors := ksDoors(t, app, "Office 1", "Office 2")
+	var sys ksSystem
+	if st := app.call(keyward.RoleOwner, "POST", "/api/v1/keysystems", ksInput, &sys); st != 201 {
+		t.Fatalf("create: %d", st)
+	}
+	for door, sym := range map[string]string{"Office 1": "AA1", "Office 2": "AB1"} {
+		app.call(keyward.RoleOwner, "POST", "/api/v1/keysystems/"+sys.ID+"/assignments", map[string]any{"opening_id": doors[door], "symbol": sym}, nil)
+	}
+	shots := uiScreenshotDir(t)
+	treeURL := app.http.URL + "/keysystems/" + sys.ID
+
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	ctx, cancel = chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	defer cancel()
+	ctx, cancel = chromedp.NewContext(ctx)
+	defer cancel()
+
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		resp, err := chromedp.RunResponse(ctx, actions...)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if resp.Status != http.StatusOK {
+			t.Fatalf("%s: status %d at %s", what, resp.Status, resp.URL)
+		}
+	}
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(css string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", css, err)
+		}
+		return v
+	}
+	screenshot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		p := filepath.Join(shots, name)
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", p)
+	}
+
+	step("open the key system", chromedp.Navigate(treeURL))
+	do("fill in the sign-in form",
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "owner@acme.test"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery"))
+	step("sign in", chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != treeURL {
+		t.Fatalf("after sign-in at %s, want the key system", loc)
+	}
+	tree := text(`#tree`)
+	if !strings.Contains(tree, "AA1") || !strings.Contains(tree, "Office 1") || strings.Contains(tree, "555555") {
+		t.Fatalf("masked tree:\n%s", tree)
+	}
+	screenshot("keysystem-tree.png")
+
+	step("reveal the bittings", chromedp.Click(chromedp.CSS(`#reveal button[type=submit]`)))
+	if tree = text(`#tree`); !strings.Contains(tree, "555555") || !strings.Contains(tree, "111555") {
+		t.Fatalf("revealed tree:\n%s", tree)
+	}
+	screenshot("keysystem-tree-revealed.png")
+
+	step("open the cylinder", chromedp.Navigate(treeURL+"/cylinders/"+doors["Office 1"]))
+	if c := text(`#chart`); strings.Contains(c, "111555") {
+		t.Fatalf("chart shown before the reveal:\n%s", c)
+	}
+	step("reveal the pinning chart", chromedp.Click(chromedp.CSS(`#reveal-chart button[type=submit]`)))
+	if c := text(`#chambers`); !strings.Contains(c, "Chamber") {
+		t.Fatalf("chambers:\n%s", c)
+	}
+	if b := text(`#bittings`); !strings.Contains(b, "111555") {
+		t.Fatalf("key list bittings:\n%s", b)
+	}
+	screenshot("keysystem-cylinder.png")
+	if n := auditActionCount(t, app, "bitting.reveal"); n != 2 {
+		t.Fatalf("%d reveal records, want 2", n)
+	}
+}

@@ -1,0 +1,299 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+type keysPageData struct {
+	Status, Symbol, Q string
+	Statuses          []string
+	Rows              []keyRow
+	Links             cursorLinksData
+	Keyways           []keyward.Keyway
+	MoreKeyways       bool
+	Form              map[string]string
+}
+
+func (s *Server) keysPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return s.renderKeys(w, r, a, http.StatusOK, nil, nil)
+}
+
+// renderKeys shows the key list; failed and form re-show a refused create form.
+func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error, form map[string]string) error {
+	q := r.URL.Query()
+	d := keysPageData{Status: q.Get("status"), Symbol: q.Get("symbol"), Q: q.Get("q"), Statuses: keyStatuses, Form: form}
+	opt, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.custody.Keys(r.Context(), a, keyward.KeyFilter{Status: d.Status, Symbol: d.Symbol, Query: d.Q, ListOptions: opt})
+	if err != nil {
+		return err
+	}
+	if d.Rows, err = s.newPageNames(r, a).rows(p.Items, s.now()); err != nil {
+		return err
+	}
+	d.Links = cursorLinks(r, p.Next)
+	if keyward.Allowed(a.Role, keyward.ActKeyCreate) {
+		kws, err := s.directory.Keyways(r.Context(), a, keyward.ListOptions{Limit: 500})
+		if err != nil {
+			return err
+		}
+		d.Keyways, d.MoreKeyways = kws.Items, kws.Next != ""
+	}
+	if failed != nil {
+		return s.render(w, r, a, status, "keys", "Keys", newFormError(failed, d))
+	}
+	return s.render(w, r, a, status, "keys", "Keys", d)
+}
+
+func (s *Server) keysCreate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	in := keyward.KeyInput{KeywayID: r.PostFormValue("keyway_id"), Symbol: r.PostFormValue("symbol")}
+	var k *keyward.Key
+	var err error
+	if c := strings.TrimSpace(r.PostFormValue("copy_number")); c != "" {
+		in.CopyNumber, err = strconv.Atoi(c)
+		if err != nil {
+			err = keyward.Invalid("copy_number", "must be a whole number, or empty for the next free one")
+		}
+	}
+	if err == nil {
+		k, err = s.custody.CreateKey(r.Context(), a, in)
+	}
+	if err != nil {
+		return formRefused(err, func(st int) error {
+			return s.renderKeys(w, r, a, st, err, postedValues(r, "keyway_id", "symbol", "copy_number"))
+		})
+	}
+	return redirectFlash(w, r, "/keys/"+url.PathEscape(k.ID), "Created key "+k.Stamp+".")
+}
+
+// keyActions are the custody forms of the key page.
+var keyActions = []string{
+	keyward.CustodyCheckout, keyward.CustodyCheckin, keyward.CustodyIssue, keyward.CustodyReturn,
+	keyward.CustodyTransfer, keyward.CustodyLost, keyward.CustodyFound, keyward.CustodyDestroy,
+}
+
+var eventLabels = map[string]string{
+	keyward.CustodyCreate:   "Created",
+	keyward.CustodyIssue:    "Issued",
+	keyward.CustodyReturn:   "Returned",
+	keyward.CustodyTransfer: "Transferred",
+	keyward.CustodyCheckout: "Checked out",
+	keyward.CustodyCheckin:  "Checked in",
+	keyward.CustodyLost:     "Reported lost",
+	keyward.CustodyFound:    "Found",
+	keyward.CustodyDestroy:  "Destroyed",
+}
+
+type eventRow struct {
+	keyward.Event
+	Label      string
+	HolderName string
+}
+
+type keyPageData struct {
+	Key         keyward.Key
+	Keyway      string
+	HolderName  string
+	Overdue     bool
+	Events      []eventRow
+	Holders     []keyward.Holder
+	MoreHolders bool
+	// Can lists the custody forms this actor may use on the key in its status.
+	Can        map[string]bool
+	Primary    bool // a check-out or check-in form leads the page
+	HasMore    bool // some other custody form applies
+	OpenMore   bool // show the other forms unfolded
+	DueDefault string
+	DueMin     string
+	Now        time.Time
+	failed     string
+	form       map[string]string
+}
+
+// FieldsFor returns the field errors when form is the one that was refused.
+func (d keyPageData) FieldsFor(form string, fields map[string]string) map[string]string {
+	if form != d.failed {
+		return nil
+	}
+	return fields
+}
+
+// Value is what the user typed into field of form, when form was refused.
+func (d keyPageData) Value(form, field string) string {
+	if form != d.failed {
+		return ""
+	}
+	return d.form[field]
+}
+
+// StatusText is the key's status in words.
+func (d keyPageData) StatusText() string { return statusText(d.Key.Status) }
+
+// dueLayout is the value format of an <input type="datetime-local">.
+const dueLayout = "2006-01-02T15:04"
+
+func (s *Server) keyPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return s.renderKey(w, r, a, http.StatusOK, "", nil, nil)
+}
+
+// maxHistoryPages bounds the logbook read for one page view (500 events a page).
+const maxHistoryPages = 20
+
+// renderKey shows the key page; failed names the refused form, if any.
+func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed string, form map[string]string, ferr error) error {
+	ctx := r.Context()
+	k, err := s.custody.Key(ctx, a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	n := s.newPageNames(r, a)
+	d := keyPageData{Key: *k, Overdue: isOverdue(*k, now), Can: map[string]bool{}, Now: now, failed: failed, form: form,
+		DueDefault: now.Add(24 * time.Hour).Truncate(time.Hour).Format(dueLayout), DueMin: now.Format(dueLayout)}
+	if d.Keyway, err = n.keyway(k.KeywayID); err != nil {
+		return err
+	}
+	if d.HolderName, err = n.holder(k.HolderID); err != nil {
+		return err
+	}
+	opt := keyward.ListOptions{Limit: 500}
+	for range maxHistoryPages {
+		p, err := s.custody.History(ctx, a, k.ID, opt)
+		if err != nil {
+			return err
+		}
+		for _, e := range p.Items {
+			row := eventRow{Event: e, Label: eventLabels[e.Action]}
+			if row.Label == "" {
+				row.Label = e.Action
+			}
+			if row.HolderName, err = n.holder(e.HolderID); err != nil {
+				return err
+			}
+			d.Events = append(d.Events, row)
+		}
+		if p.Next == "" {
+			break
+		}
+		opt.Cursor = p.Next
+	}
+	for _, act := range keyActions {
+		from, _, _ := keyward.Transition(act)
+		policy := keyward.ActCustody
+		if act == keyward.CustodyLost {
+			policy = keyward.ActKeyReportLost
+		}
+		d.Can[act] = slices.Contains(from, k.Status) && keyward.Allowed(a.Role, policy)
+	}
+	d.Primary = d.Can[keyward.CustodyCheckout] || d.Can[keyward.CustodyCheckin]
+	for _, act := range keyActions {
+		if d.Can[act] && act != keyward.CustodyCheckout && act != keyward.CustodyCheckin {
+			d.HasMore = true
+		}
+	}
+	d.OpenMore = !d.Primary || (failed != "" && failed != keyward.CustodyCheckout && failed != keyward.CustodyCheckin)
+	if d.Can[keyward.CustodyCheckout] || d.Can[keyward.CustodyIssue] || d.Can[keyward.CustodyTransfer] {
+		hs, err := s.directory.Holders(ctx, a, keyward.ListOptions{Limit: 500})
+		if err != nil {
+			return err
+		}
+		d.Holders, d.MoreHolders = hs.Items, hs.Next != ""
+	}
+	title := "Key " + k.Stamp
+	if ferr != nil {
+		return s.render(w, r, a, status, "key", title, newFormError(ferr, d))
+	}
+	return s.render(w, r, a, status, "key", title, d)
+}
+
+// parseDue reads a datetime-local value as UTC; "" is left to the service ("is required").
+func parseDue(v string) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, true
+	}
+	for _, layout := range []string{dueLayout, "2006-01-02T15:04:05", time.RFC3339} {
+		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// keyPost serves the custody forms of the key page.
+func (s *Server) keyPost(action string) handler {
+	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+		ctx, id := r.Context(), r.PathValue("id")
+		holderID, note := r.PostFormValue("holder_id"), r.PostFormValue("note")
+		var k *keyward.Key
+		var err error
+		switch action {
+		case keyward.CustodyCheckout:
+			due, ok := parseDue(r.PostFormValue("due_at"))
+			if !ok {
+				var v keyward.Validator
+				v.Check(holderID != "", "holder_id", "is required")
+				v.Check(false, "due_at", "must be a date and time such as 2026-05-01T17:00 (UTC)")
+				err = v.Err()
+				break
+			}
+			k, err = s.custody.Checkout(ctx, a, id, keyward.CheckoutInput{HolderID: holderID, DueAt: due, Note: note})
+		case keyward.CustodyCheckin:
+			k, err = s.custody.Checkin(ctx, a, id, keyward.NoteInput{Note: note})
+		case keyward.CustodyDestroy:
+			if r.PostFormValue("confirm") != "1" {
+				err = keyward.Invalid("confirm", "tick the box to confirm that the key was destroyed")
+				break
+			}
+			k, err = s.custody.Move(ctx, a, id, action, keyward.CustodyInput{Note: note})
+		default:
+			k, err = s.custody.Move(ctx, a, id, action, keyward.CustodyInput{HolderID: holderID, Note: note})
+		}
+		if err != nil {
+			return formRefused(err, func(st int) error {
+				return s.renderKey(w, r, a, st, action, postedValues(r, "holder_id", "due_at", "note", "confirm"), err)
+			})
+		}
+		return redirectFlash(w, r, "/keys/"+url.PathEscape(k.ID), s.custodyFlash(r, a, action, k))
+	}
+}
+
+// custodyFlash is the confirmation shown after a custody form.
+func (s *Server) custodyFlash(r *http.Request, a keyward.Actor, action string, k *keyward.Key) string {
+	to := ""
+	if name, err := s.newPageNames(r, a).holder(k.HolderID); err == nil && name != "" {
+		to = " to " + name
+	}
+	switch action {
+	case keyward.CustodyCheckout:
+		due := ""
+		if k.DueAt != nil {
+			due = ", due " + k.DueAt.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		return "Checked out " + k.Stamp + to + due + "."
+	case keyward.CustodyCheckin:
+		return "Checked in " + k.Stamp + "."
+	case keyward.CustodyIssue:
+		return "Issued " + k.Stamp + to + "."
+	case keyward.CustodyReturn:
+		return k.Stamp + " returned to storage."
+	case keyward.CustodyTransfer:
+		return "Transferred " + k.Stamp + to + "."
+	case keyward.CustodyLost:
+		return k.Stamp + " reported lost."
+	case keyward.CustodyFound:
+		return k.Stamp + " found and back in storage."
+	case keyward.CustodyDestroy:
+		return k.Stamp + " recorded as destroyed."
+	}
+	return "Saved."
+}

@@ -1,0 +1,367 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+// inventoryPages are the HTML twins of the inventory API: storage places, the
+// per-opening view with its keying schedule, credentials, offboarding, key tags.
+func (s *Server) inventoryPages() []route {
+	return []route{
+		page("GET /storage", keyward.ActInventoryRead, s.storageListPage),
+		page("POST /storage", keyward.ActStorageEdit, s.storageCreate),
+		page("GET /storage/{id}", keyward.ActInventoryRead, s.storagePlacePage),
+		page("POST /storage/{id}/keys", keyward.ActStorageEdit, s.storageAssign),
+		page("POST /storage/{id}/reveal", keyward.ActSecretReveal, s.storageReveal),
+		page("POST /storage/{id}/break-seal", keyward.ActCustody, s.storageBreakSeal),
+		page("POST /storage/{id}/acknowledge", keyward.ActStorageEdit, s.storageAcknowledge),
+
+		page("GET /openings/{id}", keyward.ActInventoryRead, s.openingAccessPage),
+		page("POST /openings/{id}/symbols", keyward.ActInventoryEdit, s.openingSymbolAdd),
+		page("POST /openings/{id}/symbols/{symbol}/delete", keyward.ActInventoryEdit, s.openingSymbolRemove),
+
+		page("GET /credentials", keyward.ActInventoryRead, s.credentialsPage),
+		page("POST /credentials", keyward.ActCredential, s.credentialsCreate),
+		page("POST /credentials/{id}/revoke", keyward.ActCredential, s.credentialsRevoke),
+
+		page("GET /key-tags.pdf", keyward.ActInventoryRead, s.keyTagsPDF),
+
+		page("GET /offboardings", keyward.ActInventoryRead, s.offboardingsPage),
+		page("POST /offboardings", keyward.ActOffboard, s.offboardingsStart),
+		page("GET /holders/{id}/offboarding", keyward.ActInventoryRead, s.offboardingPage),
+		page("POST /holders/{id}/offboarding", keyward.ActOffboard, s.offboardingStart),
+		page("POST /holders/{id}/offboarding/keys/{key_id}/collect", keyward.ActCustody, s.offboardingCollect),
+		page("POST /holders/{id}/offboarding/credentials/{credential_id}/revoke", keyward.ActCredential, s.offboardingRevoke),
+		page("POST /holders/{id}/offboarding/storage/{storage_id}/release", keyward.ActStorageEdit, s.offboardingRelease),
+		page("POST /holders/{id}/offboarding/clear", keyward.ActOffboard, s.offboardingClear),
+	}
+}
+
+// Storage places.
+
+type storageListData struct {
+	Items   []keyward.StoragePlace
+	Links   cursorLinksData
+	Kinds   []string
+	Holders []keyward.Holder
+	Sites   []keyward.Site
+	Form    map[string]string
+}
+
+func (s *Server) storageListPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return s.renderStorageList(w, r, a, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderStorageList(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error, form map[string]string) error {
+	opt, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.db.Storage(s.vault).Places(r.Context(), a, r.URL.Query().Get("kind"), "", opt)
+	if err != nil {
+		return err
+	}
+	d := storageListData{Items: p.Items, Links: cursorLinks(r, p.Next), Kinds: keyward.StorageKinds, Form: form}
+	if keyward.Allowed(a.Role, keyward.ActStorageEdit) {
+		hs, err := s.directory.Holders(r.Context(), a, keyward.ListOptions{Limit: 500})
+		if err != nil {
+			return err
+		}
+		sites, err := s.directory.Sites(r.Context(), a, keyward.ListOptions{Limit: 500})
+		if err != nil {
+			return err
+		}
+		d.Holders, d.Sites = hs.Items, sites.Items
+	}
+	if failed != nil {
+		return s.render(w, r, a, status, "storage_list", "Storage", newFormError(failed, d))
+	}
+	return s.render(w, r, a, status, "storage_list", "Storage", d)
+}
+
+// formInt reads a whole number from a form field; empty is zero.
+func formInt(r *http.Request, field string) (int, error) {
+	v := strings.TrimSpace(r.PostFormValue(field))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, keyward.Invalid(field, "must be a whole number")
+	}
+	return n, nil
+}
+
+func (s *Server) storageCreate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	in := keyward.StorageInput{Kind: r.PostFormValue("kind"), Name: r.PostFormValue("name"), SiteID: r.PostFormValue("site_id"),
+		Location: r.PostFormValue("location"), Code: keyward.Secret(r.PostFormValue("code")), SealNumber: r.PostFormValue("seal_number")}
+	var err error
+	if in.Kind == keyward.StorageCabinet {
+		in.Hooks, err = formInt(r, "hooks")
+	}
+	if in.Kind == keyward.StorageHolder {
+		in.HolderID = r.PostFormValue("holder_id")
+		if v := r.PostFormValue("acknowledged_on"); v != "" {
+			t, perr := time.Parse("2006-01-02", v)
+			if perr != nil {
+				err = keyward.Invalid("acknowledged_at", "must be a date such as 2026-05-01")
+			}
+			in.AcknowledgedAt = &t
+		}
+	}
+	var p *keyward.StoragePlace
+	if err == nil {
+		p, err = s.db.Storage(s.vault).Create(r.Context(), a, in)
+	}
+	if err != nil {
+		return formRefused(err, func(st int) error {
+			// Never echo the code back into the form.
+			return s.renderStorageList(w, r, a, st, err, postedValues(r, "kind", "name", "site_id", "location", "hooks", "seal_number", "holder_id", "acknowledged_on"))
+		})
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Added "+p.Kind+" "+p.Name+".")
+}
+
+type hookRow struct {
+	N   int
+	Key *keyward.StoredKey
+}
+
+type storagePageData struct {
+	Place      keyward.StoragePlace
+	HolderName string
+	Hooks      []hookRow
+	Unhooked   []keyward.StoredKey
+	Events     []keyward.StorageEvent
+	Keys       []keyward.Key
+	Code       string // set only on the answer to a reveal
+	failed     string
+	form       map[string]string
+}
+
+// FieldsFor returns the field errors when form is the one that was refused.
+func (d storagePageData) FieldsFor(form string, fields map[string]string) map[string]string {
+	if form != d.failed {
+		return nil
+	}
+	return fields
+}
+
+func (s *Server) storagePlacePage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return s.renderStoragePlace(w, r, a, http.StatusOK, "", nil, "")
+}
+
+func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, form string, failed error, code string) error {
+	st := s.db.Storage(s.vault)
+	p, err := st.Place(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	d := storagePageData{Place: *p, Code: code, failed: form}
+	if p.HolderID != "" {
+		if d.HolderName, err = s.newPageNames(r, a).holder(p.HolderID); err != nil {
+			return err
+		}
+	}
+	if p.Kind == keyward.StorageCabinet {
+		byHook := map[int]*keyward.StoredKey{}
+		for i := range p.Keys {
+			byHook[p.Keys[i].Hook] = &p.Keys[i]
+		}
+		for n := 1; n <= p.Hooks; n++ {
+			d.Hooks = append(d.Hooks, hookRow{N: n, Key: byHook[n]})
+		}
+	} else {
+		d.Unhooked = p.Keys
+	}
+	if d.Events, err = st.Events(r.Context(), a, p.ID); err != nil {
+		return err
+	}
+	if keyward.Allowed(a.Role, keyward.ActStorageEdit) {
+		ks, err := s.custody.Keys(r.Context(), a, keyward.KeyFilter{ListOptions: keyward.ListOptions{Limit: 500}})
+		if err != nil {
+			return err
+		}
+		d.Keys = ks.Items
+	}
+	if code != "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	if failed != nil {
+		return s.render(w, r, a, status, "storage_place", p.Name, newFormError(failed, d))
+	}
+	return s.render(w, r, a, status, "storage_place", p.Name, d)
+}
+
+func (s *Server) storageAssign(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	hook, err := formInt(r, "hook")
+	var h *keyward.KeyHome
+	if err == nil {
+		h, err = s.db.Storage(s.vault).Assign(r.Context(), a, r.PathValue("id"), keyward.HookInput{KeyID: r.PostFormValue("key_id"), Hook: hook})
+	}
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "assign", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(h.StorageID), "Key placed: "+(&keyward.KeyHome{StorageName: h.StorageName, Hook: h.Hook}).Where()+".")
+}
+
+func (s *Server) storageReveal(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	code, err := s.db.Storage(s.vault).RevealCode(r.Context(), a, r.PathValue("id"), keyward.CodeRevealInput{Reason: r.PostFormValue("reason")})
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "reveal", err, "") })
+	}
+	// The answer to the POST shows the code once; it is not cached and not in any URL.
+	return s.renderStoragePlace(w, r, a, http.StatusOK, "", nil, code.Reveal())
+}
+
+func (s *Server) storageBreakSeal(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	p, err := s.db.Storage(s.vault).BreakSeal(r.Context(), a, r.PathValue("id"),
+		keyward.BreakSealInput{Reason: r.PostFormValue("reason"), NewSealNumber: r.PostFormValue("new_seal_number")})
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "seal", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Seal broken and replaced by "+p.SealNumber+".")
+}
+
+func (s *Server) storageAcknowledge(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	p, err := s.db.Storage(s.vault).Acknowledge(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "acknowledge", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Acknowledgement recorded.")
+}
+
+// The per-opening view and its keying schedule.
+
+type openingPageData struct {
+	Access keyward.OpeningAccess
+	Holder map[string]string
+	Form   map[string]string
+}
+
+func (s *Server) openingAccessPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return s.renderOpening(w, r, a, http.StatusOK, nil)
+}
+
+func (s *Server) renderOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error) error {
+	acc, err := s.db.Schedule().Access(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	d := openingPageData{Access: *acc, Holder: map[string]string{}, Form: map[string]string{}}
+	n := s.newPageNames(r, a)
+	for _, c := range acc.Credentials {
+		if d.Holder[c.HolderID], err = n.holder(c.HolderID); err != nil {
+			return err
+		}
+	}
+	if failed != nil {
+		d.Form = postedValues(r, "symbol")
+		return s.render(w, r, a, status, "opening_access", acc.Opening.Name, newFormError(failed, d))
+	}
+	return s.render(w, r, a, status, "opening_access", acc.Opening.Name, d)
+}
+
+func (s *Server) openingSymbolAdd(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	sym := strings.ToUpper(strings.TrimSpace(r.PostFormValue("symbol")))
+	if _, err := s.db.Schedule().AddSymbol(r.Context(), a, r.PathValue("id"), keyward.SymbolInput{Symbol: sym}); err != nil {
+		return formRefused(err, func(st int) error { return s.renderOpening(w, r, a, st, err) })
+	}
+	return redirectFlash(w, r, "/openings/"+url.PathEscape(r.PathValue("id")), "Symbol "+sym+" now operates this opening.")
+}
+
+func (s *Server) openingSymbolRemove(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	sym := r.PathValue("symbol")
+	if err := s.db.Schedule().RemoveSymbol(r.Context(), a, r.PathValue("id"), sym); err != nil {
+		return err
+	}
+	return redirectFlash(w, r, "/openings/"+url.PathEscape(r.PathValue("id")), "Symbol "+sym+" removed from the schedule.")
+}
+
+// Credentials.
+
+type credentialRow struct {
+	keyward.Credential
+	HolderName string
+}
+
+type credentialsPageData struct {
+	Rows     []credentialRow
+	Kinds    []string
+	Holders  []keyward.Holder
+	Openings []keyward.Opening
+	Form     map[string]string
+}
+
+func (s *Server) credentialsPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return s.renderCredentials(w, r, a, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderCredentials(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error, form map[string]string) error {
+	cs, err := s.db.Credentials(s.vault).List(r.Context(), a, r.URL.Query().Get("holder_id"), false)
+	if err != nil {
+		return err
+	}
+	d := credentialsPageData{Kinds: keyward.CredentialKinds, Form: form}
+	n := s.newPageNames(r, a)
+	for _, c := range cs {
+		row := credentialRow{Credential: c}
+		if row.HolderName, err = n.holder(c.HolderID); err != nil {
+			return err
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if keyward.Allowed(a.Role, keyward.ActCredential) {
+		hs, err := s.directory.Holders(r.Context(), a, keyward.ListOptions{Limit: 500})
+		if err != nil {
+			return err
+		}
+		os, err := s.directory.Openings(r.Context(), a, "", keyward.ListOptions{Limit: 500})
+		if err != nil {
+			return err
+		}
+		d.Holders, d.Openings = hs.Items, os.Items
+	}
+	if failed != nil {
+		return s.render(w, r, a, status, "credentials", "Credentials", newFormError(failed, d))
+	}
+	return s.render(w, r, a, status, "credentials", "Credentials", d)
+}
+
+func (s *Server) credentialsCreate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	_ = r.ParseForm()
+	in := keyward.CredentialInput{Kind: r.PostFormValue("kind"), Label: r.PostFormValue("label"), Number: r.PostFormValue("number"),
+		PIN: keyward.Secret(r.PostFormValue("pin")), HolderID: r.PostFormValue("holder_id"), OpeningIDs: r.PostForm["opening_ids"]}
+	var err error
+	if v := r.PostFormValue("valid_until"); v != "" {
+		t, perr := time.Parse(dueLayout, v)
+		if perr != nil {
+			err = keyward.Invalid("valid_until", "must be a date and time")
+		}
+		in.ValidUntil = &t
+	}
+	var c *keyward.Credential
+	if err == nil {
+		c, err = s.db.Credentials(s.vault).Issue(r.Context(), a, in)
+	}
+	if err != nil {
+		return formRefused(err, func(st int) error {
+			return s.renderCredentials(w, r, a, st, err, postedValues(r, "kind", "label", "number", "holder_id", "valid_until"))
+		})
+	}
+	return redirectFlash(w, r, "/credentials", "Issued "+c.Kind+" "+c.ID+".")
+}
+
+func (s *Server) credentialsRevoke(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	c, err := s.db.Credentials(s.vault).Revoke(r.Context(), a, r.PathValue("id"), keyward.RevokeInput{Reason: r.PostFormValue("reason")})
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderCredentials(w, r, a, st, err, nil) })
+	}
+	return redirectFlash(w, r, "/credentials", "Revoked "+c.Kind+" "+c.ID+".")
+}
