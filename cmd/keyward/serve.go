@@ -26,7 +26,16 @@ func (e *env) openStore() (*store.DB, *vault.Key, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := vault.Load(e.getenv("KEYWARD_VAULT_KEY"), filepath.Join(e.data, vault.KeyFile))
+	envKey := e.getenv("KEYWARD_VAULT_KEY")
+	if envKey == "" && db.Postgres() {
+		// Every server on this database must open the same secrets: keep the key
+		// with the data unless an operator supplies one (KEYWARD_VAULT_KEY).
+		if envKey, err = db.SharedVaultKey(e.ctx, vault.NewKeyString); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+	}
+	v, err := vault.Load(envKey, filepath.Join(e.data, vault.KeyFile))
 	if err != nil {
 		db.Close()
 		return nil, nil, err

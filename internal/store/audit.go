@@ -28,7 +28,7 @@ func (t *Tx) record(ctx context.Context, a keyward.Actor, action, subjectType, s
 	}
 	var seq int64
 	var prev string
-	if err := t.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+lock).Scan(&seq, &prev); err != nil {
+	if err := t.QueryRow(ctx, `SELECT seq, hash FROM chain_head WHERE id = 1`+lock).Scan(&seq, &prev); err != nil {
 		return 0, fmt.Errorf("store: audit head: %w", err)
 	}
 	r := audit.Record{
@@ -41,7 +41,7 @@ func (t *Tx) record(ctx context.Context, a keyward.Actor, action, subjectType, s
 		r.Seq, r.ID, ts(r.At), r.Actor, r.ActorRole, r.Action, r.SubjectType, r.SubjectID, r.Details, prev, h); err != nil {
 		return 0, fmt.Errorf("store: audit append: %w", err)
 	}
-	if _, err := t.Exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, h); err != nil {
+	if _, err := t.Exec(ctx, `UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, h); err != nil {
 		return 0, fmt.Errorf("store: audit head: %w", err)
 	}
 	return r.Seq, nil
@@ -171,7 +171,7 @@ func (d *DB) VerifyAudit(ctx context.Context, each func(audit.Stored)) (*VerifyS
 	}
 	var headSeq int64
 	var headHash string
-	if err := d.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
+	if err := d.queryRow(ctx, `SELECT seq, hash FROM chain_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
 		return nil, nil, fmt.Errorf("store: audit head: %w", err)
 	}
 	if headSeq != v.Size() || headHash != v.Last() {

@@ -11,10 +11,6 @@ import (
 	"strings"
 )
 
-// backupTables is every table, in an order that restores without breaking foreign keys.
-var backupTables = []string{"keyward_migrations", "org", "setup_tokens", "holders", "users", "sessions", "api_tokens",
-	"login_failures", "sites", "openings", "keyways", "keys", "custody_events", "audit_log", "audit_head", "idempotency"}
-
 // Backup writes a consistent copy while the server runs. SQLite: VACUUM INTO,
 // a complete database file. PostgreSQL: every table as JSON lines, read in one
 // repeatable-read snapshot. It returns the size of the file written.
@@ -53,7 +49,11 @@ func (d *DB) dumpPostgres(ctx context.Context, path string) error {
 	defer f.Close()
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
-	for _, table := range backupTables {
+	tables, err := d.tableNames(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, table := range tables {
 		rows, err := tx.QueryContext(ctx, `SELECT * FROM `+table)
 		if err != nil {
 			return fmt.Errorf("backup %s: %w", table, err)
@@ -87,4 +87,24 @@ func (d *DB) dumpPostgres(ctx context.Context, path string) error {
 		return err
 	}
 	return f.Sync()
+}
+
+// tableNames lists the tables of the current schema, migrations first.
+func (d *DB) tableNames(ctx context.Context, tx *sql.Tx) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+		ORDER BY table_name <> 'keyward_migrations', table_name`)
+	if err != nil {
+		return nil, fmt.Errorf("backup: list tables: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }

@@ -238,3 +238,20 @@ func isUnique(err error) bool {
 
 // Ping checks the database connection.
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+// SharedVaultKey returns the vault key kept in the database, creating it on
+// first use; several servers on one PostgreSQL agree on it. Used only when no
+// KEYWARD_VAULT_KEY is configured.
+func (d *DB) SharedVaultKey(ctx context.Context, generate func() string) (string, error) {
+	var k string
+	err := d.withTx(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO keyring (id, vault_key, created_at) VALUES (1, ?, ?) ON CONFLICT DO NOTHING`, generate(), ts(tx.now)); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT vault_key FROM keyring WHERE id = 1`).Scan(&k)
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: vault key: %w", err)
+	}
+	return k, nil
+}

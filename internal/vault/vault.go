@@ -104,3 +104,10 @@ func (k *Key) Open(sealed, aad string) (keyward.Secret, error) {
 	}
 	return keyward.Secret(pt), nil
 }
+
+// NewKeyString returns a fresh random key, base64 encoded as Load reads it.
+func NewKeyString() string {
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	return base64.StdEncoding.EncodeToString(raw)
+}
