@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	_ "time/tzdata" // organization time zones work on a machine without a zone database
 )
 
 func main() {

@@ -99,3 +99,14 @@ type Custody interface {
 
 // Now is the clock type passed to everything that needs the time.
 type Now func() time.Time
+
+// Overdue reports whether k is checked out past its due time at now.
+func Overdue(k Key, now time.Time) bool {
+	return k.Status == StatusCheckedOut && k.DueAt != nil && k.DueAt.Before(now)
+}
+
+// KeyCounts is how many keys are in each status, and how many check-outs are past due.
+type KeyCounts struct {
+	ByStatus map[string]int `json:"by_status"`
+	Overdue  int            `json:"overdue"`
+}

@@ -22,24 +22,36 @@ func (r *StoredResponse) ContentType() string {
 	return "application/json"
 }
 
-// IdempotentResponse returns the stored response for (user, key), or nil.
-func (d *DB) IdempotentResponse(ctx context.Context, userID, key string) (*StoredResponse, error) {
-	var r StoredResponse
-	err := d.queryRow(ctx, `SELECT request_hash, status, body FROM idempotency WHERE user_id = ? AND key = ?`, userID, key).Scan(&r.RequestHash, &r.Status, &r.Body)
-	if err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
-
-// SaveIdempotentResponse remembers a response; the first one saved wins.
-func (d *DB) SaveIdempotentResponse(ctx context.Context, userID, key, reqHash string, status int, body string) error {
-	return d.withTx(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO idempotency (user_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			userID, key, reqHash, status, body, ts(tx.now))
-		if isUnique(err) {
+// ClaimIdempotency claims (user, key) for a request. claimed is false when
+// the key is already taken: prev is then the stored response, or a response
+// with Status 0 while the first request is still running.
+func (d *DB) ClaimIdempotency(ctx context.Context, userID, key, reqHash string) (claimed bool, prev *StoredResponse, err error) {
+	err = d.withTx(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `INSERT INTO idempotency (user_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, 0, '', ?) ON CONFLICT DO NOTHING`,
+			userID, key, reqHash, ts(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			claimed = true
 			return nil
 		}
+		prev = &StoredResponse{}
+		return tx.QueryRow(ctx, `SELECT request_hash, status, body FROM idempotency WHERE user_id = ? AND key = ?`, userID, key).
+			Scan(&prev.RequestHash, &prev.Status, &prev.Body)
+	})
+	return claimed, prev, err
+}
+
+// FinishIdempotency stores the response of a claimed request; a server error
+// releases the key instead, so the client may retry.
+func (d *DB) FinishIdempotency(ctx context.Context, userID, key string, status int, body string) error {
+	return d.withTx(ctx, func(tx *Tx) error {
+		if status >= 500 {
+			_, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE user_id = ? AND key = ?`, userID, key)
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE idempotency SET status = ?, body = ? WHERE user_id = ? AND key = ?`, status, body, userID, key)
 		return err
 	})
 }

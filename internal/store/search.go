@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
@@ -92,4 +93,40 @@ func (d *DB) HolderEvents(ctx context.Context, a keyward.Actor, holderID string,
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// KeyCounts counts keys by status and the check-outs past due at now: the dashboard's numbers.
+func (d *DB) KeyCounts(ctx context.Context, a keyward.Actor, now time.Time) (*keyward.KeyCounts, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	c := &keyward.KeyCounts{ByStatus: map[string]int{}}
+	rows, err := d.query(ctx, `SELECT status, COUNT(*) FROM keys GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("store: key counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		c.ByStatus[s] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM keys WHERE status = 'checked_out' AND due_at < ?`, ts(now)).Scan(&c.Overdue); err != nil {
+		return nil, fmt.Errorf("store: overdue count: %w", err)
+	}
+	return c, nil
+}
+
+// OverdueKeys lists check-outs past due at now, longest overdue first.
+func (d *DB) OverdueKeys(ctx context.Context, a keyward.Actor, now time.Time, limit int) ([]keyward.Key, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	return d.scanKeys(ctx, `SELECT `+keyCols+` FROM keys WHERE status = 'checked_out' AND due_at < ? ORDER BY due_at, id LIMIT ?`, ts(now), clampLimit(limit))
 }

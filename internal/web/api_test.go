@@ -322,3 +322,39 @@ func TestWebhookCreate(t *testing.T) {
 		t.Fatalf("webhooks = %v", list)
 	}
 }
+
+// TestIdempotencyConcurrent: simultaneous retries with one key create one site.
+func TestIdempotencyConcurrent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+		app := newTestApp(t, b)
+		var wg sync.WaitGroup
+		codes := make([]int, 8)
+		for i := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", app.http.URL+"/api/v1/sites", strings.NewReader(`{"name":"Depot"}`))
+				req.Header.Set("Authorization", "Bearer "+app.tokens[keyward.RoleOwner])
+				req.Header.Set("Idempotency-Key", "same")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				codes[i] = resp.StatusCode
+			}()
+		}
+		wg.Wait()
+		var sites struct{ Items []any }
+		app.call(keyward.RoleOwner, "GET", "/api/v1/sites", nil, &sites)
+		if len(sites.Items) != 1 {
+			t.Fatalf("%d sites from 8 retries with one key (statuses %v)", len(sites.Items), codes)
+		}
+		for _, c := range codes {
+			if c != 201 && c != 409 {
+				t.Fatalf("statuses %v: want 201 (first or replay) or 409 (still running)", codes)
+			}
+		}
+	})
+}

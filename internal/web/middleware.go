@@ -51,6 +51,11 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 		}
 		if !rt.page && r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "" {
+			if rt.action == keyward.ActSecretReveal || rt.action == keyward.ActBittingReveal {
+				// A stored replay would keep the plaintext in the database.
+				s.fail(w, r, rt, noReplay(r))
+				return
+			}
 			s.idempotent(w, r, a, rt)
 			return
 		}
@@ -93,15 +98,23 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	}
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
 	reqHash := hex.EncodeToString(sum[:])
-	if prev, err := s.db.IdempotentResponse(r.Context(), a.UserID, key); err == nil && prev != nil {
-		if prev.RequestHash != reqHash {
+	claimed, prev, err := s.db.ClaimIdempotency(r.Context(), a.UserID, key, reqHash)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if !claimed {
+		switch {
+		case prev.RequestHash != reqHash:
 			s.problem(w, r, keyward.Errorf(keyward.EUNPROCESSABLE, "Idempotency-Key was already used for a different request"))
-			return
+		case prev.Status == 0:
+			s.problem(w, r, keyward.Errorf(keyward.ECONFLICT, "a request with this Idempotency-Key is still being processed; retry shortly"))
+		default:
+			w.Header().Set("Content-Type", prev.ContentType())
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(prev.Status)
+			_, _ = w.Write([]byte(prev.Body))
 		}
-		w.Header().Set("Content-Type", prev.ContentType())
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.WriteHeader(prev.Status)
-		_, _ = w.Write([]byte(prev.Body))
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -112,9 +125,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	// Only completed outcomes are remembered; a server error may be retried.
-	if rec.status < 500 {
-		_ = s.db.SaveIdempotentResponse(r.Context(), a.UserID, key, reqHash, rec.status, rec.body.String())
+	if err := s.db.FinishIdempotency(r.Context(), a.UserID, key, rec.status, rec.body.String()); err != nil {
+		s.log.Error("idempotency: store response", "request_id", requestID(r), "err", err)
 	}
 	for k, v := range rec.header {
 		w.Header()[k] = v

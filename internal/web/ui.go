@@ -29,24 +29,26 @@ const (
 	preCSRFCookie = "kw_precsrf"
 )
 
-var funcs = template.FuncMap{
-	"fmtTime": func(t any) string {
-		switch v := t.(type) {
-		case time.Time:
-			if v.IsZero() {
-				return ""
+// funcsIn are the template functions; times show in the organization's zone.
+func funcsIn(loc *time.Location) template.FuncMap {
+	show := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04 MST") }
+	return template.FuncMap{
+		"fmtTime": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				if !v.IsZero() {
+					return show(v)
+				}
+			case *time.Time:
+				if v != nil && !v.IsZero() {
+					return show(*v)
+				}
 			}
-			return v.UTC().Format("2006-01-02 15:04 UTC")
-		case *time.Time:
-			if v == nil {
-				return ""
-			}
-			return v.UTC().Format("2006-01-02 15:04 UTC")
-		}
-		return ""
-	},
-	"allowed": func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
-	"roles":   func() []keyward.Role { return keyward.Roles },
+			return ""
+		},
+		"allowed": func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
+		"roles":   func() []keyward.Role { return keyward.Roles },
+	}
 }
 
 // pageData is what every template gets.
@@ -65,13 +67,17 @@ type pageData struct {
 
 // render executes templates/<name>.html inside the layout.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, name, title string, data any) error {
-	t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
-	if err != nil {
-		return err
-	}
 	pd := pageData{Title: title, Actor: a, Data: data, Now: s.now(), Path: r.URL.Path, Flash: r.URL.Query().Get("flash")}
+	loc := time.UTC
 	if org, err := s.accounts.Org(r.Context()); err == nil {
 		pd.OrgName = org.Name
+		if l, err := time.LoadLocation(org.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	t, err := template.New("layout.html").Funcs(funcsIn(loc)).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+	if err != nil {
+		return err
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil && a.UserID != "" {
 		if key, err := s.accounts.CSRFKey(r.Context()); err == nil {

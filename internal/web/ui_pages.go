@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -63,7 +62,7 @@ func statusText(status string) string { return strings.ReplaceAll(status, "_", "
 
 // isOverdue reports whether k is checked out past its due time.
 func isOverdue(k keyward.Key, now time.Time) bool {
-	return k.Status == keyward.StatusCheckedOut && k.DueAt != nil && k.DueAt.Before(now)
+	return keyward.Overdue(k, now)
 }
 
 // pageNames resolves holder and keyway IDs to names once per request. What the
@@ -182,12 +181,9 @@ func redirectFlash(w http.ResponseWriter, r *http.Request, path, msg string) err
 	return redirect(w, r, path+"?flash="+url.QueryEscape(msg))
 }
 
-// dashboardCap bounds the keys counted per status on one dashboard view.
-const dashboardCap = 5000
-
 type statusCount struct {
 	N    int
-	More bool // stopped at dashboardCap
+	More bool // more than N (kept for the template; counts are exact now)
 }
 
 type dashboardData struct {
@@ -217,30 +213,17 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if !d.Inventory {
 		return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", d)
 	}
-	var late []keyward.Key
-	var err error
-	d.Out, err = s.countKeys(r, a, keyward.StatusCheckedOut, func(k keyward.Key) {
-		if isOverdue(k, now) {
-			d.Overdue.N++
-			late = append(late, k)
-		}
-	})
+	counts, err := s.db.KeyCounts(r.Context(), a, now)
 	if err != nil {
 		return err
 	}
-	d.Overdue.More = d.Out.More
-	if d.Issued, err = s.countKeys(r, a, keyward.StatusIssued, nil); err != nil {
+	d.Out.N, d.Issued.N, d.Lost.N = counts.ByStatus[keyward.StatusCheckedOut], counts.ByStatus[keyward.StatusIssued], counts.ByStatus[keyward.StatusLost]
+	d.Overdue.N = counts.Overdue
+	late, err := s.db.OverdueKeys(r.Context(), a, now, maxOverdueRows)
+	if err != nil {
 		return err
 	}
-	if d.Lost, err = s.countKeys(r, a, keyward.StatusLost, nil); err != nil {
-		return err
-	}
-	// Longest overdue first.
-	slices.SortFunc(late, func(x, y keyward.Key) int { return x.DueAt.Compare(*y.DueAt) })
-	if len(late) > maxOverdueRows {
-		d.MoreOverdue = len(late) - maxOverdueRows
-		late = late[:maxOverdueRows]
-	}
+	d.MoreOverdue = max(0, counts.Overdue-len(late))
 	if d.OverdueRows, err = n.rows(late, now); err != nil {
 		return err
 	}
@@ -249,30 +232,4 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 		return err
 	}
 	return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", v)
-}
-
-// countKeys counts the keys in status, calling each (if not nil) for every one.
-func (s *Server) countKeys(r *http.Request, a keyward.Actor, status string, each func(keyward.Key)) (statusCount, error) {
-	var c statusCount
-	f := keyward.KeyFilter{Status: status, ListOptions: keyward.ListOptions{Limit: 500}}
-	for {
-		p, err := s.custody.Keys(r.Context(), a, f)
-		if err != nil {
-			return c, err
-		}
-		for _, k := range p.Items {
-			c.N++
-			if each != nil {
-				each(k)
-			}
-		}
-		if p.Next == "" {
-			return c, nil
-		}
-		if c.N >= dashboardCap {
-			c.More = true
-			return c, nil
-		}
-		f.Cursor = p.Next
-	}
 }

@@ -29,6 +29,7 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentCheckout", testConcurrentCheckout},
 		{"HistoryPaging", testHistoryPaging},
 		{"KeysPaging", testKeysPaging},
+		{"Counts", testCounts},
 		{"RolesEnforced", testRolesEnforced},
 		{"AuditIntact", testAuditIntact},
 		{"AuditTamper", testAuditTamper},
@@ -581,5 +582,26 @@ func testTokens(t *testing.T, b Backend) {
 	// Tokens are stored hashed: the plaintext is nowhere in the database.
 	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM api_tokens WHERE token_hash = '`+tok+`'`); err != nil || n != 0 {
 		t.Fatalf("plaintext token stored (%d, %v)", n, err)
+	}
+}
+
+func testCounts(t *testing.T, b Backend) {
+	f := setup(t, b)
+	kw, h, k1 := f.stock(t)
+	c := f.db.Custody()
+	k2 := must[*keyward.Key](t)(c.CreateKey(ctx, f.owner, keyward.KeyInput{KeywayID: kw.ID, Symbol: "AA1"}))
+	k3 := must[*keyward.Key](t)(c.CreateKey(ctx, f.owner, keyward.KeyInput{KeywayID: kw.ID, Symbol: "AA2"}))
+	now := f.env.Clock.Now()
+	must[*keyward.Key](t)(c.Checkout(ctx, f.owner, k1.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: now.Add(time.Hour)}))
+	must[*keyward.Key](t)(c.Checkout(ctx, f.owner, k2.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: now.Add(2 * time.Hour)}))
+	must[*keyward.Key](t)(c.Move(ctx, f.owner, k3.ID, keyward.CustodyLost, keyward.CustodyInput{}))
+	later := now.Add(90 * time.Minute)
+	counts := must[*keyward.KeyCounts](t)(f.db.KeyCounts(ctx, f.owner, later))
+	if counts.ByStatus[keyward.StatusCheckedOut] != 2 || counts.ByStatus[keyward.StatusLost] != 1 || counts.Overdue != 1 {
+		t.Fatalf("counts = %+v", counts)
+	}
+	late := must[[]keyward.Key](t)(f.db.OverdueKeys(ctx, f.owner, later, 10))
+	if len(late) != 1 || late[0].ID != k1.ID || !keyward.Overdue(late[0], later) {
+		t.Fatalf("overdue = %+v", late)
 	}
 }
