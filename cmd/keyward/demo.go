@@ -27,10 +27,10 @@ func (e *env) demoCmd(args []string) int {
 		}
 		fmt.Fprintf(e.stdout, "Created organization with owner %s, password:\n%s\n", u.Email, pw)
 	}
-	sum, err := demo.Fill(e.ctx, keyward.SystemActor("demo"), demo.Services{Directory: db.Directory(), Custody: db.Custody(), Now: time.Now})
+	sum, err := demo.Fill(e.ctx, keyward.SystemActor("demo"), demo.Services{Directory: db.Directory(), Custody: db.Custody(), KeySystems: db.KeySystems(v), Now: time.Now})
 	if err != nil {
 		return e.fail(err)
 	}
-	fmt.Fprintf(e.stdout, "Demo data: %d sites, %d openings, %d keyways, %d holders, %d keys.\n", sum.Sites, sum.Openings, sum.Keyways, sum.Holders, sum.Keys)
+	fmt.Fprintf(e.stdout, "Demo data: %d sites, %d openings, %d keyways, %d holders, %d keys, %d pinned cylinders.\n", sum.Sites, sum.Openings, sum.Keyways, sum.Holders, sum.Keys, sum.Cylinders)
 	return 0
 }

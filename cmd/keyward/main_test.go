@@ -57,7 +57,7 @@ func TestInitTokenAuditBackup(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(lines[len(lines)-1], "kw_") {
 		t.Fatalf("token create: %d %q", code, out)
 	}
-	if code, out, _ := runCmd(t, ctx, env, "", "demo"); code != 0 || !strings.Contains(out, "64 keys") {
+	if code, out, _ := runCmd(t, ctx, env, "", "demo"); code != 0 || !strings.Contains(out, "64 keys, 40 pinned cylinders") {
 		t.Fatalf("demo: %d %s", code, out)
 	}
 	if code, _, _ := runCmd(t, ctx, env, "", "demo"); code != 1 {
@@ -84,6 +84,11 @@ func TestInitTokenAuditBackup(t *testing.T) {
 	var n int
 	if err := bdb.QueryRow(`SELECT COUNT(*) FROM keys`).Scan(&n); err != nil || n != 64 {
 		t.Fatalf("backup has %d keys (%v)", n, err)
+	}
+	// The demo's master bittings are secrets: no plaintext TMK in the log or the backup.
+	var leaks int
+	if err := bdb.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE details LIKE '%246824%'`).Scan(&leaks); err != nil || leaks != 0 {
+		t.Fatalf("TMK in the audit log: %d (%v)", leaks, err)
 	}
 	bdb.Close()
 	// Tamper: edit one row; verify names it and exits 1.

@@ -15,12 +15,14 @@ import (
 type Services struct {
 	Directory keyward.Directory
 	Custody   keyward.Custody
-	Now       func() time.Time
+	// KeySystems, when set, puts the office on a computed master key system.
+	KeySystems keyward.KeySystems
+	Now        func() time.Time
 }
 
 // Summary counts what was created.
 type Summary struct {
-	Sites, Openings, Keyways, Holders, Keys int
+	Sites, Openings, Keyways, Holders, Keys, Cylinders int
 }
 
 // Fill creates the demo inventory. It refuses a database that already has sites.
@@ -47,18 +49,23 @@ func Fill(ctx context.Context, a keyward.Actor, s Services) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	opening := func(siteID, name, kind string) {
+	officeDoors := map[string]string{} // symbol → opening id
+	opening := func(siteID, name, kind string) *keyward.Opening {
 		if err != nil {
-			return
+			return nil
 		}
-		_, err = s.Directory.CreateOpening(ctx, a, keyward.OpeningInput{SiteID: siteID, Name: name, Kind: kind})
+		var o *keyward.Opening
+		o, err = s.Directory.CreateOpening(ctx, a, keyward.OpeningInput{SiteID: siteID, Name: name, Kind: kind})
 		sum.Openings++
+		return o
 	}
 	// Four floors of ten doors: masters AA..AD under grand master A, change keys AA1..AA10.
 	masters := []string{"AA", "AB", "AC", "AD"}
 	for f, m := range masters {
 		for d := 1; d <= 10; d++ {
-			opening(office.ID, fmt.Sprintf("Floor %d, room %d%02d (%s%d)", f+1, f+1, d, m, d), "door")
+			if o := opening(office.ID, fmt.Sprintf("Floor %d, room %d%02d (%s%d)", f+1, f+1, d, m, d), "door"); o != nil {
+				officeDoors[fmt.Sprintf("%s%d", m, d)] = o.ID
+			}
 		}
 	}
 	vehicles := []string{"Van 1 (Ford Transit)", "Van 2 (Ford Transit)", "Pickup (Toyota Hilux)", "Car (Skoda Octavia)", "Minibus (VW Crafter)"}
@@ -140,6 +147,11 @@ func Fill(ctx context.Context, a keyward.Actor, s Services) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.KeySystems != nil {
+		if err := keyOffice(ctx, a, s.KeySystems, officeDoors, sum); err != nil {
+			return nil, err
+		}
+	}
 	now := s.Now()
 	steps := []func() error{
 		func() error { return move(ctx, s, a, officeKeys[0].ID, keyward.CustodyIssue, holders[0].ID) },  // AA master to Dana
@@ -172,4 +184,26 @@ func move(ctx context.Context, s Services, a keyward.Actor, keyID, action, holde
 func checkout(ctx context.Context, s Services, a keyward.Actor, keyID, holderID string, due time.Time) error {
 	_, err := s.Custody.Checkout(ctx, a, keyID, keyward.CheckoutInput{HolderID: holderID, DueAt: due})
 	return err
+}
+
+// keyOffice puts the 40 office doors on a Schlage 6-pin, 3-level system: grand
+// master A, floor masters AA..AD, change keys AA1..AD10, and pins each cylinder.
+func keyOffice(ctx context.Context, a keyward.Actor, ks keyward.KeySystems, doors map[string]string, sum *Summary) error {
+	sys, err := ks.CreateKeySystem(ctx, a, keyward.KeySystemInput{
+		Name: "Harbour Point master key system", Manufacturer: "schlage_sc4", TMK: "246824", TopSymbol: "A",
+		Levels: []keyward.KeySystemLevel{{Level: "master", Sequence: []int{1}}, {Level: "change", Sequence: []int{5, 6}}},
+	})
+	if err != nil {
+		return fmt.Errorf("demo key system: %w", err)
+	}
+	for f, m := range []string{"AA", "AB", "AC", "AD"} {
+		for d := 1; d <= 10; d++ {
+			symbol := fmt.Sprintf("%s%d", m, d)
+			if _, err := ks.Assign(ctx, a, sys.ID, keyward.AssignInput{OpeningID: doors[symbol], Symbol: symbol}); err != nil {
+				return fmt.Errorf("demo: key floor %d door %s: %w", f+1, symbol, err)
+			}
+			sum.Cylinders++
+		}
+	}
+	return nil
 }
