@@ -125,6 +125,29 @@ func BenchmarkViewsAtScale(b *testing.B) {
 					}
 				}
 			})
+			// An opening keyed to a change key, its master and the grand master:
+			// every copy of those symbols is listed with where it is now.
+			site, err := db.Directory().CreateSite(ctx, a, keyward.SiteInput{Name: "Bench site"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			op, err := db.Directory().CreateOpening(ctx, a, keyward.OpeningInput{SiteID: site.ID, Name: "Room 1", Kind: "door"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, sym := range []string{"S00042", "S00043", "S00044"} {
+				if _, err := db.Schedule().AddSymbol(ctx, a, op.ID, keyward.SymbolInput{Symbol: sym}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Run("per-opening", func(b *testing.B) {
+				for b.Loop() {
+					acc, err := db.Schedule().Access(ctx, a, op.ID)
+					if err != nil || len(acc.Keys) != 30 {
+						b.Fatalf("%v: want the 30 copies of 3 symbols", err)
+					}
+				}
+			})
 			b.Run("search", func(b *testing.B) {
 				for i := 0; b.Loop(); i++ {
 					res, err := db.Search(ctx, a, fmt.Sprintf("S%04d", (i*31)%(n/100)), 50)
