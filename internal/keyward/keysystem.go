@@ -52,15 +52,21 @@ type KeySystemLevel struct {
 }
 
 // KeySystemInput creates a key system. Exactly one of Manufacturer (the spec
-// name of a manufacturer row, e.g. "schlage_sc4") and Spec is given. An empty
-// TMK lets Keyward pick a random MACS-valid one.
+// name of a manufacturer row, e.g. "schlage_sc4", or else of an organization
+// keying spec) and Spec is given. An empty TMK lets Keyward pick a random
+// MACS-valid one. MastersNeeded and ChangeKeysNeeded (per master; in a
+// 2-level system the change keys of the top master) are the size the system
+// must reach: 0 asks for nothing, more MACS-valid keys than the progression
+// gives is refused.
 type KeySystemInput struct {
-	Name         string           `json:"name"`
-	Manufacturer string           `json:"manufacturer,omitempty"`
-	Spec         *KeySpec         `json:"spec,omitempty"`
-	TMK          Secret           `json:"tmk,omitempty"`
-	Levels       []KeySystemLevel `json:"levels"`
-	TopSymbol    string           `json:"top_symbol,omitempty"`
+	Name             string           `json:"name"`
+	Manufacturer     string           `json:"manufacturer,omitempty"`
+	Spec             *KeySpec         `json:"spec,omitempty"`
+	TMK              Secret           `json:"tmk,omitempty"`
+	Levels           []KeySystemLevel `json:"levels"`
+	TopSymbol        string           `json:"top_symbol,omitempty"`
+	MastersNeeded    int              `json:"masters_needed,omitempty"`
+	ChangeKeysNeeded int              `json:"change_keys_needed,omitempty"`
 }
 
 // Validate checks the shape; the keying rules are checked by the keying math.
@@ -76,6 +82,8 @@ func (in *KeySystemInput) Validate() error {
 		ValidSymbol(&v, "top_symbol", in.TopSymbol)
 	}
 	v.Check(len(in.TMK.Reveal()) <= 64, "tmk", "must be at most 64 digits")
+	v.Check(in.MastersNeeded >= 0, "masters_needed", "must not be negative")
+	v.Check(in.ChangeKeysNeeded >= 0, "change_keys_needed", "must not be negative")
 	return v.Err()
 }
 
@@ -301,4 +309,56 @@ type KeySystems interface {
 	// CompleteItem marks one plan item done (a rekey applies its pinning);
 	// the last one closes the plan. ECONFLICT if it is already done.
 	CompleteItem(ctx context.Context, a Actor, id, planID, itemID string) (*RekeyPlan, error)
+}
+
+// Sources of a keying spec in the spec list.
+const (
+	SpecSourceManufacturer = "manufacturer" // a row of the published table (keying.md §7)
+	SpecSourceOrganization = "organization" // the organization's own house rules
+)
+
+// MaxSpecName bounds the name of an organization keying spec.
+const MaxSpecName = 64
+
+// KeyingSpecInput adds an organization keying spec: a locksmith's house rules
+// for a key section, e.g. Schlage SC4 with at most one master pin per chamber.
+// Key-system creation accepts Name where it accepts a manufacturer spec name.
+type KeyingSpecInput struct {
+	Name string  `json:"name"`
+	Note string  `json:"note,omitempty"`
+	Spec KeySpec `json:"spec"` // spec.name is ignored: Name is the spec's name
+}
+
+// Validate checks the shape; the spec's rules are the keying math's (keying.md §2).
+func (in *KeyingSpecInput) Validate() error {
+	var v Validator
+	in.Name = strings.TrimSpace(in.Name)
+	in.Note = strings.TrimSpace(in.Note)
+	checkText(&v, "name", in.Name, MaxSpecName, true)
+	checkText(&v, "note", in.Note, MaxNote, false)
+	return v.Err()
+}
+
+// KeyingSpec is one spec a key system can be generated from: a manufacturer
+// row with its confidence note, or one of the organization's own.
+type KeyingSpec struct {
+	Name       string     `json:"name"`   // what KeySystemInput.Manufacturer names
+	Label      string     `json:"label"`  // the key section, or the organization spec's name
+	Source     string     `json:"source"` // SpecSourceManufacturer or SpecSourceOrganization
+	Spec       KeySpec    `json:"spec"`
+	Modeled    bool       `json:"modeled"`              // false: a key system cannot use it (Medeco, unknown depths)
+	Confidence string     `json:"confidence,omitempty"` // manufacturer rows: high, single, unverified, conflict
+	Note       string     `json:"note"`
+	Pins       []int      `json:"pins,omitempty"` // manufacturer rows: pin counts offered
+	ID         string     `json:"id,omitempty"`   // organization specs
+	CreatedAt  *time.Time `json:"created_at,omitempty"`
+}
+
+// KeyingSpecs lists and adds the specs key systems are generated from.
+type KeyingSpecs interface {
+	// KeyingSpecs lists the manufacturer table, then the organization's specs by name.
+	KeyingSpecs(ctx context.Context, a Actor) ([]KeyingSpec, error)
+	// CreateKeyingSpec adds an organization spec. EINVALID naming the spec
+	// member and rule, ECONFLICT when the name is taken (a manufacturer spec's too).
+	CreateKeyingSpec(ctx context.Context, a Actor, in KeyingSpecInput) (*KeyingSpec, error)
 }

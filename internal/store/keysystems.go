@@ -157,14 +157,9 @@ func (s *KeySystems) CreateKeySystem(ctx context.Context, a keyward.Actor, in ke
 	}
 	var spec keying.Spec
 	if in.Manufacturer != "" {
-		found := false
-		for _, m := range keying.Manufacturers() {
-			if m.Spec.Name == in.Manufacturer && m.Modeled && m.Spec.MaxDepth > 0 {
-				spec, found = m.Spec, true
-			}
-		}
-		if !found {
-			return nil, keyward.Invalid("manufacturer", "must name a modeled manufacturer spec such as schlage_sc4")
+		var err error
+		if spec, err = s.resolveSpec(ctx, in.Manufacturer); err != nil {
+			return nil, err
 		}
 	} else {
 		spec = toKeyingSpec(*in.Spec)
@@ -203,6 +198,9 @@ func (s *KeySystems) CreateKeySystem(ctx context.Context, a keyward.Actor, in ke
 	res, err := keying.System(spec, req)
 	if err != nil {
 		return nil, keyingError(err)
+	}
+	if err := checkSize(in, res); err != nil {
+		return nil, err
 	}
 	syms := flatten(res)
 	levels := make([]keyward.KeySystemLevel, len(in.Levels))

@@ -40,5 +40,6 @@ func (s *Server) inventoryRoutes() []route {
 
 		api("GET /api/v1/stats/keys-out", keyward.ActInventoryRead, s.keysOutSeries),
 	}
-	return append(rs, s.inventoryPages()...)
+	rs = append(rs, s.inventoryPages()...)
+	return append(rs, s.importPages()...)
 }

@@ -34,5 +34,9 @@ func (s *Server) keySystemRoutes() []route {
 		page("GET /keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF),
 		page("GET /keysystems/{id}/plans/{plan}", keyward.ActKeySystemRead, s.planPage),
 		page("POST /keysystems/{id}/plans/{plan}/items/{item}/done", keyward.ActKeySystemEdit, s.planItemDone),
+
+		api("GET /api/v1/keying-specs", keyward.ActKeySystemRead, s.listKeyingSpecs),
+		api("POST /api/v1/keying-specs", keyward.ActKeySystemEdit, s.createKeyingSpec),
+		page("POST /keysystems/specs", keyward.ActKeySystemEdit, s.keyingSpecCreate),
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,24 +27,52 @@ func manufacturerChoices() []manufacturerChoice {
 	return out
 }
 
+// specChoices are the modeled manufacturer rows, then the organization's specs.
+func specChoices(specs []keyward.KeyingSpec) []manufacturerChoice {
+	out := manufacturerChoices()
+	for _, k := range specs {
+		if k.Source == keyward.SpecSourceOrganization {
+			out = append(out, manufacturerChoice{k.Name, k.Name + " (organization)"})
+		}
+	}
+	return out
+}
+
 type keySystemsPageData struct {
 	Items         []keyward.KeySystemSummary
 	Manufacturers []manufacturerChoice
 	Form          map[string]string
+	Specs         []keyward.KeyingSpec // manufacturer table, then the organization's
+	SpecForm      map[string]string
 }
 
-var keySystemFields = []string{"name", "manufacturer", "shape", "grand_seq", "master_seq", "change_seq", "top_symbol", "tmk"}
+var keySystemFields = []string{"name", "manufacturer", "shape", "grand_seq", "master_seq", "change_seq", "top_symbol", "tmk", "masters_needed", "change_keys_needed"}
 
 func (s *Server) keySystemsPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	return s.renderKeySystems(w, r, a, http.StatusOK, nil, map[string]string{"shape": "3", "master_seq": "1", "change_seq": "2, 3"})
 }
 
 func (s *Server) renderKeySystems(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error, form map[string]string) error {
+	return s.renderKeySystemsSpecs(w, r, a, status, failed, form, nil)
+}
+
+// renderKeySystemsSpecs renders the list with both forms: the key system's and the keying spec's.
+func (s *Server) renderKeySystemsSpecs(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error, form, specForm map[string]string) error {
 	items, err := s.keySystems().KeySystems(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	d := keySystemsPageData{Items: items, Manufacturers: manufacturerChoices(), Form: form}
+	specs, err := s.keySystems().KeyingSpecs(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	if form == nil {
+		form = map[string]string{"shape": "3", "master_seq": "1", "change_seq": "2, 3"}
+	}
+	if specForm == nil {
+		specForm = map[string]string{"positions": "6", "min_depth": "0", "max_depth": "9", "macs": "7", "step": "2"}
+	}
+	d := keySystemsPageData{Items: items, Manufacturers: specChoices(specs), Form: form, Specs: specs, SpecForm: specForm}
 	if failed != nil {
 		return s.render(w, r, a, status, "keysystems", "Key systems", newFormError(failed, d))
 	}
@@ -68,7 +97,10 @@ func (s *Server) keySystemsCreate(w http.ResponseWriter, r *http.Request, a keyw
 		TopSymbol: r.PostFormValue("top_symbol"), TMK: keyward.Secret(strings.TrimSpace(r.PostFormValue("tmk")))}
 	names := map[string][]string{"2": {"change"}, "3": {"master", "change"}, "4": {"grand", "master", "change"}}[r.PostFormValue("shape")]
 	var err error
-	if names == nil {
+	if in.MastersNeeded, err = optionalCount("masters_needed", r.PostFormValue("masters_needed")); err == nil {
+		in.ChangeKeysNeeded, err = optionalCount("change_keys_needed", r.PostFormValue("change_keys_needed"))
+	}
+	if err == nil && names == nil {
 		err = keyward.Invalid("shape", "must be 2, 3 or 4 levels")
 	}
 	for _, n := range names {
@@ -256,4 +288,88 @@ func (s *Server) planItemDone(w http.ResponseWriter, r *http.Request, a keyward.
 		}
 	}
 	return redirectFlash(w, r, "/keysystems/"+url.PathEscape(r.PathValue("id"))+"/plans/"+url.PathEscape(p.ID), msg)
+}
+
+// optionalCount reads an optional whole number of a form: "" is 0.
+func optionalCount(field, s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, keyward.Invalid(field, "must be a whole number")
+	}
+	return n, nil
+}
+
+// keyingSpecFields are the members of the keying spec form; the spec's own
+// members are named as the API names them ("spec.macs" is the form's "macs").
+var keyingSpecFields = []string{"spec_name", "spec_note", "positions", "min_depth", "max_depth", "macs", "step",
+	"min_master_pin", "max_master_pins_per_chamber", "max_master_pins_total"}
+
+// keyingSpecFormInput reads the keying spec form; empty limits mean no limit.
+func keyingSpecFormInput(r *http.Request) (keyward.KeyingSpecInput, error) {
+	in := keyward.KeyingSpecInput{Name: r.PostFormValue("spec_name"), Note: r.PostFormValue("spec_note")}
+	ints := []struct {
+		field string
+		dst   *int
+	}{{"positions", &in.Spec.Positions}, {"min_depth", &in.Spec.MinDepth}, {"max_depth", &in.Spec.MaxDepth},
+		{"macs", &in.Spec.MACS}, {"step", &in.Spec.Step}, {"min_master_pin", &in.Spec.MinMasterPin}}
+	for _, f := range ints {
+		n, err := optionalCount("spec."+f.field, r.PostFormValue(f.field))
+		if err != nil {
+			return in, err
+		}
+		*f.dst = n
+	}
+	limits := []struct {
+		field string
+		dst   **int
+	}{{"max_master_pins_per_chamber", &in.Spec.MaxMasterPinsPerChamber}, {"max_master_pins_total", &in.Spec.MaxMasterPinsTotal}}
+	for _, f := range limits {
+		if strings.TrimSpace(r.PostFormValue(f.field)) == "" {
+			continue
+		}
+		n, err := optionalCount("spec."+f.field, r.PostFormValue(f.field))
+		if err != nil {
+			return in, err
+		}
+		*f.dst = &n
+	}
+	return in, nil
+}
+
+// keyingSpecCreate adds an organization keying spec from the form on /keysystems.
+func (s *Server) keyingSpecCreate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	in, err := keyingSpecFormInput(r)
+	var ks *keyward.KeyingSpec
+	if err == nil {
+		ks, err = s.keySystems().CreateKeyingSpec(r.Context(), a, in)
+	}
+	if err != nil {
+		return formRefused(err, func(st int) error {
+			return s.renderKeySystemsSpecs(w, r, a, st, specFormError(err), nil, postedValues(r, keyingSpecFields...))
+		})
+	}
+	return redirectFlash(w, r, "/keysystems", "Added keying spec "+ks.Name+".")
+}
+
+// specFormError renames the spec's name and note fields to the form's, so
+// they do not show under the key system form's fields of the same name.
+func specFormError(err error) error {
+	var e *keyward.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Fields = make([]keyward.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		switch f.Field {
+		case "name", "note":
+			f.Field = "spec_" + f.Field
+		}
+		c.Fields[i] = f
+	}
+	return &c
 }
