@@ -82,17 +82,7 @@ func (t *Tx) createKey(ctx context.Context, a keyward.Actor, in keyward.KeyInput
 
 // logEvent writes the audit record and the logbook line of one custody event.
 func (t *Tx) logEvent(ctx context.Context, a keyward.Actor, k *keyward.Key, action, holderID string, due *time.Time, note string) error {
-	details := map[string]any{"stamp": k.Stamp, "status": k.Status}
-	if holderID != "" {
-		details["holder_id"] = holderID
-	}
-	if due != nil {
-		details["due_at"] = due.UTC().Format(time.RFC3339)
-	}
-	if note != "" {
-		details["note"] = note
-	}
-	seq, err := t.record(ctx, a, "key."+action, "key", k.ID, details)
+	seq, err := t.record(ctx, a, "key."+action, "key", k.ID, eventDetails(k, holderID, due, note))
 	if err != nil {
 		return err
 	}
@@ -262,6 +252,9 @@ func (s *Custody) Move(ctx context.Context, a keyward.Actor, keyID, action strin
 // the allowed starting states) is the race guard: of two concurrent moves of
 // one key, the second changes no row and gets ECONFLICT.
 func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, holderID string, due *time.Time, note string) (*keyward.Key, error) {
+	if s.db.dialect == postgresDialect && (action == keyward.CustodyCheckout || action == keyward.CustodyCheckin) {
+		return s.pgCheckInOut(ctx, a, keyID, action, holderID, due, note)
+	}
 	from, to, _ := keyward.Transition(action)
 	var out *keyward.Key
 	err := s.db.withTx(ctx, func(tx *Tx) error {
