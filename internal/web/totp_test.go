@@ -149,3 +149,29 @@ func TestFirstRunSetup(t *testing.T) {
 		t.Fatalf("a used setup link still works: %d", st)
 	}
 }
+
+// TestOversizedUploadIsTooLarge: a form over the limit says so (400), not "form expired".
+func TestOversizedUploadIsTooLarge(t *testing.T) {
+	app := newTestApp(t, storetest.SQLite)
+	f := newFormClient(t, app.http.URL)
+	if st, _ := f.login("owner@acme.test", "correct horse battery"); st != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", st)
+	}
+	_, _, tok := f.get("/imports")
+	var body strings.Builder
+	body.WriteString("--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + tok + "\r\n")
+	body.WriteString("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+	body.WriteString(strings.Repeat("symbol,keyway\n", (33<<20)/14))
+	body.WriteString("\r\n--b--\r\n")
+	req, _ := http.NewRequest("POST", app.http.URL+"/imports", strings.NewReader(body.String()))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+	resp, err := f.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := readAll(resp)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "32 MiB") {
+		t.Fatalf("oversized upload: %d", resp.StatusCode)
+	}
+}

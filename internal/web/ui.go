@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -155,6 +156,9 @@ func (s *Server) pageActor(w http.ResponseWriter, r *http.Request) (keyward.Acto
 		return keyward.Actor{}, errNeedMFA
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if err := parseForm(r); err != nil {
+			return keyward.Actor{}, err
+		}
 		key, err := s.accounts.CSRFKey(r.Context())
 		if err != nil {
 			return keyward.Actor{}, err
@@ -208,4 +212,23 @@ func safeNext(next string) string {
 func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
+}
+
+// parseForm reads a posted form, so an oversized upload is reported as too
+// large rather than as a missing CSRF token.
+func parseForm(r *http.Request) error {
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(8 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tooBig):
+		return keyward.Invalid("body", fmt.Sprintf("must be at most %d MiB", tooBig.Limit>>20))
+	}
+	return keyward.Invalid("body", "is not a valid form")
 }
