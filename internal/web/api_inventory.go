@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/keyward/keyward/internal/keyward"
@@ -18,13 +19,13 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, a keyward.Actor) err
 }
 
 // create decodes an input, calls the service and answers 201 with the object.
-func create[In any, Out any](fn func(r *http.Request, a keyward.Actor, in In) (Out, error)) handler {
+func create[In any, Out any](fn func(context.Context, keyward.Actor, In) (Out, error)) handler {
 	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 		var in In
 		if err := decode(r, &in); err != nil {
 			return err
 		}
-		out, err := fn(r, a, in)
+		out, err := fn(r.Context(), a, in)
 		if err != nil {
 			return err
 		}
@@ -33,9 +34,9 @@ func create[In any, Out any](fn func(r *http.Request, a keyward.Actor, in In) (O
 }
 
 // get answers 200 with the object the service returns for {id}.
-func get[Out any](fn func(r *http.Request, a keyward.Actor, id string) (Out, error)) handler {
+func get[Out any](fn func(context.Context, keyward.Actor, string) (Out, error)) handler {
 	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-		out, err := fn(r, a, r.PathValue("id"))
+		out, err := fn(r.Context(), a, r.PathValue("id"))
 		if err != nil {
 			return err
 		}
@@ -44,7 +45,7 @@ func get[Out any](fn func(r *http.Request, a keyward.Actor, id string) (Out, err
 }
 
 // list answers 200 with one page.
-func list[T any](fn func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[T], error)) handler {
+func list[T any](fn func(*http.Request, keyward.Actor, keyward.ListOptions) (*keyward.Page[T], error)) handler {
 	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 		opt, err := listOptions(r)
 		if err != nil {
@@ -58,28 +59,27 @@ func list[T any](fn func(r *http.Request, a keyward.Actor, opt keyward.ListOptio
 	}
 }
 
+// listAll adapts a service list that needs nothing but the page options.
+func listAll[T any](fn func(context.Context, keyward.Actor, keyward.ListOptions) (*keyward.Page[T], error)) handler {
+	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[T], error) {
+		return fn(r.Context(), a, opt)
+	})
+}
+
 func (s *Server) createSite(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return create(func(r *http.Request, a keyward.Actor, in keyward.SiteInput) (*keyward.Site, error) {
-		return s.directory.CreateSite(r.Context(), a, in)
-	})(w, r, a)
+	return create(s.directory.CreateSite)(w, r, a)
 }
 
 func (s *Server) listSites(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Site], error) {
-		return s.directory.Sites(r.Context(), a, opt)
-	})(w, r, a)
+	return listAll(s.directory.Sites)(w, r, a)
 }
 
 func (s *Server) getSite(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return get(func(r *http.Request, a keyward.Actor, id string) (*keyward.Site, error) {
-		return s.directory.Site(r.Context(), a, id)
-	})(w, r, a)
+	return get(s.directory.Site)(w, r, a)
 }
 
 func (s *Server) createOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return create(func(r *http.Request, a keyward.Actor, in keyward.OpeningInput) (*keyward.Opening, error) {
-		return s.directory.CreateOpening(r.Context(), a, in)
-	})(w, r, a)
+	return create(s.directory.CreateOpening)(w, r, a)
 }
 
 func (s *Server) listOpenings(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -89,45 +89,31 @@ func (s *Server) listOpenings(w http.ResponseWriter, r *http.Request, a keyward.
 }
 
 func (s *Server) getOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return get(func(r *http.Request, a keyward.Actor, id string) (*keyward.Opening, error) {
-		return s.directory.Opening(r.Context(), a, id)
-	})(w, r, a)
+	return get(s.directory.Opening)(w, r, a)
 }
 
 func (s *Server) createKeyway(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return create(func(r *http.Request, a keyward.Actor, in keyward.KeywayInput) (*keyward.Keyway, error) {
-		return s.directory.CreateKeyway(r.Context(), a, in)
-	})(w, r, a)
+	return create(s.directory.CreateKeyway)(w, r, a)
 }
 
 func (s *Server) listKeyways(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Keyway], error) {
-		return s.directory.Keyways(r.Context(), a, opt)
-	})(w, r, a)
+	return listAll(s.directory.Keyways)(w, r, a)
 }
 
 func (s *Server) getKeyway(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return get(func(r *http.Request, a keyward.Actor, id string) (*keyward.Keyway, error) {
-		return s.directory.Keyway(r.Context(), a, id)
-	})(w, r, a)
+	return get(s.directory.Keyway)(w, r, a)
 }
 
 func (s *Server) createHolder(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return create(func(r *http.Request, a keyward.Actor, in keyward.HolderInput) (*keyward.Holder, error) {
-		return s.directory.CreateHolder(r.Context(), a, in)
-	})(w, r, a)
+	return create(s.directory.CreateHolder)(w, r, a)
 }
 
 func (s *Server) listHolders(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Holder], error) {
-		return s.directory.Holders(r.Context(), a, opt)
-	})(w, r, a)
+	return listAll(s.directory.Holders)(w, r, a)
 }
 
 func (s *Server) getHolder(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return get(func(r *http.Request, a keyward.Actor, id string) (*keyward.Holder, error) {
-		return s.directory.Holder(r.Context(), a, id)
-	})(w, r, a)
+	return get(s.directory.Holder)(w, r, a)
 }
 
 func (s *Server) holderKeys(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {

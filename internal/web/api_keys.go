@@ -7,9 +7,7 @@ import (
 )
 
 func (s *Server) createKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return create(func(r *http.Request, a keyward.Actor, in keyward.KeyInput) (*keyward.Key, error) {
-		return s.custody.CreateKey(r.Context(), a, in)
-	})(w, r, a)
+	return create(s.custody.CreateKey)(w, r, a)
 }
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -21,9 +19,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, a keyward.Acto
 }
 
 func (s *Server) getKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return get(func(r *http.Request, a keyward.Actor, id string) (*keyward.Key, error) {
-		return s.custody.Key(r.Context(), a, id)
-	})(w, r, a)
+	return get(s.custody.Key)(w, r, a)
 }
 
 func (s *Server) keyHistory(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
