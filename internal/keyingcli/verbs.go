@@ -40,6 +40,18 @@ func (l *sameLength) parse(field, str string) (keying.Bitting, *keying.Error) {
 	return b, nil
 }
 
+// parseList parses a list of bittings; item i is reported as field[i].
+func (l *sameLength) parseList(field string, strs []string) ([]keying.Bitting, *keying.Error) {
+	out := make([]keying.Bitting, len(strs))
+	for i, s := range strs {
+		var e *keying.Error
+		if out[i], e = l.parse(index(field, i), s); e != nil {
+			return nil, e
+		}
+	}
+	return out, nil
+}
+
 func runMACS(_ config, doc *value) (any, *keying.Error) {
 	r := &reader{}
 	spec := r.spec(get(doc, "spec"))
@@ -336,13 +348,11 @@ func runOperates(_ config, doc *value) (any, *keying.Error) {
 		return nil, r.err
 	}
 	var l sameLength
-	cyl := keying.Cylinder{Keys: make([]keying.Bitting, len(keyStrs))}
-	for i, s := range keyStrs {
-		var e *keying.Error
-		if cyl.Keys[i], e = l.parse(index("cylinder.keys", i), s); e != nil {
-			return nil, e
-		}
+	keys, e := l.parseList("cylinder.keys", keyStrs)
+	if e != nil {
+		return nil, e
 	}
+	cyl := keying.Cylinder{Keys: keys}
 	key, e := l.parse("key", keyStr)
 	if e != nil {
 		return nil, e
@@ -374,13 +384,11 @@ func (r *reader) cylinders(v *value) ([]string, [][]string) {
 func parseCylinders(l *sameLength, ids []string, keyStrs [][]string) ([]keying.Cylinder, *keying.Error) {
 	cyls := make([]keying.Cylinder, len(ids))
 	for i := range ids {
-		cyls[i] = keying.Cylinder{ID: ids[i], Keys: make([]keying.Bitting, len(keyStrs[i]))}
-		for j, s := range keyStrs[i] {
-			var e *keying.Error
-			if cyls[i].Keys[j], e = l.parse(fmt.Sprintf("cylinders[%d].keys[%d]", i, j), s); e != nil {
-				return nil, e
-			}
+		keys, e := l.parseList(index("cylinders", i)+".keys", keyStrs[i])
+		if e != nil {
+			return nil, e
 		}
+		cyls[i] = keying.Cylinder{ID: ids[i], Keys: keys}
 	}
 	return cyls, nil
 }
