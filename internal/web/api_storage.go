@@ -43,15 +43,6 @@ func decodeTimed(r *http.Request, v any, timeFields ...string) error {
 	return err
 }
 
-// noReplay refuses Idempotency-Key on a reveal: a replayed answer would keep
-// the plaintext in the idempotency table.
-func noReplay(r *http.Request) error {
-	if r.Header.Get("Idempotency-Key") != "" {
-		return keyward.Invalid("Idempotency-Key", "is not accepted on a reveal; a reveal is never replayed")
-	}
-	return nil
-}
-
 func (s *Server) createStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	var in keyward.StorageInput
 	if err := decodeTimed(r, &in, "acknowledged_at"); err != nil {
@@ -132,9 +123,6 @@ func (s *Server) deleteKeyHome(w http.ResponseWriter, r *http.Request, a keyward
 }
 
 func (s *Server) revealStorageCode(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	if err := noReplay(r); err != nil {
-		return err
-	}
 	var in keyward.CodeRevealInput
 	if err := decodeOptional(r, &in); err != nil {
 		return err
@@ -281,9 +269,6 @@ func (s *Server) revokeCredential(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) revealCredentialPIN(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	if err := noReplay(r); err != nil {
-		return err
-	}
 	var in keyward.CodeRevealInput
 	if err := decodeOptional(r, &in); err != nil {
 		return err

@@ -153,3 +153,12 @@ func (r *recorder) Write(b []byte) (int, error) {
 	}
 	return r.body.Write(b)
 }
+
+// noReplay refuses Idempotency-Key on a reveal: a replayed answer would keep
+// the plaintext in the idempotency table.
+func noReplay(r *http.Request) error {
+	if r.Header.Get("Idempotency-Key") != "" {
+		return keyward.Invalid("Idempotency-Key", "is not accepted on a reveal; a reveal is never replayed")
+	}
+	return nil
+}
