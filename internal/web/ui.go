@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keyward/keyward/internal/auth"
@@ -66,6 +67,26 @@ type pageData struct {
 	OrgName string
 }
 
+// parsedPages caches each page parsed with the layout. It is never executed
+// itself: pageTemplate clones it and binds the request's time zone.
+var parsedPages sync.Map // name → *template.Template
+
+func pageTemplate(name string, loc *time.Location) (*template.Template, error) {
+	cached, ok := parsedPages.Load(name)
+	if !ok {
+		t, err := template.New("layout.html").Funcs(funcsIn(time.UTC)).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		cached, _ = parsedPages.LoadOrStore(name, t)
+	}
+	t, err := cached.(*template.Template).Clone()
+	if err != nil {
+		return nil, err
+	}
+	return t.Funcs(funcsIn(loc)), nil
+}
+
 // render executes templates/<name>.html inside the layout.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, name, title string, data any) error {
 	pd := pageData{Title: title, Actor: a, Data: data, Now: s.now(), Path: r.URL.Path, Flash: r.URL.Query().Get("flash")}
@@ -76,7 +97,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, a keyward.Actor,
 			loc = l
 		}
 	}
-	t, err := template.New("layout.html").Funcs(funcsIn(loc)).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+	t, err := pageTemplate(name, loc)
 	if err != nil {
 		return err
 	}
