@@ -41,7 +41,7 @@ func (t *Tx) record(ctx context.Context, a keyward.Actor, action, subjectType, s
 		r.Seq, r.ID, ts(r.At), r.Actor, r.ActorRole, r.Action, r.SubjectType, r.SubjectID, r.Details, prev, h); err != nil {
 		return 0, fmt.Errorf("store: audit append: %w", err)
 	}
-	if _, err := t.Exec(ctx, `UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, h); err != nil {
+	if _, err := t.Exec(ctx, `UPDATE chain_head SET seq = ?, hash = ?, prev_hash = ? WHERE id = 1`, r.Seq, h, prev); err != nil {
 		return 0, fmt.Errorf("store: audit head: %w", err)
 	}
 	return r.Seq, nil

@@ -253,7 +253,9 @@ func (s *Custody) Move(ctx context.Context, a keyward.Actor, keyID, action strin
 // one key, the second changes no row and gets ECONFLICT.
 func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, holderID string, due *time.Time, note string) (*keyward.Key, error) {
 	if s.db.dialect == postgresDialect && (action == keyward.CustodyCheckout || action == keyward.CustodyCheckin) {
-		return s.pgCheckInOut(ctx, a, keyID, action, holderID, due, note)
+		if k, ok, err := s.pgCheckInOut(ctx, a, keyID, action, holderID, due, note); ok || err != nil {
+			return k, err
+		}
 	}
 	from, to, _ := keyward.Transition(action)
 	var out *keyward.Key

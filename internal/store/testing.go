@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
@@ -20,6 +21,14 @@ func (d *DB) CountForTest(ctx context.Context, q string) (int64, error) {
 	var n int64
 	err := d.db.QueryRowContext(ctx, q).Scan(&n)
 	return n, err
+}
+
+// OneStatementMoveForTest runs a check-out or check-in through PostgreSQL's
+// one-statement move alone, without the generic fallback: ok reports whether
+// that statement made the move.
+func (d *DB) OneStatementMoveForTest(ctx context.Context, a keyward.Actor, keyID, action, holderID string, due *time.Time) (ok bool, err error) {
+	_, ok, err = d.Custody().pgCheckInOut(ctx, a, keyID, action, holderID, due, "")
+	return ok, err
 }
 
 // AppendAuditForTest appends n audit records in one transaction, for benchmarks of verification.
