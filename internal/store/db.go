@@ -17,7 +17,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	"modernc.org/sqlite"               // registers "sqlite"
+	"modernc.org/sqlite"
 )
 
 // Config says where the database is and which clock to use.
@@ -85,10 +85,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		dsn := "file:" + d.Path + "?_txlock=immediate" +
 			"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)" +
 			"&_pragma=synchronous(" + sync + ")"
-		d.db, err = sql.Open("sqlite", dsn)
+		conn, err := sqlite.NewConnector(dsn)
 		if err != nil {
 			return nil, err
 		}
+		d.db = sql.OpenDB(stmtCacheConnector{conn})
 		d.db.SetMaxOpenConns(8)
 	}
 	if err := d.db.PingContext(ctx); err != nil {
