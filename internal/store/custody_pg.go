@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/keyward"
 )
@@ -61,11 +64,32 @@ const pgMoveSQL = `WITH k AS (
 )
 SELECT k.id, k.keyway_id, k.symbol, k.copy_number, k.status, k.holder, k.due_at, k.created_at FROM k, h`
 
-// pgCheckInOut runs a check-out or check-in on PostgreSQL as pgMoveSQL. ok is
-// false when the statement wrote nothing: the caller then runs the generic
-// move, which names the reason (unknown key, current state, unknown holder) or,
-// for a symbol the statement cannot splice, does the move itself.
+// pgMove is one check-out or check-in waiting for pgMoveSQL: its arguments,
+// then what the statement returned.
+type pgMove struct {
+	args []any
+	key  *keyward.Key // nil when the statement wrote nothing
+}
+
+// pgCheckInOut runs a check-out or check-in on PostgreSQL as pgMoveSQL,
+// sharing a commit with moves that arrive at the same time. ok is false when
+// the statement wrote nothing: the caller then runs the generic move, which
+// names the reason (unknown key, current state, unknown holder) or, for a
+// symbol the statement cannot splice, makes the move itself.
 func (s *Custody) pgCheckInOut(ctx context.Context, a keyward.Actor, keyID, action, holderID string, due *time.Time, note string) (k *keyward.Key, ok bool, err error) {
+	m, err := s.pgMoveFor(a, keyID, action, holderID, due, note)
+	if m == nil || err != nil {
+		return nil, false, err
+	}
+	if err := s.db.pgMoves.do(ctx, m); err != nil {
+		return nil, false, fmt.Errorf("store: %s: %w", action, err)
+	}
+	return m.key, m.key != nil, nil
+}
+
+// pgMoveFor builds the statement's arguments; nil when the details cannot be
+// spliced.
+func (s *Custody) pgMoveFor(a keyward.Actor, keyID, action, holderID string, due *time.Time, note string) (*pgMove, error) {
 	from, to, _ := keyward.Transition(action)
 	now := s.db.Now()
 	checkoutID := sql.NullString{}
@@ -74,7 +98,7 @@ func (s *Custody) pgCheckInOut(ctx context.Context, a keyward.Actor, keyID, acti
 	}
 	details, err := json.Marshal(eventDetails(&keyward.Key{Stamp: stampMark, Status: to}, holderID, due, note))
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	d := string(details)
 	cut := strings.LastIndex(d, stampMark)
@@ -82,17 +106,83 @@ func (s *Custody) pgCheckInOut(ctx context.Context, a keyward.Actor, keyID, acti
 		Action: "key." + action, SubjectType: "key", SubjectID: keyID, Details: d}
 	sp, spliced := audit.SpliceLeaf(r, stampMark)
 	if !spliced || cut < 0 {
-		return nil, false, nil
+		return nil, nil
 	}
-	got, err := scanKey(s.db.db.QueryRowContext(ctx, pgMoveSQL,
-		to, nullStr(holderID), nullTS(due), checkoutID, keyID, from, sp.Mid, sp.Tail,
+	return &pgMove{args: []any{to, nullStr(holderID), nullTS(due), checkoutID, keyID, from, sp.Mid, sp.Tail,
 		r.ID, ts(now), r.Actor, r.ActorRole, r.Action, d[:cut], d[cut+len(stampMark):],
-		newID("evt"), action, note))
+		newID("evt"), action, note}}, nil
+}
+
+// runPGMove runs one move as its own autocommitted statement.
+func (d *DB) runPGMove(ctx context.Context, p *pending[*pgMove]) {
+	k, err := scanKey(d.db.QueryRowContext(ctx, pgMoveSQL, p.work.args...))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, false, nil
 	case err != nil:
-		return nil, false, fmt.Errorf("store: %s: %w", action, err)
+		p.err = err
+	default:
+		p.work.key = &k
 	}
-	return &got, true, nil
+}
+
+// runPGMoves sends a batch's statements in one pipeline between BEGIN and
+// COMMIT: one round trip and one commit for all of them. If any statement
+// fails, nothing of the batch is committed and each move runs alone.
+func (d *DB) runPGMoves(batch []*pending[*pgMove]) {
+	if len(batch) == 1 {
+		d.runPGMove(batch[0].ctx, batch[0])
+		return
+	}
+	ctx := context.Background()
+	keys := make([]*keyward.Key, len(batch))
+	err := func() error {
+		conn, err := d.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		return conn.Raw(func(dc any) error {
+			pc := dc.(*stdlib.Conn).Conn()
+			b := &pgx.Batch{}
+			b.Queue("BEGIN")
+			for _, p := range batch {
+				b.Queue(pgMoveSQL, p.work.args...)
+			}
+			b.Queue("COMMIT")
+			br := pc.SendBatch(ctx, b)
+			err := func() error {
+				if _, err := br.Exec(); err != nil {
+					return err
+				}
+				for i := range batch {
+					k, err := scanKey(br.QueryRow())
+					switch {
+					case errors.Is(err, pgx.ErrNoRows):
+					case err != nil:
+						return err
+					default:
+						keys[i] = &k
+					}
+				}
+				_, err := br.Exec()
+				return err
+			}()
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				_, _ = pc.Exec(ctx, "ROLLBACK")
+			}
+			return err
+		})
+	}()
+	if err != nil {
+		for _, p := range batch {
+			d.runPGMove(p.ctx, p)
+		}
+		return
+	}
+	for i, p := range batch {
+		p.work.key = keys[i]
+	}
 }

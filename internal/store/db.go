@@ -46,6 +46,10 @@ type DB struct {
 	now     func() time.Time
 	// Path of the SQLite file ("" for PostgreSQL).
 	Path string
+	// Custody moves share commits: transactions on SQLite, one-statement
+	// moves on PostgreSQL (groupcommit.go).
+	txMoves *committer[func(*Tx) error]
+	pgMoves *committer[*pgMove]
 }
 
 // Open connects, creates the database if needed and runs the migrations.
@@ -55,6 +59,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, errors.New("store: Config.Now is required")
 	}
 	d := &DB{now: cfg.Now}
+	d.txMoves = &committer[func(*Tx) error]{run: d.runTxBatch}
+	d.pgMoves = &committer[*pgMove]{run: d.runPGMoves}
 	var err error
 	switch {
 	case strings.HasPrefix(cfg.URL, "postgres://") || strings.HasPrefix(cfg.URL, "postgresql://"):

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -75,5 +76,65 @@ func TestPostgresOneStatementMove(t *testing.T) {
 	}
 	if _, _, err := db.VerifyAudit(ctx, nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Moves that arrive together on PostgreSQL run as one pipelined transaction:
+// each is made or not on its own, a later move sees the earlier ones, and if
+// one statement fails the batch is undone and every move runs alone.
+func TestPostgresMoveBatch(t *testing.T) {
+	env := storetest.Postgres(t)
+	db := env.Open(t)
+	ctx := context.Background()
+	u, _, err := db.Accounts(env.Vault).Init(ctx, store.InitInput{Org: "Acme", Email: "o@acme.test", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role}
+	kw, _ := db.Directory().CreateKeyway(ctx, a, keyward.KeywayInput{Name: "K", DuplicationPolicy: "open"})
+	h, _ := db.Directory().CreateHolder(ctx, a, keyward.HolderInput{Name: "H", Email: "h@acme.test"})
+	var k [2]string
+	for i := range k {
+		key, err := db.Custody().CreateKey(ctx, a, keyward.KeyInput{KeywayID: kw.ID, Symbol: "AA1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k[i] = key.ID
+	}
+	records := func() int64 {
+		sum, _, err := db.VerifyAudit(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum.Records
+	}
+	due := env.Clock.Now().Add(time.Hour)
+	out := func(id string) store.BatchMove {
+		return store.BatchMove{KeyID: id, Action: keyward.CustodyCheckout, HolderID: h.ID, Due: &due}
+	}
+	in := func(id string) store.BatchMove { return store.BatchMove{KeyID: id, Action: keyward.CustodyCheckin} }
+
+	before := records()
+	made, errs := db.PGMoveBatchForTest(ctx, a, []store.BatchMove{out(k[0]), in(k[1]), out(k[1]), out(k[0])})
+	if fmt.Sprint(made) != "[true false true false]" || fmt.Sprint(errs) != "[<nil> <nil> <nil> <nil>]" {
+		t.Fatalf("made %v, errors %v; want the two check-outs made and the check-in of a stored key and the second check-out of a key not", made, errs)
+	}
+	if got := records(); got != before+2 {
+		t.Fatalf("%d audit records written, want 2", got-before)
+	}
+
+	bad := in(k[1])
+	bad.ReuseEventID = true
+	made, errs = db.PGMoveBatchForTest(ctx, a, []store.BatchMove{in(k[0]), bad})
+	if !made[0] || made[1] || errs[0] != nil || errs[1] == nil {
+		t.Fatalf("made %v, errors %v; want the first move made alone and the failing one refused", made, errs)
+	}
+	if got := records(); got != before+3 {
+		t.Fatalf("%d audit records written, want 3", got-before)
+	}
+	for i, want := range []string{keyward.StatusInStorage, keyward.StatusCheckedOut} {
+		if key, err := db.Custody().Key(ctx, a, k[i]); err != nil || key.Status != want {
+			t.Fatalf("key %d: %v, %v; want %s", i, key, err, want)
+		}
 	}
 }

@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"sync"
+)
+
+// Group commit. Every custody move appends to the one audit chain, so moves
+// are serialized, and each used to wait for its own durable commit (an fsync)
+// while the next one queued behind it. A committer lets the moves that arrive
+// while one commit is in flight share the next commit: the first caller leads,
+// runs everything queued as one batch, then hands the lead to a caller still
+// waiting. A caller alone runs alone, exactly as without the committer.
+//
+// Each move in a batch keeps its own result: a move that fails is undone on
+// its own (a savepoint on SQLite; on PostgreSQL a statement that matches no
+// row writes nothing) and the others still commit. A caller returns only after
+// the commit that holds its move is durable.
+
+// maxBatch bounds how many moves share one commit.
+const maxBatch = 64
+
+type committer[T any] struct {
+	mu      sync.Mutex
+	queue   []*pending[T]
+	leading bool
+	// run makes every move of the batch and commits; it sets each one's err.
+	run func(batch []*pending[T])
+}
+
+type pending[T any] struct {
+	ctx  context.Context
+	work T
+	err  error
+	// wake says "done" (false) or "lead the next batch" (true).
+	wake chan bool
+}
+
+// do queues work and returns once the commit holding it is durable, or with
+// the error that kept it out.
+func (c *committer[T]) do(ctx context.Context, work T) error {
+	p := &pending[T]{ctx: ctx, work: work, wake: make(chan bool, 1)}
+	c.mu.Lock()
+	c.queue = append(c.queue, p)
+	lead := !c.leading
+	c.leading = true
+	c.mu.Unlock()
+	if !lead && !<-p.wake {
+		return p.err
+	}
+	c.mu.Lock()
+	n := min(len(c.queue), maxBatch)
+	batch := c.queue[:n:n]
+	c.queue = c.queue[n:]
+	c.mu.Unlock()
+
+	live := batch[:0:0]
+	for _, q := range batch {
+		if err := q.ctx.Err(); err != nil {
+			q.err = err // gave up while queued: never run
+			continue
+		}
+		live = append(live, q)
+	}
+	if len(live) > 0 {
+		c.run(live)
+	}
+
+	c.mu.Lock()
+	if len(c.queue) > 0 {
+		c.queue[0].wake <- true
+	} else {
+		c.leading = false
+	}
+	c.mu.Unlock()
+	for _, q := range batch {
+		if q != p {
+			q.wake <- false
+		}
+	}
+	return p.err
+}
+
+// runTxBatch makes each move of the batch in one transaction, each in its own
+// savepoint, and commits once. Alone, a move runs without a savepoint.
+func (d *DB) runTxBatch(batch []*pending[func(*Tx) error]) {
+	fail := func(err error) {
+		for _, p := range batch {
+			if p.err == nil {
+				p.err = err
+			}
+		}
+	}
+	// Not any one caller's context: a caller who gives up must not roll back
+	// the others' moves.
+	ctx := context.Background()
+	tx, err := d.begin(ctx)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer tx.Rollback()
+	if len(batch) == 1 {
+		if batch[0].err = batch[0].work(tx); batch[0].err == nil {
+			batch[0].err = tx.Commit()
+		}
+		return
+	}
+	for _, p := range batch {
+		if _, err := tx.Exec(ctx, "SAVEPOINT move"); err != nil {
+			fail(err)
+			return
+		}
+		if p.err = p.work(tx); p.err != nil {
+			if _, err := tx.Exec(ctx, "ROLLBACK TO move"); err != nil {
+				fail(err)
+				return
+			}
+		}
+		if _, err := tx.Exec(ctx, "RELEASE move"); err != nil {
+			fail(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(err)
+	}
+}
+
+// moveTx runs a custody move's transaction: through the committer on SQLite,
+// where every move queues for the one write lock anyway.
+func (d *DB) moveTx(ctx context.Context, fn func(*Tx) error) error {
+	if d.dialect == postgresDialect {
+		return d.withTx(ctx, fn)
+	}
+	return d.txMoves.do(ctx, fn)
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Moves that queue while a batch runs share the next batch; each caller gets
+// its own result; a caller that gave up while queued is never run.
+func TestCommitterBatchesWhatQueues(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var batches [][]int
+	c := &committer[int]{run: func(batch []*pending[int]) {
+		var ids []int
+		for _, p := range batch {
+			ids = append(ids, p.work)
+			if p.work%2 == 1 {
+				p.err = fmt.Errorf("odd %d", p.work)
+			}
+		}
+		mu.Lock()
+		batches = append(batches, ids)
+		first := len(batches) == 1
+		mu.Unlock()
+		if first {
+			<-release // hold the first commit while the others queue
+		}
+	}}
+	errs := make([]error, 6)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); errs[0] = c.do(context.Background(), 0) }()
+	waitQueued := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			c.mu.Lock()
+			q := len(c.queue)
+			c.mu.Unlock()
+			mu.Lock()
+			started := len(batches) > 0
+			mu.Unlock()
+			if started && q == n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("queue never reached %d (at %d)", n, q)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitQueued(0)
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := 1; i <= 5; i++ {
+		wg.Add(1)
+		ctx := context.Background()
+		if i == 4 {
+			ctx = canceled
+		}
+		go func() { defer wg.Done(); errs[i] = c.do(ctx, i) }()
+		waitQueued(i)
+	}
+	close(release)
+	wg.Wait()
+	if len(batches) != 2 || fmt.Sprint(batches[0]) != "[0]" || len(batches[1]) != 4 {
+		t.Fatalf("batches = %v, want [0] then the four live ones queued behind it", batches)
+	}
+	for i, err := range errs {
+		switch {
+		case i == 4:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("canceled caller: %v", err)
+			}
+		case i%2 == 1:
+			if err == nil || err.Error() != fmt.Sprintf("odd %d", i) {
+				t.Fatalf("caller %d: %v, want its own error", i, err)
+			}
+		case err != nil:
+			t.Fatalf("caller %d: %v", i, err)
+		}
+	}
+	if c.leading || len(c.queue) != 0 {
+		t.Fatal("the committer still has a leader or a queue after everyone returned")
+	}
+}
+
+// In a SQLite batch a move that fails is undone on its own and the moves
+// around it commit.
+func TestTxBatchUndoesOnlyTheFailedMove(t *testing.T) {
+	ctx := context.Background()
+	d := openSQLiteForTest(t)
+	insert := func(id string, fail bool) *pending[func(*Tx) error] {
+		return &pending[func(*Tx) error]{ctx: ctx, work: func(tx *Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO sites (id, name, created_at) VALUES (?, ?, '')`, id, id); err != nil {
+				return err
+			}
+			if fail {
+				return errors.New("refused after writing")
+			}
+			return nil
+		}}
+	}
+	batch := []*pending[func(*Tx) error]{insert("a", false), insert("b", true), insert("c", false)}
+	d.runTxBatch(batch)
+	if batch[0].err != nil || batch[1].err == nil || batch[2].err != nil {
+		t.Fatalf("errors %v, %v, %v", batch[0].err, batch[1].err, batch[2].err)
+	}
+	rows, err := d.query(ctx, `SELECT id FROM sites ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	if fmt.Sprint(ids) != "[a c]" {
+		t.Fatalf("sites after the batch = %v, want [a c]", ids)
+	}
+}
