@@ -19,15 +19,37 @@ var benchBackends = []struct {
 	b    storetest.Backend
 }{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}}
 
-func benchSetup(b *testing.B, backend storetest.Backend) (*storetest.Env, *store.DB, keyward.Actor) {
-	env := backend(b)
+// benchSetup opens a fresh database with an owner.
+func benchSetup(tb testing.TB, backend storetest.Backend) (*storetest.Env, *store.DB, keyward.Actor) {
+	env := backend(tb)
 	env.Clock = storetest.NewClock()
-	db := env.Open(b)
+	db := env.Open(tb)
 	u, _, err := db.Accounts(env.Vault).Init(context.Background(), store.InitInput{Org: "Bench", Email: "o@bench.test", Password: "correct horse battery"})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return env, db, keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role}
+}
+
+// stockKeys makes n copies of key AA1 in storage and a holder to give them to.
+func stockKeys(tb testing.TB, db *store.DB, a keyward.Actor, n int) (holderID string, keyIDs []string) {
+	ctx := context.Background()
+	kw, err := db.Directory().CreateKeyway(ctx, a, keyward.KeywayInput{Name: "K", DuplicationPolicy: "open"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := db.Directory().CreateHolder(ctx, a, keyward.HolderInput{Name: "H", Email: "h@bench.test"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for range n {
+		k, err := db.Custody().CreateKey(ctx, a, keyward.KeyInput{KeywayID: kw.ID, Symbol: "AA1"})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		keyIDs = append(keyIDs, k.ID)
+	}
+	return h.ID, keyIDs
 }
 
 // BenchmarkCheckoutCheckin measures check-out + check-in pairs, each with its
@@ -38,19 +60,14 @@ func BenchmarkCheckoutCheckin(b *testing.B) {
 		b.Run(be.name+"/pair", func(b *testing.B) {
 			env, db, a := benchSetup(b, be.b)
 			ctx := context.Background()
-			kw, _ := db.Directory().CreateKeyway(ctx, a, keyward.KeywayInput{Name: "K", DuplicationPolicy: "open"})
-			h, _ := db.Directory().CreateHolder(ctx, a, keyward.HolderInput{Name: "H", Email: "h@bench.test"})
-			k, err := db.Custody().CreateKey(ctx, a, keyward.KeyInput{KeywayID: kw.ID, Symbol: "AA1"})
-			if err != nil {
-				b.Fatal(err)
-			}
+			holder, keys := stockKeys(b, db, a, 1)
 			due := env.Clock.Now().Add(time.Hour)
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := db.Custody().Checkout(ctx, a, k.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: due}); err != nil {
+				if _, err := db.Custody().Checkout(ctx, a, keys[0], keyward.CheckoutInput{HolderID: holder, DueAt: due}); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := db.Custody().Checkin(ctx, a, k.ID, keyward.NoteInput{}); err != nil {
+				if _, err := db.Custody().Checkin(ctx, a, keys[0], keyward.NoteInput{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -80,16 +97,7 @@ func BenchmarkCheckoutCheckinConcurrent(b *testing.B) {
 		b.Run(be.name+"/pair", func(b *testing.B) {
 			env, db, a := benchSetup(b, be.b)
 			ctx := context.Background()
-			kw, _ := db.Directory().CreateKeyway(ctx, a, keyward.KeywayInput{Name: "K", DuplicationPolicy: "open"})
-			h, _ := db.Directory().CreateHolder(ctx, a, keyward.HolderInput{Name: "H", Email: "h@bench.test"})
-			var keys []string
-			for range clients {
-				k, err := db.Custody().CreateKey(ctx, a, keyward.KeyInput{KeywayID: kw.ID, Symbol: "AA1"})
-				if err != nil {
-					b.Fatal(err)
-				}
-				keys = append(keys, k.ID)
-			}
+			holder, keys := stockKeys(b, db, a, clients)
 			due := env.Clock.Now().Add(time.Hour)
 			var next atomic.Int64
 			b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
@@ -97,7 +105,7 @@ func BenchmarkCheckoutCheckinConcurrent(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				key := keys[int(next.Add(1)-1)%clients]
 				for pb.Next() {
-					if _, err := db.Custody().Checkout(ctx, a, key, keyward.CheckoutInput{HolderID: h.ID, DueAt: due}); err != nil {
+					if _, err := db.Custody().Checkout(ctx, a, key, keyward.CheckoutInput{HolderID: holder, DueAt: due}); err != nil {
 						b.Error(err)
 						return
 					}

@@ -18,20 +18,10 @@ func TestPostgres(t *testing.T) { storetest.Run(t, storetest.Postgres) }
 // and writes nothing when it cannot; the generic transaction then names the
 // reason, or makes the move itself for a symbol the statement cannot splice.
 func TestPostgresOneStatementMove(t *testing.T) {
-	env := storetest.Postgres(t)
-	db := env.Open(t)
+	env, db, a := benchSetup(t, storetest.Postgres)
 	ctx := context.Background()
-	u, _, err := db.Accounts(env.Vault).Init(ctx, store.InitInput{Org: "Acme", Email: "o@acme.test", Password: "correct horse battery"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role}
-	kw, _ := db.Directory().CreateKeyway(ctx, a, keyward.KeywayInput{Name: "K", DuplicationPolicy: "open"})
-	h, _ := db.Directory().CreateHolder(ctx, a, keyward.HolderInput{Name: "H", Email: "h@acme.test"})
-	k, err := db.Custody().CreateKey(ctx, a, keyward.KeyInput{KeywayID: kw.ID, Symbol: "AA1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	holder, keys := stockKeys(t, db, a, 1)
+	key := keys[0]
 	records := func() int64 {
 		n, err := db.CountForTest(ctx, `SELECT COUNT(*) FROM audit_log`)
 		if err != nil {
@@ -40,16 +30,16 @@ func TestPostgresOneStatementMove(t *testing.T) {
 		return n
 	}
 	due := env.Clock.Now().Add(time.Hour)
-	move := func(action, holder string, wantOK bool) {
+	move := func(action, to string, wantOK bool) {
 		t.Helper()
 		before := records()
 		var d *time.Time
 		if action == keyward.CustodyCheckout {
 			d = &due
 		}
-		ok, err := db.OneStatementMoveForTest(ctx, a, k.ID, action, holder, d)
+		ok, err := db.OneStatementMoveForTest(ctx, a, key, action, to, d)
 		if err != nil || ok != wantOK {
-			t.Fatalf("%s (holder %q): ok = %v, %v; want ok = %v", action, holder, ok, err, wantOK)
+			t.Fatalf("%s (holder %q): ok = %v, %v; want ok = %v", action, to, ok, err, wantOK)
 		}
 		want := before
 		if wantOK {
@@ -61,17 +51,17 @@ func TestPostgresOneStatementMove(t *testing.T) {
 	}
 	move(keyward.CustodyCheckin, "", false)          // in storage: nothing to check in
 	move(keyward.CustodyCheckout, "hld_nope", false) // unknown holder
-	move(keyward.CustodyCheckout, h.ID, true)
-	move(keyward.CustodyCheckout, h.ID, false) // already out
+	move(keyward.CustodyCheckout, holder, true)
+	move(keyward.CustodyCheckout, holder, false) // already out
 	move(keyward.CustodyCheckin, "", true)
 
 	// A symbol outside the stamp alphabet (only raw SQL can make one) is left
 	// to the generic transaction, which still makes the move.
-	if err := db.ExecForTest(ctx, `UPDATE keys SET symbol = 'AA"1' WHERE id = '`+k.ID+`'`); err != nil {
+	if err := db.ExecForTest(ctx, `UPDATE keys SET symbol = 'AA"1' WHERE id = '`+key+`'`); err != nil {
 		t.Fatal(err)
 	}
-	move(keyward.CustodyCheckout, h.ID, false)
-	if _, err := db.Custody().Checkout(ctx, a, k.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: due}); err != nil {
+	move(keyward.CustodyCheckout, holder, false)
+	if _, err := db.Custody().Checkout(ctx, a, key, keyward.CheckoutInput{HolderID: holder, DueAt: due}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := db.VerifyAudit(ctx, nil); err != nil {
@@ -83,24 +73,9 @@ func TestPostgresOneStatementMove(t *testing.T) {
 // each is made or not on its own, a later move sees the earlier ones, and if
 // one statement fails the batch is undone and every move runs alone.
 func TestPostgresMoveBatch(t *testing.T) {
-	env := storetest.Postgres(t)
-	db := env.Open(t)
+	env, db, a := benchSetup(t, storetest.Postgres)
 	ctx := context.Background()
-	u, _, err := db.Accounts(env.Vault).Init(ctx, store.InitInput{Org: "Acme", Email: "o@acme.test", Password: "correct horse battery"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role}
-	kw, _ := db.Directory().CreateKeyway(ctx, a, keyward.KeywayInput{Name: "K", DuplicationPolicy: "open"})
-	h, _ := db.Directory().CreateHolder(ctx, a, keyward.HolderInput{Name: "H", Email: "h@acme.test"})
-	var k [2]string
-	for i := range k {
-		key, err := db.Custody().CreateKey(ctx, a, keyward.KeyInput{KeywayID: kw.ID, Symbol: "AA1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		k[i] = key.ID
-	}
+	holder, k := stockKeys(t, db, a, 2)
 	records := func() int64 {
 		sum, _, err := db.VerifyAudit(ctx, nil)
 		if err != nil {
@@ -110,7 +85,7 @@ func TestPostgresMoveBatch(t *testing.T) {
 	}
 	due := env.Clock.Now().Add(time.Hour)
 	out := func(id string) store.BatchMove {
-		return store.BatchMove{KeyID: id, Action: keyward.CustodyCheckout, HolderID: h.ID, Due: &due}
+		return store.BatchMove{KeyID: id, Action: keyward.CustodyCheckout, HolderID: holder, Due: &due}
 	}
 	in := func(id string) store.BatchMove { return store.BatchMove{KeyID: id, Action: keyward.CustodyCheckin} }
 
