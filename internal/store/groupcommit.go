@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -63,7 +64,7 @@ func (c *committer[T]) do(ctx context.Context, work T) error {
 		live = append(live, q)
 	}
 	if len(live) > 0 {
-		c.run(live)
+		c.runSafely(live)
 	}
 
 	c.mu.Lock()
@@ -79,6 +80,22 @@ func (c *committer[T]) do(ctx context.Context, work T) error {
 		}
 	}
 	return p.err
+}
+
+// runSafely turns a panic in a batch into every caller's error, so the lead
+// is still handed on and later moves do not wait forever.
+func (c *committer[T]) runSafely(batch []*pending[T]) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := fmt.Errorf("store: custody move failed: panic: %v", r)
+			for _, p := range batch {
+				if p.err == nil {
+					p.err = err
+				}
+			}
+		}
+	}()
+	c.run(batch)
 }
 
 // runTxBatch makes each move of the batch in one transaction, each in its own

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -123,5 +124,27 @@ func TestTxBatchUndoesOnlyTheFailedMove(t *testing.T) {
 	}
 	if fmt.Sprint(ids) != "[a c]" {
 		t.Fatalf("sites after the batch = %v, want [a c]", ids)
+	}
+}
+
+// A batch that panics fails its callers and leaves the committer usable.
+func TestCommitterSurvivesPanic(t *testing.T) {
+	c := &committer[bool]{run: func(batch []*pending[bool]) {
+		if batch[0].work {
+			panic("boom")
+		}
+	}}
+	if err := c.do(context.Background(), true); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("panicking move: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.do(context.Background(), false) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the next move never ran after a panic")
 	}
 }
