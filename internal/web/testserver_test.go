@@ -38,6 +38,12 @@ const (
 
 func uiStart(t testing.TB) *uiServer {
 	t.Helper()
+	return uiStartIn(t, "")
+}
+
+// uiStartIn starts a server whose organization keeps time in zone ("" is UTC).
+func uiStartIn(t testing.TB, zone string) *uiServer {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	clock := storetest.NewClock()
@@ -51,7 +57,7 @@ func uiStart(t testing.TB) *uiServer {
 		t.Fatal(err)
 	}
 	acc := db.Accounts(v)
-	if _, _, err := acc.Init(ctx, store.InitInput{Org: "Harbour Point", Email: uiOwnerEmail, Password: uiOwnerPassword}); err != nil {
+	if _, _, err := acc.Init(ctx, store.InitInput{Org: "Harbour Point", Email: uiOwnerEmail, Password: uiOwnerPassword, TimeZone: zone}); err != nil {
 		t.Fatal(err)
 	}
 	srv := web.NewServer(web.Config{DB: db, Accounts: acc, Now: clock.Now})

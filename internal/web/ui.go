@@ -87,15 +87,29 @@ func pageTemplate(name string, loc *time.Location) (*template.Template, error) {
 	return t.Funcs(funcsIn(loc)), nil
 }
 
+// orgZone is the organization's time zone, UTC if it does not load.
+func orgZone(name string) *time.Location {
+	if l, err := time.LoadLocation(name); err == nil {
+		return l
+	}
+	return time.UTC
+}
+
+// zone is the time zone that forms read times in and pages show them in.
+func (s *Server) zone(r *http.Request) *time.Location {
+	if org, err := s.accounts.Org(r.Context()); err == nil {
+		return orgZone(org.TimeZone)
+	}
+	return time.UTC
+}
+
 // render executes templates/<name>.html inside the layout.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, name, title string, data any) error {
 	pd := pageData{Title: title, Actor: a, Data: data, Now: s.now(), Path: r.URL.Path, Flash: r.URL.Query().Get("flash")}
 	loc := time.UTC
 	if org, err := s.accounts.Org(r.Context()); err == nil {
 		pd.OrgName = org.Name
-		if l, err := time.LoadLocation(org.TimeZone); err == nil {
-			loc = l
-		}
+		loc = orgZone(org.TimeZone)
 	}
 	t, err := pageTemplate(name, loc)
 	if err != nil {

@@ -108,10 +108,12 @@ type keyPageData struct {
 	Holders     []keyward.Holder
 	MoreHolders bool
 	// Can lists the custody forms this actor may use on the key in its status.
-	Can        map[string]bool
-	Primary    bool // a check-out or check-in form leads the page
-	HasMore    bool // some other custody form applies
-	OpenMore   bool // show the other forms unfolded
+	Can      map[string]bool
+	Primary  bool // a check-out or check-in form leads the page
+	HasMore  bool // some other custody form applies
+	OpenMore bool // show the other forms unfolded
+	// Zone names the organization's time zone, which the due-time field is read in.
+	Zone       string
 	DueDefault string
 	DueMin     string
 	Now        time.Time
@@ -156,9 +158,13 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 		return err
 	}
 	now := s.now().UTC()
+	zone := s.zone(r)
+	// Tomorrow at the start of this hour, on the organization's clock.
+	tomorrow := now.In(zone).Add(24 * time.Hour)
+	tomorrow = time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), tomorrow.Hour(), 0, 0, 0, zone)
 	n := s.newPageNames(r, a)
 	d := keyPageData{Key: *k, Overdue: isOverdue(*k, now), Can: map[string]bool{}, Now: now, failed: failed, form: form,
-		DueDefault: now.Add(24 * time.Hour).Truncate(time.Hour).Format(dueLayout), DueMin: now.Format(dueLayout)}
+		Zone: zone.String(), DueDefault: tomorrow.Format(dueLayout), DueMin: now.In(zone).Format(dueLayout)}
 	if d.Keyway, err = n.keyway(k.KeywayID); err != nil {
 		return err
 	}
@@ -215,14 +221,15 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 	return s.render(w, r, a, status, "key", title, d)
 }
 
-// parseDue reads a datetime-local value as UTC; "" is left to the service ("is required").
-func parseDue(v string) (time.Time, bool) {
+// parseDue reads a datetime-local value on the organization's clock (an
+// RFC 3339 value keeps its own offset); "" is left to the service ("is required").
+func parseDue(v string, zone *time.Location) (time.Time, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return time.Time{}, true
 	}
 	for _, layout := range []string{dueLayout, "2006-01-02T15:04:05", time.RFC3339} {
-		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
+		if t, err := time.ParseInLocation(layout, v, zone); err == nil {
 			return t.UTC(), true
 		}
 	}
@@ -238,11 +245,11 @@ func (s *Server) keyPost(action string) handler {
 		var err error
 		switch action {
 		case keyward.CustodyCheckout:
-			due, ok := parseDue(r.PostFormValue("due_at"))
+			due, ok := parseDue(r.PostFormValue("due_at"), s.zone(r))
 			if !ok {
 				var v keyward.Validator
 				v.Check(holderID != "", "holder_id", "is required")
-				v.Check(false, "due_at", "must be a date and time such as 2026-05-01T17:00 (UTC)")
+				v.Check(false, "due_at", "must be a date and time such as 2026-05-01T17:00 ("+s.zone(r).String()+")")
 				err = v.Err()
 				break
 			}
@@ -277,7 +284,7 @@ func (s *Server) custodyFlash(r *http.Request, a keyward.Actor, action string, k
 	case keyward.CustodyCheckout:
 		due := ""
 		if k.DueAt != nil {
-			due = ", due " + k.DueAt.UTC().Format("2006-01-02 15:04 UTC")
+			due = ", due " + k.DueAt.In(s.zone(r)).Format("2006-01-02 15:04 MST")
 		}
 		return "Checked out " + k.Stamp + to + due + "."
 	case keyward.CustodyCheckin:

@@ -465,3 +465,64 @@ func TestUIHolderSelfService(t *testing.T) {
 		t.Fatalf("after report: %s", k.Status)
 	}
 }
+
+// An organization in Berlin enters due times and credential end dates on its
+// own clock: the form shows the zone, reads the value in it, and the key
+// stores the matching UTC instant.
+func TestUIFormsReadTimesInOrgZone(t *testing.T) {
+	s := uiStartIn(t, "Europe/Berlin") // the clock starts at 2026-03-02 09:00 UTC, 10:00 CET
+	st := s.stock()
+	c := s.signIn(uiOwnerEmail, uiOwnerPassword)
+	keyPath := "/keys/" + st.key.ID
+
+	doc := c.page(keyPath)
+	due := doc.find(uiAttr("name", "due_at"))
+	if due == nil || due.attr["value"] != "2026-03-03T10:00" || due.attr["min"] != "2026-03-02T10:00" {
+		t.Fatalf("due field %+v: want tomorrow 10:00 Berlin time, no earlier than now", due)
+	}
+	uiWantText(t, doc.find(uiTag("main")), "checkout form", "Due back (Europe/Berlin)")
+
+	code, body, h := c.post(keyPath+"/checkout", url.Values{"holder_id": {st.holder.ID}, "due_at": {"2026-03-02T17:30"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("checkout: %d\n%s", code, body)
+	}
+	if k := s.key(st.key.ID); k.DueAt == nil || !k.DueAt.Equal(time.Date(2026, 3, 2, 16, 30, 0, 0, time.UTC)) {
+		t.Fatalf("due %v, want 17:30 Berlin = 16:30 UTC", k.DueAt)
+	}
+	loc, _ := url.Parse(h.Get("Location"))
+	if got := loc.Query().Get("flash"); got != "Checked out AA1-1 to Dana Ruiz, due 2026-03-02 17:30 CET." {
+		t.Errorf("flash %q", got)
+	}
+	uiWantText(t, c.page(loc.RequestURI()).byID("key-due"), "due", "2026-03-02 17:30 CET")
+
+	// 10:30 Berlin is 09:30 UTC, which is still after "now": accepted. A
+	// reading in UTC would have made it 10:30 UTC; the stored instant tells.
+	c.post(keyPath+"/checkin", url.Values{})
+	if code, body, _ := c.post(keyPath+"/checkout", url.Values{"holder_id": {st.holder.ID}, "due_at": {"2026-03-02T10:30"}}); code != http.StatusSeeOther {
+		t.Fatalf("checkout due 10:30 Berlin: %d\n%s", code, body)
+	}
+	if k := s.key(st.key.ID); !k.DueAt.Equal(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)) {
+		t.Fatalf("due %v, want 09:30 UTC", k.DueAt)
+	}
+
+	// A fob valid until noon on 1 June, Berlin summer time (10:00 UTC).
+	ctx := context.Background()
+	site, err := s.db.Directory().CreateSite(ctx, s.sys, keyward.SiteInput{Name: "Harbour Point"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	door, err := s.db.Directory().CreateOpening(ctx, s.sys, keyward.OpeningInput{SiteID: site.ID, Name: "Front door", Kind: "door"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uiWantText(t, c.page("/credentials").find(uiTag("main")), "credential form", "Valid until (Europe/Berlin, optional)")
+	code, body, _ = c.post("/credentials", url.Values{"kind": {"fob"}, "number": {"FOB-7"}, "holder_id": {st.holder.ID},
+		"opening_ids": {door.ID}, "valid_until": {"2026-06-01T12:00"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("issue fob: %d\n%s", code, body)
+	}
+	n, err := s.db.CountForTest(ctx, `SELECT COUNT(*) FROM credentials WHERE number = 'FOB-7' AND valid_until = '2026-06-01T10:00:00.000000000Z'`)
+	if err != nil || n != 1 {
+		t.Fatalf("%d fobs valid until 10:00 UTC (%v), want 1", n, err)
+	}
+}

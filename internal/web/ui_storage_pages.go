@@ -297,6 +297,7 @@ type credentialsPageData struct {
 	Holders  []keyward.Holder
 	Openings []keyward.Opening
 	Form     map[string]string
+	Zone     string // the organization's time zone, which "valid until" is read in
 }
 
 func (s *Server) credentialsPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -308,7 +309,7 @@ func (s *Server) renderCredentials(w http.ResponseWriter, r *http.Request, a key
 	if err != nil {
 		return err
 	}
-	d := credentialsPageData{Kinds: keyward.CredentialKinds, Form: form}
+	d := credentialsPageData{Kinds: keyward.CredentialKinds, Form: form, Zone: s.zone(r).String()}
 	n := s.newPageNames(r, a)
 	for _, c := range cs {
 		row := credentialRow{Credential: c}
@@ -340,9 +341,9 @@ func (s *Server) credentialsCreate(w http.ResponseWriter, r *http.Request, a key
 		PIN: keyward.Secret(r.PostFormValue("pin")), HolderID: r.PostFormValue("holder_id"), OpeningIDs: r.PostForm["opening_ids"]}
 	var err error
 	if v := r.PostFormValue("valid_until"); v != "" {
-		t, perr := time.Parse(dueLayout, v)
+		t, perr := time.ParseInLocation(dueLayout, v, s.zone(r))
 		if perr != nil {
-			err = keyward.Invalid("valid_until", "must be a date and time")
+			err = keyward.Invalid("valid_until", "must be a date and time such as 2026-05-01T17:00 ("+s.zone(r).String()+")")
 		}
 		in.ValidUntil = &t
 	}
