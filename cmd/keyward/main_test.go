@@ -177,3 +177,15 @@ func TestKeyingVerbOffline(t *testing.T) {
 		t.Fatalf("unknown verb exit %d, want 2", code)
 	}
 }
+
+// A public URL that is not an absolute http(s) address stops serve before it
+// listens, naming the variable and the rule.
+func TestServeRefusesBadPublicURL(t *testing.T) {
+	for _, bad := range []string{"keys.example.org", "ftp://keys.example.org", "https://keys.example.org/?a=1", "https://"} {
+		env := map[string]string{"KEYWARD_DATA": t.TempDir(), "KEYWARD_PUBLIC_URL": bad}
+		code, out, errOut := runCmd(t, context.Background(), env, "", "serve", "--addr", "127.0.0.1:0")
+		if code != 2 || !strings.Contains(errOut, "KEYWARD_PUBLIC_URL must be an absolute http or https URL") || strings.Contains(out, "listening") {
+			t.Fatalf("%q: exit %d, stderr %q, stdout %q", bad, code, errOut, out)
+		}
+	}
+}

@@ -74,6 +74,13 @@ func (e *env) serve(args []string) int {
 		fmt.Fprintln(e.stderr, "keyward: KEYWARD_SCHEDULER_INTERVAL must be a positive Go duration such as 1m")
 		return 2
 	}
+	publicURL := ""
+	if v := e.getenv("KEYWARD_PUBLIC_URL"); v != "" {
+		if publicURL, err = web.ParsePublicURL(v); err != nil {
+			fmt.Fprintln(e.stderr, "keyward: KEYWARD_PUBLIC_URL "+err.Error())
+			return 2
+		}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return e.fail(err)
@@ -84,6 +91,7 @@ func (e *env) serve(args []string) int {
 		DB: db, Accounts: accounts, Notifications: notifications, Vault: v, Log: log, Now: time.Now,
 		SecureCookies:        e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr()),
 		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
+		PublicURL:            publicURL,
 	})
 	if _, err := accounts.Org(ctx); keyward.ErrorCode(err) == keyward.ENOTFOUND {
 		tok, err := accounts.NewSetupToken(ctx)

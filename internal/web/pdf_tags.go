@@ -56,8 +56,12 @@ func (s *Server) tagKeys(r *http.Request, a keyward.Actor) ([]keyward.Key, error
 	return p.Items, nil
 }
 
-// baseURL is this server's address as the client reached it, for the QR codes.
-func baseURL(r *http.Request) string {
+// baseURL is where people reach this server, for the QR codes: the configured
+// public URL, else the address the client used.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.publicURL != "" {
+		return s.publicURL
+	}
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"
@@ -72,7 +76,7 @@ func (s *Server) keyTagsPDF(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return err
 	}
-	b, err := keyTagSheet(baseURL(r), keys, s.now())
+	b, err := keyTagSheet(s.baseURL(r), keys, s.now())
 	if err != nil {
 		return err
 	}
@@ -111,6 +115,7 @@ func keyTagSheet(base string, keys []keyward.Key, now time.Time) ([]byte, error)
 		pdf.SetLineWidth(0.1)
 		pdf.Rect(x+0.5, y+0.5, tagW-1, tagH-1, "D")
 		drawQR(pdf, code, x+4.5, y+4.5, tagQR)
+		pdf.LinkString(x+4.5, y+4.5, tagQR, tagQR, link) // clickable in a PDF viewer too
 		tx := x + tagQR + 7
 		pdf.SetTextColor(0, 0, 0)
 		pdf.SetFont("Helvetica", "B", 16)

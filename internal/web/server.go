@@ -7,8 +7,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
@@ -30,6 +33,18 @@ type Config struct {
 	SecureCookies bool
 	// AllowPrivateWebhooks permits webhook URLs on loopback or private networks.
 	AllowPrivateWebhooks bool
+	// PublicURL is where people reach Keyward (scheme://host[/prefix], see
+	// ParsePublicURL); printed key tags link there. Empty: the request's address.
+	PublicURL string
+}
+
+// ParsePublicURL checks a public URL and returns it without a trailing slash.
+func ParsePublicURL(v string) (string, error) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("must be an absolute http or https URL without query, such as https://keys.example.org")
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
 // Server is the HTTP front of Keyward.
@@ -44,6 +59,7 @@ type Server struct {
 	now           func() time.Time
 	secure        bool
 	allowPriv     bool
+	publicURL     string
 	metrics       *metrics
 	mux           *http.ServeMux
 	routes        []route
@@ -54,7 +70,8 @@ func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
-		metrics: newMetrics(), mux: http.NewServeMux(),
+		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
+		metrics:   newMetrics(), mux: http.NewServeMux(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store/storetest"
+	"github.com/keyward/keyward/internal/web"
 )
 
 func (a *testApp) count(q string) int64 {
@@ -341,6 +343,27 @@ func TestKeyTagsPDF(t *testing.T) {
 	if strings.Contains(strings.ToLower(text), "bitting") {
 		t.Errorf("the tag sheet mentions a bitting:\n%s", text)
 	}
+	// With a public URL configured, the tags link there, not to the address
+	// the request used (which behind a proxy is an internal one).
+	pub := web.NewServer(web.Config{DB: app.db, Accounts: app.db.Accounts(app.env.Vault), Vault: app.env.Vault, Now: app.env.Clock.Now,
+		PublicURL: "https://keys.example.org/harbour/"})
+	ps := httptest.NewServer(pub.Handler())
+	defer ps.Close()
+	req, _ = http.NewRequest("GET", ps.URL+"/api/v1/key-tags?ids="+keyID, nil)
+	req.Header.Set("Authorization", "Bearer "+app.tokens[keyward.RoleTechnician])
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = readAll(resp)
+	resp.Body.Close()
+	if want := "(https://keys.example.org/harbour/keys/" + keyID + ")"; resp.StatusCode != 200 || !strings.Contains(body, want) {
+		t.Fatalf("key tags with a public URL: %d; the PDF does not link %s", resp.StatusCode, want)
+	}
+	if strings.Contains(body, ps.URL) || strings.Contains(body, strings.TrimPrefix(ps.URL, "http://")) {
+		t.Fatal("the PDF links the request's address although a public URL is configured")
+	}
+
 	// Unknown ids are a 400 naming the field; an auditor may print, a holder may not.
 	var p problem
 	if st := app.call(keyward.RoleOwner, "GET", "/api/v1/key-tags?ids="+url.QueryEscape("key_nope"), nil, &p); st != 400 || !hasField(p, "ids") {
