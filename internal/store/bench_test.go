@@ -215,6 +215,13 @@ func BenchmarkViewsAtScale(b *testing.B) {
 					}
 				}
 			})
+			b.Run("keys-out-90-days", func(b *testing.B) {
+				for b.Loop() {
+					if s, err := db.KeysOut(ctx, a, 90); err != nil || len(s) != 90 {
+						b.Fatal(err)
+					}
+				}
+			})
 			b.Run("search", func(b *testing.B) {
 				for i := 0; b.Loop(); i++ {
 					res, err := db.Search(ctx, a, fmt.Sprintf("S%04d", (i*31)%(n/100)), 50)

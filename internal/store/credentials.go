@@ -41,6 +41,9 @@ func (s *Credentials) Issue(ctx context.Context, a keyward.Actor, in keyward.Cre
 		if !tx.exists(ctx, "holders", in.HolderID) {
 			return keyward.Invalid("holder_id", "must name an existing holder")
 		}
+		if err := tx.refuseIfLeaving(ctx, in.HolderID); err != nil {
+			return err
+		}
 		for _, o := range in.OpeningIDs {
 			if !tx.exists(ctx, "openings", o) {
 				return keyward.Invalid("opening_ids", fmt.Sprintf("must name existing openings (%q is unknown)", o))

@@ -41,12 +41,13 @@ const stampMark = "STAMP.MARK_"
 // the record hash from the head it locked (so appends from several servers
 // still form one chain), and the audit record and logbook line are written
 // from what those two updates return. If the key is not in an allowed state,
-// the holder is unknown or the key's symbol has characters the splice cannot
-// carry, nothing is written and no row comes back.
+// the holder is unknown or being offboarded, or the key's symbol has
+// characters the splice cannot carry, nothing is written and no row comes back.
 const pgMoveSQL = `WITH k AS (
 	UPDATE keys SET status = $1, holder_id = $2, due_at = $3, checkout_id = $4
 	WHERE id = $5 AND status = ANY($6) AND symbol ~ '^[A-Za-z0-9._]+$'
-		AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM holders WHERE id = $2))
+		AND ($2::text IS NULL OR (EXISTS (SELECT 1 FROM holders WHERE id = $2)
+			AND NOT EXISTS (SELECT 1 FROM offboardings WHERE holder_id = $2 AND cleared_at IS NULL)))
 	RETURNING id, keyway_id, symbol, copy_number, status, COALESCE(holder_id, '') AS holder, due_at, created_at,
 		symbol || '-' || copy_number AS stamp
 ), h AS (

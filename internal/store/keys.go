@@ -270,6 +270,11 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 		if holderID != "" && !tx.exists(ctx, "holders", holderID) {
 			return keyward.Invalid("holder_id", "must name an existing holder")
 		}
+		if holderID != "" && action != keyward.CustodyLost {
+			if err := tx.refuseIfLeaving(ctx, holderID); err != nil {
+				return err
+			}
+		}
 		if action == keyward.CustodyTransfer && holderID == k.HolderID {
 			return keyward.Invalid("holder_id", "must differ from the current holder")
 		}

@@ -19,6 +19,22 @@ type Offboarding struct{ db *DB }
 // Offboarding returns the offboarding service.
 func (d *DB) Offboarding() *Offboarding { return &Offboarding{db: d} }
 
+// refuseIfLeaving refuses to hand a key or credential to a holder whose
+// offboarding is open: what they hold is being collected, and a new item
+// would slip past the list the manager is working through.
+func (t *Tx) refuseIfLeaving(ctx context.Context, holderID string) error {
+	var started string
+	err := t.QueryRow(ctx, `SELECT started_at FROM offboardings WHERE holder_id = ? AND cleared_at IS NULL`, holderID).Scan(&started)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("store: offboarding check: %w", err)
+	}
+	return keyward.Errorf(keyward.ECONFLICT, "holder %s is being offboarded (since %s): collect what they hold and clear the offboarding before giving them anything new",
+		holderID, parseTS(started).Format("2006-01-02"))
+}
+
 // Start opens an offboarding for a holder. ENOTFOUND for an unknown holder,
 // ECONFLICT if one is already open.
 func (s *Offboarding) Start(ctx context.Context, a keyward.Actor, holderID string, in keyward.OffboardingInput) (*keyward.Offboarding, error) {

@@ -511,6 +511,33 @@ func testOffboarding(t *testing.T, f *storageFixture) {
 	}
 	_, err = ob.Start(ctx, f.owner, f.holder.ID, keyward.OffboardingInput{})
 	wantCode(t, err, keyward.ECONFLICT)
+	// Nothing new for a leaver while the offboarding is open: no check-out,
+	// issue, transfer or credential, and nothing written by the refusals.
+	spareKey := f.key(t, "AA5")
+	before := auditRecords(t, f)
+	due := f.env.Clock.Now().Add(time.Hour)
+	_, err = cus.Checkout(ctx, f.owner, spareKey.ID, keyward.CheckoutInput{HolderID: f.holder.ID, DueAt: due})
+	if e := wantCode(t, err, keyward.ECONFLICT); !strings.Contains(e.Message, "being offboarded") {
+		t.Fatalf("check-out to a leaver: %q does not say why", e.Message)
+	}
+	_, err = cus.Move(ctx, f.owner, spareKey.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: f.holder.ID})
+	wantCode(t, err, keyward.ECONFLICT)
+	_, err = cus.Move(ctx, f.owner, k3.ID, keyward.CustodyTransfer, keyward.CustodyInput{HolderID: f.holder.ID})
+	wantCode(t, err, keyward.ECONFLICT)
+	_, err = cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "fob", Number: "F-10", HolderID: f.holder.ID, OpeningIDs: []string{door.ID}})
+	wantCode(t, err, keyward.ECONFLICT)
+	if after := auditRecords(t, f); after != before {
+		t.Fatalf("refused hand-outs wrote %d audit records", after-before)
+	}
+	if k, _ := cus.Key(ctx, f.owner, spareKey.ID); k.Status != keyward.StatusInStorage {
+		t.Fatalf("refused check-out changed the key: %+v", k)
+	}
+	if _, err := cus.Checkout(ctx, f.owner, spareKey.ID, keyward.CheckoutInput{HolderID: f.holder2.ID, DueAt: due}); err != nil {
+		t.Fatalf("check-out to someone who is staying: %v", err)
+	}
+	if _, err := cus.Checkin(ctx, f.owner, spareKey.ID, keyward.NoteInput{}); err != nil {
+		t.Fatal(err)
+	}
 	open, err := ob.Open(ctx, f.owner)
 	if err != nil || len(open) != 1 || open[0].HolderName != "Dana Ruiz" {
 		t.Fatalf("open: %+v %v", open, err)
@@ -559,6 +586,12 @@ func testOffboarding(t *testing.T, f *storageFixture) {
 	}
 	if open, _ := ob.Open(ctx, f.owner); len(open) != 0 {
 		t.Fatalf("still open after clear: %+v", open)
+	}
+	if _, err := cus.Checkout(ctx, f.owner, spareKey.ID, keyward.CheckoutInput{HolderID: f.holder.ID, DueAt: due}); err != nil {
+		t.Fatalf("check-out after the offboarding was cleared: %v", err)
+	}
+	if _, err := cus.Checkin(ctx, f.owner, spareKey.ID, keyward.NoteInput{}); err != nil {
+		t.Fatal(err)
 	}
 	_, err = ob.Current(ctx, f.owner, f.holder.ID)
 	wantCode(t, err, keyward.ENOTFOUND)
@@ -610,4 +643,14 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 	}
 	_, err = f.db.KeysOut(ctx, f.advisor, 0)
 	wantField(t, err, "days")
+}
+
+// auditRecords verifies the audit chain and returns its length.
+func auditRecords(t *testing.T, f *storageFixture) int64 {
+	t.Helper()
+	sum, _, err := f.db.VerifyAudit(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum.Records
 }
