@@ -38,10 +38,7 @@ func (s *Credentials) Issue(ctx context.Context, a keyward.Actor, in keyward.Cre
 	}
 	var c *keyward.Credential
 	err := s.db.withTx(ctx, func(tx *Tx) error {
-		if !tx.exists(ctx, "holders", in.HolderID) {
-			return keyward.Invalid("holder_id", "must name an existing holder")
-		}
-		if err := tx.refuseIfLeaving(ctx, in.HolderID); err != nil {
+		if err := tx.recipient(ctx, in.HolderID); err != nil {
 			return err
 		}
 		for _, o := range in.OpeningIDs {

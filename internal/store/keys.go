@@ -267,11 +267,8 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 		if a.Role == keyward.RoleHolder && (a.HolderID == "" || k.HolderID != a.HolderID) {
 			return keyward.Errorf(keyward.EFORBIDDEN, "holders may only report their own keys")
 		}
-		if holderID != "" && !tx.exists(ctx, "holders", holderID) {
-			return keyward.Invalid("holder_id", "must name an existing holder")
-		}
-		if holderID != "" && action != keyward.CustodyLost {
-			if err := tx.refuseIfLeaving(ctx, holderID); err != nil {
+		if holderID != "" {
+			if err := tx.recipient(ctx, holderID); err != nil {
 				return err
 			}
 		}

@@ -19,20 +19,24 @@ type Offboarding struct{ db *DB }
 // Offboarding returns the offboarding service.
 func (d *DB) Offboarding() *Offboarding { return &Offboarding{db: d} }
 
-// refuseIfLeaving refuses to hand a key or credential to a holder whose
-// offboarding is open: what they hold is being collected, and a new item
-// would slip past the list the manager is working through.
-func (t *Tx) refuseIfLeaving(ctx context.Context, holderID string) error {
-	var started string
-	err := t.QueryRow(ctx, `SELECT started_at FROM offboardings WHERE holder_id = ? AND cleared_at IS NULL`, holderID).Scan(&started)
+// recipient checks that a key or credential may go to holderID: the holder
+// exists (EINVALID on holder_id otherwise) and has no open offboarding (a
+// 409: what they hold is being collected, and a new item would slip past the
+// list the manager is working through). One query, as it runs in every move.
+func (t *Tx) recipient(ctx context.Context, holderID string) error {
+	var leaving sql.NullString
+	err := t.QueryRow(ctx, `SELECT (SELECT started_at FROM offboardings WHERE holder_id = h.id AND cleared_at IS NULL)
+		FROM holders h WHERE h.id = ?`, holderID).Scan(&leaving)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil
+		return keyward.Invalid("holder_id", "must name an existing holder")
 	case err != nil:
-		return fmt.Errorf("store: offboarding check: %w", err)
+		return fmt.Errorf("store: holder check: %w", err)
+	case leaving.Valid:
+		return keyward.Errorf(keyward.ECONFLICT, "holder %s is being offboarded (since %s): collect what they hold and clear the offboarding before giving them anything new",
+			holderID, parseTS(leaving.String).Format("2006-01-02"))
 	}
-	return keyward.Errorf(keyward.ECONFLICT, "holder %s is being offboarded (since %s): collect what they hold and clear the offboarding before giving them anything new",
-		holderID, parseTS(started).Format("2006-01-02"))
+	return nil
 }
 
 // Start opens an offboarding for a holder. ENOTFOUND for an unknown holder,
