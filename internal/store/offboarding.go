@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
@@ -329,72 +328,6 @@ func (s *Offboarding) Clear(ctx context.Context, a keyward.Actor, holderID strin
 	})
 	if err != nil {
 		return nil, err
-	}
-	return out, nil
-}
-
-// KeysOut is the number of keys out (checked out or issued) at the end of each
-// of the last days days, the last point being now, replayed from the logbook.
-func (d *DB) KeysOut(ctx context.Context, a keyward.Actor, days int) ([]keyward.DayCount, error) {
-	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
-		return nil, err
-	}
-	if days < 1 || days > 366 {
-		return nil, keyward.Invalid("days", "must be between 1 and 366")
-	}
-	now := d.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	out := make([]keyward.DayCount, days)
-	for i := range out {
-		out[i].Day = today.AddDate(0, 0, i-days+1)
-	}
-	// The end of day i is the start of day i+1; the last point is now.
-	end := func(i int) string {
-		if i == days-1 {
-			return ts(now.Add(time.Nanosecond))
-		}
-		return ts(out[i].Day.AddDate(0, 0, 1))
-	}
-	rows, err := d.query(ctx, `SELECT key_id, action, COALESCE(holder_id, ''), at FROM custody_events WHERE at < ? ORDER BY audit_seq`, end(days-1))
-	if err != nil {
-		return nil, fmt.Errorf("store: keys out: %w", err)
-	}
-	defer rows.Close()
-	outNow := map[string]bool{}
-	n, i := 0, 0
-	set := func(k string, v bool) {
-		if outNow[k] != v {
-			outNow[k] = v
-			if v {
-				n++
-			} else {
-				n--
-			}
-		}
-	}
-	for rows.Next() {
-		var key, action, holder, at string
-		if err := rows.Scan(&key, &action, &holder, &at); err != nil {
-			return nil, fmt.Errorf("store: scan event: %w", err)
-		}
-		for i < days-1 && at >= end(i) {
-			out[i].N = n
-			i++
-		}
-		switch action {
-		case keyward.CustodyCreate:
-			set(key, holder != "")
-		case keyward.CustodyCheckout, keyward.CustodyIssue:
-			set(key, true)
-		case keyward.CustodyCheckin, keyward.CustodyReturn, keyward.CustodyLost, keyward.CustodyFound, keyward.CustodyDestroy:
-			set(key, false)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for ; i < days; i++ {
-		out[i].N = n
 	}
 	return out, nil
 }

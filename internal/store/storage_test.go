@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -643,6 +644,48 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 	}
 	_, err = f.db.KeysOut(ctx, f.advisor, 0)
 	wantField(t, err, "days")
+
+	// Finished days are kept: with the logbook of those days gone, the chart
+	// still shows them; today is counted from the keys as they are now.
+	keysOut := func(days int) []int {
+		t.Helper()
+		series, err := f.db.KeysOut(ctx, f.owner, days)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, p := range series {
+			got = append(got, p.N)
+		}
+		return got
+	}
+	if err := f.db.ExecForTest(ctx, `DELETE FROM custody_events WHERE at < '2026-03-05'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := keysOut(5); fmt.Sprint(got) != "[0 2 1 1 0]" {
+		t.Fatalf("kept days %v, want [0 2 1 1 0]", got)
+	}
+	// A day is kept only once it is final: the clock is a minute past
+	// midnight, so yesterday is replayed each time and not kept yet.
+	if _, err := cus.Move(ctx, f.owner, k2.ID, keyward.CustodyFound, keyward.CustodyInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cus.Move(ctx, f.owner, k2.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: f.holder.ID}); err != nil {
+		t.Fatal(err)
+	}
+	now := f.env.Clock.Now()
+	f.env.Clock.Advance(time.Date(now.Year(), now.Month(), now.Day()+1, 0, 1, 0, 0, time.UTC).Sub(now))
+	if got := keysOut(3); fmt.Sprint(got) != "[1 1 1]" {
+		t.Fatalf("after midnight %v, want [1 1 1]", got)
+	}
+	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE day = '2026-03-05'`); err != nil || n != 0 {
+		t.Fatalf("a day was kept %d times one minute after it ended (%v), want 0", n, err)
+	}
+	f.env.Clock.Advance(10 * time.Minute)
+	keysOut(3)
+	if n, err := f.db.CountForTest(ctx, `SELECT n FROM keys_out_days WHERE day = '2026-03-05'`); err != nil || n != 1 {
+		t.Fatalf("kept count of 5 March = %d (%v), want 1", n, err)
+	}
 }
 
 // auditRecords verifies the audit chain and returns its length.

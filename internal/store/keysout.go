@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/keyward/keyward/internal/keyward"
+)
+
+// dayFinal is how long after midnight a day's count is kept: a transaction
+// that took its time before midnight has committed by then.
+const dayFinal = 5 * time.Minute
+
+const dayLayout = "2006-01-02"
+
+// KeysOut is the number of keys out (checked out or issued) at the end of each
+// of the last days days; the last point is now. A finished day's count is
+// replayed from the logbook once and kept in keys_out_days, so a dashboard load
+// reads at most a year of rows and one count.
+func (d *DB) KeysOut(ctx context.Context, a keyward.Actor, days int) ([]keyward.DayCount, error) {
+	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
+		return nil, err
+	}
+	if days < 1 || days > 366 {
+		return nil, keyward.Invalid("days", "must be between 1 and 366")
+	}
+	now := d.Now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	out := make([]keyward.DayCount, days)
+	for i := range out {
+		out[i].Day = today.AddDate(0, 0, i-days+1)
+	}
+	past := out[:days-1]
+	kept, err := d.keptKeysOut(ctx, out[0].Day, today)
+	if err != nil {
+		return nil, err
+	}
+	var missing []int
+	for i := range past {
+		if n, ok := kept[past[i].Day.Format(dayLayout)]; ok {
+			past[i].N = n
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) > 0 {
+		replayed := slices.Clone(past)
+		if err := d.replayKeysOut(ctx, replayed); err != nil {
+			return nil, err
+		}
+		for _, i := range missing {
+			past[i].N = replayed[i].N
+		}
+		if err := d.keepKeysOut(ctx, past, missing, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM keys WHERE status IN (?, ?)`,
+		keyward.StatusCheckedOut, keyward.StatusIssued).Scan(&out[days-1].N); err != nil {
+		return nil, fmt.Errorf("store: keys out now: %w", err)
+	}
+	return out, nil
+}
+
+// keptKeysOut reads the kept counts of the days in [from, to).
+func (d *DB) keptKeysOut(ctx context.Context, from, to time.Time) (map[string]int, error) {
+	rows, err := d.query(ctx, `SELECT day, n FROM keys_out_days WHERE day >= ? AND day < ?`, from.Format(dayLayout), to.Format(dayLayout))
+	if err != nil {
+		return nil, fmt.Errorf("store: kept keys out: %w", err)
+	}
+	defer rows.Close()
+	kept := map[string]int{}
+	for rows.Next() {
+		var day string
+		var n int
+		if err := rows.Scan(&day, &n); err != nil {
+			return nil, err
+		}
+		kept[day] = n
+	}
+	return kept, rows.Err()
+}
+
+// keepKeysOut stores the replayed counts of the missing days that are final.
+// Two servers may replay the same day; the first count stored stands.
+func (d *DB) keepKeysOut(ctx context.Context, days []keyward.DayCount, missing []int, now time.Time) error {
+	return d.withTx(ctx, func(tx *Tx) error {
+		for _, i := range missing {
+			if now.Before(days[i].Day.AddDate(0, 0, 1).Add(dayFinal)) {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO keys_out_days (day, n) VALUES (?, ?) ON CONFLICT (day) DO NOTHING`,
+				days[i].Day.Format(dayLayout), days[i].N); err != nil {
+				return fmt.Errorf("store: keep keys out: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// replayKeysOut counts the keys out at the end of each of days by replaying
+// the logbook from its start.
+func (d *DB) replayKeysOut(ctx context.Context, days []keyward.DayCount) error {
+	end := func(i int) string { return ts(days[i].Day.AddDate(0, 0, 1)) }
+	last := len(days) - 1
+	rows, err := d.query(ctx, `SELECT key_id, action, COALESCE(holder_id, ''), at FROM custody_events WHERE at < ? ORDER BY audit_seq`, end(last))
+	if err != nil {
+		return fmt.Errorf("store: keys out: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	n, i := 0, 0
+	set := func(k string, v bool) {
+		if out[k] != v {
+			out[k] = v
+			if v {
+				n++
+			} else {
+				n--
+			}
+		}
+	}
+	for rows.Next() {
+		var key, action, holder, at string
+		if err := rows.Scan(&key, &action, &holder, &at); err != nil {
+			return fmt.Errorf("store: scan event: %w", err)
+		}
+		for i < last && at >= end(i) {
+			days[i].N = n
+			i++
+		}
+		switch action {
+		case keyward.CustodyCreate, "import":
+			// A key created or imported with a holder starts out.
+			set(key, holder != "")
+		case keyward.CustodyCheckout, keyward.CustodyIssue:
+			set(key, true)
+		case keyward.CustodyCheckin, keyward.CustodyReturn, keyward.CustodyLost, keyward.CustodyFound, keyward.CustodyDestroy:
+			set(key, false)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for ; i <= last; i++ {
+		days[i].N = n
+	}
+	return nil
+}
