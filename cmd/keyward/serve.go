@@ -108,6 +108,7 @@ func (e *env) serve(args []string) int {
 		SMTPUser: e.getenv("KEYWARD_SMTP_USER"), SMTPPassword: keyward.Secret(e.getenv("KEYWARD_SMTP_PASSWORD")), Log: log,
 	})
 	go dispatcher.Run(ctx, interval)
+	go keepKeysOut(ctx, db, log, interval)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -134,4 +135,21 @@ func envOr(getenv func(string) string, name, def string) string {
 		return v
 	}
 	return def
+}
+
+// keepKeysOut keeps each finished day's keys-out count for the dashboard chart
+// as soon as the day is final, every interval until ctx ends.
+func keepKeysOut(ctx context.Context, db *store.DB, log *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := db.KeepKeysOut(ctx); err != nil && ctx.Err() == nil {
+			log.Error("scheduler: keys-out chart", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -64,6 +64,15 @@ func (d *DB) KeysOut(ctx context.Context, a keyward.Actor, days int) ([]keyward.
 	return out, nil
 }
 
+// KeepKeysOut keeps the count of every finished day of the chart's 90-day
+// window that is not kept yet, so that no dashboard load replays the logbook.
+// The scheduler calls it on every tick; it is two small queries when nothing
+// is missing.
+func (d *DB) KeepKeysOut(ctx context.Context) error {
+	_, err := d.KeysOut(ctx, keyward.SystemActor("scheduler"), 90)
+	return err
+}
+
 // keptKeysOut reads the kept counts of the days in [from, to).
 func (d *DB) keptKeysOut(ctx context.Context, from, to time.Time) (map[string]int, error) {
 	rows, err := d.query(ctx, `SELECT day, n FROM keys_out_days WHERE day >= ? AND day < ?`, from.Format(dayLayout), to.Format(dayLayout))

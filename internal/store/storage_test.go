@@ -681,10 +681,16 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE day = '2026-03-05'`); err != nil || n != 0 {
 		t.Fatalf("a day was kept %d times one minute after it ended (%v), want 0", n, err)
 	}
+	// The scheduler keeps every finished day of the 90-day window once final.
 	f.env.Clock.Advance(10 * time.Minute)
-	keysOut(3)
+	if err := f.db.KeepKeysOut(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := f.db.CountForTest(ctx, `SELECT n FROM keys_out_days WHERE day = '2026-03-05'`); err != nil || n != 1 {
 		t.Fatalf("kept count of 5 March = %d (%v), want 1", n, err)
+	}
+	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE day >= '2025-12-07'`); err != nil || n != 89 {
+		t.Fatalf("%d days kept (%v), want the 89 finished days of the window", n, err)
 	}
 }
 
