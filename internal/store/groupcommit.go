@@ -145,10 +145,13 @@ func (d *DB) runTxBatch(batch []*pending[func(*Tx) error]) {
 }
 
 // moveTx runs a custody move's transaction: through the committer on SQLite,
-// where every move queues for the one write lock anyway.
-func (d *DB) moveTx(ctx context.Context, fn func(*Tx) error) error {
+// where every move queues for the one write lock anyway. There fn runs with a
+// context its caller cannot cancel, because SQLite rolls back the whole
+// transaction of an interrupted write, and with it the batch's other moves; a
+// caller who gives up while queued is still never run.
+func (d *DB) moveTx(ctx context.Context, fn func(context.Context, *Tx) error) error {
 	if d.dialect == postgresDialect {
-		return d.withTx(ctx, fn)
+		return d.withTx(ctx, func(tx *Tx) error { return fn(ctx, tx) })
 	}
-	return d.txMoves.do(ctx, fn)
+	return d.txMoves.do(ctx, func(tx *Tx) error { return fn(context.WithoutCancel(ctx), tx) })
 }

@@ -148,3 +148,24 @@ func TestCommitterSurvivesPanic(t *testing.T) {
 		t.Fatal("the next move never ran after a panic")
 	}
 }
+
+// On SQLite a move runs with a context its caller cannot cancel once it has
+// started: an interrupted write would roll back the whole shared transaction.
+func TestMoveTxIgnoresCancelOnceRunning(t *testing.T) {
+	d := openSQLiteForTest(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := d.moveTx(ctx, func(ctx context.Context, tx *Tx) error {
+		cancel() // the caller gives up while its move runs
+		if ctx.Err() != nil {
+			return errors.New("the move's context was canceled with its caller's")
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO sites (id, name, created_at) VALUES ('s1', 'Site', '')`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.CountForTest(context.Background(), `SELECT COUNT(*) FROM sites WHERE id = 's1'`); err != nil || n != 1 {
+		t.Fatalf("%d sites written (%v), want 1", n, err)
+	}
+}

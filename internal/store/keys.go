@@ -259,7 +259,7 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 	}
 	from, to, _ := keyward.Transition(action)
 	var out *keyward.Key
-	err := s.db.moveTx(ctx, func(tx *Tx) error {
+	err := s.db.moveTx(ctx, func(ctx context.Context, tx *Tx) error {
 		k, err := tx.key(ctx, keyID)
 		if err != nil {
 			return err
