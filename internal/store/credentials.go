@@ -89,8 +89,12 @@ func (s *Credentials) Issue(ctx context.Context, a keyward.Actor, in keyward.Cre
 const credentialCols = `c.id, c.kind, c.label, c.number, c.pin_sealed IS NOT NULL, c.holder_id, c.valid_from, c.valid_until, c.revoked_at, c.revoke_reason, c.created_at`
 
 // credentials lists the credentials matching where (on alias c), with their openings.
-func (t *Tx) credentials(ctx context.Context, where string, args ...any) ([]keyward.Credential, error) {
-	rows, err := t.Query(ctx, `SELECT `+credentialCols+` FROM credentials c WHERE `+where+` ORDER BY c.created_at, c.id LIMIT 1000`, args...)
+// maxHeld bounds the active credentials listed for one holder or one opening
+// (offboarding, access views), which are not paged; no site comes near it.
+const maxHeld = 10_000
+
+func (t *Tx) credentials(ctx context.Context, where string, limit int, args ...any) ([]keyward.Credential, error) {
+	rows, err := t.Query(ctx, `SELECT `+credentialCols+` FROM credentials c WHERE `+where+` ORDER BY c.created_at, c.id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list credentials: %w", err)
 	}
@@ -138,7 +142,7 @@ func (s *Credentials) Credential(ctx context.Context, a keyward.Actor, id string
 	var out []keyward.Credential
 	err := s.db.withTx(ctx, func(tx *Tx) error {
 		var err error
-		out, err = tx.credentials(ctx, `c.id = ?`, id)
+		out, err = tx.credentials(ctx, `c.id = ?`, 1, id)
 		return err
 	})
 	if err != nil {
@@ -151,11 +155,11 @@ func (s *Credentials) Credential(ctx context.Context, a keyward.Actor, id string
 }
 
 // List lists credentials, optionally of one holder; active=true leaves out revoked ones.
-func (s *Credentials) List(ctx context.Context, a keyward.Actor, holderID string, active bool) ([]keyward.Credential, error) {
+func (s *Credentials) List(ctx context.Context, a keyward.Actor, holderID string, active bool, opt keyward.ListOptions) (*keyward.Page[keyward.Credential], error) {
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	var conds []string
+	conds := []string{"1 = 1"}
 	var args []any
 	if holderID != "" {
 		conds, args = append(conds, "c.holder_id = ?"), append(args, holderID)
@@ -163,17 +167,30 @@ func (s *Credentials) List(ctx context.Context, a keyward.Actor, holderID string
 	if active {
 		conds = append(conds, "c.revoked_at IS NULL")
 	}
-	where := "1 = 1"
-	if len(conds) > 0 {
-		where = strings.Join(conds, " AND ")
+	if opt.Cursor != "" {
+		p, err := decodeCursor(opt.Cursor, 2)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, "(c.created_at > ? OR (c.created_at = ? AND c.id > ?))")
+		args = append(args, p[0], p[0], p[1])
 	}
-	var out []keyward.Credential
+	limit := clampLimit(opt.Limit)
+	page := &keyward.Page[keyward.Credential]{}
 	err := s.db.withTx(ctx, func(tx *Tx) error {
 		var err error
-		out, err = tx.credentials(ctx, where, args...)
+		page.Items, err = tx.credentials(ctx, strings.Join(conds, " AND "), limit+1, args...)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		last := page.Items[limit-1]
+		page.Next = encodeCursor(ts(last.CreatedAt), last.ID)
+	}
+	return page, nil
 }
 
 // Revoke revokes a credential for a reason. ECONFLICT if it is already revoked.
@@ -199,7 +216,7 @@ func (s *Credentials) Revoke(ctx context.Context, a keyward.Actor, id string, in
 // revokeCredential is the guarded UPDATE: of two concurrent revocations the second is ECONFLICT.
 // holderID, when set, must be the credential's holder.
 func (t *Tx) revokeCredential(ctx context.Context, a keyward.Actor, id, reason, holderID string) (*keyward.Credential, error) {
-	cs, err := t.credentials(ctx, `c.id = ?`, id)
+	cs, err := t.credentials(ctx, `c.id = ?`, 1, id)
 	if err != nil {
 		return nil, err
 	}

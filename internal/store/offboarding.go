@@ -138,7 +138,7 @@ func (t *Tx) holdings(ctx context.Context, o *keyward.Offboarding) error {
 		o.Keys = append(o.Keys, k)
 	}
 	rows.Close()
-	if o.Credentials, err = t.credentials(ctx, `c.holder_id = ? AND c.revoked_at IS NULL`, o.HolderID); err != nil {
+	if o.Credentials, err = t.credentials(ctx, `c.holder_id = ? AND c.revoked_at IS NULL`, maxHeld, o.HolderID); err != nil {
 		return err
 	}
 	srows, err := t.Query(ctx, `SELECT `+storageCols+` FROM storage_places WHERE holder_id = ? AND retired_at IS NULL ORDER BY name, id`, o.HolderID)

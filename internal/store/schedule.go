@@ -136,7 +136,7 @@ func (s *Schedule) Access(ctx context.Context, a keyward.Actor, openingID string
 			return err
 		}
 		rows.Close()
-		out.Credentials, err = tx.credentials(ctx, `c.id IN (SELECT credential_id FROM credential_openings WHERE opening_id = ?) AND c.revoked_at IS NULL`, openingID)
+		out.Credentials, err = tx.credentials(ctx, `c.id IN (SELECT credential_id FROM credential_openings WHERE opening_id = ?) AND c.revoked_at IS NULL`, maxHeld, openingID)
 		if err != nil {
 			return err
 		}

@@ -466,10 +466,44 @@ func testCredentials(t *testing.T, f *storageFixture) {
 	if err != nil || got.Status != keyward.CredentialExpired {
 		t.Fatalf("after the window: %+v %v", got, err)
 	}
-	list, err := cr.List(ctx, f.owner, f.holder.ID, true)
-	if err != nil || len(list) != 1 {
+	list, err := cr.List(ctx, f.owner, f.holder.ID, true, keyward.ListOptions{})
+	if err != nil || len(list.Items) != 1 || list.Next != "" {
 		t.Fatalf("active list: %+v %v", list, err)
 	}
+
+	// Lists page by a cursor: 7 fobs more, pages of 3, every credential once.
+	for i := range 7 {
+		if _, err := cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "fob", Number: fmt.Sprint("P-", i), HolderID: f.holder.ID, OpeningIDs: []string{door.ID}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := cr.List(ctx, f.owner, "", false, keyward.ListOptions{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	opt := keyward.ListOptions{Limit: 3}
+	for pages := 0; ; pages++ {
+		p, err := cr.List(ctx, f.owner, "", false, opt)
+		if err != nil || len(p.Items) > 3 || pages > len(all.Items) {
+			t.Fatalf("page %d: %d items, %v", pages, len(p.Items), err)
+		}
+		for _, c := range p.Items {
+			if seen[c.ID] {
+				t.Fatalf("credential %s listed twice", c.ID)
+			}
+			seen[c.ID] = true
+		}
+		if p.Next == "" {
+			break
+		}
+		opt.Cursor = p.Next
+	}
+	if len(seen) != len(all.Items) || len(all.Items) < 9 {
+		t.Fatalf("paging saw %d of %d credentials", len(seen), len(all.Items))
+	}
+	_, err = cr.List(ctx, f.owner, "", false, keyward.ListOptions{Cursor: "not-a-cursor"})
+	wantField(t, err, "cursor")
 }
 
 func testOffboarding(t *testing.T, f *storageFixture) {

@@ -241,11 +241,15 @@ func (s *Server) listCredentials(w http.ResponseWriter, r *http.Request, a keywa
 		}
 		active = b
 	}
-	cs, err := s.db.Credentials(s.vault).List(r.Context(), a, q.Get("holder_id"), active)
+	opt, err := listOptions(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, keyward.Page[keyward.Credential]{Items: cs})
+	p, err := s.db.Credentials(s.vault).List(r.Context(), a, q.Get("holder_id"), active, opt)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) getCredential(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {

@@ -248,6 +248,18 @@ func TestScheduleCredentialsOffboardingAPI(t *testing.T) {
 		if st := app.call(owner, "GET", "/api/v1/credentials?holder_id="+holderID+"&active=true", nil, &list); st != 200 || len(list.Items) != 2 {
 			t.Fatalf("list: %d %+v", st, list)
 		}
+		// Pages of one: the cursor leads to the second credential, then ends.
+		var first, second struct {
+			Items []keyward.Credential
+			Next  string
+		}
+		if st := app.call(owner, "GET", "/api/v1/credentials?holder_id="+holderID+"&active=true&limit=1", nil, &first); st != 200 || len(first.Items) != 1 || first.Next == "" {
+			t.Fatalf("first page: %d %+v", st, first)
+		}
+		if st := app.call(owner, "GET", "/api/v1/credentials?holder_id="+holderID+"&active=true&limit=1&cursor="+url.QueryEscape(first.Next), nil, &second); st != 200 ||
+			len(second.Items) != 1 || second.Items[0].ID == first.Items[0].ID || second.Next != "" {
+			t.Fatalf("second page: %d %+v", st, second)
+		}
 
 		// Offboarding: everything the holder has, one action per item, then clear.
 		if st := app.call(keyward.RoleAdvisor, "POST", "/api/v1/holders/"+holderID+"/offboarding", map[string]any{}, &p); st != 403 {

@@ -298,6 +298,7 @@ type credentialsPageData struct {
 	Openings []keyward.Opening
 	Form     map[string]string
 	Zone     string // the organization's time zone, which "valid until" is read in
+	Links    cursorLinksData
 }
 
 func (s *Server) credentialsPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -305,13 +306,17 @@ func (s *Server) credentialsPage(w http.ResponseWriter, r *http.Request, a keywa
 }
 
 func (s *Server) renderCredentials(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error, form map[string]string) error {
-	cs, err := s.db.Credentials(s.vault).List(r.Context(), a, r.URL.Query().Get("holder_id"), false)
+	opt, err := listOptions(r)
 	if err != nil {
 		return err
 	}
-	d := credentialsPageData{Kinds: keyward.CredentialKinds, Form: form, Zone: s.zone(r).String()}
+	cs, err := s.db.Credentials(s.vault).List(r.Context(), a, r.URL.Query().Get("holder_id"), false, opt)
+	if err != nil {
+		return err
+	}
+	d := credentialsPageData{Kinds: keyward.CredentialKinds, Form: form, Zone: s.zone(r).String(), Links: cursorLinks(r, cs.Next)}
 	n := s.newPageNames(r, a)
-	for _, c := range cs {
+	for _, c := range cs.Items {
 		row := credentialRow{Credential: c}
 		if row.HolderName, err = n.holder(c.HolderID); err != nil {
 			return err
