@@ -287,6 +287,25 @@ type pinRow struct {
 	pinnedAt                        string
 }
 
+// inSystem loads key system id in a transaction, runs fn on it and commits
+// when fn succeeds: the shape of every key-system read and change.
+func inSystem[T any](ctx context.Context, s *KeySystems, id string, fn func(tx *Tx, st *sysState) (T, error)) (T, error) {
+	var out T
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		st, err := s.load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		out, err = fn(tx, st)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 func (s *KeySystems) load(ctx context.Context, tx *Tx, id string) (*sysState, error) {
 	if s.vault == nil {
 		return nil, errors.New("store: key systems need the vault")
@@ -430,16 +449,9 @@ func (s *KeySystems) KeySystem(ctx context.Context, a keyward.Actor, id string) 
 	if err := keyward.Authorize(a, keyward.ActKeySystemRead); err != nil {
 		return nil, err
 	}
-	var out *keyward.KeySystem
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		st, err := s.load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		out, err = st.view(ctx, tx)
-		return err
+	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.KeySystem, error) {
+		return st.view(ctx, tx)
 	})
-	return out, err
 }
 
 // view is the tree, schedule and plans without any bitting.
@@ -495,38 +507,29 @@ func (s *KeySystems) Reveal(ctx context.Context, a keyward.Actor, id string, in 
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	var out []keyward.RevealedBitting
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		st, err := s.load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) ([]keyward.RevealedBitting, error) {
 		want := in.Symbols
 		if len(want) == 0 {
 			for _, r := range st.syms {
 				want = append(want, r.symbol)
 			}
 		}
-		out = make([]keyward.RevealedBitting, 0, len(want))
+		out := make([]keyward.RevealedBitting, 0, len(want))
 		for i, sym := range want {
 			r := st.bySymbol[sym]
 			if r == nil {
-				return keyward.Invalid(fmt.Sprintf("symbols[%d]", i), "must be a symbol of this key system")
+				return nil, keyward.Invalid(fmt.Sprintf("symbols[%d]", i), "must be a symbol of this key system")
 			}
 			b, err := st.open(r.id)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out = append(out, keyward.RevealedBitting{Symbol: sym, Bitting: b.String()})
 		}
 		// The record commits with the read; the plaintext leaves only after it.
-		_, err = tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"symbols": want, "reason": in.Reason})
-		return err
+		_, err := tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"symbols": want, "reason": in.Reason})
+		return out, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // keyList is the key list of a cylinder keyed to symID and cross-keyed to
@@ -627,33 +630,28 @@ func (s *KeySystems) Assign(ctx context.Context, a keyward.Actor, id string, in 
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	var out *keyward.Cylinder
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		st, err := s.load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.Cylinder, error) {
 		var name, other string
 		if err := tx.QueryRow(ctx, `SELECT name FROM openings WHERE id = ?`, in.OpeningID).Scan(&name); err != nil {
 			if !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("store: read opening: %w", err)
+				return nil, fmt.Errorf("store: read opening: %w", err)
 			}
-			return keyward.Invalid("opening_id", "must name an existing opening")
+			return nil, keyward.Invalid("opening_id", "must name an existing opening")
 		}
-		err = tx.QueryRow(ctx, `SELECT system_id FROM cylinder_pinnings WHERE opening_id = ? AND active = 1`, in.OpeningID).Scan(&other)
+		err := tx.QueryRow(ctx, `SELECT system_id FROM cylinder_pinnings WHERE opening_id = ? AND active = 1`, in.OpeningID).Scan(&other)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: read pinning: %w", err)
+			return nil, fmt.Errorf("store: read pinning: %w", err)
 		}
 		if other != "" && other != id {
-			return &keyward.Error{Code: keyward.ECONFLICT, Message: fmt.Sprintf("opening %s is keyed in another key system", name),
+			return nil, &keyward.Error{Code: keyward.ECONFLICT, Message: fmt.Sprintf("opening %s is keyed in another key system", name),
 				Fields: []keyward.FieldError{{Field: "opening_id", Rule: "must not be keyed in another key system"}}}
 		}
 		r := st.bySymbol[in.Symbol]
 		if r == nil {
-			return keyward.Invalid("symbol", "must be a symbol of this key system")
+			return nil, keyward.Invalid("symbol", "must be a symbol of this key system")
 		}
 		if r.status != keyward.SymbolActive {
-			return keyward.Invalid("symbol", "must be an active symbol (this one is "+r.status+")")
+			return nil, keyward.Invalid("symbol", "must be an active symbol (this one is "+r.status+")")
 		}
 		var cross []string
 		for i, c := range in.CrossKeys {
@@ -661,11 +659,11 @@ func (s *KeySystems) Assign(ctx context.Context, a keyward.Actor, id string, in 
 			field := fmt.Sprintf("cross_keys[%d]", i)
 			switch {
 			case cr == nil:
-				return keyward.Invalid(field, "must be a symbol of this key system")
+				return nil, keyward.Invalid(field, "must be a symbol of this key system")
 			case cr.status != keyward.SymbolActive:
-				return keyward.Invalid(field, "must be an active symbol (this one is "+cr.status+")")
+				return nil, keyward.Invalid(field, "must be an active symbol (this one is "+cr.status+")")
 			case cr.id == r.id || slices.Contains(cross, cr.id):
-				return keyward.Invalid(field, "must not repeat a symbol")
+				return nil, keyward.Invalid(field, "must not repeat a symbol")
 			}
 			cross = append(cross, cr.id)
 		}
@@ -674,29 +672,17 @@ func (s *KeySystems) Assign(ctx context.Context, a keyward.Actor, id string, in 
 		if other == id {
 			reason = "rekeyed"
 		}
-		out, err = st.repin(ctx, tx, a, in.OpeningID, r.id, cross, reason)
-		return err
+		return st.repin(ctx, tx, a, in.OpeningID, r.id, cross, reason)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 func (s *KeySystems) Cylinder(ctx context.Context, a keyward.Actor, id, openingID string) (*keyward.Cylinder, error) {
 	if err := keyward.Authorize(a, keyward.ActKeySystemRead); err != nil {
 		return nil, err
 	}
-	var out *keyward.Cylinder
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		st, err := s.load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		out, err = st.cylinderWithHistory(ctx, tx, openingID)
-		return err
+	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.Cylinder, error) {
+		return st.cylinderWithHistory(ctx, tx, openingID)
 	})
-	return out, err
 }
 
 func (st *sysState) cylinderWithHistory(ctx context.Context, tx *Tx, openingID string) (*keyward.Cylinder, error) {
@@ -733,26 +719,21 @@ func (s *KeySystems) RevealPinning(ctx context.Context, a keyward.Actor, id, ope
 	if err := s.db.recordDenial(ctx, a, keyward.ActBittingReveal, "keysystem", id); err != nil {
 		return nil, err
 	}
-	var out *keyward.PinningChart
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		st, err := s.load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.PinningChart, error) {
 		c, err := st.cylinderWithHistory(ctx, tx, openingID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		i := slices.IndexFunc(st.pins, func(p pinRow) bool { return p.openingID == openingID })
 		keys, err := st.bittings(st.pins[i].keyList)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		res, err := keying.Pinning(st.spec, keying.PinningRequest{Keys: keys})
 		if err != nil {
-			return keyingError(err)
+			return nil, keyingError(err)
 		}
-		out = &keyward.PinningChart{Cylinder: *c, SystemName: st.name}
+		out := &keyward.PinningChart{Cylinder: *c, SystemName: st.name}
 		for j, k := range keys {
 			out.Bittings = append(out.Bittings, keyward.RevealedBitting{Symbol: c.KeyList[j], Bitting: k.String()})
 		}
@@ -760,12 +741,8 @@ func (s *KeySystems) RevealPinning(ctx context.Context, a keyward.Actor, id, ope
 			out.Chambers = append(out.Chambers, keyward.PinChamber{Position: ch.Position, ShearDepths: ch.ShearDepths, BottomPin: ch.BottomPin, MasterPins: ch.MasterPins})
 		}
 		_, err = tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"opening_id": openingID, "pinning_chart": true, "symbols": c.KeyList})
-		return err
+		return out, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // inUse lists the keys the cross-key audit checks: every symbol with stamped
@@ -869,20 +846,12 @@ func (s *KeySystems) RunAudit(ctx context.Context, a keyward.Actor, id string) (
 	if err := s.db.recordDenial(ctx, a, keyward.ActKeySystemRead, "keysystem", id); err != nil {
 		return nil, err
 	}
-	var out *keyward.KeyAudit
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		st, err := s.load(ctx, tx, id)
+	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.KeyAudit, error) {
+		out, err := st.audit(ctx, tx)
 		if err != nil {
-			return err
-		}
-		if out, err = st.audit(ctx, tx); err != nil {
-			return err
+			return nil, err
 		}
 		_, err = tx.record(ctx, a, "keysystem.audit", "keysystem", id, map[string]any{"cylinders": out.Cylinders, "keys": out.Keys, "findings": len(out.Findings)})
-		return err
+		return out, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

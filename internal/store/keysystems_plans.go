@@ -21,19 +21,9 @@ func (s *KeySystems) ReportLost(ctx context.Context, a keyward.Actor, id string,
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	var out *keyward.RekeyPlan
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		st, err := s.load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		out, err = st.reportLost(ctx, tx, a, in)
-		return err
+	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.RekeyPlan, error) {
+		return st.reportLost(ctx, tx, a, in)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // planBuilder picks replacement keys for a lost-key plan.
@@ -386,16 +376,9 @@ func (s *KeySystems) Plan(ctx context.Context, a keyward.Actor, id, planID strin
 	if err := keyward.Authorize(a, keyward.ActKeySystemRead); err != nil {
 		return nil, err
 	}
-	var out *keyward.RekeyPlan
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		st, err := s.load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		out, err = st.plan(ctx, tx, planID)
-		return err
+	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.RekeyPlan, error) {
+		return st.plan(ctx, tx, planID)
 	})
-	return out, err
 }
 
 func (st *sysState) plan(ctx context.Context, tx *Tx, planID string) (*keyward.RekeyPlan, error) {
@@ -486,60 +469,50 @@ func (s *KeySystems) CompleteItem(ctx context.Context, a keyward.Actor, id, plan
 	if err := s.db.recordDenial(ctx, a, keyward.ActKeySystemEdit, "keysystem", id); err != nil {
 		return nil, err
 	}
-	var out *keyward.RekeyPlan
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		st, err := s.load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.RekeyPlan, error) {
 		p, err := st.plan(ctx, tx, planID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		i := slices.IndexFunc(p.Items, func(it keyward.PlanItem) bool { return it.ID == itemID })
 		if i < 0 {
-			return keyward.Errorf(keyward.ENOTFOUND, "plan item %q not found", itemID)
+			return nil, keyward.Errorf(keyward.ENOTFOUND, "plan item %q not found", itemID)
 		}
 		it := p.Items[i]
 		// The guarded update is the race guard: an item is done once.
 		r, err := tx.Exec(ctx, `UPDATE rekey_plan_items SET done = 1, done_at = ?, done_by = ? WHERE id = ? AND plan_id = ? AND done = 0`,
 			ts(tx.now), actorName(a), itemID, planID)
 		if err != nil {
-			return fmt.Errorf("store: complete plan item: %w", err)
+			return nil, fmt.Errorf("store: complete plan item: %w", err)
 		}
 		if n, _ := r.RowsAffected(); n == 0 {
-			return keyward.Errorf(keyward.ECONFLICT, "plan item %d is already done", it.Seq)
+			return nil, keyward.Errorf(keyward.ECONFLICT, "plan item %d is already done", it.Seq)
 		}
 		switch it.Kind {
 		case keyward.PlanRekey:
 			if _, err := st.repin(ctx, tx, a, it.OpeningID, st.idOf(it.ToSymbol), st.ids(it.CrossKeys), "rekeyed: "+p.LostSymbol+" lost"); err != nil {
-				return err
+				return nil, err
 			}
 		case keyward.PlanReplaceCylinder:
 			if _, err := st.repin(ctx, tx, a, it.OpeningID, "", nil, "cylinder replaced: "+p.LostSymbol+" lost"); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if _, err := tx.record(ctx, a, "keysystem.plan_item", "keysystem", id, map[string]any{"plan_id": planID, "item": it.Seq, "kind": it.Kind,
 			"opening_id": it.OpeningID, "from": it.FromSymbol, "to": it.ToSymbol}); err != nil {
-			return err
+			return nil, err
 		}
 		var open int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM rekey_plan_items WHERE plan_id = ? AND done = 0`, planID).Scan(&open); err != nil {
-			return fmt.Errorf("store: open items: %w", err)
+			return nil, fmt.Errorf("store: open items: %w", err)
 		}
 		if open == 0 {
 			if err := st.closePlan(ctx, tx, a, planID); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		out, err = st.plan(ctx, tx, planID)
-		return err
+		return st.plan(ctx, tx, planID)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // closePlan re-runs the cross-key audit, checks what the lost bitting still
