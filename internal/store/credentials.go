@@ -176,15 +176,13 @@ func (s *Credentials) List(ctx context.Context, a keyward.Actor, holderID string
 		args = append(args, p[0], p[0], p[1])
 	}
 	limit := clampLimit(opt.Limit)
-	page := &keyward.Page[keyward.Credential]{}
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var err error
-		page.Items, err = tx.credentials(ctx, strings.Join(conds, " AND "), limit+1, args...)
-		return err
+	items, err := inTx(ctx, s.db, func(tx *Tx) ([]keyward.Credential, error) {
+		return tx.credentials(ctx, strings.Join(conds, " AND "), limit+1, args...)
 	})
 	if err != nil {
 		return nil, err
 	}
+	page := &keyward.Page[keyward.Credential]{Items: items}
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
@@ -201,16 +199,9 @@ func (s *Credentials) Revoke(ctx context.Context, a keyward.Actor, id string, in
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	var out *keyward.Credential
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.revokeCredential(ctx, a, id, in.Reason, "")
-		return err
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.Credential, error) {
+		return tx.revokeCredential(ctx, a, id, in.Reason, "")
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // revokeCredential is the guarded UPDATE: of two concurrent revocations the second is ECONFLICT.

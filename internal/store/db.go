@@ -195,6 +195,21 @@ func (d *DB) withTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return tx.Commit()
 }
 
+// inTx runs fn in a transaction and returns its value once committed.
+func inTx[T any](ctx context.Context, d *DB, fn func(tx *Tx) (T, error)) (T, error) {
+	var out T
+	err := d.withTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
 // newID returns a random id with a readable prefix, e.g. key_3k9…

@@ -266,16 +266,9 @@ func (s *Directory) CreateHolder(ctx context.Context, a keyward.Actor, in keywar
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	var h *keyward.Holder
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var err error
-		h, err = tx.createHolder(ctx, a, in)
-		return err
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.Holder, error) {
+		return tx.createHolder(ctx, a, in)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return h, nil
 }
 
 // createHolder inserts a validated holder and its audit record.

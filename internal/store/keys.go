@@ -40,16 +40,9 @@ func (s *Custody) CreateKey(ctx context.Context, a keyward.Actor, in keyward.Key
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	var k *keyward.Key
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var err error
-		k, err = tx.createKey(ctx, a, in, keyward.StatusInStorage, "", nil)
-		return err
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.Key, error) {
+		return tx.createKey(ctx, a, in, keyward.StatusInStorage, "", nil)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return k, nil
 }
 
 // createKey stamps a copy; a zero copy number takes the next one for the symbol.

@@ -290,20 +290,14 @@ type pinRow struct {
 // inSystem loads key system id in a transaction, runs fn on it and commits
 // when fn succeeds: the shape of every key-system read and change.
 func inSystem[T any](ctx context.Context, s *KeySystems, id string, fn func(tx *Tx, st *sysState) (T, error)) (T, error) {
-	var out T
-	err := s.db.withTx(ctx, func(tx *Tx) error {
+	return inTx(ctx, s.db, func(tx *Tx) (T, error) {
 		st, err := s.load(ctx, tx, id)
 		if err != nil {
-			return err
+			var zero T
+			return zero, err
 		}
-		out, err = fn(tx, st)
-		return err
+		return fn(tx, st)
 	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return out, nil
 }
 
 func (s *KeySystems) load(ctx context.Context, tx *Tx, id string) (*sysState, error) {

@@ -79,13 +79,9 @@ func (s *Offboarding) Current(ctx context.Context, a keyward.Actor, holderID str
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	var out *keyward.Offboarding
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.offboarding(ctx, holderID)
-		return err
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.Offboarding, error) {
+		return tx.offboarding(ctx, holderID)
 	})
-	return out, err
 }
 
 // Holdings lists what a holder holds now, whether or not an offboarding is open.
@@ -254,16 +250,9 @@ func (s *Offboarding) RevokeCredential(ctx context.Context, a keyward.Actor, hol
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	var out *keyward.Credential
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.revokeCredential(ctx, a, credID, in.Reason, holderID)
-		return err
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.Credential, error) {
+		return tx.revokeCredential(ctx, a, credID, in.Reason, holderID)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // ReleaseStorage retires a designated-holder place of a leaving holder.

@@ -324,13 +324,9 @@ func (s *Storage) KeyHome(ctx context.Context, a keyward.Actor, keyID string) (*
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	var h *keyward.KeyHome
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var err error
-		h, err = tx.keyHome(ctx, keyID)
-		return err
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.KeyHome, error) {
+		return tx.keyHome(ctx, keyID)
 	})
-	return h, err
 }
 
 // RevealCode returns a lockbox's code. The reveal is audited in the same
@@ -469,16 +465,9 @@ func (s *Storage) Retire(ctx context.Context, a keyward.Actor, id string) (*keyw
 	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", id); err != nil {
 		return nil, err
 	}
-	var out *keyward.StoragePlace
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.retireStorage(ctx, a, id)
-		return err
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.StoragePlace, error) {
+		return tx.retireStorage(ctx, a, id)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 func (t *Tx) retireStorage(ctx context.Context, a keyward.Actor, id string) (*keyward.StoragePlace, error) {
