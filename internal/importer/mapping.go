@@ -216,21 +216,11 @@ func eachRecord(content []byte, format Format, fn func(rec []string, off int64) 
 				err = notXLSX
 			}
 		}()
-		wb, err := excelize.OpenReader(bytes.NewReader(content), excelize.Options{
-			RawCellValue: true, UnzipSizeLimit: MaxXLSXUnzipped, UnzipXMLSizeLimit: 16 << 20,
-		})
+		wb, it, err := openSheet(content)
 		if err != nil {
 			return notXLSX
 		}
 		defer wb.Close()
-		sheets := wb.GetSheetList()
-		if len(sheets) == 0 {
-			return notXLSX
-		}
-		it, err := wb.Rows(sheets[0])
-		if err != nil {
-			return notXLSX
-		}
 		defer it.Close()
 		for it.Next() {
 			rec, err := it.Columns()

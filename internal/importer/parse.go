@@ -127,6 +127,29 @@ func readError(err error) error {
 // MaxXLSXUnzipped bounds the unpacked size of a workbook, against zip bombs.
 const MaxXLSXUnzipped = 256 << 20
 
+// openSheet opens an uploaded workbook at the rows of its first sheet, with
+// limits against zip bombs. The caller closes both and recovers from panics
+// of the parser while it reads.
+func openSheet(content []byte) (*excelize.File, *excelize.Rows, error) {
+	wb, err := excelize.OpenReader(bytes.NewReader(content), excelize.Options{
+		RawCellValue: true, UnzipSizeLimit: MaxXLSXUnzipped, UnzipXMLSizeLimit: 16 << 20,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	sheets := wb.GetSheetList()
+	if len(sheets) == 0 {
+		wb.Close()
+		return nil, nil, errors.New("importer: the workbook has no sheet")
+	}
+	it, err := wb.Rows(sheets[0])
+	if err != nil {
+		wb.Close()
+		return nil, nil, err
+	}
+	return wb, it, nil
+}
+
 func parseXLSX(r io.Reader, f *File) (err error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -139,26 +162,16 @@ func parseXLSX(r io.Reader, f *File) (err error) {
 			err = notXLSX
 		}
 	}()
-	wb, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{
-		RawCellValue: true, UnzipSizeLimit: MaxXLSXUnzipped, UnzipXMLSizeLimit: 16 << 20,
-	})
+	wb, it, err := openSheet(b)
 	if err != nil {
 		return notXLSX
 	}
 	defer wb.Close()
-	sheets := wb.GetSheetList()
-	if len(sheets) == 0 {
-		return notXLSX
-	}
+	defer it.Close()
 	date1904 := false
 	if props, err := wb.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		date1904 = *props.Date1904
 	}
-	it, err := wb.Rows(sheets[0])
-	if err != nil {
-		return notXLSX
-	}
-	defer it.Close()
 	p := &rows{f: f, serial: func(v float64) (time.Time, bool) {
 		t, err := excelize.ExcelDateToTime(v, date1904)
 		return t.UTC(), err == nil && v >= 1
