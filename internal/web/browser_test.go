@@ -50,16 +50,11 @@ func uiScreenshotDir(t *testing.T) string {
 // check it back in, and read both events in the logbook. It saves full-page
 // screenshots at desktop and phone sizes.
 func TestUIBrowserCheckoutCheckin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	exe := uiChromium(t)
 	s := uiStart(t)
 	st := s.stock()
-	shots := uiScreenshotDir(t)
 	keyURL := s.URL + "/keys/" + st.key.ID
 
-	b := newUIBrowser(t, exe, shots, 45*time.Second)
+	b := newUIBrowser(t, 45*time.Second)
 	ctx, step, do, text, screenshot := b.ctx, b.step, b.do, b.text, b.screenshot
 	desktop := chromedp.EmulateViewport(1280, 900)
 	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
@@ -124,9 +119,14 @@ type uiBrowser struct {
 	shots string
 }
 
-// newUIBrowser starts Chromium at exe, closed when the test ends; screenshots go to shots.
-func newUIBrowser(t *testing.T, exe, shots string, timeout time.Duration) *uiBrowser {
+// newUIBrowser starts Chromium, closed when the test ends (skipped in -short
+// mode); screenshots go to uiScreenshotDir.
+func newUIBrowser(t *testing.T, timeout time.Duration) *uiBrowser {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	exe, shots := uiChromium(t), uiScreenshotDir(t)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
 	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,

@@ -16,10 +16,6 @@ import (
 // the key tree (bittings masked, symbols in <details>), reveal the bittings
 // through the POST form, then open a cylinder and reveal its pinning chart.
 func TestUIBrowserKeySystem(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	exe := uiChromium(t)
 	app := newTestApp(t, storetest.SQLite)
 	doors := ksDoors(t, app, "Office 1", "Office 2")
 	var sys ksSystem
@@ -29,10 +25,9 @@ func TestUIBrowserKeySystem(t *testing.T) {
 	for door, sym := range map[string]string{"Office 1": "AA1", "Office 2": "AB1"} {
 		app.call(keyward.RoleOwner, "POST", "/api/v1/keysystems/"+sys.ID+"/assignments", map[string]any{"opening_id": doors[door], "symbol": sym}, nil)
 	}
-	shots := uiScreenshotDir(t)
 	treeURL := app.http.URL + "/keysystems/" + sys.ID
 
-	b := newUIBrowser(t, exe, shots, 45*time.Second)
+	b := newUIBrowser(t, 45*time.Second)
 	ctx, step, do, text, screenshot := b.ctx, b.step, b.do, b.text, b.screenshot
 
 	step("open the key system", chromedp.Navigate(treeURL))

@@ -15,16 +15,11 @@ import (
 // holder — start, check the key back in from the offboarding page, clear — and
 // end at an empty outstanding list.
 func TestUIBrowserOffboarding(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	exe := uiChromium(t)
 	s := uiStart(t)
 	st := s.stock()
-	shots := uiScreenshotDir(t)
 	keyURL := s.URL + "/keys/" + st.key.ID
 
-	b := newUIBrowser(t, exe, shots, 60*time.Second)
+	b := newUIBrowser(t, 60*time.Second)
 	ctx, step, do, text, screenshot := b.ctx, b.step, b.do, b.text, b.screenshot
 
 	// The key tag's QR code leads here: sign in, then back to the key.
