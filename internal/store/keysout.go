@@ -112,9 +112,14 @@ func (d *DB) keepKeysOut(ctx context.Context, days []keyward.DayCount, missing [
 // replayKeysOut counts the keys out at the end of each of days by replaying
 // the logbook from its start.
 func (d *DB) replayKeysOut(ctx context.Context, days []keyward.DayCount) error {
-	end := func(i int) string { return ts(days[i].Day.AddDate(0, 0, 1)) }
+	// ends[i] is the end of day i, as stored times read; computed once, as
+	// every event of the logbook is compared with one.
+	ends := make([]string, len(days))
+	for i := range days {
+		ends[i] = ts(days[i].Day.AddDate(0, 0, 1))
+	}
 	last := len(days) - 1
-	rows, err := d.query(ctx, `SELECT key_id, action, COALESCE(holder_id, ''), at FROM custody_events WHERE at < ? ORDER BY audit_seq`, end(last))
+	rows, err := d.query(ctx, `SELECT key_id, action, COALESCE(holder_id, ''), at FROM custody_events WHERE at < ? ORDER BY audit_seq`, ends[last])
 	if err != nil {
 		return fmt.Errorf("store: keys out: %w", err)
 	}
@@ -136,7 +141,7 @@ func (d *DB) replayKeysOut(ctx context.Context, days []keyward.DayCount) error {
 		if err := rows.Scan(&key, &action, &holder, &at); err != nil {
 			return fmt.Errorf("store: scan event: %w", err)
 		}
-		for i < last && at >= end(i) {
+		for i < last && at >= ends[i] {
 			days[i].N = n
 			i++
 		}

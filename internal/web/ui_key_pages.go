@@ -245,11 +245,12 @@ func (s *Server) keyPost(action string) handler {
 		var err error
 		switch action {
 		case keyward.CustodyCheckout:
-			due, ok := parseDue(r.PostFormValue("due_at"), s.zone(r))
+			zone := s.zone(r)
+			due, ok := parseDue(r.PostFormValue("due_at"), zone)
 			if !ok {
 				var v keyward.Validator
 				v.Check(holderID != "", "holder_id", "is required")
-				v.Check(false, "due_at", "must be a date and time such as 2026-05-01T17:00 ("+s.zone(r).String()+")")
+				v.Check(false, "due_at", "must be a date and time such as 2026-05-01T17:00 ("+zone.String()+")")
 				err = v.Err()
 				break
 			}

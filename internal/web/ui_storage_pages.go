@@ -346,9 +346,10 @@ func (s *Server) credentialsCreate(w http.ResponseWriter, r *http.Request, a key
 		PIN: keyward.Secret(r.PostFormValue("pin")), HolderID: r.PostFormValue("holder_id"), OpeningIDs: r.PostForm["opening_ids"]}
 	var err error
 	if v := r.PostFormValue("valid_until"); v != "" {
-		t, perr := time.ParseInLocation(dueLayout, v, s.zone(r))
+		zone := s.zone(r)
+		t, perr := time.ParseInLocation(dueLayout, v, zone)
 		if perr != nil {
-			err = keyward.Invalid("valid_until", "must be a date and time such as 2026-05-01T17:00 ("+s.zone(r).String()+")")
+			err = keyward.Invalid("valid_until", "must be a date and time such as 2026-05-01T17:00 ("+zone.String()+")")
 		}
 		in.ValidUntil = &t
 	}
