@@ -95,11 +95,12 @@ func (d *DB) keptKeysOut(ctx context.Context, from, to time.Time) (map[string]in
 // keepKeysOut stores the replayed counts of the missing days that are final.
 // Two servers may replay the same day; the first count stored stands.
 func (d *DB) keepKeysOut(ctx context.Context, days []keyward.DayCount, missing []int, now time.Time) error {
+	final := slices.DeleteFunc(slices.Clone(missing), func(i int) bool { return now.Before(days[i].Day.AddDate(0, 0, 1).Add(dayFinal)) })
+	if len(final) == 0 {
+		return nil // only a day that ended moments ago is missing: not final yet
+	}
 	return d.withTx(ctx, func(tx *Tx) error {
-		for _, i := range missing {
-			if now.Before(days[i].Day.AddDate(0, 0, 1).Add(dayFinal)) {
-				continue
-			}
+		for _, i := range final {
 			if _, err := tx.Exec(ctx, `INSERT INTO keys_out_days (day, n) VALUES (?, ?) ON CONFLICT (day) DO NOTHING`,
 				days[i].Day.Format(dayLayout), days[i].N); err != nil {
 				return fmt.Errorf("store: keep keys out: %w", err)
