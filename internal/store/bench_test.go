@@ -73,6 +73,30 @@ func BenchmarkCheckoutCheckin(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 		})
+		b.Run(be.name+"/floor-pair", func(b *testing.B) {
+			// On PostgreSQL the generic transaction is not the floor (a move
+			// there is one statement), so the floor is SQLite's alone.
+			if be.name != "sqlite" {
+				b.Skip("the floor is measured on SQLite")
+			}
+			_, db, a := benchSetup(b, be.b)
+			ctx := context.Background()
+			holder, keys := stockKeys(b, db, a, 1)
+			seq, err := db.CountForTest(ctx, `SELECT seq FROM chain_head`)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				for range 2 {
+					seq++
+					if err := db.FloorMoveForTest(ctx, keys[0], holder, seq); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+		})
 		b.Run(be.name+"/raw-commit", func(b *testing.B) {
 			_, db, _ := benchSetup(b, be.b)
 			ctx := context.Background()

@@ -132,3 +132,26 @@ func batchInsert(ctx context.Context, tx *Tx, table string, cols []string, n int
 	}
 	return nil
 }
+
+// FloorMoveForTest makes the least a custody move could write: the key's new
+// status and holder, one audit row and the chain head, with no reads, no
+// logbook line and no hashing. The benchmark compares it with the raw commit
+// to show how much of the real move's cost no design could remove.
+func (d *DB) FloorMoveForTest(ctx context.Context, keyID, holderID string, seq int64) error {
+	return d.withTx(ctx, func(tx *Tx) error {
+		status, holder := keyward.StatusInStorage, sql.NullString{}
+		if seq%2 == 1 {
+			status, holder = keyward.StatusCheckedOut, nullStr(holderID)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE keys SET status = ?, holder_id = ? WHERE id = ?`, status, holder, keyID); err != nil {
+			return err
+		}
+		h := strings.Repeat("0", 64)
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (seq, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash)
+			VALUES (?, ?, ?, 'bench', 'owner', 'key.floor', 'key', ?, '{}', ?, ?)`, seq, newID("aud"), ts(tx.now), keyID, h, h); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE chain_head SET seq = ?, hash = ?, prev_hash = ? WHERE id = 1`, seq, h, h)
+		return err
+	})
+}
