@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -16,7 +18,8 @@ const dayFinal = 5 * time.Minute
 const dayLayout = "2006-01-02"
 
 // KeysOut is the number of keys out (checked out or issued) at the end of each
-// of the last days days; the last point is now. A finished day's count is
+// of the last days days, which are the organization's days: midnight to
+// midnight in its time zone. The last point is now. A finished day's count is
 // replayed from the logbook once and kept in keys_out_days, so a dashboard load
 // reads at most a year of rows and one count.
 func (d *DB) KeysOut(ctx context.Context, a keyward.Actor, days int) ([]keyward.DayCount, error) {
@@ -26,14 +29,20 @@ func (d *DB) KeysOut(ctx context.Context, a keyward.Actor, days int) ([]keyward.
 	if days < 1 || days > 366 {
 		return nil, keyward.Invalid("days", "must be between 1 and 366")
 	}
-	now := d.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	loc, err := d.orgLocation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := d.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	out := make([]keyward.DayCount, days)
 	for i := range out {
+		// AddDate keeps local midnight across a daylight saving change, so a
+		// day may last 23 or 25 hours.
 		out[i].Day = today.AddDate(0, 0, i-days+1)
 	}
 	past := out[:days-1]
-	kept, err := d.keptKeysOut(ctx, out[0].Day, today)
+	kept, err := d.keptKeysOut(ctx, loc.String(), out[0].Day, today)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +62,7 @@ func (d *DB) KeysOut(ctx context.Context, a keyward.Actor, days int) ([]keyward.
 		for _, i := range missing {
 			past[i].N = replayed[i].N
 		}
-		if err := d.keepKeysOut(ctx, past, missing, now); err != nil {
+		if err := d.keepKeysOut(ctx, loc.String(), past, missing, now); err != nil {
 			return nil, err
 		}
 	}
@@ -73,9 +82,27 @@ func (d *DB) KeepKeysOut(ctx context.Context) error {
 	return err
 }
 
-// keptKeysOut reads the kept counts of the days in [from, to).
-func (d *DB) keptKeysOut(ctx context.Context, from, to time.Time) (map[string]int, error) {
-	rows, err := d.query(ctx, `SELECT day, n FROM keys_out_days WHERE day >= ? AND day < ?`, from.Format(dayLayout), to.Format(dayLayout))
+// orgLocation is the organization's time zone; UTC before setup.
+func (d *DB) orgLocation(ctx context.Context) (*time.Location, error) {
+	var name string
+	switch err := d.queryRow(ctx, `SELECT time_zone FROM org`).Scan(&name); {
+	case errors.Is(err, sql.ErrNoRows):
+		return time.UTC, nil
+	case err != nil:
+		return nil, fmt.Errorf("store: organization time zone: %w", err)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		// Setup and settings validate the zone; a name this build's zone
+		// database lacks falls back to UTC rather than hiding the chart.
+		return time.UTC, nil
+	}
+	return loc, nil
+}
+
+// keptKeysOut reads the kept counts of zone's days in [from, to).
+func (d *DB) keptKeysOut(ctx context.Context, zone string, from, to time.Time) (map[string]int, error) {
+	rows, err := d.query(ctx, `SELECT day, n FROM keys_out_days WHERE zone = ? AND day >= ? AND day < ?`, zone, from.Format(dayLayout), to.Format(dayLayout))
 	if err != nil {
 		return nil, fmt.Errorf("store: kept keys out: %w", err)
 	}
@@ -94,15 +121,15 @@ func (d *DB) keptKeysOut(ctx context.Context, from, to time.Time) (map[string]in
 
 // keepKeysOut stores the replayed counts of the missing days that are final.
 // Two servers may replay the same day; the first count stored stands.
-func (d *DB) keepKeysOut(ctx context.Context, days []keyward.DayCount, missing []int, now time.Time) error {
+func (d *DB) keepKeysOut(ctx context.Context, zone string, days []keyward.DayCount, missing []int, now time.Time) error {
 	final := slices.DeleteFunc(slices.Clone(missing), func(i int) bool { return now.Before(days[i].Day.AddDate(0, 0, 1).Add(dayFinal)) })
 	if len(final) == 0 {
 		return nil // only a day that ended moments ago is missing: not final yet
 	}
 	return d.withTx(ctx, func(tx *Tx) error {
 		for _, i := range final {
-			if _, err := tx.Exec(ctx, `INSERT INTO keys_out_days (day, n) VALUES (?, ?) ON CONFLICT (day) DO NOTHING`,
-				days[i].Day.Format(dayLayout), days[i].N); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO keys_out_days (zone, day, n) VALUES (?, ?, ?) ON CONFLICT (zone, day) DO NOTHING`,
+				zone, days[i].Day.Format(dayLayout), days[i].N); err != nil {
 				return fmt.Errorf("store: keep keys out: %w", err)
 			}
 		}

@@ -31,6 +31,7 @@ func runStorage(t *testing.T, b storetest.Backend) {
 		{"Credentials", testCredentials},
 		{"Offboarding", testOffboarding},
 		{"KeysOutSeries", testKeysOutSeries},
+		{"KeysOutOrgDays", testKeysOutOrgDays},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStorageFixture(t, b)) })
 	}
@@ -712,7 +713,7 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 	if got := keysOut(3); fmt.Sprint(got) != "[1 1 1]" {
 		t.Fatalf("after midnight %v, want [1 1 1]", got)
 	}
-	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE day = '2026-03-05'`); err != nil || n != 0 {
+	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE zone = 'UTC' AND day = '2026-03-05'`); err != nil || n != 0 {
 		t.Fatalf("a day was kept %d times one minute after it ended (%v), want 0", n, err)
 	}
 	// The scheduler keeps every finished day of the 90-day window once final.
@@ -720,11 +721,85 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 	if err := f.db.KeepKeysOut(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := f.db.CountForTest(ctx, `SELECT n FROM keys_out_days WHERE day = '2026-03-05'`); err != nil || n != 1 {
+	if n, err := f.db.CountForTest(ctx, `SELECT n FROM keys_out_days WHERE zone = 'UTC' AND day = '2026-03-05'`); err != nil || n != 1 {
 		t.Fatalf("kept count of 5 March = %d (%v), want 1", n, err)
 	}
-	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE day >= '2025-12-07'`); err != nil || n != 89 {
+	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE zone = 'UTC' AND day >= '2025-12-07'`); err != nil || n != 89 {
 		t.Fatalf("%d days kept (%v), want the 89 finished days of the window", n, err)
+	}
+}
+
+// testKeysOutOrgDays: the chart's days are the organization's, midnight to
+// midnight in its zone (Los Angeles here), including the 23-hour day when
+// daylight saving time starts; a UTC day would count these events differently.
+func testKeysOutOrgDays(t *testing.T, f *storageFixture) {
+	ctx := context.Background()
+	if _, _, err := f.db.Accounts(f.env.Vault).Init(ctx, store.InitInput{Org: "Acme", Email: "o@acme.test", Password: "correct horse battery", TimeZone: "America/Los_Angeles"}); err != nil {
+		t.Fatal(err)
+	}
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cus := f.db.Custody()
+	k1, k2 := f.key(t, "AA1"), f.key(t, "AA2")
+	at := func(utc time.Time) {
+		t.Helper()
+		f.env.Clock.Advance(utc.Sub(f.env.Clock.Now()))
+	}
+	keysOut := func(days int) ([]keyward.DayCount, string) {
+		t.Helper()
+		series, err := f.db.KeysOut(ctx, f.owner, days)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, p := range series {
+			got = append(got, p.N)
+		}
+		return series, fmt.Sprint(got)
+	}
+	// 2 March 01:00 in Los Angeles: k1 out. 21:00 the same local day (5:00
+	// UTC on 3 March): k1 back. 3 March 02:00 local: k2 issued.
+	if _, err := cus.Checkout(ctx, f.owner, k1.ID, keyward.CheckoutInput{HolderID: f.holder.ID, DueAt: f.env.Clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	at(time.Date(2026, 3, 3, 5, 0, 0, 0, time.UTC))
+	if _, err := cus.Checkin(ctx, f.owner, k1.ID, keyward.NoteInput{}); err != nil {
+		t.Fatal(err)
+	}
+	at(time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC))
+	if _, err := cus.Move(ctx, f.owner, k2.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: f.holder.ID}); err != nil {
+		t.Fatal(err)
+	}
+	at(time.Date(2026, 3, 5, 20, 0, 0, 0, time.UTC))
+	series, got := keysOut(4)
+	// UTC days would give [1 1 1 1]: k1 was still out at UTC midnight.
+	if got != "[0 1 1 1]" {
+		t.Fatalf("keys out by Los Angeles day %s, want [0 1 1 1]", got)
+	}
+	if first := time.Date(2026, 3, 2, 0, 0, 0, 0, la); !series[0].Day.Equal(first) {
+		t.Fatalf("first day %v, want %v", series[0].Day, first)
+	}
+	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE zone = 'America/Los_Angeles' AND day IN ('2026-03-02', '2026-03-03', '2026-03-04')`); err != nil || n != 3 {
+		t.Fatalf("%d Los Angeles days kept (%v), want 3", n, err)
+	}
+	if n, err := f.db.CountForTest(ctx, `SELECT n FROM keys_out_days WHERE zone = 'America/Los_Angeles' AND day = '2026-03-02'`); err != nil || n != 0 {
+		t.Fatalf("kept count of 2 March = %d (%v), want 0", n, err)
+	}
+	// Daylight saving time starts on 8 March: that day has 23 hours, and
+	// 00:30 on 9 March (7:30 UTC) belongs to 9 March, not to a 24-hour 8 March.
+	at(time.Date(2026, 3, 9, 7, 30, 0, 0, time.UTC))
+	if _, err := cus.Move(ctx, f.owner, k2.ID, keyward.CustodyReturn, keyward.CustodyInput{}); err != nil {
+		t.Fatal(err)
+	}
+	at(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
+	series, got = keysOut(3)
+	if got != "[1 0 0]" {
+		t.Fatalf("keys out over the change to summer time %s, want [1 0 0]", got)
+	}
+	if d := series[1].Day.Sub(series[0].Day); d != 23*time.Hour {
+		t.Fatalf("8 March lasted %v, want 23h", d)
 	}
 }
 
