@@ -189,3 +189,62 @@ func TestServeRefusesBadPublicURL(t *testing.T) {
 		}
 	}
 }
+
+// TestServePrunesExpiredRows: serve's housekeeping deletes an expired session
+// and an old idempotency key when it starts, and logs how many.
+func TestServePrunesExpiredRows(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"KEYWARD_DATA": dir, "KEYWARD_SCHEDULER_INTERVAL": "1h"}
+	if code, _, e := runCmd(t, context.Background(), env, "", "init", "--org", "Acme", "--admin-email", "o@acme.test"); code != 0 {
+		t.Fatalf("init: %s", e)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, "keyward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := db.QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, q := range []string{
+		`INSERT INTO sessions (id_hash, user_id, created_at, expires_at, mfa_done)
+			SELECT 'old-session', id, '2020-01-01T00:00:00.000000000Z', '2020-01-01T12:00:00.000000000Z', 1 FROM users`,
+		`INSERT INTO sessions (id_hash, user_id, created_at, expires_at, mfa_done)
+			SELECT 'live-session', id, '2020-01-01T00:00:00.000000000Z', '2999-01-01T00:00:00.000000000Z', 1 FROM users`,
+		`INSERT INTO idempotency (user_id, key, request_hash, status, body, created_at)
+			SELECT id, 'old-key', 'h', 201, '{}', '2020-01-01T00:00:00.000000000Z' FROM users`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
+	}()
+	left := -1
+	for i := 0; i < 100 && left != 0; i++ {
+		time.Sleep(50 * time.Millisecond)
+		left = count(`SELECT COUNT(*) FROM sessions WHERE id_hash = 'old-session'`) + count(`SELECT COUNT(*) FROM idempotency WHERE key = 'old-key'`)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d: %s", code, errb.String())
+	}
+	if left != 0 {
+		t.Fatalf("%d expired rows left after serve started: %s", left, errb.String())
+	}
+	if n := count(`SELECT COUNT(*) FROM sessions WHERE id_hash = 'live-session'`); n != 1 {
+		t.Fatal("the live session was pruned")
+	}
+	if log := errb.String() + out.String(); !strings.Contains(log, `"msg":"scheduler: pruned expired rows","sessions":1`) {
+		t.Fatalf("no log line for the pruned rows: %s", log)
+	}
+}

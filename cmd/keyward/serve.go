@@ -108,7 +108,7 @@ func (e *env) serve(args []string) int {
 		SMTPUser: e.getenv("KEYWARD_SMTP_USER"), SMTPPassword: keyward.Secret(e.getenv("KEYWARD_SMTP_PASSWORD")), Log: log,
 	})
 	go dispatcher.Run(ctx, interval)
-	go keepKeysOut(ctx, db, log, interval)
+	go housekeeping(ctx, db, log, interval)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -137,14 +137,30 @@ func envOr(getenv func(string) string, name, def string) string {
 	return def
 }
 
-// keepKeysOut keeps each finished day's keys-out count for the dashboard chart
-// as soon as the day is final, every interval until ctx ends.
-func keepKeysOut(ctx context.Context, db *store.DB, log *slog.Logger, interval time.Duration) {
+// pruneEvery is how often housekeeping deletes expired rows: the deletes scan
+// their tables, so not on every scheduler tick.
+const pruneEvery = time.Hour
+
+// housekeeping keeps each finished day's keys-out count for the dashboard chart
+// as soon as the day is final, every interval, and prunes expired sessions,
+// old failed sign-ins and old idempotency keys every pruneEvery, until ctx ends.
+func housekeeping(ctx context.Context, db *store.DB, log *slog.Logger, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		if err := db.KeepKeysOut(ctx); err != nil && ctx.Err() == nil {
 			log.Error("scheduler: keys-out chart", "err", err)
+		}
+		if time.Since(pruned) >= pruneEvery {
+			p, err := db.Prune(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error("scheduler: prune", "err", err)
+			case p.Total() > 0:
+				log.Info("scheduler: pruned expired rows", "sessions", p.Sessions, "login_failures", p.LoginFailures, "idempotency_keys", p.IdempotencyKeys)
+			}
+			pruned = time.Now()
 		}
 		select {
 		case <-ctx.Done():

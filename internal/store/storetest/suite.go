@@ -38,6 +38,7 @@ func Run(t *testing.T, b Backend) {
 		{"CustodyAuditRecords", testCustodyAuditRecords},
 		{"Authenticate", testAuthenticate},
 		{"Tokens", testTokens},
+		{"Prune", testPrune},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
@@ -668,5 +669,71 @@ func testCounts(t *testing.T, b Backend) {
 	late := must[[]keyward.Key](t)(f.db.OverdueKeys(ctx, f.owner, later, 10))
 	if len(late) != 1 || late[0].ID != k1.ID || !keyward.Overdue(late[0], later) {
 		t.Fatalf("overdue = %+v", late)
+	}
+}
+
+// testPrune: expired sessions, old failed sign-ins and old idempotency keys
+// go, in batches, and nothing that is still in use goes with them.
+func testPrune(t *testing.T, b Backend) {
+	f := setup(t, b)
+	acc := f.db.Accounts(f.env.Vault)
+	u, err := acc.Authenticate(ctx, "owner@acme.test", "correct horse battery", "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := f.env.Clock.Now()
+	stamp := func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+	// 1,203 failed sign-ins from eight days ago (more than two batches) and one from now.
+	if err := f.db.ExecForTest(ctx, `WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1203)
+		INSERT INTO login_failures (id, email, addr, at) SELECT 'lf_old' || i, 'owner@acme.test', '10.0.0.9', '`+stamp(t0.Add(-8*24*time.Hour))+`' FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.ExecForTest(ctx, `INSERT INTO login_failures (id, email, addr, at) VALUES ('lf_new', 'owner@acme.test', '10.0.0.9', '`+stamp(t0)+`')`); err != nil {
+		t.Fatal(err)
+	}
+	if claimed, _, err := f.db.ClaimIdempotency(ctx, u.ID, "old", "h1"); err != nil || !claimed {
+		t.Fatalf("claim old: %v %v", claimed, err)
+	}
+	expired, err := acc.CreateSession(ctx, u, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.env.Clock.Advance(20 * time.Hour)
+	live, err := acc.CreateSession(ctx, u, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.env.Clock.Advance(5 * time.Hour)
+	if claimed, _, err := f.db.ClaimIdempotency(ctx, u.ID, "new", "h2"); err != nil || !claimed {
+		t.Fatalf("claim new: %v %v", claimed, err)
+	}
+
+	got, err := f.db.Prune(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.Pruned{Sessions: 1, LoginFailures: 1203, IdempotencyKeys: 1}); got != want {
+		t.Fatalf("pruned %+v, want %+v", got, want)
+	}
+	if _, _, err := acc.Session(ctx, live); err != nil {
+		t.Fatalf("the live session was pruned: %v", err)
+	}
+	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM sessions WHERE expires_at < '`+stamp(f.env.Clock.Now())+`'`); err != nil || n != 0 {
+		t.Fatalf("%d expired sessions left (%v)", n, err)
+	}
+	_, _, err = acc.Session(ctx, expired)
+	wantCode(t, err, keyward.EUNAUTHORIZED)
+	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM login_failures WHERE id = 'lf_new'`); err != nil || n != 1 {
+		t.Fatalf("the recent failed sign-in was pruned (%d, %v)", n, err)
+	}
+	// The old key is forgotten and may act again; the new one still answers with its first request.
+	if claimed, _, err := f.db.ClaimIdempotency(ctx, u.ID, "old", "h3"); err != nil || !claimed {
+		t.Fatalf("old key after pruning: claimed %v, %v", claimed, err)
+	}
+	if claimed, prev, err := f.db.ClaimIdempotency(ctx, u.ID, "new", "h2"); err != nil || claimed || prev.RequestHash != "h2" {
+		t.Fatalf("new key after pruning: claimed %v, %+v, %v", claimed, prev, err)
+	}
+	if got, err := f.db.Prune(ctx); err != nil || got.Total() != 0 {
+		t.Fatalf("second prune deleted %+v (%v), want nothing", got, err)
 	}
 }

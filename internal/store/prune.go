@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// How long rows that only serve a short-lived purpose are kept.
+const (
+	// IdempotencyTTL: a retry with the same Idempotency-Key within a day
+	// gets the first answer; after that the key is forgotten and may act again.
+	IdempotencyTTL = 24 * time.Hour
+	// LoginFailureTTL is far longer than any throttle window, so a recent
+	// attack can still be looked at in the database.
+	LoginFailureTTL = 7 * 24 * time.Hour
+)
+
+// pruneBatch bounds each delete, so a large backlog never holds SQLite's write
+// lock (or a PostgreSQL transaction) for long.
+const pruneBatch = 500
+
+// Pruned counts the rows one Prune deleted.
+type Pruned struct {
+	Sessions, LoginFailures, IdempotencyKeys int64
+}
+
+// Total is the number of rows deleted.
+func (p Pruned) Total() int64 { return p.Sessions + p.LoginFailures + p.IdempotencyKeys }
+
+// Prune deletes expired sessions, failed sign-ins older than LoginFailureTTL
+// and idempotency keys older than IdempotencyTTL; without it these tables grow
+// with every sign-in, every attack and every retried request. Several servers
+// may prune at once: a row is deleted by whichever gets there first.
+func (d *DB) Prune(ctx context.Context) (Pruned, error) {
+	now := d.Now()
+	var p Pruned
+	var err error
+	if p.Sessions, err = d.pruneTable(ctx, `DELETE FROM sessions WHERE id_hash IN
+		(SELECT id_hash FROM sessions WHERE expires_at < ? LIMIT ?)`, ts(now)); err != nil {
+		return p, fmt.Errorf("store: prune sessions: %w", err)
+	}
+	if p.LoginFailures, err = d.pruneTable(ctx, `DELETE FROM login_failures WHERE id IN
+		(SELECT id FROM login_failures WHERE at < ? LIMIT ?)`, ts(now.Add(-LoginFailureTTL))); err != nil {
+		return p, fmt.Errorf("store: prune failed sign-ins: %w", err)
+	}
+	if p.IdempotencyKeys, err = d.pruneTable(ctx, `DELETE FROM idempotency WHERE (user_id, key) IN
+		(SELECT user_id, key FROM idempotency WHERE created_at < ? LIMIT ?)`, ts(now.Add(-IdempotencyTTL))); err != nil {
+		return p, fmt.Errorf("store: prune idempotency keys: %w", err)
+	}
+	return p, nil
+}
+
+// pruneTable runs a batched delete until a batch deletes less than a full one.
+func (d *DB) pruneTable(ctx context.Context, q, before string) (int64, error) {
+	var total int64
+	for {
+		res, err := d.db.ExecContext(ctx, d.rebind(q), before, pruneBatch)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}
