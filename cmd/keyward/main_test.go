@@ -190,6 +190,16 @@ func TestServeRefusesBadPublicURL(t *testing.T) {
 	}
 }
 
+func TestServeRefusesBadTrustedProxies(t *testing.T) {
+	for _, bad := range []string{"proxy.internal", "10.0.0.0/40", ","} {
+		env := map[string]string{"KEYWARD_DATA": t.TempDir(), "KEYWARD_TRUSTED_PROXIES": bad}
+		code, out, errOut := runCmd(t, context.Background(), env, "", "serve", "--addr", "127.0.0.1:0")
+		if code != 2 || !strings.Contains(errOut, "KEYWARD_TRUSTED_PROXIES must") || strings.Contains(out, "listening") {
+			t.Fatalf("%q: exit %d, stderr %q, stdout %q", bad, code, errOut, out)
+		}
+	}
+}
+
 // TestServePrunesExpiredRows: serve's housekeeping deletes an expired session
 // and an old idempotency key when it starts, and logs how many.
 func TestServePrunesExpiredRows(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -81,6 +82,13 @@ func (e *env) serve(args []string) int {
 			return 2
 		}
 	}
+	var trusted []netip.Prefix
+	if v := e.getenv("KEYWARD_TRUSTED_PROXIES"); v != "" {
+		if trusted, err = web.ParseTrustedProxies(v); err != nil {
+			fmt.Fprintln(e.stderr, "keyward: KEYWARD_TRUSTED_PROXIES "+err.Error())
+			return 2
+		}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return e.fail(err)
@@ -92,6 +100,7 @@ func (e *env) serve(args []string) int {
 		SecureCookies:        e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr()),
 		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
 		PublicURL:            publicURL,
+		TrustedProxies:       trusted,
 	})
 	if _, err := accounts.Org(ctx); keyward.ErrorCode(err) == keyward.ENOTFOUND {
 		tok, err := accounts.NewSetupToken(ctx)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -36,6 +37,9 @@ type Config struct {
 	// PublicURL is where people reach Keyward (scheme://host[/prefix], see
 	// ParsePublicURL); printed key tags link there. Empty: the request's address.
 	PublicURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client (see ParseTrustedProxies); sign-in throttling counts per client.
+	TrustedProxies []netip.Prefix
 }
 
 // ParsePublicURL checks a public URL and returns it without a trailing slash.
@@ -49,20 +53,21 @@ func ParsePublicURL(v string) (string, error) {
 
 // Server is the HTTP front of Keyward.
 type Server struct {
-	db            *store.DB
-	accounts      *store.Accounts
-	notifications *store.Notifications
-	vault         *vault.Key
-	directory     keyward.Directory
-	custody       keyward.Custody
-	log           *slog.Logger
-	now           func() time.Time
-	secure        bool
-	allowPriv     bool
-	publicURL     string
-	metrics       *metrics
-	mux           *http.ServeMux
-	routes        []route
+	db             *store.DB
+	accounts       *store.Accounts
+	notifications  *store.Notifications
+	vault          *vault.Key
+	directory      keyward.Directory
+	custody        keyward.Custody
+	log            *slog.Logger
+	now            func() time.Time
+	secure         bool
+	allowPriv      bool
+	publicURL      string
+	trustedProxies []netip.Prefix
+	metrics        *metrics
+	mux            *http.ServeMux
+	routes         []route
 }
 
 // NewServer builds the server and its route table.
@@ -70,8 +75,8 @@ func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
-		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
-		metrics:   newMetrics(), mux: http.NewServeMux(),
+		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
+		metrics: newMetrics(), mux: http.NewServeMux(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

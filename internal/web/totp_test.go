@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store/storetest"
+	"github.com/keyward/keyward/internal/web"
 )
 
 // formClient is a cookie-keeping browser stand-in that does not follow redirects.
@@ -173,5 +176,53 @@ func TestOversizedUploadIsTooLarge(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "32 MiB") {
 		t.Fatalf("oversized upload: %d", resp.StatusCode)
+	}
+}
+
+// forwardedFor sends every request as if a reverse proxy had added client
+// to X-Forwarded-For.
+type forwardedFor struct {
+	client string
+	next   http.RoundTripper
+}
+
+func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.client)
+	return f.next.RoundTrip(r)
+}
+
+// TestSignInThrottleBehindProxy: behind a trusted reverse proxy, failed
+// sign-ins count against the client the proxy names, so one attacker cannot
+// lock every other user out by exhausting the proxy's own address.
+func TestSignInThrottleBehindProxy(t *testing.T) {
+	app := newTestApp(t, storetest.SQLite)
+	trusted, err := web.ParseTrustedProxies("127.0.0.0/8, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := web.NewServer(web.Config{DB: app.db, Accounts: app.db.Accounts(app.env.Vault), Notifications: app.db.Notifications(app.env.Vault),
+		Vault: app.env.Vault, Now: app.env.Clock.Now, TrustedProxies: trusted})
+	proxied := httptest.NewServer(srv.Handler())
+	defer proxied.Close()
+	client := func(addr string) *formClient {
+		f := newFormClient(t, proxied.URL)
+		f.c.Transport = forwardedFor{client: addr, next: http.DefaultTransport}
+		return f
+	}
+	attacker, user := client("203.0.113.7"), client("198.51.100.9")
+	for i := range 20 {
+		if st, _ := attacker.login(fmt.Sprintf("guess%d@acme.test", i), "wrong password!"); st != http.StatusUnauthorized {
+			t.Fatalf("failed sign-in %d: %d", i, st)
+		}
+	}
+	if n := app.count(`SELECT COUNT(*) FROM login_failures WHERE addr = '203.0.113.7'`); n != 20 {
+		t.Fatalf("%d failures counted against the client the proxy named, want 20", n)
+	}
+	if st, _ := attacker.login("owner@acme.test", "correct horse battery"); st != http.StatusTooManyRequests {
+		t.Fatalf("the attacker's address after 20 failures: %d, want 429", st)
+	}
+	if st, loc := user.login("owner@acme.test", "correct horse battery"); st != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("another client behind the same proxy: %d %s, want a sign-in", st, loc)
 	}
 }

@@ -1,21 +1,12 @@
 package web
 
 import (
-	"net"
 	"net/http"
 
 	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store"
 )
-
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	if _, err := s.accounts.Org(r.Context()); keyward.ErrorCode(err) == keyward.ENOTFOUND {
@@ -29,7 +20,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, a keyward.Actor) 
 		return err
 	}
 	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
-	u, err := s.accounts.Authenticate(r.Context(), email, r.PostFormValue("password"), clientAddr(r))
+	u, err := s.accounts.Authenticate(r.Context(), email, r.PostFormValue("password"), s.clientAddr(r))
 	if err != nil {
 		st := Status(err)
 		if st >= 500 {
