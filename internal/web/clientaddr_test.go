@@ -64,3 +64,45 @@ func TestClientAddr(t *testing.T) {
 		}
 	}
 }
+
+// FuzzClientAddr: whatever a client puts in X-Forwarded-For, the answer is the
+// peer or an address that appears in the header, never an untrusted hop's
+// claim about an earlier one.
+func FuzzClientAddr(f *testing.F) {
+	for _, seed := range []string{"198.51.100.1", "192.0.2.66, 198.51.100.1, 10.9.9.9", "not-an-ip", "[2001:db8::42]:80", ",,,", "10.1.1.1"} {
+		f.Add(seed)
+	}
+	trusted, err := ParseTrustedProxies("10.0.0.0/8")
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := &Server{trustedProxies: trusted}
+	f.Fuzz(func(t *testing.T, xff string) {
+		r := httptest.NewRequest("POST", "/login", nil)
+		r.RemoteAddr = "10.0.0.2:4000"
+		r.Header.Set("X-Forwarded-For", xff)
+		got := s.clientAddr(r)
+		if got == "10.0.0.2" {
+			return
+		}
+		a, ok := parseHostAddr(got)
+		if !ok || a.String() != got {
+			t.Fatalf("client %q is not an address", got)
+		}
+		// Every hop right of the answer must be a trusted proxy.
+		hops := strings.Split(xff, ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			h, ok := parseHostAddr(strings.TrimSpace(hops[i]))
+			if !ok {
+				t.Fatalf("client %q found past a hop that is not an address in %q", got, xff)
+			}
+			if h.String() == got {
+				return
+			}
+			if !s.trustedProxy(h) {
+				t.Fatalf("client %q is left of the untrusted hop %s in %q", got, h, xff)
+			}
+		}
+		t.Fatalf("client %q does not appear in %q", got, xff)
+	})
+}
