@@ -11,8 +11,10 @@ import (
 	"github.com/keyward/keyward/internal/keyward"
 )
 
-// dayFinal is how long after midnight a day's count is kept: a transaction
-// that took its time before midnight has committed by then.
+// dayFinal is how long after midnight a day's count is final: a transaction
+// that took its time before midnight has committed by then. Until then the
+// day's count is kept as provisional, so dashboard loads in those minutes do
+// not each replay the logbook; the first load after it counts the day again.
 const dayFinal = 5 * time.Minute
 
 const dayLayout = "2006-01-02"
@@ -20,8 +22,9 @@ const dayLayout = "2006-01-02"
 // KeysOut is the number of keys out (checked out or issued) at the end of each
 // of the last days days, which are the organization's days: midnight to
 // midnight in its time zone. The last point is now. A finished day's count is
-// replayed from the logbook once and kept in keys_out_days, so a dashboard load
-// reads at most a year of rows and one count.
+// replayed from the logbook and kept in keys_out_days (at most twice: once
+// provisional, once final), so a dashboard load reads at most a year of rows
+// and one count.
 func (d *DB) KeysOut(ctx context.Context, a keyward.Actor, days int) ([]keyward.DayCount, error) {
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
@@ -48,8 +51,9 @@ func (d *DB) KeysOut(ctx context.Context, a keyward.Actor, days int) ([]keyward.
 	}
 	var missing []int
 	for i := range past {
-		if n, ok := kept[past[i].Day.Format(dayLayout)]; ok {
-			past[i].N = n
+		k, ok := kept[past[i].Day.Format(dayLayout)]
+		if ok && (k.final || !dayIsFinal(past[i].Day, now)) {
+			past[i].N = k.n
 		} else {
 			missing = append(missing, i)
 		}
@@ -100,36 +104,42 @@ func (d *DB) orgLocation(ctx context.Context) (*time.Location, error) {
 	return loc, nil
 }
 
+// dayIsFinal says whether no transaction of the day starting at day can still commit.
+func dayIsFinal(day, now time.Time) bool { return !now.Before(day.AddDate(0, 0, 1).Add(dayFinal)) }
+
+type keptDay struct {
+	n     int
+	final bool
+}
+
 // keptKeysOut reads the kept counts of zone's days in [from, to).
-func (d *DB) keptKeysOut(ctx context.Context, zone string, from, to time.Time) (map[string]int, error) {
-	rows, err := d.query(ctx, `SELECT day, n FROM keys_out_days WHERE zone = ? AND day >= ? AND day < ?`, zone, from.Format(dayLayout), to.Format(dayLayout))
+func (d *DB) keptKeysOut(ctx context.Context, zone string, from, to time.Time) (map[string]keptDay, error) {
+	rows, err := d.query(ctx, `SELECT day, n, final FROM keys_out_days WHERE zone = ? AND day >= ? AND day < ?`, zone, from.Format(dayLayout), to.Format(dayLayout))
 	if err != nil {
 		return nil, fmt.Errorf("store: kept keys out: %w", err)
 	}
 	defer rows.Close()
-	kept := map[string]int{}
+	kept := map[string]keptDay{}
 	for rows.Next() {
 		var day string
-		var n int
-		if err := rows.Scan(&day, &n); err != nil {
+		var k keptDay
+		if err := rows.Scan(&day, &k.n, &k.final); err != nil {
 			return nil, err
 		}
-		kept[day] = n
+		kept[day] = k
 	}
 	return kept, rows.Err()
 }
 
-// keepKeysOut stores the replayed counts of the missing days that are final.
-// Two servers may replay the same day; the first count stored stands.
+// keepKeysOut stores the replayed counts of the missing days: final for a day
+// that is final, provisional otherwise. Two servers may replay the same day;
+// a final count stands, a provisional one gives way to a later count.
 func (d *DB) keepKeysOut(ctx context.Context, zone string, days []keyward.DayCount, missing []int, now time.Time) error {
-	final := slices.DeleteFunc(slices.Clone(missing), func(i int) bool { return now.Before(days[i].Day.AddDate(0, 0, 1).Add(dayFinal)) })
-	if len(final) == 0 {
-		return nil // only a day that ended moments ago is missing: not final yet
-	}
 	return d.withTx(ctx, func(tx *Tx) error {
-		for _, i := range final {
-			if _, err := tx.Exec(ctx, `INSERT INTO keys_out_days (zone, day, n) VALUES (?, ?, ?) ON CONFLICT (zone, day) DO NOTHING`,
-				zone, days[i].Day.Format(dayLayout), days[i].N); err != nil {
+		for _, i := range missing {
+			if _, err := tx.Exec(ctx, `INSERT INTO keys_out_days (zone, day, n, final) VALUES (?, ?, ?, ?)
+				ON CONFLICT (zone, day) DO UPDATE SET n = excluded.n, final = excluded.final WHERE keys_out_days.final = 0`,
+				zone, days[i].Day.Format(dayLayout), days[i].N, b2i(dayIsFinal(days[i].Day, now))); err != nil {
 				return fmt.Errorf("store: keep keys out: %w", err)
 			}
 		}

@@ -7,5 +7,8 @@ CREATE TABLE keys_out_days (
     zone TEXT NOT NULL, -- IANA name, as org.time_zone
     day TEXT NOT NULL, -- YYYY-MM-DD in that zone
     n INTEGER NOT NULL,
+    -- 0 while the day ended less than five minutes ago: the count is shown
+    -- until then and counted again once no transaction of the day can still commit.
+    final INTEGER NOT NULL,
     PRIMARY KEY (zone, day)
 );
