@@ -97,7 +97,7 @@ func (d *DB) orgLocation(ctx context.Context) (*time.Location, error) {
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		// Setup and settings validate the zone; a name this build's zone
+		// Setup validates the zone; a name this build's zone
 		// database lacks falls back to UTC rather than hiding the chart.
 		return time.UTC, nil
 	}
