@@ -222,10 +222,33 @@ type OpeningKey struct {
 
 // OpeningAccess answers "who can open this, and where is every key now?"
 type OpeningAccess struct {
-	Opening     Opening      `json:"opening"`
-	Symbols     []string     `json:"symbols"`
-	Keys        []OpeningKey `json:"keys"`
-	Credentials []Credential `json:"credentials"`
+	Opening Opening `json:"opening"`
+	// Symbols is the opening's hand-edited keying schedule.
+	Symbols []string `json:"symbols"`
+	// Operating is every symbol whose keys operate the opening: the
+	// schedule's, the masters above them in a key system, and the key list of
+	// the opening's current cylinder pinning. Keys are the keys of these.
+	Operating   []OperatingSymbol `json:"operating_symbols"`
+	Keys        []OpeningKey      `json:"keys"`
+	Credentials []Credential      `json:"credentials"`
+}
+
+// Why a symbol operates an opening.
+const (
+	OperatesBySchedule = "schedule" // entered in the opening's keying schedule
+	OperatesByPinning  = "pinning"  // in the key list of its current cylinder pinning
+	OperatesAsMaster   = "master"   // a master above a scheduled symbol in its key system
+)
+
+// OperatingSymbol is a key symbol whose keys operate an opening, and why.
+type OperatingSymbol struct {
+	Symbol string `json:"symbol"`
+	// Tier is the symbol's place in its key system (top, grand, master,
+	// change); empty for a symbol outside any key system.
+	Tier   string `json:"tier,omitempty"`
+	Source string `json:"source"`
+	// System names the key system the symbol belongs to, if any.
+	System string `json:"system,omitempty"`
 }
 
 // Credential kinds.

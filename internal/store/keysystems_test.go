@@ -273,6 +273,68 @@ func testKeySystems(t *testing.T, b storetest.Backend) {
 	}
 }
 
+// TestOpeningAccessFollowsKeySystem: the per-opening view lists the keys of
+// every symbol that operates the opening: a pinned cylinder's key list (keyed
+// symbol, its masters, cross keys) and, for a hand-scheduled symbol of a key
+// system, the masters above it.
+func TestOpeningAccessFollowsKeySystem(t *testing.T) {
+	for _, be := range ksBackends {
+		t.Run(be.name, func(t *testing.T) {
+			ctx := context.Background()
+			f := newKSFixture(t, be.b)
+			sys, err := f.ks.CreateKeySystem(ctx, f.owner, threeLevel("HQ system"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.assign(t, sys.ID, "Office 1", "AA1", "AB1")
+			if _, err := f.db.Schedule().AddSymbol(ctx, f.owner, f.doors["Office 2"], keyward.SymbolInput{Symbol: "AB2"}); err != nil {
+				t.Fatal(err)
+			}
+			kw, err := f.db.Directory().CreateKeyway(ctx, f.owner, keyward.KeywayInput{Name: "SC4", DuplicationPolicy: "restricted"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sym := range []string{"A", "AA", "AA1", "AA2", "AB", "AB1", "AB2", "AC1"} {
+				if _, err := f.db.Custody().CreateKey(ctx, f.owner, keyward.KeyInput{KeywayID: kw.ID, Symbol: sym}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			view := func(door string) (operating, keys string) {
+				t.Helper()
+				acc, err := f.db.Schedule().Access(ctx, f.manager, f.doors[door])
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ops, stamps []string
+				for _, o := range acc.Operating {
+					ops = append(ops, o.Symbol+" "+o.Tier+" "+o.Source+" "+o.System)
+				}
+				for _, k := range acc.Keys {
+					stamps = append(stamps, k.Stamp)
+				}
+				return strings.Join(ops, ", "), strings.Join(stamps, " ")
+			}
+			ops, keys := view("Office 1")
+			if want := "AA1 change pinning HQ system, AA master pinning HQ system, A top pinning HQ system, AB1 change pinning HQ system, AB master pinning HQ system"; ops != want {
+				t.Errorf("Office 1 operated by %q, want %q", ops, want)
+			}
+			if want := "A-1 AA-1 AA1-1 AB-1 AB1-1"; keys != want {
+				t.Errorf("Office 1 keys %q, want %q", keys, want)
+			}
+			ops, keys = view("Office 2")
+			if want := "AB2 change schedule HQ system, AB master master HQ system, A top master HQ system"; ops != want {
+				t.Errorf("Office 2 operated by %q, want %q", ops, want)
+			}
+			if want := "A-1 AB-1 AB2-1"; keys != want {
+				t.Errorf("Office 2 keys %q, want %q", keys, want)
+			}
+			if ops, keys := view("Lobby"); ops != "" || keys != "" {
+				t.Errorf("an opening with no schedule and no pinning: %q, %q", ops, keys)
+			}
+		})
+	}
+}
+
 func hasRule(err error, field, rule string) bool {
 	e, ok := err.(*keyward.Error)
 	if !ok || e.Code != keyward.EINVALID {

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/keyward/keyward/internal/keyward"
@@ -103,15 +106,25 @@ func (s *Schedule) Access(ctx context.Context, a keyward.Actor, openingID string
 		if out.Symbols, err = tx.openingSymbols(ctx, openingID); err != nil {
 			return err
 		}
+		if out.Operating, err = tx.operatingSymbols(ctx, openingID, out.Symbols); err != nil {
+			return err
+		}
+		if len(out.Operating) == 0 {
+			out.Credentials, err = tx.openingCredentials(ctx, openingID)
+			return err
+		}
+		args := make([]any, 0, len(out.Operating)+1)
+		for _, o := range out.Operating {
+			args = append(args, o.Symbol)
+		}
 		rows, err := tx.Query(ctx, `SELECT `+keyColsK+`, COALESCE(hd.name, ''),
 				COALESCE(h.storage_id, ''), COALESCE(p.name, ''), COALESCE(p.kind, ''), COALESCE(h.hook, 0)
-			FROM opening_symbols os
-			JOIN keys k ON k.symbol = os.symbol
+			FROM keys k
 			LEFT JOIN holders hd ON hd.id = k.holder_id
 			LEFT JOIN key_homes h ON h.key_id = k.id
 			LEFT JOIN storage_places p ON p.id = h.storage_id
-			WHERE os.opening_id = ? AND k.status <> 'destroyed'
-			ORDER BY k.symbol, k.copy_number LIMIT ?`, openingID, maxOpeningKeys)
+			WHERE k.symbol IN (`+marks(len(args))+`) AND k.status <> 'destroyed'
+			ORDER BY k.symbol, k.copy_number LIMIT ?`, append(args, maxOpeningKeys)...)
 		if err != nil {
 			return fmt.Errorf("store: opening keys: %w", err)
 		}
@@ -136,21 +149,100 @@ func (s *Schedule) Access(ctx context.Context, a keyward.Actor, openingID string
 			return err
 		}
 		rows.Close()
-		out.Credentials, err = tx.credentials(ctx, `c.id IN (SELECT credential_id FROM credential_openings WHERE opening_id = ?) AND c.revoked_at IS NULL`, maxHeld, openingID)
-		if err != nil {
-			return err
-		}
-		live := out.Credentials[:0]
-		for _, c := range out.Credentials {
-			if c.Status = keyward.CredentialStatus(&c, tx.now); c.Status != keyward.CredentialExpired {
-				live = append(live, c)
-			}
-		}
-		out.Credentials = live
-		return nil
+		out.Credentials, err = tx.openingCredentials(ctx, openingID)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// openingCredentials lists the credentials that open the opening now: not
+// revoked and not expired.
+func (t *Tx) openingCredentials(ctx context.Context, openingID string) ([]keyward.Credential, error) {
+	creds, err := t.credentials(ctx, `c.id IN (SELECT credential_id FROM credential_openings WHERE opening_id = ?) AND c.revoked_at IS NULL`, maxHeld, openingID)
+	if err != nil {
+		return nil, err
+	}
+	live := creds[:0]
+	for _, c := range creds {
+		if c.Status = keyward.CredentialStatus(&c, t.now); c.Status != keyward.CredentialExpired {
+			live = append(live, c)
+		}
+	}
+	return live, nil
+}
+
+// keySymbolRow is one key of a key system's tree.
+type keySymbolRow struct {
+	id, symbol, tier, parentID, system string
+}
+
+const keySymbolCols = `ks.id, ks.symbol, ks.tier, COALESCE(ks.parent_id, ''), sys.name
+	FROM key_symbols ks JOIN key_systems sys ON sys.id = ks.system_id`
+
+func scanKeySymbol(r interface{ Scan(...any) error }) (keySymbolRow, error) {
+	var k keySymbolRow
+	err := r.Scan(&k.id, &k.symbol, &k.tier, &k.parentID, &k.system)
+	return k, err
+}
+
+// operatingSymbols is every symbol whose keys operate the opening, each once,
+// in this order: the schedule's symbols, the key list of the opening's current
+// cylinder pinning (keyed symbol, its masters, cross keys), then the masters
+// above scheduled symbols that belong to a key system: by master keying, a
+// cylinder keyed to a change key is operated by every master above it.
+func (t *Tx) operatingSymbols(ctx context.Context, openingID string, schedule []string) ([]keyward.OperatingSymbol, error) {
+	out := []keyward.OperatingSymbol{}
+	seen := map[string]bool{}
+	add := func(o keyward.OperatingSymbol) {
+		if !seen[o.Symbol] {
+			seen[o.Symbol] = true
+			out = append(out, o)
+		}
+	}
+	inSystem := map[string]keySymbolRow{}
+	for _, sym := range schedule {
+		k, err := scanKeySymbol(t.QueryRow(ctx, `SELECT `+keySymbolCols+` WHERE ks.symbol = ?`, sym))
+		switch {
+		case err == nil:
+			inSystem[sym] = k
+			add(keyward.OperatingSymbol{Symbol: sym, Tier: k.tier, Source: keyward.OperatesBySchedule, System: k.system})
+		case errors.Is(err, sql.ErrNoRows):
+			add(keyward.OperatingSymbol{Symbol: sym, Source: keyward.OperatesBySchedule})
+		default:
+			return nil, fmt.Errorf("store: scheduled symbol: %w", err)
+		}
+	}
+	var keyList string
+	switch err := t.QueryRow(ctx, `SELECT key_list FROM cylinder_pinnings WHERE opening_id = ? AND active = 1`, openingID).Scan(&keyList); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, fmt.Errorf("store: opening pinning: %w", err)
+	default:
+		var ids []string
+		if err := json.Unmarshal([]byte(keyList), &ids); err != nil {
+			return nil, fmt.Errorf("store: pinning key list: %w", err)
+		}
+		for _, id := range ids {
+			k, err := scanKeySymbol(t.QueryRow(ctx, `SELECT `+keySymbolCols+` WHERE ks.id = ?`, id))
+			if err != nil {
+				return nil, fmt.Errorf("store: pinned symbol %s: %w", id, err)
+			}
+			add(keyward.OperatingSymbol{Symbol: k.symbol, Tier: k.tier, Source: keyward.OperatesByPinning, System: k.system})
+		}
+	}
+	for _, sym := range schedule {
+		k, ok := inSystem[sym]
+		for ok && k.parentID != "" {
+			parent, err := scanKeySymbol(t.QueryRow(ctx, `SELECT `+keySymbolCols+` WHERE ks.id = ?`, k.parentID))
+			if err != nil {
+				return nil, fmt.Errorf("store: master of %s: %w", k.symbol, err)
+			}
+			add(keyward.OperatingSymbol{Symbol: parent.symbol, Tier: parent.tier, Source: keyward.OperatesAsMaster, System: parent.system})
+			k = parent
+		}
 	}
 	return out, nil
 }

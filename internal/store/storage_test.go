@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -382,6 +383,10 @@ func testScheduleAndAccess(t *testing.T, f *storageFixture) {
 	}
 	if strings.Join(acc.Symbols, ",") != "AA,AA1" {
 		t.Fatalf("symbols: %v", acc.Symbols)
+	}
+	// Outside any key system, the schedule alone says what operates it.
+	if want := []keyward.OperatingSymbol{{Symbol: "AA", Source: "schedule"}, {Symbol: "AA1", Source: "schedule"}}; !slices.Equal(acc.Operating, want) {
+		t.Fatalf("operating symbols %+v, want %+v", acc.Operating, want)
 	}
 	where := map[string]string{}
 	for _, k := range acc.Keys {

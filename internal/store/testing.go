@@ -118,7 +118,7 @@ func batchInsert(ctx context.Context, tx *Tx, table string, cols []string, n int
 		var b strings.Builder
 		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
 		args := make([]any, 0, (end-start)*len(cols))
-		ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+		ph := "(" + marks(len(cols)) + ")"
 		for i := start; i < end; i++ {
 			if i > start {
 				b.WriteString(", ")
