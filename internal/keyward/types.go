@@ -73,6 +73,9 @@ const (
 	StatusDestroyed  = "destroyed"
 )
 
+// KeyStatuses are all key statuses, in the order lists offer them.
+var KeyStatuses = []string{StatusInStorage, StatusCheckedOut, StatusIssued, StatusLost, StatusDestroyed}
+
 // Key is one physical stamped copy, e.g. AA1-3.
 type Key struct {
 	ID         string     `json:"id"`

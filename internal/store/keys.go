@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,6 +114,9 @@ func (s *Custody) Keys(ctx context.Context, a keyward.Actor, f keyward.KeyFilter
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
+	if f.Status != "" && !slices.Contains(keyward.KeyStatuses, f.Status) {
+		return nil, keyward.Invalid("status", "must be one of "+strings.Join(keyward.KeyStatuses, ", "))
+	}
 	limit := clampLimit(f.Limit)
 	q := `SELECT ` + keyCols + ` FROM keys WHERE 1 = 1`
 	var args []any
@@ -130,10 +134,11 @@ func (s *Custody) Keys(ctx context.Context, a keyward.Actor, f keyward.KeyFilter
 	}
 	if f.Query != "" {
 		// A prefix as a range, so both backends use the (symbol, copy_number) index.
-		// Symbols are stamped in capitals; a search typed in lower case on a phone finds them too.
-		q += ` AND ((symbol >= ? AND symbol < ?) OR (symbol >= ? AND symbol < ?))`
-		up := strings.ToUpper(f.Query)
-		args = append(args, f.Query, f.Query+"\U0010FFFF", up, up+"\U0010FFFF")
+		// Symbols are stamped in capitals, but the case is kept as entered: a
+		// search finds the symbol as typed, in capitals and in lower case.
+		q += ` AND ((symbol >= ? AND symbol < ?) OR (symbol >= ? AND symbol < ?) OR (symbol >= ? AND symbol < ?))`
+		up, low := strings.ToUpper(f.Query), strings.ToLower(f.Query)
+		args = append(args, f.Query, f.Query+"\U0010FFFF", up, up+"\U0010FFFF", low, low+"\U0010FFFF")
 	}
 	if f.Cursor != "" {
 		p, err := decodeCursor(f.Cursor, 2)
@@ -290,7 +295,7 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 				return fmt.Errorf("store: read checkout: %w", err)
 			}
 		}
-		placeholders := strings.TrimSuffix(strings.Repeat("?, ", len(from)), ", ")
+		placeholders := marks(len(from))
 		args := []any{newStatus, nullStr(newHolder), nullTS(newDue), checkoutID, keyID}
 		for _, f := range from {
 			args = append(args, f)

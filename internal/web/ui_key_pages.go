@@ -28,7 +28,7 @@ func (s *Server) keysPage(w http.ResponseWriter, r *http.Request, a keyward.Acto
 // renderKeys shows the key list; failed and form re-show a refused create form.
 func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error, form map[string]string) error {
 	q := r.URL.Query()
-	d := keysPageData{Status: q.Get("status"), Symbol: q.Get("symbol"), Q: q.Get("q"), Statuses: keyStatuses, Form: form}
+	d := keysPageData{Status: q.Get("status"), Symbol: q.Get("symbol"), Q: q.Get("q"), Statuses: keyward.KeyStatuses, Form: form}
 	opt, err := listOptions(r)
 	if err != nil {
 		return err

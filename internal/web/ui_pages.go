@@ -44,9 +44,6 @@ func (s *Server) entityPages() []route {
 	}
 }
 
-// keyStatuses are the key statuses in the order the UI offers them.
-var keyStatuses = []string{keyward.StatusInStorage, keyward.StatusCheckedOut, keyward.StatusIssued, keyward.StatusLost, keyward.StatusDestroyed}
-
 // keyRow is a key as a list shows it: with its keyway and holder by name.
 type keyRow struct {
 	keyward.Key

@@ -400,6 +400,19 @@ func testKeysPaging(t *testing.T, b Backend) {
 	if len(p.Items) != 2 || p.Next != "" {
 		t.Fatalf("symbol filter = %+v", p)
 	}
+	// A symbol stamped in lower case is found whichever case the search is typed in.
+	must[*keyward.Key](t)(f.db.Custody().CreateKey(ctx, f.owner, keyward.KeyInput{KeywayID: kw.ID, Symbol: "bb7"}))
+	for _, q := range []string{"BB", "bb", "Bb"} {
+		p := must[*keyward.Page[keyward.Key]](t)(f.db.Custody().Keys(ctx, f.owner, keyward.KeyFilter{Query: q}))
+		if len(p.Items) != 1 || p.Items[0].Stamp != "bb7-1" {
+			t.Fatalf("search %q = %+v, want bb7-1", q, p.Items)
+		}
+	}
+	_, err := f.db.Custody().Keys(ctx, f.owner, keyward.KeyFilter{Status: "bogus"})
+	var e *keyward.Error
+	if !errors.As(err, &e) || e.Code != keyward.EINVALID || len(e.Fields) != 1 || e.Fields[0].Field != "status" {
+		t.Fatalf("unknown status filter: %v, want a 400 naming status", err)
+	}
 }
 
 func testRolesEnforced(t *testing.T, b Backend) {
