@@ -312,6 +312,11 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 			return err
 		}
 		out = k
+		if action == keyward.CustodyDestroy {
+			if err := tx.releaseHome(ctx, a, k); err != nil {
+				return err
+			}
+		}
 		return tx.keySystemLost(ctx, a, k, action)
 	})
 	if err != nil {

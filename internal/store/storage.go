@@ -306,6 +306,19 @@ func (s *Storage) Unassign(ctx context.Context, a keyward.Actor, keyID string) e
 	})
 }
 
+// releaseHome frees a destroyed key's hook or place, so another key can take
+// it, and records that in the place's history.
+func (t *Tx) releaseHome(ctx context.Context, a keyward.Actor, k *keyward.Key) error {
+	h, err := t.keyHome(ctx, k.ID)
+	if err != nil || h == nil {
+		return err
+	}
+	if _, err := t.Exec(ctx, `DELETE FROM key_homes WHERE key_id = ?`, k.ID); err != nil {
+		return fmt.Errorf("store: release key home: %w", err)
+	}
+	return t.storageEvent(ctx, a, h.StorageID, "unassign", "key "+k.Stamp+" destroyed", map[string]any{"key_id": k.ID, "hook": h.Hook, "reason": "destroyed"})
+}
+
 func (t *Tx) keyHome(ctx context.Context, keyID string) (*keyward.KeyHome, error) {
 	var h keyward.KeyHome
 	err := t.QueryRow(ctx, `SELECT h.key_id, h.storage_id, p.name, p.kind, COALESCE(h.hook, 0) FROM key_homes h

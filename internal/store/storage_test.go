@@ -185,6 +185,20 @@ func testCabinetHooks(t *testing.T, f *storageFixture) {
 	if err != nil || len(evs) != 5 || evs[0].Action != "create" || evs[4].Action != "unassign" {
 		t.Fatalf("events: %+v %v", evs, err)
 	}
+	// A destroyed key gives up its hook, and the place's logbook says why.
+	if _, err := f.db.Custody().Move(ctx, f.owner, k1.ID, keyward.CustodyDestroy, keyward.CustodyInput{Note: "snapped in the lock"}); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := f.st.KeyHome(ctx, f.owner, k1.ID); h != nil {
+		t.Fatalf("a destroyed key keeps its home: %+v", h)
+	}
+	if _, err := f.st.Assign(ctx, f.owner, cab.ID, keyward.HookInput{KeyID: k2.ID, Hook: 5}); err != nil {
+		t.Fatalf("the destroyed key's hook is not free: %v", err)
+	}
+	evs, err = f.st.Events(ctx, f.owner, cab.ID)
+	if err != nil || len(evs) != 7 || evs[5].Action != "unassign" || evs[5].Note != "key AA1-1 destroyed" {
+		t.Fatalf("events after destroy: %+v %v", evs, err)
+	}
 }
 
 func testConcurrentHook(t *testing.T, f *storageFixture) {
