@@ -100,6 +100,8 @@ type Event struct {
 	HolderID  string     `json:"holder_id,omitempty"`
 	DueAt     *time.Time `json:"due_at,omitempty"`
 	Note      string     `json:"note,omitempty"`
+	// Stamp is the key's stamp, in logbooks that span keys (a holder's).
+	Stamp string `json:"stamp,omitempty"`
 }
 
 // User is an account that signs in.

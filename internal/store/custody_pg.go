@@ -40,16 +40,18 @@ const stampMark = "STAMP.MARK_"
 // the chain head update locks and advances the one audit chain and computes
 // the record hash from the head it locked (so appends from several servers
 // still form one chain), and the audit record and logbook line are written
-// from what those two updates return. If the key is not in an allowed state,
+// from what those two updates return. The key row is locked first to read the
+// holder it leaves, whose line a check-in is in the per-holder logbook. If the key is not in an allowed state,
 // the holder is unknown or being offboarded, or the key's symbol has
 // characters the splice cannot carry, nothing is written and no row comes back.
 const pgMoveSQL = `WITH k AS (
 	UPDATE keys SET status = $1, holder_id = $2, due_at = $3, checkout_id = $4
+	FROM (SELECT holder_id AS prev_holder FROM keys WHERE id = $5 FOR UPDATE) o
 	WHERE id = $5 AND status = ANY($6) AND symbol ~ '^[A-Za-z0-9._]+$'
 		AND ($2::text IS NULL OR (EXISTS (SELECT 1 FROM holders WHERE id = $2)
 			AND NOT EXISTS (SELECT 1 FROM offboardings WHERE holder_id = $2 AND cleared_at IS NULL)))
 	RETURNING id, keyway_id, symbol, copy_number, status, COALESCE(holder_id, '') AS holder, due_at, created_at,
-		symbol || '-' || copy_number AS stamp
+		symbol || '-' || copy_number AS stamp, o.prev_holder
 ), h AS (
 	UPDATE chain_head c SET seq = c.seq + 1, prev_hash = c.hash,
 		hash = encode(sha256(decode(c.hash, 'hex') || convert_to('[' || (c.seq + 1), 'UTF8') || $7::bytea
@@ -61,7 +63,7 @@ const pgMoveSQL = `WITH k AS (
 	SELECT seq, $9, $10, $11, $12, $13, 'key', $5, $14::text || stamp || $15::text, prev_hash, hash FROM h
 ), e AS (
 	INSERT INTO custody_events (id, key_id, action, at, actor, actor_role, holder_id, due_at, note, audit_seq)
-	SELECT $16, $5, $17, $10, $11, $12, $2, $3, $18, seq FROM h
+	SELECT $16, $5, $17, $10, $11, $12, COALESCE($2, k.prev_holder), $3, $18, h.seq FROM h, k
 )
 SELECT k.id, k.keyway_id, k.symbol, k.copy_number, k.status, k.holder, k.due_at, k.created_at FROM k, h`
 

@@ -68,21 +68,28 @@ func (t *Tx) createKey(ctx context.Context, a keyward.Actor, in keyward.KeyInput
 		}
 		return nil, fmt.Errorf("store: insert key: %w", err)
 	}
-	if err := t.logEvent(ctx, a, k, keyward.CustodyCreate, holderID, due, ""); err != nil {
+	if err := t.logEvent(ctx, a, k, keyward.CustodyCreate, holderID, "", due, ""); err != nil {
 		return nil, err
 	}
 	return k, nil
 }
 
 // logEvent writes the audit record and the logbook line of one custody event.
-func (t *Tx) logEvent(ctx context.Context, a keyward.Actor, k *keyward.Key, action, holderID string, due *time.Time, note string) error {
+// holderID is the holder the move hands the key to; a move that takes the key
+// back (check-in, return, lost, ...) passes "" and prevHolder, the holder the
+// key leaves, whose line it then is in the per-holder logbook.
+func (t *Tx) logEvent(ctx context.Context, a keyward.Actor, k *keyward.Key, action, holderID, prevHolder string, due *time.Time, note string) error {
 	seq, err := t.record(ctx, a, "key."+action, "key", k.ID, eventDetails(k, holderID, due, note))
 	if err != nil {
 		return err
 	}
+	lineHolder := holderID
+	if lineHolder == "" {
+		lineHolder = prevHolder
+	}
 	if _, err := t.Exec(ctx, `INSERT INTO custody_events (id, key_id, action, at, actor, actor_role, holder_id, due_at, note, audit_seq)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID("evt"), k.ID, action, ts(t.now), actorName(a), string(a.Role), nullStr(holderID), nullTS(due), note, seq); err != nil {
+		newID("evt"), k.ID, action, ts(t.now), actorName(a), string(a.Role), nullStr(lineHolder), nullTS(due), note, seq); err != nil {
 		return fmt.Errorf("store: insert custody event: %w", err)
 	}
 	return nil
@@ -307,8 +314,9 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 		if n, _ := res.RowsAffected(); n == 0 {
 			return keyward.TransitionConflict(k, action)
 		}
+		prevHolder := k.HolderID
 		k.Status, k.HolderID, k.DueAt = newStatus, newHolder, newDue
-		if err := tx.logEvent(ctx, a, k, action, holderID, due, note); err != nil {
+		if err := tx.logEvent(ctx, a, k, action, holderID, prevHolder, due, note); err != nil {
 			return err
 		}
 		out = k

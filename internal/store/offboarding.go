@@ -226,7 +226,7 @@ func (s *Offboarding) CollectKey(ctx context.Context, a keyward.Actor, holderID,
 		if note == "" {
 			note = "collected at offboarding"
 		}
-		if err := tx.logEvent(ctx, a, k, action, "", nil, note); err != nil {
+		if err := tx.logEvent(ctx, a, k, action, "", holderID, nil, note); err != nil {
 			return err
 		}
 		out = k

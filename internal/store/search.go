@@ -75,8 +75,10 @@ func (d *DB) HolderEvents(ctx context.Context, a keyward.Actor, holderID string,
 			return nil, err
 		}
 	}
-	rows, err := d.query(ctx, `SELECT id, key_id, action, at, actor, actor_role, COALESCE(holder_id, ''), due_at, note FROM custody_events
-		WHERE holder_id = ? ORDER BY audit_seq DESC LIMIT ?`, holderID, clampLimit(limit))
+	rows, err := d.query(ctx, `SELECT e.id, e.key_id, e.action, e.at, e.actor, e.actor_role, COALESCE(e.holder_id, ''), e.due_at, e.note,
+			k.symbol || '-' || k.copy_number
+		FROM custody_events e JOIN keys k ON k.id = e.key_id
+		WHERE e.holder_id = ? ORDER BY e.audit_seq DESC LIMIT ?`, holderID, clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: holder events: %w", err)
 	}
@@ -86,7 +88,7 @@ func (d *DB) HolderEvents(ctx context.Context, a keyward.Actor, holderID string,
 		var e keyward.Event
 		var at string
 		var due sql.NullString
-		if err := rows.Scan(&e.ID, &e.KeyID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.HolderID, &due, &e.Note); err != nil {
+		if err := rows.Scan(&e.ID, &e.KeyID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.HolderID, &due, &e.Note, &e.Stamp); err != nil {
 			return nil, err
 		}
 		e.At, e.DueAt = parseTS(at), tsPtr(due)

@@ -183,7 +183,19 @@ func TestUIImportPages(t *testing.T) {
 	if c.page("/holders/"+st.holder.ID).find(uiAttr("href", "/holders/"+st.holder.ID+"/offboarding")) == nil {
 		t.Error("holder page has no offboarding link")
 	}
+	// A holder's page keeps what they held before: the check-in is in their logbook.
 	ctx, d := context.Background(), s.db.Directory()
+	if _, err := s.db.Custody().Checkout(ctx, s.sys, st.key.ID, keyward.CheckoutInput{HolderID: st.holder.ID, DueAt: s.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Custody().Checkin(ctx, s.sys, st.key.ID, keyward.NoteInput{Note: "back on the hook"}); err != nil {
+		t.Fatal(err)
+	}
+	logbook := c.page("/holders/" + st.holder.ID).byID("logbook")
+	if logbook == nil || !strings.Contains(logbook.Text(), "Checked in AA1-1") || !strings.Contains(logbook.Text(), "back on the hook") ||
+		strings.Index(logbook.Text(), "Checked in") > strings.Index(logbook.Text(), "Checked out") {
+		t.Errorf("holder logbook, newest first, with the check-in: %q", logbook.Text())
+	}
 	site, err := d.CreateSite(ctx, s.sys, keyward.SiteInput{Name: "Fleet Yard"})
 	if err != nil {
 		t.Fatal(err)

@@ -64,7 +64,12 @@ func (s *Server) holdersCreate(w http.ResponseWriter, r *http.Request, a keyward
 type holderPageData struct {
 	Holder keyward.Holder
 	Keys   []keyRow
+	// Events is the holder's logbook, newest first: what they held before.
+	Events []eventRow
 }
+
+// holderLogbookRows bounds the logbook a holder page shows.
+const holderLogbookRows = 100
 
 func (s *Server) holderPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	h, err := s.directory.Holder(r.Context(), a, r.PathValue("id"))
@@ -78,6 +83,13 @@ func (s *Server) holderPage(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	d := holderPageData{Holder: *h}
 	if d.Keys, err = s.newPageNames(r, a).rows(keys, s.now()); err != nil {
 		return err
+	}
+	events, err := s.db.HolderEvents(r.Context(), a, h.ID, holderLogbookRows)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		d.Events = append(d.Events, newEventRow(e, ""))
 	}
 	return s.render(w, r, a, http.StatusOK, "holder", h.Name, d)
 }

@@ -99,6 +99,14 @@ type eventRow struct {
 	HolderName string
 }
 
+func newEventRow(e keyward.Event, holderName string) eventRow {
+	row := eventRow{Event: e, Label: eventLabels[e.Action], HolderName: holderName}
+	if row.Label == "" {
+		row.Label = e.Action
+	}
+	return row
+}
+
 type keyPageData struct {
 	Key         keyward.Key
 	Keyway      string
@@ -178,14 +186,11 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 			return err
 		}
 		for _, e := range p.Items {
-			row := eventRow{Event: e, Label: eventLabels[e.Action]}
-			if row.Label == "" {
-				row.Label = e.Action
-			}
-			if row.HolderName, err = n.holder(e.HolderID); err != nil {
+			name, err := n.holder(e.HolderID)
+			if err != nil {
 				return err
 			}
-			d.Events = append(d.Events, row)
+			d.Events = append(d.Events, newEventRow(e, name))
 		}
 		if p.Next == "" {
 			break

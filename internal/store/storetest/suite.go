@@ -39,6 +39,7 @@ func Run(t *testing.T, b Backend) {
 		{"Authenticate", testAuthenticate},
 		{"Tokens", testTokens},
 		{"Prune", testPrune},
+		{"HolderLogbook", testHolderLogbook},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
@@ -748,5 +749,39 @@ func testPrune(t *testing.T, b Backend) {
 	}
 	if got, err := f.db.Prune(ctx); err != nil || got.Total() != 0 {
 		t.Fatalf("second prune deleted %+v (%v), want nothing", got, err)
+	}
+}
+
+// testHolderLogbook: a holder's logbook has every move of a key they held,
+// the ones that take it back too (check-in, return, lost), on the
+// one-statement path and the generic one.
+func testHolderLogbook(t *testing.T, b Backend) {
+	f := setup(t, b)
+	_, h, k := f.stock(t)
+	other := must[*keyward.Holder](t)(f.db.Directory().CreateHolder(ctx, f.owner, keyward.HolderInput{Name: "Sam Okafor", Email: "sam@acme.test"}))
+	cus := f.db.Custody()
+	must[*keyward.Key](t)(cus.Checkout(ctx, f.owner, k.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: f.env.Clock.Now().Add(time.Hour)}))
+	must[*keyward.Key](t)(cus.Checkin(ctx, f.owner, k.ID, keyward.NoteInput{}))
+	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: h.ID}))
+	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyReturn, keyward.CustodyInput{}))
+	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: h.ID}))
+	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyLost, keyward.CustodyInput{}))
+	actions := func(holderID string) string {
+		t.Helper()
+		evs := must[[]keyward.Event](t)(f.db.HolderEvents(ctx, f.owner, holderID, 50))
+		var out []string
+		for _, e := range evs {
+			if e.HolderID != holderID {
+				t.Fatalf("an event of holder %s in the logbook of %s: %+v", e.HolderID, holderID, e)
+			}
+			out = append(out, e.Action)
+		}
+		return fmt.Sprint(out)
+	}
+	if got, want := actions(h.ID), "[lost issue return issue checkin checkout]"; got != want {
+		t.Fatalf("holder logbook, newest first: %s, want %s", got, want)
+	}
+	if got := actions(other.ID); got != "[]" {
+		t.Fatalf("another holder's logbook: %s, want none", got)
 	}
 }
