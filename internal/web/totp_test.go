@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -78,6 +81,18 @@ func TestTOTPEnrolAndSignIn(t *testing.T) {
 		t.Fatalf("no secret on the account page:\n%s", body)
 	}
 	secret := m[1]
+	// The authenticator link and its QR code carry the otpauth:// URL (html/template
+	// would turn an unvetted one into "#ZgotmplZ").
+	if !strings.Contains(body, `id="totp-link"`) || !strings.Contains(body, `href="otpauth://totp/`) || !strings.Contains(body, "secret="+secret) {
+		t.Fatalf("no otpauth link on the account page:\n%s", body)
+	}
+	qr := regexp.MustCompile(`src="data:image/png;base64,([^"]+)"`).FindStringSubmatch(body)
+	if qr == nil {
+		t.Fatalf("no QR code image on the account page:\n%s", body)
+	}
+	if png, err := base64.StdEncoding.DecodeString(html.UnescapeString(qr[1])); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("the QR code is not a PNG: %v", err)
+	}
 	if st, _ := f.post("/account/totp", url.Values{"csrf": {tok}, "secret": {secret}, "code": {"000000"}}); st != http.StatusBadRequest {
 		t.Fatalf("wrong enrolment code: %d", st)
 	}

@@ -1,7 +1,12 @@
 package web
 
 import (
+	"encoding/base64"
+	"fmt"
+	"html/template"
 	"net/http"
+
+	"rsc.io/qr"
 
 	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/keyward"
@@ -129,7 +134,11 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.A
 type accountData struct {
 	TOTPEnabled bool
 	Secret      string
-	URL         string
+	// URL is the otpauth:// link authenticator apps open; QR is the same link
+	// as a PNG data URI to scan with a phone. Both are built here, never from
+	// input, so the template may use them as URLs.
+	URL         template.URL
+	QR          template.URL
 	RequireTOTP bool
 }
 
@@ -145,7 +154,13 @@ func (s *Server) accountData(r *http.Request, a keyward.Actor, secret string) (a
 			if secret == "" {
 				secret = auth.NewTOTPSecret()
 			}
-			d.Secret, d.URL = secret, auth.TOTPURL("Keyward "+org.Name, u.Email, secret)
+			link := auth.TOTPURL("Keyward "+org.Name, u.Email, secret)
+			d.Secret, d.URL = secret, template.URL(link)
+			code, err := qr.Encode(link, qr.M)
+			if err != nil {
+				return accountData{}, fmt.Errorf("web: enrolment QR code: %w", err)
+			}
+			d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG()))
 		}
 	}
 	return d, nil
