@@ -181,7 +181,21 @@ type RevealInput struct {
 func (in *RevealInput) Validate() error {
 	var v Validator
 	v.Check(len(in.Symbols) <= 10000, "symbols", "must list at most 10000 symbols")
-	checkText(&v, "reason", in.Reason, MaxNote, false)
+	in.Reason = strings.TrimSpace(in.Reason)
+	checkText(&v, "reason", in.Reason, MaxNote, true)
+	return v.Err()
+}
+
+// PinningRevealInput asks for a cylinder's pinning chart, which shows the
+// bittings of its key list: like every reveal, it says why.
+type PinningRevealInput struct {
+	Reason string `json:"reason"`
+}
+
+func (in *PinningRevealInput) Validate() error {
+	var v Validator
+	in.Reason = strings.TrimSpace(in.Reason)
+	checkText(&v, "reason", in.Reason, MaxNote, true)
 	return v.Err()
 }
 
@@ -300,7 +314,7 @@ type KeySystems interface {
 	// Cylinder is an opening's pinning summary and history. ENOTFOUND.
 	Cylinder(ctx context.Context, a Actor, id, openingID string) (*Cylinder, error)
 	// RevealPinning is the pinning chart, audited like Reveal.
-	RevealPinning(ctx context.Context, a Actor, id, openingID string) (*PinningChart, error)
+	RevealPinning(ctx context.Context, a Actor, id, openingID string, in PinningRevealInput) (*PinningChart, error)
 	// RunAudit checks every cylinder against every key in use and stores the result.
 	RunAudit(ctx context.Context, a Actor, id string) (*KeyAudit, error)
 	// ReportLost computes what the lost bitting opens and the rekey plan. ECONFLICT if already lost.

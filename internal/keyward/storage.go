@@ -193,9 +193,11 @@ type CodeRevealInput struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// Validate requires a reason: every reveal of a secret says why in the audit log.
 func (in *CodeRevealInput) Validate() error {
 	var v Validator
-	checkText(&v, "reason", in.Reason, MaxNote, false)
+	in.Reason = strings.TrimSpace(in.Reason)
+	checkText(&v, "reason", in.Reason, MaxNote, true)
 	return v.Err()
 }
 

@@ -709,8 +709,11 @@ func (st *sysState) cylinderWithHistory(ctx context.Context, tx *Tx, openingID s
 	return &c, rows.Err()
 }
 
-func (s *KeySystems) RevealPinning(ctx context.Context, a keyward.Actor, id, openingID string) (*keyward.PinningChart, error) {
+func (s *KeySystems) RevealPinning(ctx context.Context, a keyward.Actor, id, openingID string, in keyward.PinningRevealInput) (*keyward.PinningChart, error) {
 	if err := s.db.recordDenial(ctx, a, keyward.ActBittingReveal, "keysystem", id); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
 		return nil, err
 	}
 	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.PinningChart, error) {
@@ -734,7 +737,7 @@ func (s *KeySystems) RevealPinning(ctx context.Context, a keyward.Actor, id, ope
 		for _, ch := range res.Chambers {
 			out.Chambers = append(out.Chambers, keyward.PinChamber{Position: ch.Position, ShearDepths: ch.ShearDepths, BottomPin: ch.BottomPin, MasterPins: ch.MasterPins})
 		}
-		_, err = tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"opening_id": openingID, "pinning_chart": true, "symbols": c.KeyList})
+		_, err = tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"opening_id": openingID, "pinning_chart": true, "symbols": c.KeyList, "reason": in.Reason})
 		return out, err
 	})
 }

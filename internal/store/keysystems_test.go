@@ -155,9 +155,20 @@ func testKeySystems(t *testing.T, b storetest.Backend) {
 	if !slices.Equal(lobby.KeyList, []string{"AA3", "AA", "A", "AB2", "AB"}) {
 		t.Fatalf("lobby key list = %v", lobby.KeyList)
 	}
-	chart, err := f.ks.RevealPinning(ctx, f.owner, sys.ID, f.doors["Office 1"])
+	// A pinning chart shows bittings: without a reason it is refused and nothing is recorded.
+	reveals := len(f.auditActions(t, "bitting.reveal"))
+	if _, err := f.ks.RevealPinning(ctx, f.owner, sys.ID, f.doors["Office 1"], keyward.PinningRevealInput{Reason: "  "}); !hasRule(err, "reason", "is required") {
+		t.Fatalf("pinning chart without a reason: %v", err)
+	}
+	if n := len(f.auditActions(t, "bitting.reveal")); n != reveals {
+		t.Fatalf("a refused chart reveal was recorded (%d records, want %d)", n, reveals)
+	}
+	chart, err := f.ks.RevealPinning(ctx, f.owner, sys.ID, f.doors["Office 1"], keyward.PinningRevealInput{Reason: "rekey Office 1"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if recs := f.auditActions(t, "bitting.reveal"); len(recs) != reveals+1 || !strings.Contains(recs[0].Details, "rekey Office 1") {
+		t.Fatalf("the chart reveal's record does not carry its reason: %+v", recs)
 	}
 	// AA1 111555 + AA 155555 + A 555555: chamber 1 shear 1,5; 2 and 3: 1,5.
 	if c := chart.Chambers[0]; c.BottomPin != 1 || !slices.Equal(c.MasterPins, []int{4}) || chart.TotalMasterPins != 3 {
@@ -361,7 +372,7 @@ func TestKeySystemRandomTMK(t *testing.T) {
 			if len(sys.Symbols) < 2 || sys.Symbols[0].Symbol != "KA" || sys.Symbols[1].Symbol != "1KA" {
 				t.Fatalf("symbols = %+v", sys.Symbols)
 			}
-			got, err := f.ks.Reveal(ctx, f.owner, sys.ID, keyward.RevealInput{Symbols: []string{"KA"}})
+			got, err := f.ks.Reveal(ctx, f.owner, sys.ID, keyward.RevealInput{Symbols: []string{"KA"}, Reason: "cut a key"})
 			if err != nil {
 				t.Fatal(err)
 			}

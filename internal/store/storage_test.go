@@ -278,14 +278,21 @@ func testLockboxCode(t *testing.T, f *storageFixture) {
 	if err := f.st.ChangeCode(ctx, f.owner, box.ID, "9090"); err != nil {
 		t.Fatal(err)
 	}
-	if code, err := f.st.RevealCode(ctx, f.owner, box.ID, keyward.CodeRevealInput{}); err != nil || code.Reveal() != "9090" {
+	// Every reveal says why: without a reason it is refused, and nothing is recorded.
+	reveals := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'storage.code.reveal'`)
+	_, err = f.st.RevealCode(ctx, f.owner, box.ID, keyward.CodeRevealInput{Reason: " "})
+	wantField(t, err, "reason")
+	if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'storage.code.reveal'`); n != reveals {
+		t.Fatal("a reveal without a reason was recorded")
+	}
+	if code, err := f.st.RevealCode(ctx, f.owner, box.ID, keyward.CodeRevealInput{Reason: "new tenant"}); err != nil || code.Reveal() != "9090" {
 		t.Fatalf("reveal after change: %v", err)
 	}
 	// A cabinet has no code; an unknown place is not found.
 	cab, _ := f.st.Create(ctx, f.owner, keyward.StorageInput{Kind: "cabinet", Name: "C", Hooks: 1})
-	_, err = f.st.RevealCode(ctx, f.owner, cab.ID, keyward.CodeRevealInput{})
+	_, err = f.st.RevealCode(ctx, f.owner, cab.ID, keyward.CodeRevealInput{Reason: "check"})
 	wantCode(t, err, keyward.ECONFLICT)
-	_, err = f.st.RevealCode(ctx, f.owner, "sto_nope", keyward.CodeRevealInput{})
+	_, err = f.st.RevealCode(ctx, f.owner, "sto_nope", keyward.CodeRevealInput{Reason: "check"})
 	wantCode(t, err, keyward.ENOTFOUND)
 }
 
@@ -457,7 +464,9 @@ func testCredentials(t *testing.T, f *storageFixture) {
 	}
 	_, err = cr.RevealPIN(ctx, f.advisor, pin.ID, keyward.CodeRevealInput{})
 	wantCode(t, err, keyward.EFORBIDDEN)
-	if p, err := cr.RevealPIN(ctx, f.tech, pin.ID, keyward.CodeRevealInput{}); err != nil || p.Reveal() != "482916" {
+	_, err = cr.RevealPIN(ctx, f.tech, pin.ID, keyward.CodeRevealInput{})
+	wantField(t, err, "reason")
+	if p, err := cr.RevealPIN(ctx, f.tech, pin.ID, keyward.CodeRevealInput{Reason: "holder forgot it"}); err != nil || p.Reveal() != "482916" {
 		t.Fatalf("reveal pin: %v", err)
 	}
 	card, err := cr.Issue(ctx, f.owner, keyward.CredentialInput{Kind: "card", Number: "C-77", HolderID: f.holder.ID, OpeningIDs: []string{door.ID}})

@@ -72,7 +72,11 @@ func (s *Server) getCylinder(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 func (s *Server) revealPinning(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	c, err := s.keySystems().RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"))
+	var in keyward.PinningRevealInput
+	if err := decodeOptional(r, &in); err != nil {
+		return err
+	}
+	c, err := s.keySystems().RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"), in)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,7 @@ func TestUIBrowserKeySystem(t *testing.T) {
 	}
 	screenshot("keysystem-tree.png")
 
+	do("give a reason", chromedp.SendKeys(chromedp.CSS(`#reveal input[name=reason]`), "cut two AA1 copies"))
 	step("reveal the bittings", chromedp.Click(chromedp.CSS(`#reveal button[type=submit]`)))
 	if tree = text(`#tree`); !strings.Contains(tree, "555555") || !strings.Contains(tree, "111555") {
 		t.Fatalf("revealed tree:\n%s", tree)
@@ -54,6 +55,7 @@ func TestUIBrowserKeySystem(t *testing.T) {
 	if c := text(`#chart`); strings.Contains(c, "111555") {
 		t.Fatalf("chart shown before the reveal:\n%s", c)
 	}
+	do("give a reason", chromedp.SendKeys(chromedp.CSS(`#reveal-chart input[name=reason]`), "repin Office 1"))
 	step("reveal the pinning chart", chromedp.Click(chromedp.CSS(`#reveal-chart button[type=submit]`)))
 	if c := text(`#chambers`); !strings.Contains(c, "Chamber") {
 		t.Fatalf("chambers:\n%s", c)

@@ -305,7 +305,13 @@ func TestKeySystemPDFs(t *testing.T) {
 	}
 
 	before := auditActionCount(t, app, "bitting.reveal")
-	st, ct, b = app.raw(keyward.RoleTechnician, base+"/cylinders/"+doors["Office 1"]+"/pinning.pdf")
+	if st, _, _ := app.raw(keyward.RoleTechnician, base+"/cylinders/"+doors["Office 1"]+"/pinning.pdf"); st != 400 {
+		t.Fatalf("pinning.pdf without a reason: %d, want 400", st)
+	}
+	if n := auditActionCount(t, app, "bitting.reveal"); n != before {
+		t.Fatalf("a refused pinning chart was recorded: %d → %d", before, n)
+	}
+	st, ct, b = app.raw(keyward.RoleTechnician, base+"/cylinders/"+doors["Office 1"]+"/pinning.pdf?reason=rekey")
 	if st != 200 || ct != "application/pdf" {
 		t.Fatalf("pinning.pdf: %d %s %s", st, ct, b)
 	}
@@ -367,12 +373,23 @@ func TestKeySystemPages(t *testing.T) {
 	if st != 200 || strings.Contains(body, "111555") || !strings.Contains(body, "reveal-chart") {
 		t.Fatalf("cylinder page: %d\n%s", st, body)
 	}
-	st, body = do(sid, "POST", path+"/cylinders/"+doors["Office 1"]+"/reveal", url.Values{"csrf": {csrf}})
+	st, body = do(sid, "POST", path+"/cylinders/"+doors["Office 1"]+"/reveal", url.Values{"csrf": {csrf}, "reason": {"repin the door"}})
 	if st != 200 || !strings.Contains(body, `id="chambers"`) || !strings.Contains(body, "111555") {
 		t.Fatalf("cylinder chart: %d\n%s", st, body)
 	}
 	if n := auditActionCount(t, app, "bitting.reveal"); n != 2 {
 		t.Fatalf("%d reveal records, want 2", n)
+	}
+	// The printable chart is a POST with a reason too: a link follower or
+	// prefetch cannot reveal bittings.
+	if st, _ = do(sid, "GET", path+"/cylinders/"+doors["Office 1"]+"/pinning.pdf", nil); st != http.StatusMethodNotAllowed {
+		t.Fatalf("GET of the pinning chart page route: %d, want 405", st)
+	}
+	if st, body = do(sid, "POST", path+"/cylinders/"+doors["Office 1"]+"/pinning.pdf", url.Values{"csrf": {csrf}, "reason": {"print for the locksmith"}}); st != 200 || !strings.HasPrefix(body, "%PDF-") {
+		t.Fatalf("pinning chart PDF from the page: %d", st)
+	}
+	if n := auditActionCount(t, app, "bitting.reveal"); n != 3 {
+		t.Fatalf("%d reveal records, want 3", n)
 	}
 	msid, mcsrf := session(keyward.RoleManager)
 	if st, body = do(msid, "POST", path+"/reveal", url.Values{"csrf": {mcsrf}}); st != 403 || strings.Contains(body, "555555") {

@@ -172,8 +172,11 @@ func (s *Server) schedulePDF(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 // pinningPDF reveals a pinning chart: the store records it before the chart is drawn.
+// pinningPDF answers the pinning chart as a PDF: a reveal of bittings, so it
+// needs a reason, from the page's POST form or the API's ?reason=.
 func (s *Server) pinningPDF(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	c, err := s.keySystems().RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"))
+	in := keyward.PinningRevealInput{Reason: r.FormValue("reason")}
+	c, err := s.keySystems().RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"), in)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (s *Server) keySystemRoutes() []route {
 		page("GET /keysystems/{id}/schedule.pdf", keyward.ActKeySystemRead, s.schedulePDF),
 		page("GET /keysystems/{id}/cylinders/{opening}", keyward.ActKeySystemRead, s.cylinderPage),
 		page("POST /keysystems/{id}/cylinders/{opening}/reveal", keyward.ActBittingReveal, s.cylinderReveal),
-		page("GET /keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF),
+		page("POST /keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF),
 		page("GET /keysystems/{id}/plans/{plan}", keyward.ActKeySystemRead, s.planPage),
 		page("POST /keysystems/{id}/plans/{plan}/items/{item}/done", keyward.ActKeySystemEdit, s.planItemDone),
 

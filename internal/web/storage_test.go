@@ -140,7 +140,10 @@ func TestStorageAPI(t *testing.T) {
 		if n := app.count(`SELECT COUNT(*) FROM idempotency WHERE body LIKE '%73915%'`); n != 0 {
 			t.Fatal("the code reached the idempotency table")
 		}
-		if st := app.call(owner, "POST", "/api/v1/storage/"+cabID+"/reveal", map[string]any{}, &p); st != 409 {
+		if st := app.call(owner, "POST", "/api/v1/storage/"+boxID+"/reveal", map[string]any{}, &p); st != 400 || !hasField(p, "reason") {
+			t.Fatalf("reveal without a reason: %d %+v", st, p)
+		}
+		if st := app.call(owner, "POST", "/api/v1/storage/"+cabID+"/reveal", map[string]any{"reason": "check"}, &p); st != 409 {
 			t.Fatalf("reveal a cabinet: %d", st)
 		}
 
@@ -238,7 +241,7 @@ func TestScheduleCredentialsOffboardingAPI(t *testing.T) {
 			t.Fatalf("advisor reveals a PIN: %d", st)
 		}
 		var rev map[string]string
-		if st := app.call(keyward.RoleTechnician, "POST", "/api/v1/credentials/"+pin.ID+"/reveal", map[string]any{}, &rev); st != 200 || rev["pin"] != "864213" {
+		if st := app.call(keyward.RoleTechnician, "POST", "/api/v1/credentials/"+pin.ID+"/reveal", map[string]any{"reason": "holder forgot it"}, &rev); st != 200 || rev["pin"] != "864213" {
 			t.Fatalf("technician reveals a PIN: %d %v", st, rev)
 		}
 		if st := app.call(owner, "POST", "/api/v1/credentials", map[string]any{"kind": "fob", "number": "FOB-9", "holder_id": holderID, "opening_ids": []string{doorID}}, &fob); st != 201 {

@@ -241,7 +241,7 @@ func (s *Server) cylinderPage(w http.ResponseWriter, r *http.Request, a keyward.
 }
 
 func (s *Server) cylinderReveal(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	ch, err := s.keySystems().RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"))
+	ch, err := s.keySystems().RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"), keyward.PinningRevealInput{Reason: r.PostFormValue("reason")})
 	if err != nil {
 		return err
 	}
