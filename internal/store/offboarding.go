@@ -23,17 +23,18 @@ func (d *DB) Offboarding() *Offboarding { return &Offboarding{db: d} }
 // 409: what they hold is being collected, and a new item would slip past the
 // list the manager is working through). One query, as it runs in every move.
 func (t *Tx) recipient(ctx context.Context, holderID string) error {
+	var name string
 	var leaving sql.NullString
-	err := t.QueryRow(ctx, `SELECT (SELECT started_at FROM offboardings WHERE holder_id = h.id AND cleared_at IS NULL)
-		FROM holders h WHERE h.id = ?`, holderID).Scan(&leaving)
+	err := t.QueryRow(ctx, `SELECT h.name, (SELECT started_at FROM offboardings WHERE holder_id = h.id AND cleared_at IS NULL)
+		FROM holders h WHERE h.id = ?`, holderID).Scan(&name, &leaving)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return keyward.Invalid("holder_id", "must name an existing holder")
 	case err != nil:
 		return fmt.Errorf("store: holder check: %w", err)
 	case leaving.Valid:
-		return keyward.Errorf(keyward.ECONFLICT, "holder %s is being offboarded (since %s): collect what they hold and clear the offboarding before giving them anything new",
-			holderID, parseTS(leaving.String).Format("2006-01-02"))
+		return keyward.Errorf(keyward.ECONFLICT, "%s is being offboarded (since %s): collect what they hold and clear the offboarding before giving them anything new",
+			name, parseTS(leaving.String).Format("2006-01-02"))
 	}
 	return nil
 }

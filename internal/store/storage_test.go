@@ -581,7 +581,7 @@ func testOffboarding(t *testing.T, f *storageFixture) {
 	before := auditRecords(t, f)
 	due := f.env.Clock.Now().Add(time.Hour)
 	_, err = cus.Checkout(ctx, f.owner, spareKey.ID, keyward.CheckoutInput{HolderID: f.holder.ID, DueAt: due})
-	if e := wantCode(t, err, keyward.ECONFLICT); !strings.Contains(e.Message, "being offboarded") {
+	if e := wantCode(t, err, keyward.ECONFLICT); !strings.Contains(e.Message, "Dana Ruiz is being offboarded") {
 		t.Fatalf("check-out to a leaver: %q does not say why", e.Message)
 	}
 	_, err = cus.Move(ctx, f.owner, spareKey.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: f.holder.ID})
