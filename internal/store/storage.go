@@ -170,27 +170,49 @@ func (s *Storage) Places(ctx context.Context, a keyward.Actor, kind, holderID st
 		}, func(p keyward.StoragePlace) string { return p.ID })
 }
 
-// Events is a storage place's logbook, oldest first.
-func (s *Storage) Events(ctx context.Context, a keyward.Actor, id string) ([]keyward.StorageEvent, error) {
+// Events is a storage place's logbook, oldest first, paged by audit sequence
+// like a key's history.
+func (s *Storage) Events(ctx context.Context, a keyward.Actor, id string, opt keyward.ListOptions) (*keyward.Page[keyward.StorageEvent], error) {
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.query(ctx, `SELECT id, storage_id, action, at, actor, actor_role, note FROM storage_events WHERE storage_id = ? ORDER BY audit_seq LIMIT 500`, id)
+	limit := clampLimit(opt.Limit)
+	q := `SELECT id, storage_id, action, at, actor, actor_role, note, audit_seq FROM storage_events WHERE storage_id = ?`
+	args := []any{id}
+	if opt.Cursor != "" {
+		after, err := strconv.ParseInt(opt.Cursor, 10, 64)
+		if err != nil {
+			return nil, keyward.Invalid("cursor", "is not a cursor this list returned")
+		}
+		q += ` AND audit_seq > ?`
+		args = append(args, after)
+	}
+	rows, err := s.db.query(ctx, q+` ORDER BY audit_seq LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: storage events: %w", err)
 	}
 	defer rows.Close()
-	out := []keyward.StorageEvent{}
+	page := &keyward.Page[keyward.StorageEvent]{Items: []keyward.StorageEvent{}}
+	var seqs []int64
 	for rows.Next() {
 		var e keyward.StorageEvent
 		var at string
-		if err := rows.Scan(&e.ID, &e.StorageID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.Note); err != nil {
+		var seq int64
+		if err := rows.Scan(&e.ID, &e.StorageID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.Note, &seq); err != nil {
 			return nil, fmt.Errorf("store: scan storage event: %w", err)
 		}
 		e.At = parseTS(at)
-		out = append(out, e)
+		page.Items = append(page.Items, e)
+		seqs = append(seqs, seq)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = strconv.FormatInt(seqs[limit-1], 10)
+	}
+	return page, nil
 }
 
 // Assign makes a storage place the key's home (a hook of a cabinet). An

@@ -76,6 +76,32 @@ func newStorageFixture(t *testing.T, b storetest.Backend) *storageFixture {
 	return f
 }
 
+// events reads a place's whole logbook two events a page, so every caller
+// also checks that the pages follow on without a gap or a repeat.
+func (f *storageFixture) events(t *testing.T, placeID string) []keyward.StorageEvent {
+	t.Helper()
+	var out []keyward.StorageEvent
+	seen := map[string]bool{}
+	opt := keyward.ListOptions{Limit: 2}
+	for {
+		p, err := f.st.Events(context.Background(), f.owner, placeID, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range p.Items {
+			if seen[e.ID] {
+				t.Fatalf("event %s on two pages", e.ID)
+			}
+			seen[e.ID] = true
+		}
+		out = append(out, p.Items...)
+		if p.Next == "" {
+			return out
+		}
+		opt.Cursor = p.Next
+	}
+}
+
 func (f *storageFixture) key(t *testing.T, symbol string) *keyward.Key {
 	t.Helper()
 	k, err := f.db.Custody().CreateKey(context.Background(), f.owner, keyward.KeyInput{KeywayID: f.kw.ID, Symbol: symbol})
@@ -181,9 +207,9 @@ func testCabinetHooks(t *testing.T, f *storageFixture) {
 		t.Fatal(err)
 	}
 	wantCode(t, f.st.Unassign(ctx, f.owner, k2.ID), keyward.ENOTFOUND)
-	evs, err := f.st.Events(ctx, f.owner, cab.ID)
-	if err != nil || len(evs) != 5 || evs[0].Action != "create" || evs[4].Action != "unassign" {
-		t.Fatalf("events: %+v %v", evs, err)
+	evs := f.events(t, cab.ID)
+	if len(evs) != 5 || evs[0].Action != "create" || evs[4].Action != "unassign" {
+		t.Fatalf("events: %+v", evs)
 	}
 	// A destroyed key gives up its hook, and the place's logbook says why.
 	if _, err := f.db.Custody().Move(ctx, f.owner, k1.ID, keyward.CustodyDestroy, keyward.CustodyInput{Note: "snapped in the lock"}); err != nil {
@@ -195,9 +221,9 @@ func testCabinetHooks(t *testing.T, f *storageFixture) {
 	if _, err := f.st.Assign(ctx, f.owner, cab.ID, keyward.HookInput{KeyID: k2.ID, Hook: 5}); err != nil {
 		t.Fatalf("the destroyed key's hook is not free: %v", err)
 	}
-	evs, err = f.st.Events(ctx, f.owner, cab.ID)
-	if err != nil || len(evs) != 7 || evs[5].Action != "unassign" || evs[5].Note != "key AA1-1 destroyed" {
-		t.Fatalf("events after destroy: %+v %v", evs, err)
+	evs = f.events(t, cab.ID)
+	if len(evs) != 7 || evs[5].Action != "unassign" || evs[5].Note != "key AA1-1 destroyed" {
+		t.Fatalf("events after destroy: %+v", evs)
 	}
 }
 
@@ -313,7 +339,7 @@ func testEnvelopeSeal(t *testing.T, f *storageFixture) {
 	if err != nil || p.SealNumber != "S-1002" {
 		t.Fatalf("break seal: %+v %v", p, err)
 	}
-	evs, _ := f.st.Events(ctx, f.owner, env.ID)
+	evs := f.events(t, env.ID)
 	if len(evs) != 2 || evs[1].Action != "seal.break" || evs[1].Note != "annual count" {
 		t.Fatalf("events: %+v", evs)
 	}

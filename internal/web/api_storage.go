@@ -81,11 +81,15 @@ func (s *Server) storageEvents(w http.ResponseWriter, r *http.Request, a keyward
 	if _, err := st.Place(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
-	evs, err := st.Events(r.Context(), a, r.PathValue("id"))
+	opt, err := listOptions(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, keyward.Page[keyward.StorageEvent]{Items: evs})
+	p, err := st.Events(r.Context(), a, r.PathValue("id"), opt)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) assignKeyHome(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {

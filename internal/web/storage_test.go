@@ -140,6 +140,16 @@ func TestStorageAPI(t *testing.T) {
 		if n := app.count(`SELECT COUNT(*) FROM idempotency WHERE body LIKE '%73915%'`); n != 0 {
 			t.Fatal("the code reached the idempotency table")
 		}
+		if st := app.call(owner, "GET", "/api/v1/storage/"+boxID+"/events?cursor=nope", nil, &p); st != 400 || !hasField(p, "cursor") {
+			t.Fatalf("storage events with a bad cursor: %d %+v", st, p)
+		}
+		var onePage struct {
+			Items []keyward.StorageEvent `json:"items"`
+			Next  string                 `json:"next"`
+		}
+		if st := app.call(owner, "GET", "/api/v1/storage/"+boxID+"/events?limit=1", nil, &onePage); st != 200 || len(onePage.Items) != 1 || onePage.Next == "" {
+			t.Fatalf("storage events, one a page: %d %+v", st, onePage)
+		}
 		if st := app.call(owner, "POST", "/api/v1/storage/"+boxID+"/reveal", map[string]any{}, &p); st != 400 || !hasField(p, "reason") {
 			t.Fatalf("reveal without a reason: %d %+v", st, p)
 		}

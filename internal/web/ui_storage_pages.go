@@ -180,8 +180,17 @@ func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a ke
 	} else {
 		d.Unhooked = p.Keys
 	}
-	if d.Events, err = st.Events(r.Context(), a, p.ID); err != nil {
-		return err
+	opt := keyward.ListOptions{Limit: 500}
+	for range maxHistoryPages {
+		page, err := st.Events(r.Context(), a, p.ID, opt)
+		if err != nil {
+			return err
+		}
+		d.Events = append(d.Events, page.Items...)
+		if page.Next == "" {
+			break
+		}
+		opt.Cursor = page.Next
 	}
 	if keyward.Allowed(a.Role, keyward.ActStorageEdit) {
 		ks, err := s.custody.Keys(r.Context(), a, keyward.KeyFilter{ListOptions: keyward.ListOptions{Limit: 500}})
