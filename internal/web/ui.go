@@ -35,6 +35,7 @@ const (
 func funcsIn(loc *time.Location) template.FuncMap {
 	show := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04 MST") }
 	return template.FuncMap{
+		"statusText": statusText,
 		"fmtTime": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:
