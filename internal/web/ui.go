@@ -33,22 +33,26 @@ const (
 
 // funcsIn are the template functions; times show in the organization's zone.
 func funcsIn(loc *time.Location) template.FuncMap {
-	show := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04 MST") }
-	return template.FuncMap{
-		"statusText": statusText,
-		"fmtTime": func(t any) string {
+	format := func(layout string) func(t any) string {
+		return func(t any) string {
 			switch v := t.(type) {
 			case time.Time:
 				if !v.IsZero() {
-					return show(v)
+					return v.In(loc).Format(layout)
 				}
 			case *time.Time:
 				if v != nil && !v.IsZero() {
-					return show(*v)
+					return v.In(loc).Format(layout)
 				}
 			}
 			return ""
-		},
+		}
+	}
+	return template.FuncMap{
+		"statusText": statusText,
+		"fmtTime":    format("2006-01-02 15:04 MST"),
+		// fmtDate is for what is a day, not a moment (an acknowledgement).
+		"fmtDate": format("2006-01-02"),
 		"allowed": func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
 		"roles":   func() []keyward.Role { return keyward.Roles },
 	}

@@ -108,7 +108,8 @@ func (s *Server) storageCreate(w http.ResponseWriter, r *http.Request, a keyward
 	if in.Kind == keyward.StorageHolder {
 		in.HolderID = r.PostFormValue("holder_id")
 		if v := r.PostFormValue("acknowledged_on"); v != "" {
-			t, perr := time.Parse("2006-01-02", v)
+			// The day the owner acknowledged, on the organization's calendar.
+			t, perr := time.ParseInLocation("2006-01-02", v, s.zone(r))
 			if perr != nil {
 				err = keyward.Invalid("acknowledged_at", "must be a date such as 2026-05-01")
 			}

@@ -22,4 +22,10 @@ func TestTimesShowInOrgZone(t *testing.T) {
 	if got := show((*time.Time)(nil)); got != "" {
 		t.Fatalf("nil time = %q", got)
 	}
+	// A day entered on the organization's calendar shows as that day.
+	day := funcsIn(berlin)["fmtDate"].(func(any) string)
+	ack := time.Date(2026, 11, 1, 0, 0, 0, 0, berlin)
+	if got := day(&ack); got != "2026-11-01" {
+		t.Fatalf("fmtDate = %q, want 2026-11-01", got)
+	}
 }
