@@ -406,13 +406,22 @@ func TestInventoryPages(t *testing.T) {
 	ctx := context.Background()
 
 	// A cabinet through the form; an occupied hook re-shows the form with the reason.
-	code, _, h := c.post("/storage", url.Values{"kind": {"cabinet"}, "name": {"Cabinet A"}, "hooks": {"6"}})
+	depot, err := s.db.Directory().CreateSite(ctx, s.sys, keyward.SiteInput{Name: "Depot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, h := c.post("/storage", url.Values{"kind": {"cabinet"}, "name": {"Cabinet A"}, "hooks": {"6"}, "site_id": {depot.ID}})
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/storage/sto_") {
 		t.Fatalf("create cabinet: %d %s", code, h.Get("Location"))
 	}
 	cabPath, _, _ := strings.Cut(h.Get("Location"), "?")
 	if code, _, _ := c.post(cabPath+"/keys", url.Values{"key_id": {st.key.ID}, "hook": {"2"}}); code != http.StatusSeeOther {
 		t.Fatalf("place key: %d", code)
+	}
+	// The place and the storage list name its site.
+	uiWantText(t, c.page(cabPath).byID("site"), "site of the cabinet", "Depot")
+	if c.page("/storage").find(uiAttr("href", "/sites/"+depot.ID)) == nil {
+		t.Error("the storage list does not link the cabinet's site")
 	}
 	k2, err := s.db.Custody().CreateKey(ctx, s.sys, keyward.KeyInput{KeywayID: st.keyway.ID, Symbol: "AA2"})
 	if err != nil {

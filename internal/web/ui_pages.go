@@ -70,10 +70,11 @@ type pageNames struct {
 	a       keyward.Actor
 	holders map[string]string
 	keyways map[string]string
+	sites   map[string]string
 }
 
 func (s *Server) newPageNames(r *http.Request, a keyward.Actor) *pageNames {
-	return &pageNames{s: s, r: r, a: a, holders: map[string]string{}, keyways: map[string]string{}}
+	return &pageNames{s: s, r: r, a: a, holders: map[string]string{}, keyways: map[string]string{}, sites: map[string]string{}}
 }
 
 func (n *pageNames) holder(id string) (string, error) {
@@ -113,6 +114,26 @@ func (n *pageNames) keyway(id string) (string, error) {
 		return "", err
 	}
 	n.keyways[id] = v
+	return v, nil
+}
+
+func (n *pageNames) site(id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	if v, ok := n.sites[id]; ok {
+		return v, nil
+	}
+	site, err := n.s.directory.Site(n.r.Context(), n.a, id)
+	v := ""
+	switch keyward.ErrorCode(err) {
+	case "":
+		v = site.Name
+	case keyward.EFORBIDDEN, keyward.ENOTFOUND:
+	default:
+		return "", err
+	}
+	n.sites[id] = v
 	return v, nil
 }
 

@@ -51,7 +51,9 @@ type storageListData struct {
 	Kinds   []string
 	Holders []keyward.Holder
 	Sites   []keyward.Site
-	Form    map[string]string
+	// SiteNames names the sites of the listed places.
+	SiteNames map[string]string
+	Form      map[string]string
 }
 
 func (s *Server) storageListPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -67,7 +69,13 @@ func (s *Server) renderStorageList(w http.ResponseWriter, r *http.Request, a key
 	if err != nil {
 		return err
 	}
-	d := storageListData{Items: p.Items, Links: cursorLinks(r, p.Next), Kinds: keyward.StorageKinds, Form: form}
+	d := storageListData{Items: p.Items, Links: cursorLinks(r, p.Next), Kinds: keyward.StorageKinds, Form: form, SiteNames: map[string]string{}}
+	names := s.newPageNames(r, a)
+	for _, place := range p.Items {
+		if d.SiteNames[place.SiteID], err = names.site(place.SiteID); err != nil {
+			return err
+		}
+	}
 	if keyward.Allowed(a.Role, keyward.ActStorageEdit) {
 		hs, err := s.directory.Holders(r.Context(), a, keyward.ListOptions{Limit: 500})
 		if err != nil {
@@ -137,6 +145,7 @@ type hookRow struct {
 type storagePageData struct {
 	Place      keyward.StoragePlace
 	HolderName string
+	SiteName   string
 	Hooks      []hookRow
 	Unhooked   []keyward.StoredKey
 	Events     []keyward.StorageEvent
@@ -165,10 +174,12 @@ func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a ke
 		return err
 	}
 	d := storagePageData{Place: *p, Code: code, failed: form}
-	if p.HolderID != "" {
-		if d.HolderName, err = s.newPageNames(r, a).holder(p.HolderID); err != nil {
-			return err
-		}
+	names := s.newPageNames(r, a)
+	if d.HolderName, err = names.holder(p.HolderID); err != nil {
+		return err
+	}
+	if d.SiteName, err = names.site(p.SiteID); err != nil {
+		return err
 	}
 	if p.Kind == keyward.StorageCabinet {
 		byHook := map[int]*keyward.StoredKey{}
