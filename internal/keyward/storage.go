@@ -345,12 +345,10 @@ func (in *CredentialInput) Validate(now time.Time) error {
 		}
 		seen[id] = true
 	}
-	from := now
-	if in.ValidFrom != nil {
-		from = *in.ValidFrom
-	}
 	if in.ValidUntil != nil {
-		v.Check(in.ValidUntil.After(from), "valid_until", "must be after valid_from")
+		if in.ValidFrom != nil {
+			v.Check(in.ValidUntil.After(*in.ValidFrom), "valid_until", "must be after valid_from")
+		}
 		v.Check(in.ValidUntil.After(now), "valid_until", "must be in the future")
 	}
 	return v.Err()
