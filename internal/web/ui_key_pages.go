@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -59,9 +60,18 @@ func (s *Server) keysCreate(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	var k *keyward.Key
 	var err error
 	if c := strings.TrimSpace(r.PostFormValue("copy_number")); c != "" {
-		in.CopyNumber, err = strconv.Atoi(c)
-		if err != nil {
-			err = keyward.Invalid("copy_number", "must be a whole number, or empty for the next free one")
+		var perr error
+		if in.CopyNumber, perr = strconv.Atoi(c); perr != nil {
+			// Report the other fields' rules too, as a create with a number would.
+			var v keyward.Validator
+			var e *keyward.Error
+			if errors.As(in.Validate(), &e) {
+				for _, f := range e.Fields {
+					v.Check(false, f.Field, f.Rule)
+				}
+			}
+			v.Check(false, "copy_number", "must be a whole number, or empty for the next free one")
+			err = v.Err()
 		}
 	}
 	if err == nil {

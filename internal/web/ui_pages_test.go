@@ -81,6 +81,11 @@ func TestUIPagesRender(t *testing.T) {
 		t.Fatalf("keyway choice: %v", opt)
 	}
 	keyPath := created("/keys", url.Values{"keyway_id": {opt.attr["value"]}, "symbol": {"GM1"}}, "/keys/")
+	// An unreadable copy number does not hide the other fields' rules.
+	if code, body, _ := c.post("/keys", url.Values{"keyway_id": {opt.attr["value"]}, "symbol": {""}, "copy_number": {"abc"}}); code != http.StatusBadRequest ||
+		!strings.Contains(body, "symbol: is required") || !strings.Contains(body, "copy_number: must be a whole number") {
+		t.Fatalf("bad key form: %d\n%s", code, body)
+	}
 
 	// Lists.
 	doc = c.page("/keys")
