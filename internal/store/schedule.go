@@ -174,18 +174,11 @@ func (t *Tx) openingCredentials(ctx context.Context, openingID string) ([]keywar
 	return live, nil
 }
 
-// keySymbolRow is one key of a key system's tree.
+// keySymbolRow is one key of a key system's tree; origin and depth place it
+// above a scheduled symbol (depth 0 is the symbol itself).
 type keySymbolRow struct {
-	id, symbol, tier, parentID, system string
-}
-
-const keySymbolCols = `ks.id, ks.symbol, ks.tier, COALESCE(ks.parent_id, ''), sys.name
-	FROM key_symbols ks JOIN key_systems sys ON sys.id = ks.system_id`
-
-func scanKeySymbol(r interface{ Scan(...any) error }) (keySymbolRow, error) {
-	var k keySymbolRow
-	err := r.Scan(&k.id, &k.symbol, &k.tier, &k.parentID, &k.system)
-	return k, err
+	id, symbol, tier, parentID, system, origin string
+	depth                                      int
 }
 
 // operatingSymbols is every symbol whose keys operate the opening, each once,
@@ -193,6 +186,7 @@ func scanKeySymbol(r interface{ Scan(...any) error }) (keySymbolRow, error) {
 // cylinder pinning (keyed symbol, its masters, cross keys), then the masters
 // above scheduled symbols that belong to a key system: by master keying, a
 // cylinder keyed to a change key is operated by every master above it.
+// At most three queries, whatever the depth of the key tree.
 func (t *Tx) operatingSymbols(ctx context.Context, openingID string, schedule []string) ([]keyward.OperatingSymbol, error) {
 	out := []keyward.OperatingSymbol{}
 	seen := map[string]bool{}
@@ -202,47 +196,106 @@ func (t *Tx) operatingSymbols(ctx context.Context, openingID string, schedule []
 			out = append(out, o)
 		}
 	}
-	inSystem := map[string]keySymbolRow{}
-	for _, sym := range schedule {
-		k, err := scanKeySymbol(t.QueryRow(ctx, `SELECT `+keySymbolCols+` WHERE ks.symbol = ?`, sym))
-		switch {
-		case err == nil:
-			inSystem[sym] = k
-			add(keyward.OperatingSymbol{Symbol: sym, Tier: k.tier, Source: keyward.OperatesBySchedule, System: k.system})
-		case errors.Is(err, sql.ErrNoRows):
-			add(keyward.OperatingSymbol{Symbol: sym, Source: keyward.OperatesBySchedule})
-		default:
-			return nil, fmt.Errorf("store: scheduled symbol: %w", err)
+	// The scheduled symbols that are in a key system, each with its masters.
+	chains := map[string][]keySymbolRow{}
+	if len(schedule) > 0 {
+		args := make([]any, len(schedule))
+		for i, sym := range schedule {
+			args[i] = sym
+		}
+		rows, err := t.Query(ctx, `WITH RECURSIVE chain (id, symbol, tier, parent_id, system_id, origin, depth) AS (
+				SELECT id, symbol, tier, parent_id, system_id, symbol, 0 FROM key_symbols WHERE symbol IN (`+marks(len(args))+`)
+				UNION ALL
+				SELECT k.id, k.symbol, k.tier, k.parent_id, k.system_id, c.origin, c.depth + 1
+				FROM key_symbols k JOIN chain c ON k.id = c.parent_id
+			)
+			SELECT c.id, c.symbol, c.tier, COALESCE(c.parent_id, ''), s.name, c.origin, c.depth
+			FROM chain c JOIN key_systems s ON s.id = c.system_id ORDER BY c.origin, c.depth`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: scheduled symbols: %w", err)
+		}
+		for rows.Next() {
+			var k keySymbolRow
+			if err := rows.Scan(&k.id, &k.symbol, &k.tier, &k.parentID, &k.system, &k.origin, &k.depth); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: scan scheduled symbol: %w", err)
+			}
+			chains[k.origin] = append(chains[k.origin], k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
 		}
 	}
+	for _, sym := range schedule {
+		o := keyward.OperatingSymbol{Symbol: sym, Source: keyward.OperatesBySchedule}
+		if c := chains[sym]; len(c) > 0 {
+			o.Tier, o.System = c[0].tier, c[0].system
+		}
+		add(o)
+	}
+	pinned, err := t.pinnedSymbols(ctx, openingID)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range pinned {
+		add(keyward.OperatingSymbol{Symbol: k.symbol, Tier: k.tier, Source: keyward.OperatesByPinning, System: k.system})
+	}
+	for _, sym := range schedule {
+		for _, k := range chains[sym] {
+			if k.depth > 0 {
+				add(keyward.OperatingSymbol{Symbol: k.symbol, Tier: k.tier, Source: keyward.OperatesAsMaster, System: k.system})
+			}
+		}
+	}
+	return out, nil
+}
+
+// pinnedSymbols is the key list of the opening's current cylinder pinning, in
+// its order (keyed symbol, its masters, cross keys); none if it has none.
+func (t *Tx) pinnedSymbols(ctx context.Context, openingID string) ([]keySymbolRow, error) {
 	var keyList string
 	switch err := t.QueryRow(ctx, `SELECT key_list FROM cylinder_pinnings WHERE opening_id = ? AND active = 1`, openingID).Scan(&keyList); {
 	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("store: opening pinning: %w", err)
-	default:
-		var ids []string
-		if err := json.Unmarshal([]byte(keyList), &ids); err != nil {
-			return nil, fmt.Errorf("store: pinning key list: %w", err)
-		}
-		for _, id := range ids {
-			k, err := scanKeySymbol(t.QueryRow(ctx, `SELECT `+keySymbolCols+` WHERE ks.id = ?`, id))
-			if err != nil {
-				return nil, fmt.Errorf("store: pinned symbol %s: %w", id, err)
-			}
-			add(keyward.OperatingSymbol{Symbol: k.symbol, Tier: k.tier, Source: keyward.OperatesByPinning, System: k.system})
-		}
 	}
-	for _, sym := range schedule {
-		k, ok := inSystem[sym]
-		for ok && k.parentID != "" {
-			parent, err := scanKeySymbol(t.QueryRow(ctx, `SELECT `+keySymbolCols+` WHERE ks.id = ?`, k.parentID))
-			if err != nil {
-				return nil, fmt.Errorf("store: master of %s: %w", k.symbol, err)
-			}
-			add(keyward.OperatingSymbol{Symbol: parent.symbol, Tier: parent.tier, Source: keyward.OperatesAsMaster, System: parent.system})
-			k = parent
+	var ids []string
+	if err := json.Unmarshal([]byte(keyList), &ids); err != nil {
+		return nil, fmt.Errorf("store: pinning key list: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := t.Query(ctx, `SELECT ks.id, ks.symbol, ks.tier, s.name FROM key_symbols ks JOIN key_systems s ON s.id = ks.system_id
+		WHERE ks.id IN (`+marks(len(args))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: pinned symbols: %w", err)
+	}
+	defer rows.Close()
+	byID := map[string]keySymbolRow{}
+	for rows.Next() {
+		var k keySymbolRow
+		if err := rows.Scan(&k.id, &k.symbol, &k.tier, &k.system); err != nil {
+			return nil, fmt.Errorf("store: scan pinned symbol: %w", err)
 		}
+		byID[k.id] = k
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]keySymbolRow, 0, len(ids))
+	for _, id := range ids {
+		k, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("store: pinned symbol %s is not in its key system", id)
+		}
+		out = append(out, k)
 	}
 	return out, nil
 }
