@@ -365,6 +365,13 @@ func TestKeySystemPages(t *testing.T) {
 	if st != 200 || !strings.Contains(body, "<details") || !strings.Contains(body, "AA1") || !strings.Contains(body, "Office 1") || strings.Contains(body, "555555") {
 		t.Fatalf("tree page: %d\n%s", st, body)
 	}
+	// A refused create names the form's fields, not the API's levels[i].
+	osid, ocsrf := session(keyward.RoleOwner)
+	st, body = do(osid, "POST", "/keysystems", url.Values{"csrf": {ocsrf}, "name": {"Annex"}, "manufacturer": {"schlage_sc4"}, "tmk": {"555555"},
+		"shape": {"3"}, "master_seq": {"1"}, "change_seq": {"1, 2"}})
+	if st != http.StatusBadRequest || !strings.Contains(body, "change_seq: ") || strings.Contains(body, "levels[") {
+		t.Fatalf("refused key system form: %d\n%s", st, body)
+	}
 	st, body = do(sid, "POST", path+"/reveal", url.Values{"csrf": {csrf}, "reason": {"cut keys"}})
 	if st != 200 || !strings.Contains(body, "<code>555555</code>") || !strings.Contains(body, "<code>111555</code>") {
 		t.Fatalf("revealed tree: %d\n%s", st, body)

@@ -114,6 +114,7 @@ func (s *Server) keySystemsCreate(w http.ResponseWriter, r *http.Request, a keyw
 	var ks *keyward.KeySystem
 	if err == nil {
 		ks, err = s.keySystems().CreateKeySystem(r.Context(), a, in)
+		err = levelFields(err, names)
 	}
 	if err != nil {
 		return formRefused(err, func(st int) error {
@@ -123,6 +124,26 @@ func (s *Server) keySystemsCreate(w http.ResponseWriter, r *http.Request, a keyw
 		})
 	}
 	return redirectFlash(w, r, "/keysystems/"+url.PathEscape(ks.ID), "Created key system "+ks.Name+" with "+strconv.Itoa(len(ks.Symbols))+" keys.")
+}
+
+// levelFields names the form's fields in a refusal that names the API's: the
+// form has master_seq where the API has levels[1].sequence.
+func levelFields(err error, names []string) error {
+	var e *keyward.Error
+	if !errors.As(err, &e) || e.Code != keyward.EINVALID {
+		return err
+	}
+	var v keyward.Validator
+	for _, f := range e.Fields {
+		field := f.Field
+		for i, n := range names {
+			if prefix := "levels[" + strconv.Itoa(i) + "]"; strings.HasPrefix(field, prefix) {
+				field = n + "_seq"
+			}
+		}
+		v.Check(false, field, f.Rule)
+	}
+	return v.Err()
 }
 
 // treeNode is a key of the tree with its children, for the <details> tree.
