@@ -134,7 +134,7 @@ type AuditRecord struct {
 // Page is one page of a list; Next is the cursor of the following page, empty at the end.
 type Page[T any] struct {
 	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
+	Next  string `json:"next"` // empty on the last page
 }
 
 // ListOptions is what every list accepts.

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -150,6 +151,12 @@ func TestAPIInventoryAndCustody(t *testing.T) {
 		app.call(keyward.RoleOwner, "GET", "/api/v1/keys?symbol=AA1", nil, &keys)
 		if len(keys.Items) != 1 {
 			t.Fatalf("keys?symbol = %v", keys)
+		}
+		// The last page still says "next", empty: a client loop on body["next"] ends cleanly.
+		var raw map[string]json.RawMessage
+		app.call(keyward.RoleOwner, "GET", "/api/v1/keys?symbol=AA1", nil, &raw)
+		if string(raw["next"]) != `""` {
+			t.Fatalf(`last page "next" = %s, want ""`, raw["next"])
 		}
 	})
 }
