@@ -20,6 +20,7 @@ const (
 	ECONFLICT      Code = "conflict"
 	EUNPROCESSABLE Code = "unprocessable"
 	ETOOMANY       Code = "too_many_requests"
+	EMETHOD        Code = "method_not_allowed" // the route exists, not with this method
 	EINTERNAL      Code = "internal"
 )
 

@@ -195,6 +195,8 @@ func TestAPIBadInput(t *testing.T) {
 			{"unknown id", keyward.RoleOwner, "GET", "/api/v1/keys/key_nope", nil, 404, ""},
 			{"unknown key checkout", keyward.RoleOwner, "POST", "/api/v1/keys/key_nope/checkin", map[string]string{}, 404, ""},
 			{"conflict", keyward.RoleOwner, "POST", "/api/v1/keys/" + key + "/checkin", map[string]string{}, 409, ""},
+			{"no such route", keyward.RoleOwner, "GET", "/api/v1/nope", nil, 404, ""},
+			{"wrong method", keyward.RoleOwner, "DELETE", "/api/v1/sites", nil, 405, ""},
 		}
 		for _, c := range cases {
 			var p problem

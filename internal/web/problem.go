@@ -16,6 +16,7 @@ var statusOf = map[keyward.Code]int{
 	keyward.ECONFLICT:      http.StatusConflict,
 	keyward.EUNPROCESSABLE: http.StatusUnprocessableEntity,
 	keyward.ETOOMANY:       http.StatusTooManyRequests,
+	keyward.EMETHOD:        http.StatusMethodNotAllowed,
 }
 
 // Status is the HTTP status of an error: the one place that decides it.

@@ -135,7 +135,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithValue(r.Context(), ctxRequestID, rid)
 	ctx = context.WithValue(ctx, ctxLogUser, &user)
 	_, pattern := s.mux.Handler(r)
-	s.mux.ServeHTTP(sw, r.WithContext(ctx))
+	if pattern == "" {
+		s.noRoute(sw, r.WithContext(ctx))
+	} else {
+		s.mux.ServeHTTP(sw, r.WithContext(ctx))
+	}
 	if sw.status == 0 {
 		sw.status = http.StatusOK
 	}
@@ -144,6 +148,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// Never the query string or body: they can hold tokens or codes.
 	s.log.Info("request", "request_id", rid, "method", r.Method, "route", pattern, "path", r.URL.Path,
 		"status", sw.status, "user", user, "duration_ms", float64(d.Microseconds())/1000)
+}
+
+// noRoute answers a request that matches no route like every other error:
+// problem+json under /api/, an error page elsewhere. 405 with Allow when the
+// path has routes for other methods, else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" {
+			allow = append(allow, m)
+		}
+	}
+	err := keyward.Errorf(keyward.ENOTFOUND, "there is no page at %s", r.URL.Path)
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		err = keyward.Errorf(keyward.EMETHOD, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or "))
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.problem(w, r, err)
+		return
+	}
+	s.pageError(w, r, err)
 }
 
 // setLogUser records the acting user for the access log.

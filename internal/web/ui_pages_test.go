@@ -81,6 +81,10 @@ func TestUIPagesRender(t *testing.T) {
 		t.Fatalf("keyway choice: %v", opt)
 	}
 	keyPath := created("/keys", url.Values{"keyway_id": {opt.attr["value"]}, "symbol": {"GM1"}}, "/keys/")
+	// A path with no page gets the error page, not a bare text answer.
+	if code, body, h := c.get("/no-such-page"); code != http.StatusNotFound || !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(body, "there is no page at /no-such-page") {
+		t.Fatalf("unknown page: %d %s\n%s", code, h.Get("Content-Type"), body)
+	}
 	// An unreadable copy number does not hide the other fields' rules.
 	if code, body, _ := c.post("/keys", url.Values{"keyway_id": {opt.attr["value"]}, "symbol": {""}, "copy_number": {"abc"}}); code != http.StatusBadRequest ||
 		!strings.Contains(body, "symbol: is required") || !strings.Contains(body, "copy_number: must be a whole number") {
