@@ -106,6 +106,31 @@ func TestInitTokenAuditBackup(t *testing.T) {
 	}
 }
 
+// TestAuditVerifyUnreadableRow: a row whose seq is not a whole number (SQLite
+// stores what it is given) is named as the first bad record, not reported as
+// a scan error.
+func TestAuditVerifyUnreadableRow(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"KEYWARD_DATA": dir}
+	ctx := context.Background()
+	if code, _, e := runCmd(t, ctx, env, "", "init", "--org", "Acme", "--admin-email", "owner@acme.test"); code != 0 {
+		t.Fatalf("init: %s", e)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, "keyward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO audit_log (seq, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash)
+		SELECT 1.5, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash FROM audit_log WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, _ := runCmd(t, ctx, env, "", "audit", "verify")
+	if code != 1 || !strings.Contains(out, "seq 2") || !strings.Contains(out, "cannot be read") {
+		t.Fatalf("verify with an unreadable row: exit %d, %s", code, out)
+	}
+}
+
 func TestServeAndClient(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"KEYWARD_DATA": dir, "KEYWARD_SCHEDULER_INTERVAL": "1h"}

@@ -155,7 +155,9 @@ func (d *DB) VerifyAudit(ctx context.Context, each func(audit.Stored)) (*VerifyS
 	for rows.Next() {
 		r, err := scanAudit(rows)
 		if err != nil {
-			return nil, nil, err
+			// A row an edit left unreadable (a seq of 10.5, a time that is a
+			// number) is a bad record too: name where it sits in the log.
+			return nil, nil, &audit.BadRecord{Seq: v.Size() + 1, Reason: fmt.Sprintf("the record after seq %d cannot be read, a column holds a value of the wrong type: %v", v.Size(), err)}
 		}
 		s := audit.Stored{Record: audit.Record{Seq: r.Seq, ID: r.ID, At: r.At, Actor: r.Actor, ActorRole: string(r.ActorRole),
 			Action: r.Action, SubjectType: r.SubjectType, SubjectID: r.SubjectID, Details: r.Details}, PrevHash: r.PrevHash, Hash: r.Hash}
