@@ -276,7 +276,11 @@ func (s *Storage) Assign(ctx context.Context, a keyward.Actor, storageID string,
 			details["hook"] = in.Hook
 		}
 		home = &keyward.KeyHome{KeyID: k.ID, StorageID: p.ID, StorageName: p.Name, StorageKind: p.Kind, Hook: in.Hook}
-		return tx.storageEvent(ctx, a, p.ID, "assign", "", details)
+		note := "key " + k.Stamp
+		if in.Hook > 0 {
+			note += " on hook " + strconv.Itoa(in.Hook)
+		}
+		return tx.storageEvent(ctx, a, p.ID, "assign", note, details)
 	})
 	if err != nil {
 		return nil, err
@@ -321,10 +325,14 @@ func (s *Storage) Unassign(ctx context.Context, a keyward.Actor, keyID string) e
 		if h == nil {
 			return keyward.Errorf(keyward.ENOTFOUND, "key %q has no storage place", keyID)
 		}
+		k, err := tx.key(ctx, keyID)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM key_homes WHERE key_id = ?`, keyID); err != nil {
 			return fmt.Errorf("store: delete key home: %w", err)
 		}
-		return tx.storageEvent(ctx, a, h.StorageID, "unassign", "", map[string]any{"key_id": keyID})
+		return tx.storageEvent(ctx, a, h.StorageID, "unassign", "key "+k.Stamp+" taken off", map[string]any{"key_id": keyID, "stamp": k.Stamp})
 	})
 }
 
@@ -391,7 +399,9 @@ func (s *Storage) RevealCode(ctx context.Context, a keyward.Actor, id string, in
 		if code, err = s.vault.Open(sealed.String, codeAAD(id)); err != nil {
 			return fmt.Errorf("store: open lockbox code: %w", err)
 		}
-		return tx.storageEvent(ctx, a, id, "code.reveal", in.Reason, nil)
+		// The reason is the logbook line's note and, as in every reveal's
+		// audit record, its "reason".
+		return tx.storageEvent(ctx, a, id, "code.reveal", in.Reason, map[string]any{"reason": in.Reason})
 	})
 	if err != nil {
 		return "", err

@@ -211,6 +211,15 @@ func testCabinetHooks(t *testing.T, f *storageFixture) {
 	if len(evs) != 5 || evs[0].Action != "create" || evs[4].Action != "unassign" {
 		t.Fatalf("events: %+v", evs)
 	}
+	// The place's logbook says which key went on which hook, and which came off.
+	for _, e := range evs[1:4] {
+		if e.Action != "assign" || !strings.HasPrefix(e.Note, "key AA") || !strings.Contains(e.Note, " on hook ") {
+			t.Fatalf("assign line %+v does not name the key and hook", e)
+		}
+	}
+	if evs[4].Note != "key AA2-1 taken off" {
+		t.Fatalf("unassign line %+v does not name the key", evs[4])
+	}
 	// A destroyed key gives up its hook, and the place's logbook says why.
 	if _, err := f.db.Custody().Move(ctx, f.owner, k1.ID, keyward.CustodyDestroy, keyward.CustodyInput{Note: "snapped in the lock"}); err != nil {
 		t.Fatal(err)
@@ -297,7 +306,7 @@ func testLockboxCode(t *testing.T, f *storageFixture) {
 	if err != nil || code.Reveal() != "4711-XZ" {
 		t.Fatalf("reveal: %v", err)
 	}
-	if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'storage.code.reveal' AND actor = 'tech@acme.test' AND subject_id = '`+box.ID+`'`); n != 1 {
+	if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'storage.code.reveal' AND actor = 'tech@acme.test' AND subject_id = '`+box.ID+`' AND details LIKE '%"reason":"contractor access"%'`); n != 1 {
 		t.Fatalf("%d reveal records, want 1", n)
 	}
 	// Change the code; the old one is gone.
