@@ -62,7 +62,7 @@ func (s *Schedule) RemoveSymbol(ctx context.Context, a keyward.Actor, openingID,
 			return fmt.Errorf("store: delete opening symbol: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return keyward.Errorf(keyward.ENOTFOUND, "symbol %q does not operate opening %q", symbol, openingID)
+			return keyward.Errorf(keyward.ENOTFOUND, "symbol %q is not in the keying schedule of opening %q (symbols from a key system's pinning change with the pinning)", symbol, openingID)
 		}
 		_, err = tx.record(ctx, a, "opening.symbol.remove", "opening", openingID, map[string]any{"symbol": symbol})
 		return err

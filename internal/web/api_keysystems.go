@@ -27,7 +27,7 @@ func (s *Server) listKeySystems(w http.ResponseWriter, r *http.Request, a keywar
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	return writeJSON(w, http.StatusOK, map[string]any{"items": items, "next": ""})
 }
 
 func (s *Server) getKeySystem(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -48,7 +48,7 @@ func (s *Server) revealBittings(w http.ResponseWriter, r *http.Request, a keywar
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	return writeJSON(w, http.StatusOK, map[string]any{"items": items, "next": ""})
 }
 
 func (s *Server) assignOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {

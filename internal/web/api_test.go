@@ -218,6 +218,24 @@ func TestAPIBadInput(t *testing.T) {
 		if k["status"] != "in_storage" {
 			t.Fatalf("bad requests changed the key: %v", k)
 		}
+		// A 405 says which methods the path takes.
+		req, _ := http.NewRequest("DELETE", app.http.URL+"/api/v1/sites", nil)
+		req.Header.Set("Authorization", "Bearer "+app.tokens[keyward.RoleOwner])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD, POST" {
+			t.Fatalf("DELETE /api/v1/sites: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+		}
+		// Lists with no further pages say so with an empty "next" too.
+		for _, path := range []string{"/api/v1/keysystems", "/api/v1/keying-specs", "/api/v1/users", "/api/v1/webhooks"} {
+			var raw map[string]json.RawMessage
+			if st := app.call(keyward.RoleOwner, "GET", path, nil, &raw); st != 200 || string(raw["next"]) != `""` {
+				t.Errorf("%s: %d, next = %s", path, st, raw["next"])
+			}
+		}
 	})
 }
 

@@ -160,6 +160,9 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 		probe.Method = m
 		if _, p := s.mux.Handler(probe); p != "" {
 			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead) // a GET route answers HEAD too
+			}
 		}
 	}
 	err := keyward.Errorf(keyward.ENOTFOUND, "there is no page at %s", r.URL.Path)

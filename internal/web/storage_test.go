@@ -435,6 +435,20 @@ func TestInventoryPages(t *testing.T) {
 	if hooks := doc.find(uiClass("table", "hooks")); hooks == nil || !strings.Contains(hooks.Text(), "AA1-1") {
 		t.Fatal("the cabinet page does not show the key on its hook")
 	}
+	// A destroyed key is not offered for a hook.
+	k3, err := s.db.Custody().CreateKey(ctx, s.sys, keyward.KeyInput{KeywayID: st.keyway.ID, Symbol: "AA3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.page(cabPath).find(uiAttr("value", k3.ID)) == nil {
+		t.Fatal("the cabinet page does not offer a key in storage")
+	}
+	if _, err := s.db.Custody().Move(ctx, s.sys, k3.ID, keyward.CustodyDestroy, keyward.CustodyInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if c.page(cabPath).find(uiAttr("value", k3.ID)) != nil {
+		t.Fatal("the cabinet page offers a destroyed key for a hook")
+	}
 	// The per-opening view.
 	site, _ := s.db.Directory().CreateSite(ctx, s.sys, keyward.SiteInput{Name: "Harbour"})
 	door, _ := s.db.Directory().CreateOpening(ctx, s.sys, keyward.OpeningInput{SiteID: site.ID, Name: "Front door", Kind: "door"})

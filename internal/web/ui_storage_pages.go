@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -209,7 +210,8 @@ func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a ke
 		if err != nil {
 			return err
 		}
-		d.Keys = ks.Items
+		// A destroyed key has no home: the form does not offer it.
+		d.Keys = slices.DeleteFunc(ks.Items, func(k keyward.Key) bool { return k.Status == keyward.StatusDestroyed })
 	}
 	if code != "" {
 		w.Header().Set("Cache-Control", "no-store")
