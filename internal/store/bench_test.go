@@ -211,7 +211,7 @@ func BenchmarkViewsAtScale(b *testing.B) {
 					if _, err := db.Custody().HolderKeys(ctx, a, id); err != nil {
 						b.Fatal(err)
 					}
-					if ev, err := db.HolderEvents(ctx, a, id, 50); err != nil || len(ev) == 0 {
+					if ev, err := db.HolderEvents(ctx, a, id, keyward.ListOptions{Limit: 50}); err != nil || len(ev.Items) == 0 {
 						b.Fatal(err)
 					}
 				}

@@ -68,33 +68,55 @@ func (d *DB) Search(ctx context.Context, a keyward.Actor, q string, limit int) (
 	return res, rows.Err()
 }
 
-// HolderEvents lists the logbook lines that name a holder, newest first: what they held before.
-func (d *DB) HolderEvents(ctx context.Context, a keyward.Actor, holderID string, limit int) ([]keyward.Event, error) {
+// HolderEvents is a holder's logbook, newest first, paged by audit sequence:
+// every move of a key to them or away from them. A holder may read their own.
+func (d *DB) HolderEvents(ctx context.Context, a keyward.Actor, holderID string, opt keyward.ListOptions) (*keyward.Page[keyward.Event], error) {
 	if a.Role != keyward.RoleHolder || a.HolderID != holderID {
 		if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 			return nil, err
 		}
 	}
-	rows, err := d.query(ctx, `SELECT e.id, e.key_id, e.action, e.at, e.actor, e.actor_role, COALESCE(e.holder_id, ''), e.due_at, e.note,
-			k.symbol || '-' || k.copy_number
+	limit := clampLimit(opt.Limit)
+	q := `SELECT e.id, e.key_id, e.action, e.at, e.actor, e.actor_role, COALESCE(e.holder_id, ''), e.due_at, e.note,
+			k.symbol || '-' || k.copy_number, e.audit_seq
 		FROM custody_events e JOIN keys k ON k.id = e.key_id
-		WHERE e.holder_id = ? ORDER BY e.audit_seq DESC LIMIT ?`, holderID, clampLimit(limit))
+		WHERE e.holder_id = ?`
+	args := []any{holderID}
+	if opt.Cursor != "" {
+		before, err := strconv.ParseInt(opt.Cursor, 10, 64)
+		if err != nil {
+			return nil, keyward.Invalid("cursor", "is not a cursor this list returned")
+		}
+		q += ` AND e.audit_seq < ?`
+		args = append(args, before)
+	}
+	rows, err := d.query(ctx, q+` ORDER BY e.audit_seq DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: holder events: %w", err)
 	}
 	defer rows.Close()
-	out := []keyward.Event{}
+	page := &keyward.Page[keyward.Event]{Items: []keyward.Event{}}
+	var seqs []int64
 	for rows.Next() {
 		var e keyward.Event
 		var at string
 		var due sql.NullString
-		if err := rows.Scan(&e.ID, &e.KeyID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.HolderID, &due, &e.Note, &e.Stamp); err != nil {
+		var seq int64
+		if err := rows.Scan(&e.ID, &e.KeyID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.HolderID, &due, &e.Note, &e.Stamp, &seq); err != nil {
 			return nil, err
 		}
 		e.At, e.DueAt = parseTS(at), tsPtr(due)
-		out = append(out, e)
+		page.Items = append(page.Items, e)
+		seqs = append(seqs, seq)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = strconv.FormatInt(seqs[limit-1], 10)
+	}
+	return page, nil
 }
 
 // KeyCounts counts keys by status and the check-outs past due at now: the dashboard's numbers.

@@ -128,11 +128,15 @@ func (s *Server) holderHistory(w http.ResponseWriter, r *http.Request, a keyward
 	if _, err := s.directory.Holder(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
-	events, err := s.db.HolderEvents(r.Context(), a, r.PathValue("id"), 100)
+	opt, err := listOptions(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, keyward.Page[keyward.Event]{Items: events})
+	page, err := s.db.HolderEvents(r.Context(), a, r.PathValue("id"), opt)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {

@@ -152,6 +152,24 @@ func TestAPIInventoryAndCustody(t *testing.T) {
 		if len(keys.Items) != 1 {
 			t.Fatalf("keys?symbol = %v", keys)
 		}
+		// The holder's logbook pages newest first: the check-in, then the check-out.
+		var hpage struct {
+			Items []struct {
+				Action string `json:"action"`
+				Stamp  string `json:"stamp"`
+			}
+			Next string
+		}
+		if st := app.call(keyward.RoleOwner, "GET", "/api/v1/holders/"+holder+"/history?limit=1", nil, &hpage); st != 200 || len(hpage.Items) != 1 ||
+			hpage.Items[0].Action != "checkin" || hpage.Items[0].Stamp != "AA1-1" || hpage.Next == "" {
+			t.Fatalf("holder history page 1 = %d %+v", st, hpage)
+		}
+		if st := app.call(keyward.RoleOwner, "GET", "/api/v1/holders/"+holder+"/history?limit=1&cursor="+hpage.Next, nil, &hpage); st != 200 || len(hpage.Items) != 1 || hpage.Items[0].Action != "checkout" {
+			t.Fatalf("holder history page 2 = %d %+v", st, hpage)
+		}
+		if st := app.call(keyward.RoleOwner, "GET", "/api/v1/holders/"+holder+"/history?cursor=x", nil, &p); st != 400 {
+			t.Fatalf("holder history with a bad cursor = %d", st)
+		}
 		// The last page still says "next", empty: a client loop on body["next"] ends cleanly.
 		var raw map[string]json.RawMessage
 		app.call(keyward.RoleOwner, "GET", "/api/v1/keys?symbol=AA1", nil, &raw)

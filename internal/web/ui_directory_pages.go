@@ -84,11 +84,11 @@ func (s *Server) holderPage(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if d.Keys, err = s.newPageNames(r, a).rows(keys, s.now()); err != nil {
 		return err
 	}
-	events, err := s.db.HolderEvents(r.Context(), a, h.ID, holderLogbookRows)
+	events, err := s.db.HolderEvents(r.Context(), a, h.ID, keyward.ListOptions{Limit: holderLogbookRows})
 	if err != nil {
 		return err
 	}
-	for _, e := range events {
+	for _, e := range events.Items {
 		d.Events = append(d.Events, newEventRow(e, ""))
 	}
 	return s.render(w, r, a, http.StatusOK, "holder", h.Name, d)

@@ -768,7 +768,17 @@ func testHolderLogbook(t *testing.T, b Backend) {
 	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyLost, keyward.CustodyInput{}))
 	actions := func(holderID string) string {
 		t.Helper()
-		evs := must[[]keyward.Event](t)(f.db.HolderEvents(ctx, f.owner, holderID, 50))
+		// Two a page, newest first across pages.
+		var evs []keyward.Event
+		opt := keyward.ListOptions{Limit: 2}
+		for {
+			p := must[*keyward.Page[keyward.Event]](t)(f.db.HolderEvents(ctx, f.owner, holderID, opt))
+			evs = append(evs, p.Items...)
+			if p.Next == "" {
+				break
+			}
+			opt.Cursor = p.Next
+		}
 		var out []string
 		for _, e := range evs {
 			if e.HolderID != holderID {
