@@ -190,6 +190,9 @@ func (in *RevealInput) Validate() error {
 // bittings of its key list: like every reveal, it says why.
 type PinningRevealInput struct {
 	Reason string `json:"reason"`
+	// PDF says the chart is printed, so the audit record can tell a printed
+	// copy from one shown on screen.
+	PDF bool `json:"-"`
 }
 
 func (in *PinningRevealInput) Validate() error {

@@ -737,7 +737,7 @@ func (s *KeySystems) RevealPinning(ctx context.Context, a keyward.Actor, id, ope
 		for _, ch := range res.Chambers {
 			out.Chambers = append(out.Chambers, keyward.PinChamber{Position: ch.Position, ShearDepths: ch.ShearDepths, BottomPin: ch.BottomPin, MasterPins: ch.MasterPins})
 		}
-		_, err = tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"opening_id": openingID, "pinning_chart": true, "symbols": c.KeyList, "reason": in.Reason})
+		_, err = tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"opening_id": openingID, "pinning_chart": true, "printed": in.PDF, "symbols": c.KeyList, "reason": in.Reason})
 		return out, err
 	})
 }

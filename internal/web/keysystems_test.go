@@ -318,6 +318,9 @@ func TestKeySystemPDFs(t *testing.T) {
 	if n := auditActionCount(t, app, "bitting.reveal"); n != before+1 {
 		t.Fatalf("pinning chart print not recorded: %d → %d", before, n)
 	}
+	if n := app.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'bitting.reveal' AND details LIKE '%"printed":true%' AND details LIKE '%"reason":"rekey"%'`); n != 1 {
+		t.Fatalf("the print's record does not say it was printed, for what reason: %d", n)
+	}
 	text = pdfText(t, b)
 	// AA1 111555, AA 155555, A 555555: chambers 1-3 shear 1 and 5, bottom pin 1, master pin 4.
 	for _, want := range []string{"Pinning chart: Office 1", "111555", "155555", "555555", "Chamber", "1, 5", "CONFIDENTIAL"} {

@@ -175,7 +175,7 @@ func (s *Server) schedulePDF(w http.ResponseWriter, r *http.Request, a keyward.A
 // pinningPDF answers the pinning chart as a PDF: a reveal of bittings, so it
 // needs a reason, from the page's POST form or the API's ?reason=.
 func (s *Server) pinningPDF(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	in := keyward.PinningRevealInput{Reason: r.FormValue("reason")}
+	in := keyward.PinningRevealInput{Reason: r.FormValue("reason"), PDF: true}
 	c, err := s.keySystems().RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"), in)
 	if err != nil {
 		return err

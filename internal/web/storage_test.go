@@ -435,6 +435,10 @@ func TestInventoryPages(t *testing.T) {
 	if hooks := doc.find(uiClass("table", "hooks")); hooks == nil || !strings.Contains(hooks.Text(), "AA1-1") {
 		t.Fatal("the cabinet page does not show the key on its hook")
 	}
+	// The place's logbook speaks in words and names the key and hook.
+	if lb := c.page(cabPath).byID("storage-log"); lb == nil || !strings.Contains(lb.Text(), "Key placed") || !strings.Contains(lb.Text(), "key AA1-1 on hook 2") {
+		t.Fatalf("storage logbook: %q", lb.Text())
+	}
 	// A destroyed key is not offered for a hook.
 	k3, err := s.db.Custody().CreateKey(ctx, s.sys, keyward.KeyInput{KeywayID: st.keyway.ID, Symbol: "AA3"})
 	if err != nil {

@@ -50,7 +50,13 @@ func funcsIn(loc *time.Location) template.FuncMap {
 	}
 	return template.FuncMap{
 		"statusText": statusText,
-		"fmtTime":    format("2006-01-02 15:04 MST"),
+		"storageAction": func(action string) string {
+			if label, ok := storageActionLabels[action]; ok {
+				return label
+			}
+			return action
+		},
+		"fmtTime": format("2006-01-02 15:04 MST"),
 		// fmtDate is for what is a day, not a moment (an acknowledgement).
 		"fmtDate": format("2006-01-02"),
 		"allowed": func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },

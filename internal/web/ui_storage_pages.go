@@ -138,6 +138,18 @@ func (s *Server) storageCreate(w http.ResponseWriter, r *http.Request, a keyward
 	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Added "+p.Kind+" "+p.Name+".")
 }
 
+// storageActionLabels are a storage place's logbook actions in words.
+var storageActionLabels = map[string]string{
+	"create":      "Created",
+	"assign":      "Key placed",
+	"unassign":    "Key taken off",
+	"code.reveal": "Code revealed",
+	"code.change": "Code changed",
+	"seal.break":  "Seal broken and renewed",
+	"acknowledge": "Owner acknowledged",
+	"retire":      "Retired",
+}
+
 type hookRow struct {
 	N   int
 	Key *keyward.StoredKey
