@@ -100,6 +100,8 @@ type Event struct {
 	HolderID  string     `json:"holder_id,omitempty"`
 	DueAt     *time.Time `json:"due_at,omitempty"`
 	Note      string     `json:"note,omitempty"`
+	// FromHolderID is who gave the key in a transfer (HolderID received it).
+	FromHolderID string `json:"from_holder_id,omitempty"`
 	// Stamp is the key's stamp, in logbooks that span keys (a holder's).
 	Stamp string `json:"stamp,omitempty"`
 }

@@ -83,13 +83,16 @@ func (t *Tx) logEvent(ctx context.Context, a keyward.Actor, k *keyward.Key, acti
 	if err != nil {
 		return err
 	}
-	lineHolder := holderID
-	if lineHolder == "" {
+	lineHolder, giver := holderID, ""
+	switch {
+	case lineHolder == "":
 		lineHolder = prevHolder
+	case action == keyward.CustodyTransfer:
+		giver = prevHolder // the line is in the giver's logbook too
 	}
-	if _, err := t.Exec(ctx, `INSERT INTO custody_events (id, key_id, action, at, actor, actor_role, holder_id, due_at, note, audit_seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID("evt"), k.ID, action, ts(t.now), actorName(a), string(a.Role), nullStr(lineHolder), nullTS(due), note, seq); err != nil {
+	if _, err := t.Exec(ctx, `INSERT INTO custody_events (id, key_id, action, at, actor, actor_role, holder_id, from_holder_id, due_at, note, audit_seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		newID("evt"), k.ID, action, ts(t.now), actorName(a), string(a.Role), nullStr(lineHolder), nullStr(giver), nullTS(due), note, seq); err != nil {
 		return fmt.Errorf("store: insert custody event: %w", err)
 	}
 	return nil

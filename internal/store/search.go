@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -77,20 +78,23 @@ func (d *DB) HolderEvents(ctx context.Context, a keyward.Actor, holderID string,
 		}
 	}
 	limit := clampLimit(opt.Limit)
-	q := `SELECT e.id, e.key_id, e.action, e.at, e.actor, e.actor_role, COALESCE(e.holder_id, ''), e.due_at, e.note,
-			k.symbol || '-' || k.copy_number, e.audit_seq
-		FROM custody_events e JOIN keys k ON k.id = e.key_id
-		WHERE e.holder_id = ?`
-	args := []any{holderID}
+	// The lines that name the holder as receiver, and the transfers in which
+	// they gave a key away: two index range reads, merged by sequence.
+	before := int64(math.MaxInt64)
 	if opt.Cursor != "" {
-		before, err := strconv.ParseInt(opt.Cursor, 10, 64)
-		if err != nil {
+		var err error
+		if before, err = strconv.ParseInt(opt.Cursor, 10, 64); err != nil {
 			return nil, keyward.Invalid("cursor", "is not a cursor this list returned")
 		}
-		q += ` AND e.audit_seq < ?`
-		args = append(args, before)
 	}
-	rows, err := d.query(ctx, q+` ORDER BY e.audit_seq DESC LIMIT ?`, append(args, limit+1)...)
+	rows, err := d.query(ctx, `SELECT e.id, e.key_id, e.action, e.at, e.actor, e.actor_role, COALESCE(e.holder_id, ''), COALESCE(e.from_holder_id, ''),
+			e.due_at, e.note, k.symbol || '-' || k.copy_number, e.audit_seq
+		FROM (
+			SELECT * FROM (SELECT * FROM custody_events WHERE holder_id = ? AND audit_seq < ? ORDER BY audit_seq DESC LIMIT ?) r
+			UNION ALL
+			SELECT * FROM (SELECT * FROM custody_events WHERE from_holder_id = ? AND audit_seq < ? ORDER BY audit_seq DESC LIMIT ?) g
+		) e JOIN keys k ON k.id = e.key_id
+		ORDER BY e.audit_seq DESC LIMIT ?`, holderID, before, limit+1, holderID, before, limit+1, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("store: holder events: %w", err)
 	}
@@ -102,7 +106,7 @@ func (d *DB) HolderEvents(ctx context.Context, a keyward.Actor, holderID string,
 		var at string
 		var due sql.NullString
 		var seq int64
-		if err := rows.Scan(&e.ID, &e.KeyID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.HolderID, &due, &e.Note, &e.Stamp, &seq); err != nil {
+		if err := rows.Scan(&e.ID, &e.KeyID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.HolderID, &e.FromHolderID, &due, &e.Note, &e.Stamp, &seq); err != nil {
 			return nil, err
 		}
 		e.At, e.DueAt = parseTS(at), tsPtr(due)

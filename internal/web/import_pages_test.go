@@ -191,6 +191,18 @@ func TestUIImportPages(t *testing.T) {
 	if _, err := s.db.Custody().Checkin(ctx, s.sys, st.key.ID, keyward.NoteInput{Note: "back on the hook"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.db.Custody().Move(ctx, s.sys, st.key.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: st.holder.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Custody().Move(ctx, s.sys, st.key.ID, keyward.CustodyTransfer, keyward.CustodyInput{HolderID: st.holder2.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if lb := c.page("/holders/" + st.holder.ID).byID("logbook"); lb == nil || !strings.Contains(lb.Text(), "to Sam Okafor") {
+		t.Errorf("the giver's logbook does not show the transfer: %q", lb.Text())
+	}
+	if lb := c.page("/holders/" + st.holder2.ID).byID("logbook"); lb == nil || !strings.Contains(lb.Text(), "from Dana Ruiz") {
+		t.Errorf("the receiver's logbook does not show where the key came from: %q", lb.Text())
+	}
 	logbook := c.page("/holders/" + st.holder.ID).byID("logbook")
 	if logbook == nil || !strings.Contains(logbook.Text(), "Checked in AA1-1") || !strings.Contains(logbook.Text(), "back on the hook") ||
 		strings.Index(logbook.Text(), "Checked in") > strings.Index(logbook.Text(), "Checked out") {

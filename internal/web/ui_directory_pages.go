@@ -88,8 +88,26 @@ func (s *Server) holderPage(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return err
 	}
+	names := s.newPageNames(r, a)
 	for _, e := range events.Items {
-		d.Events = append(d.Events, newEventRow(e, ""))
+		// A transfer names the other side: who it went to, or came from.
+		other := ""
+		if e.Action == keyward.CustodyTransfer {
+			if e.FromHolderID == h.ID {
+				name, err := names.holder(e.HolderID)
+				if err != nil {
+					return err
+				}
+				other = "to " + name
+			} else {
+				name, err := names.holder(e.FromHolderID)
+				if err != nil {
+					return err
+				}
+				other = "from " + name
+			}
+		}
+		d.Events = append(d.Events, newEventRow(e, other))
 	}
 	return s.render(w, r, a, http.StatusOK, "holder", h.Name, d)
 }

@@ -765,6 +765,8 @@ func testHolderLogbook(t *testing.T, b Backend) {
 	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: h.ID}))
 	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyReturn, keyward.CustodyInput{}))
 	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: h.ID}))
+	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyTransfer, keyward.CustodyInput{HolderID: other.ID}))
+	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyTransfer, keyward.CustodyInput{HolderID: h.ID}))
 	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyLost, keyward.CustodyInput{}))
 	actions := func(holderID string) string {
 		t.Helper()
@@ -781,17 +783,22 @@ func testHolderLogbook(t *testing.T, b Backend) {
 		}
 		var out []string
 		for _, e := range evs {
-			if e.HolderID != holderID {
+			if e.HolderID != holderID && e.FromHolderID != holderID {
 				t.Fatalf("an event of holder %s in the logbook of %s: %+v", e.HolderID, holderID, e)
 			}
 			out = append(out, e.Action)
 		}
 		return fmt.Sprint(out)
 	}
-	if got, want := actions(h.ID), "[lost issue return issue checkin checkout]"; got != want {
+	// Both transfers are in both logbooks: each holder gave the key once and got it once.
+	if got, want := actions(h.ID), "[lost transfer transfer issue return issue checkin checkout]"; got != want {
 		t.Fatalf("holder logbook, newest first: %s, want %s", got, want)
 	}
-	if got := actions(other.ID); got != "[]" {
-		t.Fatalf("another holder's logbook: %s, want none", got)
+	if got, want := actions(other.ID), "[transfer transfer]"; got != want {
+		t.Fatalf("the other holder's logbook: %s, want %s", got, want)
+	}
+	third := must[*keyward.Holder](t)(f.db.Directory().CreateHolder(ctx, f.owner, keyward.HolderInput{Name: "Kim Park", Email: "kim@acme.test"}))
+	if got := actions(third.ID); got != "[]" {
+		t.Fatalf("a holder who never held it: %s, want none", got)
 	}
 }
