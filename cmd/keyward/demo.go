@@ -27,7 +27,7 @@ func (e *env) demoCmd(args []string) int {
 		}
 		fmt.Fprintf(e.stdout, "Created organization with owner %s, password:\n%s\n", u.Email, pw)
 	}
-	sum, err := demo.Fill(e.ctx, keyward.SystemActor("demo"), demo.Services{Directory: db.Directory(), Custody: db.Custody(), KeySystems: db.KeySystems(v), Now: time.Now})
+	sum, err := demo.Fill(e.ctx, keyward.SystemActor("demo"), demo.Services{Directory: db.Directory(), Custody: db.Custody(), KeySystems: db.KeySystems(v), Schedule: db.Schedule(), Now: time.Now})
 	if err != nil {
 		return e.fail(err)
 	}

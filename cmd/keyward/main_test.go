@@ -85,6 +85,10 @@ func TestInitTokenAuditBackup(t *testing.T) {
 	if err := bdb.QueryRow(`SELECT COUNT(*) FROM keys`).Scan(&n); err != nil || n != 64 {
 		t.Fatalf("backup has %d keys (%v)", n, err)
 	}
+	// The five vehicles and the two house doors are keyed by hand.
+	if err := bdb.QueryRow(`SELECT COUNT(*) FROM opening_symbols`).Scan(&n); err != nil || n != 7 {
+		t.Fatalf("demo keyed %d openings by hand (%v), want 7", n, err)
+	}
 	// The demo's master bittings are secrets: no plaintext TMK in the log or the backup.
 	var leaks int
 	if err := bdb.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE details LIKE '%246824%'`).Scan(&leaks); err != nil || leaks != 0 {

@@ -17,7 +17,14 @@ type Services struct {
 	Custody   keyward.Custody
 	// KeySystems, when set, puts the office on a computed master key system.
 	KeySystems keyward.KeySystems
-	Now        func() time.Time
+	// Schedule, when set, keys the vehicles and the household's doors by hand.
+	Schedule Schedule
+	Now      func() time.Time
+}
+
+// Schedule is the hand-kept keying schedule: which symbols operate an opening.
+type Schedule interface {
+	AddSymbol(ctx context.Context, a keyward.Actor, openingID string, in keyward.SymbolInput) ([]string, error)
 }
 
 // Summary counts what was created.
@@ -68,14 +75,29 @@ func Fill(ctx context.Context, a keyward.Actor, s Services) (*Summary, error) {
 			}
 		}
 	}
+	// Openings keyed by hand: each vehicle to its own symbol, the house doors to theirs.
+	scheduled := map[string]string{} // opening id → symbol
 	vehicles := []string{"Van 1 (Ford Transit)", "Van 2 (Ford Transit)", "Pickup (Toyota Hilux)", "Car (Skoda Octavia)", "Minibus (VW Crafter)"}
-	for _, v := range vehicles {
-		opening(fleet.ID, v, "vehicle")
+	for i, v := range vehicles {
+		if o := opening(fleet.ID, v, "vehicle"); o != nil {
+			scheduled[o.ID] = fmt.Sprintf("V%d", i+1)
+		}
 	}
 	opening(fleet.ID, "Yard gate", "gate")
 	opening(fleet.ID, "Key cabinet", "cabinet")
-	opening(home.ID, "Front door (smart lock, keyway override)", "door")
-	opening(home.ID, "Garden shed", "door")
+	if o := opening(home.ID, "Front door (smart lock, keyway override)", "door"); o != nil {
+		scheduled[o.ID] = "HOME"
+	}
+	if o := opening(home.ID, "Garden shed", "door"); o != nil {
+		scheduled[o.ID] = "SHED"
+	}
+	if s.Schedule != nil {
+		for id, sym := range scheduled {
+			if err == nil {
+				_, err = s.Schedule.AddSymbol(ctx, a, id, keyward.SymbolInput{Symbol: sym})
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
