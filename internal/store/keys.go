@@ -342,43 +342,24 @@ func (s *Custody) History(ctx context.Context, a keyward.Actor, keyID string, op
 		return nil, err
 	}
 	limit := clampLimit(opt.Limit)
-	q := `SELECT id, key_id, action, at, actor, actor_role, COALESCE(holder_id, ''), due_at, note, audit_seq FROM custody_events WHERE key_id = ?`
-	args := []any{keyID}
-	if opt.Cursor != "" {
-		after, err := strconv.ParseInt(opt.Cursor, 10, 64)
-		if err != nil {
-			return nil, keyward.Invalid("cursor", "is not a cursor this list returned")
-		}
-		q += ` AND audit_seq > ?`
-		args = append(args, after)
+	after, err := seqCursor(opt.Cursor, 0)
+	if err != nil {
+		return nil, err
 	}
-	q += ` ORDER BY audit_seq LIMIT ?`
-	args = append(args, limit+1)
-	rows, err := s.db.query(ctx, q, args...)
+	rows, err := s.db.query(ctx, `SELECT id, key_id, action, at, actor, actor_role, COALESCE(holder_id, ''), due_at, note, audit_seq
+		FROM custody_events WHERE key_id = ? AND audit_seq > ? ORDER BY audit_seq LIMIT ?`, keyID, after, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("store: history: %w", err)
 	}
-	defer rows.Close()
-	page := &keyward.Page[keyward.Event]{Items: []keyward.Event{}}
-	var seqs []int64
-	for rows.Next() {
+	return seqPage(rows, limit, func(rows *sql.Rows) (keyward.Event, int64, error) {
 		var e keyward.Event
 		var at string
 		var due sql.NullString
 		var seq int64
 		if err := rows.Scan(&e.ID, &e.KeyID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.HolderID, &due, &e.Note, &seq); err != nil {
-			return nil, fmt.Errorf("store: scan event: %w", err)
+			return e, 0, fmt.Errorf("store: scan event: %w", err)
 		}
 		e.At, e.DueAt = parseTS(at), tsPtr(due)
-		page.Items = append(page.Items, e)
-		seqs = append(seqs, seq)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = strconv.FormatInt(seqs[limit-1], 10)
-	}
-	return page, nil
+		return e, seq, nil
+	})
 }

@@ -80,12 +80,9 @@ func (d *DB) HolderEvents(ctx context.Context, a keyward.Actor, holderID string,
 	limit := clampLimit(opt.Limit)
 	// The lines that name the holder as receiver, and the transfers in which
 	// they gave a key away: two index range reads, merged by sequence.
-	before := int64(math.MaxInt64)
-	if opt.Cursor != "" {
-		var err error
-		if before, err = strconv.ParseInt(opt.Cursor, 10, 64); err != nil {
-			return nil, keyward.Invalid("cursor", "is not a cursor this list returned")
-		}
+	before, err := seqCursor(opt.Cursor, math.MaxInt64)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := d.query(ctx, `SELECT e.id, e.key_id, e.action, e.at, e.actor, e.actor_role, COALESCE(e.holder_id, ''), COALESCE(e.from_holder_id, ''),
 			e.due_at, e.note, k.symbol || '-' || k.copy_number, e.audit_seq
@@ -98,29 +95,17 @@ func (d *DB) HolderEvents(ctx context.Context, a keyward.Actor, holderID string,
 	if err != nil {
 		return nil, fmt.Errorf("store: holder events: %w", err)
 	}
-	defer rows.Close()
-	page := &keyward.Page[keyward.Event]{Items: []keyward.Event{}}
-	var seqs []int64
-	for rows.Next() {
+	return seqPage(rows, limit, func(rows *sql.Rows) (keyward.Event, int64, error) {
 		var e keyward.Event
 		var at string
 		var due sql.NullString
 		var seq int64
 		if err := rows.Scan(&e.ID, &e.KeyID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.HolderID, &e.FromHolderID, &due, &e.Note, &e.Stamp, &seq); err != nil {
-			return nil, err
+			return e, 0, fmt.Errorf("store: scan holder event: %w", err)
 		}
 		e.At, e.DueAt = parseTS(at), tsPtr(due)
-		page.Items = append(page.Items, e)
-		seqs = append(seqs, seq)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = strconv.FormatInt(seqs[limit-1], 10)
-	}
-	return page, nil
+		return e, seq, nil
+	})
 }
 
 // KeyCounts counts keys by status and the check-outs past due at now: the dashboard's numbers.

@@ -177,42 +177,25 @@ func (s *Storage) Events(ctx context.Context, a keyward.Actor, id string, opt ke
 		return nil, err
 	}
 	limit := clampLimit(opt.Limit)
-	q := `SELECT id, storage_id, action, at, actor, actor_role, note, audit_seq FROM storage_events WHERE storage_id = ?`
-	args := []any{id}
-	if opt.Cursor != "" {
-		after, err := strconv.ParseInt(opt.Cursor, 10, 64)
-		if err != nil {
-			return nil, keyward.Invalid("cursor", "is not a cursor this list returned")
-		}
-		q += ` AND audit_seq > ?`
-		args = append(args, after)
+	after, err := seqCursor(opt.Cursor, 0)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.db.query(ctx, q+` ORDER BY audit_seq LIMIT ?`, append(args, limit+1)...)
+	rows, err := s.db.query(ctx, `SELECT id, storage_id, action, at, actor, actor_role, note, audit_seq
+		FROM storage_events WHERE storage_id = ? AND audit_seq > ? ORDER BY audit_seq LIMIT ?`, id, after, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("store: storage events: %w", err)
 	}
-	defer rows.Close()
-	page := &keyward.Page[keyward.StorageEvent]{Items: []keyward.StorageEvent{}}
-	var seqs []int64
-	for rows.Next() {
+	return seqPage(rows, limit, func(rows *sql.Rows) (keyward.StorageEvent, int64, error) {
 		var e keyward.StorageEvent
 		var at string
 		var seq int64
 		if err := rows.Scan(&e.ID, &e.StorageID, &e.Action, &at, &e.Actor, &e.ActorRole, &e.Note, &seq); err != nil {
-			return nil, fmt.Errorf("store: scan storage event: %w", err)
+			return e, 0, fmt.Errorf("store: scan storage event: %w", err)
 		}
 		e.At = parseTS(at)
-		page.Items = append(page.Items, e)
-		seqs = append(seqs, seq)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = strconv.FormatInt(seqs[limit-1], 10)
-	}
-	return page, nil
+		return e, seq, nil
+	})
 }
 
 // Assign makes a storage place the key's home (a hook of a cabinet). An

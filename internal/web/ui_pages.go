@@ -101,39 +101,43 @@ func (n *pageNames) holder(id string) (string, error) {
 }
 
 func (n *pageNames) keyway(id string) (string, error) {
-	if v, ok := n.keyways[id]; ok {
-		return v, nil
-	}
-	kw, err := n.s.directory.Keyway(n.r.Context(), n.a, id)
-	v := ""
-	switch keyward.ErrorCode(err) {
-	case "":
-		v = kw.Name
-	case keyward.EFORBIDDEN, keyward.ENOTFOUND:
-	default:
-		return "", err
-	}
-	n.keyways[id] = v
-	return v, nil
+	return named(n.keyways, id, func() (string, error) {
+		kw, err := n.s.directory.Keyway(n.r.Context(), n.a, id)
+		if err != nil {
+			return "", err
+		}
+		return kw.Name, nil
+	})
 }
 
 func (n *pageNames) site(id string) (string, error) {
 	if id == "" {
 		return "", nil
 	}
-	if v, ok := n.sites[id]; ok {
+	return named(n.sites, id, func() (string, error) {
+		site, err := n.s.directory.Site(n.r.Context(), n.a, id)
+		if err != nil {
+			return "", err
+		}
+		return site.Name, nil
+	})
+}
+
+// named looks a name up once per request: what the actor may not read, or
+// what no longer exists, shows as no name rather than failing the page.
+func named(cache map[string]string, id string, fetch func() (string, error)) (string, error) {
+	if v, ok := cache[id]; ok {
 		return v, nil
 	}
-	site, err := n.s.directory.Site(n.r.Context(), n.a, id)
-	v := ""
+	v, err := fetch()
 	switch keyward.ErrorCode(err) {
 	case "":
-		v = site.Name
 	case keyward.EFORBIDDEN, keyward.ENOTFOUND:
+		v = ""
 	default:
 		return "", err
 	}
-	n.sites[id] = v
+	cache[id] = v
 	return v, nil
 }
 
