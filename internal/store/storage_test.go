@@ -76,6 +76,20 @@ func newStorageFixture(t *testing.T, b storetest.Backend) *storageFixture {
 	return f
 }
 
+// keysOut reads the owner's keys-out series and its counts as "[n n n]".
+func (f *storageFixture) keysOut(t *testing.T, days int) ([]keyward.DayCount, string) {
+	t.Helper()
+	series, err := f.db.KeysOut(context.Background(), f.owner, days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, p := range series {
+		got = append(got, p.N)
+	}
+	return series, fmt.Sprint(got)
+}
+
 // events reads a place's whole logbook two events a page, so every caller
 // also checks that the pages follow on without a gap or a repeat.
 func (f *storageFixture) events(t *testing.T, placeID string) []keyward.StorageEvent {
@@ -748,22 +762,10 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 
 	// Finished days are kept: with the logbook of those days gone, the chart
 	// still shows them; today is counted from the keys as they are now.
-	keysOut := func(days int) []int {
-		t.Helper()
-		series, err := f.db.KeysOut(ctx, f.owner, days)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []int
-		for _, p := range series {
-			got = append(got, p.N)
-		}
-		return got
-	}
 	if err := f.db.ExecForTest(ctx, `DELETE FROM custody_events WHERE at < '2026-03-05'`); err != nil {
 		t.Fatal(err)
 	}
-	if got := keysOut(5); fmt.Sprint(got) != "[0 2 1 1 0]" {
+	if _, got := f.keysOut(t, 5); got != "[0 2 1 1 0]" {
 		t.Fatalf("kept days %v, want [0 2 1 1 0]", got)
 	}
 	// Until a day is final, five minutes after midnight, its count is kept
@@ -777,7 +779,7 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 	}
 	now := f.env.Clock.Now()
 	f.env.Clock.Advance(time.Date(now.Year(), now.Month(), now.Day()+1, 0, 1, 0, 0, time.UTC).Sub(now))
-	if got := keysOut(3); fmt.Sprint(got) != "[1 1 1]" {
+	if _, got := f.keysOut(t, 3); got != "[1 1 1]" {
 		t.Fatalf("after midnight %v, want [1 1 1]", got)
 	}
 	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE zone = 'UTC' AND day = '2026-03-05' AND n = 1 AND final = 0`); err != nil || n != 1 {
@@ -789,7 +791,7 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 		t.Fatal(err)
 	}
 	f.env.Clock.Advance(time.Minute)
-	if got := keysOut(3); fmt.Sprint(got) != "[1 1 1]" {
+	if _, got := f.keysOut(t, 3); got != "[1 1 1]" {
 		t.Fatalf("a load within the five minutes replayed the logbook: %v, want the provisional [1 1 1]", got)
 	}
 	// The scheduler keeps every finished day of the 90-day window once final;
@@ -801,7 +803,7 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 	if n, err := f.db.CountForTest(ctx, `SELECT n FROM keys_out_days WHERE zone = 'UTC' AND day = '2026-03-05' AND final = 1`); err != nil || n != 0 {
 		t.Fatalf("final count of 5 March = %d (%v), want 0", n, err)
 	}
-	if got := keysOut(3); fmt.Sprint(got) != "[1 0 1]" {
+	if _, got := f.keysOut(t, 3); got != "[1 0 1]" {
 		t.Fatalf("after the day is final %v, want [1 0 1]", got)
 	}
 	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE zone = 'UTC' AND day >= '2025-12-07'`); err != nil || n != 89 {
@@ -827,18 +829,6 @@ func testKeysOutOrgDays(t *testing.T, f *storageFixture) {
 		t.Helper()
 		f.env.Clock.Advance(utc.Sub(f.env.Clock.Now()))
 	}
-	keysOut := func(days int) ([]keyward.DayCount, string) {
-		t.Helper()
-		series, err := f.db.KeysOut(ctx, f.owner, days)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []int
-		for _, p := range series {
-			got = append(got, p.N)
-		}
-		return series, fmt.Sprint(got)
-	}
 	// 2 March 01:00 in Los Angeles: k1 out. 21:00 the same local day (5:00
 	// UTC on 3 March): k1 back. 3 March 02:00 local: k2 issued.
 	if _, err := cus.Checkout(ctx, f.owner, k1.ID, keyward.CheckoutInput{HolderID: f.holder.ID, DueAt: f.env.Clock.Now().Add(time.Hour)}); err != nil {
@@ -853,7 +843,7 @@ func testKeysOutOrgDays(t *testing.T, f *storageFixture) {
 		t.Fatal(err)
 	}
 	at(time.Date(2026, 3, 5, 20, 0, 0, 0, time.UTC))
-	series, got := keysOut(4)
+	series, got := f.keysOut(t, 4)
 	// UTC days would give [1 1 1 1]: k1 was still out at UTC midnight.
 	if got != "[0 1 1 1]" {
 		t.Fatalf("keys out by Los Angeles day %s, want [0 1 1 1]", got)
@@ -874,7 +864,7 @@ func testKeysOutOrgDays(t *testing.T, f *storageFixture) {
 		t.Fatal(err)
 	}
 	at(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
-	series, got = keysOut(3)
+	series, got = f.keysOut(t, 3)
 	if got != "[1 0 0]" {
 		t.Fatalf("keys out over the change to summer time %s, want [1 0 0]", got)
 	}
