@@ -426,37 +426,28 @@ func (s *Storage) BreakSeal(ctx context.Context, a keyward.Actor, id string, in 
 	if err := s.db.recordDenial(ctx, a, keyward.ActCustody, "storage", id); err != nil {
 		return nil, err
 	}
-	var out *keyward.StoragePlace
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		p, err := tx.storagePlace(ctx, id)
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.StoragePlace, error) {
+		p, err := tx.placeOfKind(ctx, id, keyward.StorageEnvelope, "a sealed envelope")
 		if err != nil {
-			return err
-		}
-		if p.Kind != keyward.StorageEnvelope {
-			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is a %s, not a sealed envelope", p.Name, p.Kind)
+			return nil, err
 		}
 		if err := in.Validate(p.SealNumber); err != nil {
-			return err
+			return nil, err
 		}
 		res, err := tx.Exec(ctx, `UPDATE storage_places SET seal_number = ? WHERE id = ? AND seal_number = ?`, in.NewSealNumber, id, p.SealNumber)
 		if err != nil {
-			return fmt.Errorf("store: update seal: %w", err)
+			return nil, fmt.Errorf("store: update seal: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return keyward.Errorf(keyward.ECONFLICT, "the seal of %s changed meanwhile; reload and try again", p.Name)
+			return nil, keyward.Errorf(keyward.ECONFLICT, "the seal of %s changed meanwhile; reload and try again", p.Name)
 		}
 		if err := tx.storageEvent(ctx, a, id, "seal.break", in.Reason,
 			map[string]any{"broken_seal": p.SealNumber, "new_seal": in.NewSealNumber}); err != nil {
-			return err
+			return nil, err
 		}
 		p.SealNumber = in.NewSealNumber
-		out = p
-		return nil
+		return p, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // Acknowledge records the owner's acknowledgement of a designated holder now.
@@ -464,27 +455,31 @@ func (s *Storage) Acknowledge(ctx context.Context, a keyward.Actor, id string) (
 	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", id); err != nil {
 		return nil, err
 	}
-	var out *keyward.StoragePlace
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		p, err := tx.storagePlace(ctx, id)
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.StoragePlace, error) {
+		p, err := tx.placeOfKind(ctx, id, keyward.StorageHolder, "a designated holder")
 		if err != nil {
-			return err
-		}
-		if p.Kind != keyward.StorageHolder {
-			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is a %s, not a designated holder", p.Name, p.Kind)
+			return nil, err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE storage_places SET acknowledged_at = ? WHERE id = ?`, ts(tx.now), id); err != nil {
-			return fmt.Errorf("store: acknowledge: %w", err)
+			return nil, fmt.Errorf("store: acknowledge: %w", err)
 		}
 		now := tx.now
 		p.AcknowledgedAt = &now
-		out = p
-		return tx.storageEvent(ctx, a, id, "acknowledge", "", nil)
+		return p, tx.storageEvent(ctx, a, id, "acknowledge", "", nil)
 	})
+}
+
+// placeOfKind reads a storage place that an action applies to only if it is
+// of kind (what names that kind in the refusal); another kind is ECONFLICT.
+func (t *Tx) placeOfKind(ctx context.Context, id, kind, what string) (*keyward.StoragePlace, error) {
+	p, err := t.storagePlace(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	if p.Kind != kind {
+		return nil, keyward.Errorf(keyward.ECONFLICT, "storage place %s is a %s, not %s", p.Name, p.Kind, what)
+	}
+	return p, nil
 }
 
 // Retire takes a storage place out of use; the keys homed there lose their home
