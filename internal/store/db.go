@@ -182,6 +182,21 @@ func (d *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return d.db.QueryRowContext(ctx, d.rebind(q), args...)
 }
 
+// scanCounts reads rows of (name, count), as a GROUP BY returns them, into a map.
+func scanCounts(rows *sql.Rows) (map[string]int, error) {
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var name string
+		var n int
+		if err := rows.Scan(&name, &n); err != nil {
+			return nil, err
+		}
+		out[name] = n
+	}
+	return out, rows.Err()
+}
+
 // withTx runs fn in a transaction and commits it when fn returns nil.
 func (d *DB) withTx(ctx context.Context, fn func(tx *Tx) error) error {
 	tx, err := d.begin(ctx)

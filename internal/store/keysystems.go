@@ -451,22 +451,10 @@ func (s *KeySystems) KeySystem(ctx context.Context, a keyward.Actor, id string) 
 // view is the tree, schedule and plans without any bitting.
 func (st *sysState) view(ctx context.Context, tx *Tx) (*keyward.KeySystem, error) {
 	ks := st.sys
-	copies := map[string]int{}
-	rows, err := tx.Query(ctx, `SELECT k.symbol, COUNT(*) FROM keys k JOIN key_symbols y ON y.symbol = k.symbol
-		WHERE y.system_id = ? AND k.status IN ('in_storage', 'issued', 'checked_out') GROUP BY k.symbol`, st.id)
+	copies, err := st.copies(ctx, tx)
 	if err != nil {
-		return nil, fmt.Errorf("store: key copies: %w", err)
+		return nil, err
 	}
-	for rows.Next() {
-		var sym string
-		var n int
-		if err := rows.Scan(&sym, &n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		copies[sym] = n
-	}
-	rows.Close()
 	openings := map[string][]string{}
 	ks.Cylinders = []keyward.Cylinder{}
 	for _, p := range st.pins {

@@ -275,22 +275,12 @@ func (st *sysState) idOf(symbol string) string {
 
 // copies counts stamped copies in circulation per symbol.
 func (st *sysState) copies(ctx context.Context, tx *Tx) (map[string]int, error) {
-	out := map[string]int{}
 	rows, err := tx.Query(ctx, `SELECT k.symbol, COUNT(*) FROM keys k JOIN key_symbols y ON y.symbol = k.symbol
 		WHERE y.system_id = ? AND k.status IN ('in_storage', 'issued', 'checked_out') GROUP BY k.symbol`, st.id)
 	if err != nil {
 		return nil, fmt.Errorf("store: key copies: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var sym string
-		var n int
-		if err := rows.Scan(&sym, &n); err != nil {
-			return nil, err
-		}
-		out[sym] = n
-	}
-	return out, rows.Err()
+	return scanCounts(rows)
 }
 
 func (pb *planBuilder) free(id string) bool {

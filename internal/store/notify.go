@@ -329,15 +329,5 @@ func (n *Notifications) OutboxStats(ctx context.Context) (map[string]int, error)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var s string
-		var c int
-		if err := rows.Scan(&s, &c); err != nil {
-			return nil, err
-		}
-		out[s] = c
-	}
-	return out, rows.Err()
+	return scanCounts(rows)
 }

@@ -113,21 +113,12 @@ func (d *DB) KeyCounts(ctx context.Context, a keyward.Actor, now time.Time) (*ke
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	c := &keyward.KeyCounts{ByStatus: map[string]int{}}
 	rows, err := d.query(ctx, `SELECT status, COUNT(*) FROM keys GROUP BY status`)
 	if err != nil {
 		return nil, fmt.Errorf("store: key counts: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var s string
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, err
-		}
-		c.ByStatus[s] = n
-	}
-	if err := rows.Err(); err != nil {
+	c := &keyward.KeyCounts{}
+	if c.ByStatus, err = scanCounts(rows); err != nil {
 		return nil, err
 	}
 	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM keys WHERE status = 'checked_out' AND due_at < ?`, ts(now)).Scan(&c.Overdue); err != nil {
