@@ -7,8 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
+	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/store/storetest"
@@ -140,4 +143,41 @@ func newBareServer(t testing.TB, env *storetest.Env, db *store.DB) string {
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return hs.URL
+}
+
+// pageSession is a signed-in browser session of one role, for page tests that
+// post forms: do sends a request with its cookie and follows no redirect.
+type pageSession struct {
+	app  *testApp
+	sid  string
+	CSRF string
+}
+
+func (a *testApp) pageSession(role keyward.Role) *pageSession {
+	a.t.Helper()
+	ctx := context.Background()
+	acc := a.db.Accounts(a.env.Vault)
+	key, err := acc.CSRFKey(ctx)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	sid, err := acc.CreateSession(ctx, a.users[role], true)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return &pageSession{app: a, sid: sid, CSRF: auth.CSRFToken(key, sid)}
+}
+
+func (p *pageSession) do(method, path string, form url.Values) (int, string) {
+	p.app.t.Helper()
+	req, _ := http.NewRequest(method, p.app.http.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "kw_session", Value: p.sid})
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		p.app.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -2,14 +2,12 @@ package web_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store/storetest"
 )
@@ -117,40 +115,21 @@ func TestAPIKeyingSpecs(t *testing.T) {
 // TestKeyingSpecPage lists the specs on /keysystems and adds one through its form.
 func TestKeyingSpecPage(t *testing.T) {
 	app := newTestApp(t, storetest.SQLite)
-	ctx := context.Background()
-	acc := app.db.Accounts(app.env.Vault)
-	key, _ := acc.CSRFKey(ctx)
-	sid, err := acc.CreateSession(ctx, app.users[keyward.RoleManager], true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csrf := auth.CSRFToken(key, sid)
-	do := func(method, path string, form url.Values) (int, string) {
-		req, _ := http.NewRequest(method, app.http.URL+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: "kw_session", Value: sid})
-		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	st, body := do("GET", "/keysystems", nil)
+	mgr := app.pageSession(keyward.RoleManager)
+	st, body := mgr.do("GET", "/keysystems", nil)
 	if st != 200 || !strings.Contains(body, `id="keying-spec-list"`) || !strings.Contains(body, "schlage_sc4") || !strings.Contains(body, `action="/keysystems/specs"`) {
 		t.Fatalf("keysystems page: %d\n%s", st, body)
 	}
-	form := url.Values{"csrf": {csrf}, "spec_name": {"house"}, "positions": {"6"}, "min_depth": {"0"}, "max_depth": {"9"}, "macs": {"0"}, "step": {"2"}}
-	if st, body = do("POST", "/keysystems/specs", form); st != 400 || !strings.Contains(body, "must be at least 1") {
+	form := url.Values{"csrf": {mgr.CSRF}, "spec_name": {"house"}, "positions": {"6"}, "min_depth": {"0"}, "max_depth": {"9"}, "macs": {"0"}, "step": {"2"}}
+	if st, body = mgr.do("POST", "/keysystems/specs", form); st != 400 || !strings.Contains(body, "must be at least 1") {
 		t.Fatalf("macs 0 through the form: %d\n%s", st, body)
 	}
 	form.Set("macs", "7")
 	form.Set("max_master_pins_per_chamber", "1")
-	if st, body = do("POST", "/keysystems/specs", form); st != http.StatusSeeOther {
+	if st, body = mgr.do("POST", "/keysystems/specs", form); st != http.StatusSeeOther {
 		t.Fatalf("add spec: %d\n%s", st, body)
 	}
-	st, body = do("GET", "/keysystems", nil)
+	st, body = mgr.do("GET", "/keysystems", nil)
 	if st != 200 || !strings.Contains(body, `data-source="organization"`) || !strings.Contains(body, `<option value="house"`) {
 		t.Fatalf("org spec not on the page: %d\n%s", st, body)
 	}

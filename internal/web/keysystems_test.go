@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store/storetest"
 )
@@ -335,55 +334,33 @@ func TestKeySystemPDFs(t *testing.T) {
 // chart only after its reveal form.
 func TestKeySystemPages(t *testing.T) {
 	app := newTestApp(t, storetest.SQLite)
-	ctx := context.Background()
 	doors := ksDoors(t, app, "Office 1")
 	var sys ksSystem
 	app.call(keyward.RoleOwner, "POST", "/api/v1/keysystems", ksInput, &sys)
 	app.call(keyward.RoleOwner, "POST", "/api/v1/keysystems/"+sys.ID+"/assignments", map[string]any{"opening_id": doors["Office 1"], "symbol": "AA1"}, nil)
 
-	acc := app.db.Accounts(app.env.Vault)
-	key, _ := acc.CSRFKey(ctx)
-	session := func(role keyward.Role) (string, string) {
-		sid, err := acc.CreateSession(ctx, app.users[role], true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sid, auth.CSRFToken(key, sid)
-	}
-	do := func(sid, method, path string, form url.Values) (int, string) {
-		req, _ := http.NewRequest(method, app.http.URL+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: "kw_session", Value: sid})
-		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	sid, csrf := session(keyward.RoleTechnician)
+	tech := app.pageSession(keyward.RoleTechnician)
 	path := "/keysystems/" + sys.ID
-	st, body := do(sid, "GET", path, nil)
+	st, body := tech.do("GET", path, nil)
 	if st != 200 || !strings.Contains(body, "<details") || !strings.Contains(body, "AA1") || !strings.Contains(body, "Office 1") || strings.Contains(body, "555555") {
 		t.Fatalf("tree page: %d\n%s", st, body)
 	}
 	// A refused create names the form's fields, not the API's levels[i].
-	osid, ocsrf := session(keyward.RoleOwner)
-	st, body = do(osid, "POST", "/keysystems", url.Values{"csrf": {ocsrf}, "name": {"Annex"}, "manufacturer": {"schlage_sc4"}, "tmk": {"555555"},
+	owner := app.pageSession(keyward.RoleOwner)
+	st, body = owner.do("POST", "/keysystems", url.Values{"csrf": {owner.CSRF}, "name": {"Annex"}, "manufacturer": {"schlage_sc4"}, "tmk": {"555555"},
 		"shape": {"3"}, "master_seq": {"1"}, "change_seq": {"1, 2"}})
 	if st != http.StatusBadRequest || !strings.Contains(body, "change_seq: ") || strings.Contains(body, "levels[") {
 		t.Fatalf("refused key system form: %d\n%s", st, body)
 	}
-	st, body = do(sid, "POST", path+"/reveal", url.Values{"csrf": {csrf}, "reason": {"cut keys"}})
+	st, body = tech.do("POST", path+"/reveal", url.Values{"csrf": {tech.CSRF}, "reason": {"cut keys"}})
 	if st != 200 || !strings.Contains(body, "<code>555555</code>") || !strings.Contains(body, "<code>111555</code>") {
 		t.Fatalf("revealed tree: %d\n%s", st, body)
 	}
-	st, body = do(sid, "GET", path+"/cylinders/"+doors["Office 1"], nil)
+	st, body = tech.do("GET", path+"/cylinders/"+doors["Office 1"], nil)
 	if st != 200 || strings.Contains(body, "111555") || !strings.Contains(body, "reveal-chart") {
 		t.Fatalf("cylinder page: %d\n%s", st, body)
 	}
-	st, body = do(sid, "POST", path+"/cylinders/"+doors["Office 1"]+"/reveal", url.Values{"csrf": {csrf}, "reason": {"repin the door"}})
+	st, body = tech.do("POST", path+"/cylinders/"+doors["Office 1"]+"/reveal", url.Values{"csrf": {tech.CSRF}, "reason": {"repin the door"}})
 	if st != 200 || !strings.Contains(body, `id="chambers"`) || !strings.Contains(body, "111555") {
 		t.Fatalf("cylinder chart: %d\n%s", st, body)
 	}
@@ -392,24 +369,24 @@ func TestKeySystemPages(t *testing.T) {
 	}
 	// The printable chart is a POST with a reason too: a link follower or
 	// prefetch cannot reveal bittings.
-	if st, _ = do(sid, "GET", path+"/cylinders/"+doors["Office 1"]+"/pinning.pdf", nil); st != http.StatusMethodNotAllowed {
+	if st, _ = tech.do("GET", path+"/cylinders/"+doors["Office 1"]+"/pinning.pdf", nil); st != http.StatusMethodNotAllowed {
 		t.Fatalf("GET of the pinning chart page route: %d, want 405", st)
 	}
-	if st, body = do(sid, "POST", path+"/cylinders/"+doors["Office 1"]+"/pinning.pdf", url.Values{"csrf": {csrf}, "reason": {"print for the locksmith"}}); st != 200 || !strings.HasPrefix(body, "%PDF-") {
+	if st, body = tech.do("POST", path+"/cylinders/"+doors["Office 1"]+"/pinning.pdf", url.Values{"csrf": {tech.CSRF}, "reason": {"print for the locksmith"}}); st != 200 || !strings.HasPrefix(body, "%PDF-") {
 		t.Fatalf("pinning chart PDF from the page: %d", st)
 	}
 	if n := auditActionCount(t, app, "bitting.reveal"); n != 3 {
 		t.Fatalf("%d reveal records, want 3", n)
 	}
-	msid, mcsrf := session(keyward.RoleManager)
-	if st, body = do(msid, "POST", path+"/reveal", url.Values{"csrf": {mcsrf}}); st != 403 || strings.Contains(body, "555555") {
+	mgr := app.pageSession(keyward.RoleManager)
+	if st, body = mgr.do("POST", path+"/reveal", url.Values{"csrf": {mgr.CSRF}}); st != 403 || strings.Contains(body, "555555") {
 		t.Fatalf("manager reveal page: %d", st)
 	}
-	if st, body = do(msid, "GET", path, nil); st != 200 || strings.Contains(body, `id="reveal"`) {
+	if st, body = mgr.do("GET", path, nil); st != 200 || strings.Contains(body, `id="reveal"`) {
 		t.Fatalf("manager sees the reveal form: %d", st)
 	}
 	// A lost key through the page, then its plan page.
-	st, _ = do(msid, "POST", path+"/lost", url.Values{"csrf": {mcsrf}, "symbol": {"AA1"}})
+	st, _ = mgr.do("POST", path+"/lost", url.Values{"csrf": {mgr.CSRF}, "symbol": {"AA1"}})
 	if st != http.StatusSeeOther {
 		t.Fatalf("report lost: %d", st)
 	}
@@ -420,7 +397,7 @@ func TestKeySystemPages(t *testing.T) {
 	if len(full.Plans) != 1 {
 		t.Fatalf("plans = %+v", full.Plans)
 	}
-	st, body = do(msid, "GET", path+"/plans/"+full.Plans[0].ID, nil)
+	st, body = mgr.do("GET", path+"/plans/"+full.Plans[0].ID, nil)
 	if st != 200 || !strings.Contains(body, "Office 1") || !strings.Contains(body, "Mark done") {
 		t.Fatalf("plan page: %d\n%s", st, body)
 	}
