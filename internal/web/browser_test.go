@@ -64,13 +64,7 @@ func TestUIBrowserCheckoutCheckin(t *testing.T) {
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "/login?next=") {
 		t.Fatalf("signed out, the key link went to %s", loc)
 	}
-	do("fill in the sign-in form",
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), uiOwnerEmail),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), uiOwnerPassword))
-	step("sign in", chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != keyURL {
-		t.Fatalf("after sign-in at %s, want the key page", loc)
-	}
+	b.signIn(uiOwnerEmail, uiOwnerPassword, keyURL)
 
 	// Check out: choose the holder, keep the proposed due time.
 	do("fill in the check-out form",
@@ -158,6 +152,19 @@ func (b *uiBrowser) step(what string, actions ...chromedp.Action[chromedp.Void])
 	}
 	if resp.Status != http.StatusOK {
 		b.t.Fatalf("%s: status %d at %s", what, resp.Status, resp.URL)
+	}
+}
+
+// signIn fills in and sends the sign-in page the browser is on, and wants to
+// land on back, where the page before sign-in was.
+func (b *uiBrowser) signIn(email, password, back string) {
+	b.t.Helper()
+	b.do("fill in the sign-in form",
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), email),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password))
+	b.step("sign in", chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
+	if loc, _ := chromedp.Run(b.ctx, chromedp.Location()); loc != back {
+		b.t.Fatalf("after sign-in at %s, want %s", loc, back)
 	}
 }
 

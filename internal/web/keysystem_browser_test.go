@@ -28,16 +28,10 @@ func TestUIBrowserKeySystem(t *testing.T) {
 	treeURL := app.http.URL + "/keysystems/" + sys.ID
 
 	b := newUIBrowser(t, 45*time.Second)
-	ctx, step, do, text, screenshot := b.ctx, b.step, b.do, b.text, b.screenshot
+	step, do, text, screenshot := b.step, b.do, b.text, b.screenshot
 
 	step("open the key system", chromedp.Navigate(treeURL))
-	do("fill in the sign-in form",
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "owner@acme.test"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery"))
-	step("sign in", chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != treeURL {
-		t.Fatalf("after sign-in at %s, want the key system", loc)
-	}
+	b.signIn("owner@acme.test", "correct horse battery", treeURL)
 	tree := text(`#tree`)
 	if !strings.Contains(tree, "AA1") || !strings.Contains(tree, "Office 1") || strings.Contains(tree, "555555") {
 		t.Fatalf("masked tree:\n%s", tree)

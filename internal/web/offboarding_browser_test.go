@@ -20,17 +20,11 @@ func TestUIBrowserOffboarding(t *testing.T) {
 	keyURL := s.URL + "/keys/" + st.key.ID
 
 	b := newUIBrowser(t, 60*time.Second)
-	ctx, step, do, text, screenshot := b.ctx, b.step, b.do, b.text, b.screenshot
+	step, do, text, screenshot := b.step, b.do, b.text, b.screenshot
 
 	// The key tag's QR code leads here: sign in, then back to the key.
 	step("open the key page", chromedp.Navigate(keyURL))
-	do("fill in the sign-in form",
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), uiOwnerEmail),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), uiOwnerPassword))
-	step("sign in", chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != keyURL {
-		t.Fatalf("after sign-in at %s, want the key page", loc)
-	}
+	b.signIn(uiOwnerEmail, uiOwnerPassword, keyURL)
 	do("fill in the check-out form",
 		chromedp.WaitVisible(chromedp.CSS(`#checkout`)),
 		chromedp.SetValue(chromedp.CSS(`#checkout select[name=holder_id]`), st.holder.ID))
