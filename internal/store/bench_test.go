@@ -14,11 +14,6 @@ import (
 	"github.com/keyward/keyward/internal/store/storetest"
 )
 
-var benchBackends = []struct {
-	name string
-	b    storetest.Backend
-}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}}
-
 // benchSetup opens a fresh database with an owner.
 func benchSetup(tb testing.TB, backend storetest.Backend) (*storetest.Env, *store.DB, keyward.Actor) {
 	env := backend(tb)
@@ -56,7 +51,7 @@ func stockKeys(tb testing.TB, db *store.DB, a keyward.Actor, n int) (holderID st
 // audit record and logbook line, durable commits, next to the raw rate of
 // single-row durable commits on the same database.
 func BenchmarkCheckoutCheckin(b *testing.B) {
-	for _, be := range benchBackends {
+	for _, be := range backends {
 		b.Run(be.name+"/pair", func(b *testing.B) {
 			env, db, a := benchSetup(b, be.b)
 			ctx := context.Background()
@@ -117,7 +112,7 @@ func BenchmarkCheckoutCheckin(b *testing.B) {
 // single-row commits: the rates a busy site would see.
 func BenchmarkCheckoutCheckinConcurrent(b *testing.B) {
 	const clients = 8
-	for _, be := range benchBackends {
+	for _, be := range backends {
 		b.Run(be.name+"/pair", func(b *testing.B) {
 			env, db, a := benchSetup(b, be.b)
 			ctx := context.Background()
@@ -162,7 +157,7 @@ func BenchmarkCheckoutCheckinConcurrent(b *testing.B) {
 
 // BenchmarkAuditVerify measures verification of 100,000 records.
 func BenchmarkAuditVerify(b *testing.B) {
-	for _, be := range benchBackends {
+	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
 			_, db, _ := benchSetup(b, be.b)
 			ctx := context.Background()
@@ -188,7 +183,7 @@ func BenchmarkViewsAtScale(b *testing.B) {
 	if os.Getenv("KEYWARD_BENCH_SCALE") == "small" {
 		n, h, e = 10_000, 1_000, 100_000
 	}
-	for _, be := range benchBackends {
+	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
 			_, db, a := benchSetup(b, be.b)
 			ctx := context.Background()

@@ -20,13 +20,8 @@ import (
 	"github.com/keyward/keyward/internal/store/storetest"
 )
 
-var importBackends = []struct {
-	name string
-	b    storetest.Backend
-}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}}
-
 func eachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
-	for _, be := range importBackends {
+	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) { fn(t, be.b) })
 	}
 }

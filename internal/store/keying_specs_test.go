@@ -12,7 +12,7 @@ import (
 )
 
 func TestKeyingSpecs(t *testing.T) {
-	for _, be := range ksBackends {
+	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) { testKeyingSpecs(t, be.b) })
 	}
 }

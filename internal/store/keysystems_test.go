@@ -11,11 +11,6 @@ import (
 	"github.com/keyward/keyward/internal/store/storetest"
 )
 
-var ksBackends = []struct {
-	name string
-	b    storetest.Backend
-}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}}
-
 type ksFixture struct {
 	env     *storetest.Env
 	db      *store.DB
@@ -95,7 +90,7 @@ func (f *ksFixture) completeAll(t *testing.T, id string, plan *keyward.RekeyPlan
 }
 
 func TestKeySystems(t *testing.T) {
-	for _, be := range ksBackends {
+	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) { testKeySystems(t, be.b) })
 	}
 }
@@ -289,7 +284,7 @@ func testKeySystems(t *testing.T, b storetest.Backend) {
 // symbol, its masters, cross keys) and, for a hand-scheduled symbol of a key
 // system, the masters above it.
 func TestOpeningAccessFollowsKeySystem(t *testing.T) {
-	for _, be := range ksBackends {
+	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newKSFixture(t, be.b)
@@ -359,7 +354,7 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // A custom spec and no TMK: Keyward picks a random MACS-valid one, and a
 // 2-level system's change keys are 1AA, 2AA, …
 func TestKeySystemRandomTMK(t *testing.T) {
-	for _, be := range ksBackends {
+	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newKSFixture(t, be.b)

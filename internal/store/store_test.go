@@ -11,6 +11,12 @@ import (
 	"github.com/keyward/keyward/internal/store/storetest"
 )
 
+// backends are the two databases every test that loops over them runs on.
+var backends = []struct {
+	name string
+	b    storetest.Backend
+}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}}
+
 func TestSQLite(t *testing.T)   { storetest.Run(t, storetest.SQLite) }
 func TestPostgres(t *testing.T) { storetest.Run(t, storetest.Postgres) }
 
