@@ -287,3 +287,13 @@ func TestServePrunesExpiredRows(t *testing.T) {
 		t.Fatalf("no log line for the pruned rows: %s", log)
 	}
 }
+
+func TestServeRefusesBadAPIRate(t *testing.T) {
+	for _, bad := range []string{"fast", "-5", "NaN"} {
+		env := map[string]string{"KEYWARD_DATA": t.TempDir(), "KEYWARD_API_RATE": bad}
+		code, out, errOut := runCmd(t, context.Background(), env, "", "serve", "--addr", "127.0.0.1:0")
+		if code != 2 || !strings.Contains(errOut, "KEYWARD_API_RATE must be a number") || strings.Contains(out, "listening") {
+			t.Fatalf("%q: exit %d, stderr %q, stdout %q", bad, code, errOut, out)
+		}
+	}
+}

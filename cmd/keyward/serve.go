@@ -89,6 +89,11 @@ func (e *env) serve(args []string) int {
 			return 2
 		}
 	}
+	apiRate, err := web.ParseRateLimit(e.getenv("KEYWARD_API_RATE"))
+	if err != nil {
+		fmt.Fprintln(e.stderr, "keyward: KEYWARD_API_RATE must be a number of requests per second per API token, 0 for no limit")
+		return 2
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return e.fail(err)
@@ -101,6 +106,7 @@ func (e *env) serve(args []string) int {
 		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
 		PublicURL:            publicURL,
 		TrustedProxies:       trusted,
+		APIRate:              apiRate,
 	})
 	if _, err := accounts.Org(ctx); keyward.ErrorCode(err) == keyward.ENOTFOUND {
 		tok, err := accounts.NewSetupToken(ctx)
@@ -118,8 +124,19 @@ func (e *env) serve(args []string) int {
 	})
 	go dispatcher.Run(ctx, interval)
 	go housekeeping(ctx, db, log, interval)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if maddr := e.getenv("KEYWARD_METRICS_ADDR"); maddr != "" {
+		// Metrics without a token, on a listener only the monitoring system reaches.
+		mln, err := net.Listen("tcp", maddr)
+		if err != nil {
+			return e.fail(fmt.Errorf("KEYWARD_METRICS_ADDR: %w", err))
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		defer ms.Close()
+		go func() { errc <- ms.Serve(mln) }()
+		fmt.Fprintf(e.stdout, "Metrics on http://%s/metrics\n", mln.Addr())
+	}
 	select {
 	case err := <-errc:
 		return e.fail(err)

@@ -61,6 +61,7 @@ const (
 	ActStorageEdit   Action = "storage.edit"
 	ActCredential    Action = "credential.manage"
 	ActOffboard      Action = "offboard"
+	ActMetricsRead   Action = "metrics.read"
 )
 
 var staff = []Role{RoleOwner, RoleAdmin, RoleManager, RoleAdvisor, RoleTechnician}
@@ -86,6 +87,8 @@ var Policy = map[Action][]Role{
 	ActStorageEdit:   {RoleOwner, RoleAdmin, RoleManager},
 	ActCredential:    {RoleOwner, RoleAdmin, RoleManager},
 	ActOffboard:      {RoleOwner, RoleAdmin, RoleManager},
+	// Request counts per route tell an outsider what the organization does.
+	ActMetricsRead: {RoleOwner, RoleAdmin, RoleAuditor},
 }
 
 // Allowed reports whether role may take action. The system actor may do everything.

@@ -320,7 +320,9 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatalf("healthz = %d", st)
 	}
 	app.call(keyward.RoleOwner, "GET", "/api/v1/keys", nil, nil)
-	resp, err := http.Get(app.http.URL + "/metrics")
+	req, _ := http.NewRequest("GET", app.http.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+app.tokens[keyward.RoleAdmin])
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

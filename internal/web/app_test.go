@@ -40,6 +40,12 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
 
 func newTestApp(t testing.TB, b storetest.Backend) *testApp {
 	t.Helper()
+	return newTestAppWith(t, b, nil)
+}
+
+// newTestAppWith lets a test change the server's configuration before it starts.
+func newTestAppWith(t testing.TB, b storetest.Backend, configure func(*web.Config)) *testApp {
+	t.Helper()
 	env := b(t)
 	db := env.Open(t)
 	acc := db.Accounts(env.Vault)
@@ -48,7 +54,11 @@ func newTestApp(t testing.TB, b storetest.Backend) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.NewServer(web.Config{DB: db, Accounts: acc, Notifications: db.Notifications(env.Vault), Vault: env.Vault, Now: env.Clock.Now, AllowPrivateWebhooks: true})
+	cfg := web.Config{DB: db, Accounts: acc, Notifications: db.Notifications(env.Vault), Vault: env.Vault, Now: env.Clock.Now, AllowPrivateWebhooks: true}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv := web.NewServer(cfg)
 	app := &testApp{t: t, env: env, db: db, srv: srv, tokens: map[keyward.Role]string{}, users: map[keyward.Role]*keyward.User{keyward.RoleOwner: owner}}
 	app.http = httptest.NewServer(srv.Handler())
 	t.Cleanup(app.http.Close)

@@ -67,3 +67,13 @@ func (s *Server) serveMetrics(w http.ResponseWriter, _ *http.Request, _ keyward.
 	fmt.Fprintf(w, "keyward_uptime_seconds %g\n", time.Since(m.start).Seconds())
 	return nil
 }
+
+// MetricsHandler serves /metrics without a token, for a listener of its own
+// (KEYWARD_METRICS_ADDR) that only the monitoring system can reach.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		_ = s.serveMetrics(w, r, keyward.Actor{})
+	})
+	return mux
+}

@@ -37,6 +37,14 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(w, r, rt, err)
 				return
 			}
+			if !rt.page {
+				if ok, wait := s.limiter.allow(r.Header.Get("Authorization"), s.now()); !ok {
+					secs, err := tooMany(wait)
+					w.Header().Set("Retry-After", secs)
+					s.fail(w, r, rt, err)
+					return
+				}
+			}
 			setLogUser(r, a.Email)
 			if !keyward.Allowed(a.Role, rt.action) {
 				err := keyward.Authorize(a, rt.action)

@@ -35,7 +35,7 @@ func scoped(r route) route { r.scoped = true; return r }
 func (s *Server) routeTable() []route {
 	rs := []route{
 		api("GET /healthz", keyward.ActPublic, s.healthz),
-		api("GET /metrics", keyward.ActPublic, s.serveMetrics),
+		api("GET /metrics", keyward.ActMetricsRead, s.serveMetrics),
 		api("GET /api/v1/openapi.json", keyward.ActPublic, s.openapi),
 		api("GET /api/v1/me", keyward.ActSelf, s.me),
 

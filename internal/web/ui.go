@@ -141,9 +141,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, a keyward.Actor,
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.WriteHeader(status)
+	w.WriteHeader(status) // security headers: Server.securityHeaders, on every response
 	_, err = buf.WriteTo(w)
 	return err
 }
