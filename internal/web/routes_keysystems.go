@@ -17,7 +17,7 @@ func (s *Server) keySystemRoutes() []route {
 		api("GET /api/v1/keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF),
 		api("GET /api/v1/keysystems/{id}/schedule.pdf", keyward.ActKeySystemRead, s.schedulePDF),
 		api("GET /api/v1/keysystems/{id}/audit", keyward.ActKeySystemRead, s.getKeyAudit),
-		api("POST /api/v1/keysystems/{id}/audit", keyward.ActKeySystemRead, s.runKeyAudit),
+		api("POST /api/v1/keysystems/{id}/audit", keyward.ActKeySystemEdit, s.runKeyAudit),
 		api("POST /api/v1/keysystems/{id}/lost", keyward.ActKeySystemEdit, s.reportLostKey),
 		api("GET /api/v1/keysystems/{id}/plans/{plan}", keyward.ActKeySystemRead, s.getRekeyPlan),
 		api("POST /api/v1/keysystems/{id}/plans/{plan}/items/{item}/done", keyward.ActKeySystemEdit, s.completePlanItem),
