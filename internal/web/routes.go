@@ -77,7 +77,11 @@ func (s *Server) routeTable() []route {
 		api("GET /api/v1/users", keyward.ActUserManage, s.listUsers),
 		api("POST /api/v1/users", keyward.ActUserManage, s.createUser),
 		api("PATCH /api/v1/users/{id}", keyward.ActUserManage, s.updateUser),
-		api("POST /api/v1/tokens", keyward.ActSelf, s.createToken),
+		// Tokens: everyone mints their own only; others' tokens are listed and
+		// revoked with token.manage (the service decides, so scoped).
+		scoped(api("POST /api/v1/tokens", keyward.ActSelf, s.createToken)),
+		scoped(api("GET /api/v1/tokens", keyward.ActSelf, s.listTokens)),
+		scoped(api("DELETE /api/v1/tokens/{id}", keyward.ActSelf, s.revokeToken)),
 	}
 	rs = append(rs, s.keySystemRoutes()...)
 	rs = append(rs, s.inventoryRoutes()...)
