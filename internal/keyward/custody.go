@@ -2,6 +2,7 @@ package keyward
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -42,8 +43,16 @@ func Transition(action string) (from []string, to string, ok bool) {
 }
 
 // TransitionConflict is the 409 for a key whose status does not allow action.
+// k is the key as it is now: a store whose guarded update changed no row reads
+// it again, since the status it read first may be stale. If k still shows a
+// status action may start from, the key was changed (and perhaps changed back)
+// while the request ran, and the message says that instead of contradicting
+// itself ("is checked_out; checkin needs a key that is checked_out").
 func TransitionConflict(k *Key, action string) error {
 	from, _, _ := Transition(action)
+	if slices.Contains(from, k.Status) {
+		return Errorf(ECONFLICT, "key %s changed while this request ran; reload it and try again", k.Stamp)
+	}
 	return Errorf(ECONFLICT, "key %s is %s; %s needs a key that is %s",
 		k.Stamp, k.Status, action, strings.Join(from, " or "))
 }

@@ -52,6 +52,10 @@ const (
 	ActImport        Action = "import"
 	ActAuditRead     Action = "audit.read"
 	ActUserManage    Action = "user.manage"
+	// ActTokenManage lists and revokes other users' API tokens; one's own
+	// tokens need only a sign-in, and nobody mints a token for someone else
+	// over the API (see MayMintToken).
+	ActTokenManage   Action = "token.manage"
 	ActWebhookManage Action = "webhook.manage"
 	ActOrgManage     Action = "org.manage"
 	ActSecretReveal  Action = "secret.reveal"
@@ -78,6 +82,7 @@ var Policy = map[Action][]Role{
 	ActImport:        {RoleOwner, RoleAdmin, RoleManager},
 	ActAuditRead:     {RoleOwner, RoleAdmin, RoleAuditor},
 	ActUserManage:    {RoleOwner, RoleAdmin},
+	ActTokenManage:   {RoleOwner, RoleAdmin},
 	ActWebhookManage: {RoleOwner, RoleAdmin},
 	ActOrgManage:     {RoleOwner},
 	ActSecretReveal:  {RoleOwner, RoleAdmin, RoleTechnician},

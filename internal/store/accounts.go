@@ -444,34 +444,133 @@ func (s *Accounts) actor(ctx context.Context, userID string) (keyward.Actor, err
 	return keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role, HolderID: u.HolderID}, nil
 }
 
-// CreateToken issues an API token for the user with that email; the plaintext is returned once.
-// Users may create tokens for themselves; owners and admins for anyone.
+// CreateToken issues an API token for the user with that email and returns
+// the plaintext, shown once. See MintToken.
 func (s *Accounts) CreateToken(ctx context.Context, a keyward.Actor, email, name string) (string, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	_, plain, err := s.MintToken(ctx, a, email, name)
+	return plain, err
+}
+
+// MintToken issues an API token for the user with that email: the token as
+// listed, and its plaintext (stored only as a hash). Users mint only their own
+// tokens (keyward.MayMintToken); a refusal is recorded in the audit log. The
+// audit record of a mint names who minted it (the actor) and for whom.
+func (s *Accounts) MintToken(ctx context.Context, a keyward.Actor, email, name string) (*keyward.APIToken, string, error) {
+	email = keyward.NormalEmail(email)
 	var v keyward.Validator
 	v.Check(name != "" && len(name) <= keyward.MaxName, "name", "is required, at most 200 characters")
 	keyward.CheckEmail(&v, "user", email, true)
 	if err := v.Err(); err != nil {
-		return "", err
+		return nil, "", err
+	}
+	if denied := keyward.MayMintToken(a, email); denied != nil {
+		return nil, "", s.db.recordRefusal(ctx, a, "token.create", "user", "", map[string]any{"user": email, "name": name}, denied)
 	}
 	plain, hash := auth.NewToken("kw_")
+	var out *keyward.APIToken
 	err := s.db.withTx(ctx, func(tx *Tx) error {
 		u, _, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
 		if err != nil {
 			return notFound(err, "user", email)
 		}
-		if u.ID != a.UserID && !keyward.Allowed(a.Role, keyward.ActUserManage) {
-			return keyward.Errorf(keyward.EFORBIDDEN, "you may only create tokens for yourself")
-		}
-		id := newID("tok")
+		out = &keyward.APIToken{ID: newID("tok"), Name: name, UserID: u.ID, User: u.Email, CreatedAt: tx.now}
 		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-			id, u.ID, name, hash, ts(tx.now)); err != nil {
+			out.ID, u.ID, name, hash, ts(tx.now)); err != nil {
 			return err
 		}
-		_, err = tx.record(ctx, a, "token.create", "user", u.ID, map[string]any{"token_id": id, "name": name})
+		_, err = tx.record(ctx, a, "token.create", "user", u.ID, map[string]any{"token_id": out.ID, "name": name, "user": u.Email})
 		return err
 	})
-	return plain, err
+	if err != nil {
+		return nil, "", err
+	}
+	return out, plain, nil
+}
+
+const tokenCols = `t.id, t.name, t.user_id, u.email, t.created_at, t.expires_at, t.revoked_at`
+
+func scanToken(r interface{ Scan(...any) error }) (*keyward.APIToken, error) {
+	var t keyward.APIToken
+	var at string
+	var exp, rev sql.NullString
+	if err := r.Scan(&t.ID, &t.Name, &t.UserID, &t.User, &at, &exp, &rev); err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.ExpiresAt, t.RevokedAt = parseTS(at), tsPtr(exp), tsPtr(rev)
+	return &t, nil
+}
+
+// Tokens lists the API tokens that have not been revoked, by user then age:
+// the caller's own, one user's, or everyone's (keyward.MayListTokens).
+// ENOTFOUND for an unknown user.
+func (s *Accounts) Tokens(ctx context.Context, a keyward.Actor, f keyward.TokenFilter) ([]keyward.APIToken, error) {
+	if denied := keyward.MayListTokens(a, f); denied != nil {
+		return nil, denied
+	}
+	q := `SELECT ` + tokenCols + ` FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.revoked_at IS NULL`
+	var args []any
+	switch {
+	case f.All:
+	case f.UserID != "":
+		if _, err := s.User(ctx, f.UserID); err != nil {
+			return nil, err
+		}
+		q, args = q+` AND t.user_id = ?`, append(args, f.UserID)
+	default:
+		q, args = q+` AND t.user_id = ?`, append(args, a.UserID)
+	}
+	rows, err := s.db.query(ctx, q+` ORDER BY u.email, t.created_at, t.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list tokens: %w", err)
+	}
+	defer rows.Close()
+	out := []keyward.APIToken{}
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan token: %w", err)
+		}
+		out = append(out, *t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken revokes an API token at once: one's own, or anyone's with
+// token.manage (keyward.MayManageTokensOf; a refusal is recorded). ENOTFOUND
+// for an unknown or already revoked token. The audit record names who revoked
+// it (the actor) and whose token it was.
+func (s *Accounts) RevokeToken(ctx context.Context, a keyward.Actor, id string) (*keyward.APIToken, error) {
+	var out *keyward.APIToken
+	var denied error
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenCols+` FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ? AND t.revoked_at IS NULL`, id))
+		if err != nil {
+			return notFound(err, "API token", id)
+		}
+		if denied = keyward.MayManageTokensOf(a, t.UserID); denied != nil {
+			out = t
+			return denied
+		}
+		res, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ts(tx.now), id)
+		if err != nil {
+			return fmt.Errorf("store: revoke token: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return keyward.Errorf(keyward.ENOTFOUND, "API token %q not found", id)
+		}
+		now := tx.now
+		t.RevokedAt = &now
+		out = t
+		_, err = tx.record(ctx, a, "token.revoke", "user", t.UserID, map[string]any{"token_id": t.ID, "name": t.Name, "user": t.User})
+		return err
+	})
+	if denied != nil {
+		return nil, s.db.recordRefusal(ctx, a, "token.revoke", "user", out.UserID, map[string]any{"token_id": id, "user": out.User}, denied)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // TokenActor resolves a bearer token.

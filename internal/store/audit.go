@@ -70,6 +70,19 @@ func (d *DB) recordDenial(ctx context.Context, a keyward.Actor, action keyward.A
 	return denied
 }
 
+// recordRefusal commits the audit record of an attempt a domain rule refused
+// ("denied." + action), then returns the refusal.
+func (d *DB) recordRefusal(ctx context.Context, a keyward.Actor, action, subjectType, subjectID string, details map[string]any, denied error) error {
+	err := d.withTx(ctx, func(tx *Tx) error {
+		_, err := tx.record(ctx, a, "denied."+action, subjectType, subjectID, details)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return denied
+}
+
 // AuditFilter narrows the audit log.
 type AuditFilter = keyward.AuditFilter
 

@@ -106,6 +106,18 @@ func (t *Tx) key(ctx context.Context, id string) (*keyward.Key, error) {
 	return &k, nil
 }
 
+// transitionConflict is the 409 of a guarded key update that changed no row.
+// The key read before the update may be stale (on PostgreSQL another
+// transaction can commit in between), so the message is built from the key
+// as it is now.
+func (t *Tx) transitionConflict(ctx context.Context, stale *keyward.Key, action string) error {
+	k, err := t.key(ctx, stale.ID)
+	if err != nil {
+		return err
+	}
+	return keyward.TransitionConflict(k, action)
+}
+
 func (s *Custody) Key(ctx context.Context, a keyward.Actor, id string) (*keyward.Key, error) {
 	k, err := scanKey(s.db.queryRow(ctx, `SELECT `+keyCols+` FROM keys WHERE id = ?`, id))
 	if err != nil {
@@ -315,7 +327,7 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, hold
 			return fmt.Errorf("store: update key: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return keyward.TransitionConflict(k, action)
+			return tx.transitionConflict(ctx, k, action)
 		}
 		prevHolder := k.HolderID
 		k.Status, k.HolderID, k.DueAt = newStatus, newHolder, newDue

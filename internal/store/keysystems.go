@@ -828,7 +828,9 @@ func causingChambers(list []keying.Bitting, k keying.Bitting) []int {
 }
 
 func (s *KeySystems) RunAudit(ctx context.Context, a keyward.Actor, id string) (*keyward.KeyAudit, error) {
-	if err := s.db.recordDenial(ctx, a, keyward.ActKeySystemRead, "keysystem", id); err != nil {
+	// Running the audit stores its findings and writes an audit record: an
+	// edit of the key system, not a read.
+	if err := s.db.recordDenial(ctx, a, keyward.ActKeySystemEdit, "keysystem", id); err != nil {
 		return nil, err
 	}
 	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.KeyAudit, error) {

@@ -221,7 +221,7 @@ func (s *Offboarding) CollectKey(ctx context.Context, a keyward.Actor, holderID,
 			return fmt.Errorf("store: collect key: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return keyward.TransitionConflict(k, action)
+			return tx.transitionConflict(ctx, k, action)
 		}
 		k.Status, k.HolderID, k.DueAt = keyward.StatusInStorage, "", nil
 		if note == "" {

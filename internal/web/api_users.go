@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store"
@@ -48,6 +49,8 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	return writeJSON(w, http.StatusOK, u)
 }
 
+// createToken mints an API token for the caller; naming anyone else in
+// "user" is a 403 (keyward.MayMintToken).
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	var in struct {
 		User string `json:"user"`
@@ -59,9 +62,42 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a keyward.A
 	if in.User == "" {
 		in.User = a.Email
 	}
-	tok, err := s.accounts.CreateToken(r.Context(), a, in.User, in.Name)
+	t, plain, err := s.accounts.MintToken(r.Context(), a, in.User, in.Name)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, map[string]string{"token": tok, "user": in.User, "name": in.Name})
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusCreated, map[string]any{"token": plain, "id": t.ID, "user": t.User, "name": t.Name, "created_at": t.CreatedAt})
+}
+
+// listTokens lists API tokens without their secrets: the caller's own, or
+// with ?user=ID one user's, or with ?all=true everyone's (owners and admins).
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	q := r.URL.Query()
+	f := keyward.TokenFilter{UserID: q.Get("user")}
+	if v := q.Get("all"); v != "" {
+		all, err := strconv.ParseBool(v)
+		if err != nil {
+			return keyward.Invalid("all", "must be true or false")
+		}
+		f.All = all
+	}
+	if f.All && f.UserID != "" {
+		return keyward.Invalid("user", "must not be given with all=true")
+	}
+	items, err := s.accounts.Tokens(r.Context(), a, f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, keyward.Page[keyward.APIToken]{Items: items})
+}
+
+// revokeToken revokes an API token at once: one's own, or anyone's for
+// owners and admins.
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	t, err := s.accounts.RevokeToken(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, t)
 }

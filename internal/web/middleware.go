@@ -58,14 +58,16 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 		}
-		if !rt.page && r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "" {
-			if rt.action == keyward.ActSecretReveal || rt.action == keyward.ActBittingReveal {
-				// A stored replay would keep the plaintext in the database.
+		if !rt.page && r.Header.Get("Idempotency-Key") != "" {
+			if rt.secret {
+				// A stored replay would keep the secret in the database.
 				s.fail(w, r, rt, noReplay(r))
 				return
 			}
-			s.idempotent(w, r, a, rt)
-			return
+			if r.Method == http.MethodPost {
+				s.idempotent(w, r, a, rt)
+				return
+			}
 		}
 		if err := rt.h(w, r, a); err != nil {
 			s.fail(w, r, rt, err)
@@ -162,11 +164,13 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 
-// noReplay refuses Idempotency-Key on a reveal: a replayed answer would keep
-// the plaintext in the idempotency table.
+// noReplay refuses Idempotency-Key on a route whose request or answer holds a
+// secret: the replay record would keep the answer (a token, a password, a
+// code) and a hash of the request (from which a short PIN or code is guessed)
+// in the database, its WAL and every backup.
 func noReplay(r *http.Request) error {
 	if r.Header.Get("Idempotency-Key") != "" {
-		return keyward.Invalid("Idempotency-Key", "is not accepted on a reveal; a reveal is never replayed")
+		return keyward.Invalid("Idempotency-Key", "is not accepted where the request or the answer holds a secret; such a request is never replayed")
 	}
 	return nil
 }

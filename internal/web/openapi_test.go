@@ -254,6 +254,17 @@ func TestOpenAPIOperations(t *testing.T) {
 				t.Errorf("%s: the route is limited by role (%s); document the 403 response", name, r.action)
 			}
 		}
+		if r.secret {
+			list, _ := op["parameters"].([]any)
+			for _, prm := range list {
+				if pm, _ := resolve(doc, prm).(map[string]any); pm["name"] == "Idempotency-Key" {
+					t.Errorf("%s: the route holds a secret and refuses Idempotency-Key; do not document the header", name)
+				}
+			}
+			if _, ok := responses["400"]; !ok {
+				t.Errorf("%s: the route refuses Idempotency-Key with a 400; document it", name)
+			}
+		}
 		if strings.Contains(k.path, "{") {
 			if _, ok := responses["404"]; !ok {
 				t.Errorf("%s: the route takes an id; document the 404 response", name)

@@ -18,6 +18,11 @@ type route struct {
 	// scoped: the service narrows the action further to the actor's own
 	// records (a holder sees only their keys), so an allowed role can still get 403.
 	scoped bool
+	// secret: the request or the answer holds a secret (a bearer token, an
+	// initial password, a code, a PIN, a TMK, a webhook key, bittings). Such a
+	// route refuses Idempotency-Key: a replay record would keep the answer, and
+	// a hash of the request, in the database.
+	secret bool
 	h      handler
 }
 
@@ -30,6 +35,9 @@ func page(pattern string, action keyward.Action, h handler) route {
 }
 
 func scoped(r route) route { r.scoped = true; return r }
+
+// secret marks a route whose request or answer holds a secret; see route.secret.
+func secret(r route) route { r.secret = true; return r }
 
 // routeTable is the one place every route is declared.
 func (s *Server) routeTable() []route {
@@ -70,14 +78,18 @@ func (s *Server) routeTable() []route {
 
 		api("POST /api/v1/imports", keyward.ActImport, s.importKeys),
 		api("GET /api/v1/exports/{kind}", keyward.ActInventoryRead, s.exportCSV),
-		api("POST /api/v1/webhooks", keyward.ActWebhookManage, s.createWebhook),
+		secret(api("POST /api/v1/webhooks", keyward.ActWebhookManage, s.createWebhook)),
 		api("GET /api/v1/webhooks", keyward.ActWebhookManage, s.listWebhooks),
 
 		api("GET /api/v1/audit", keyward.ActAuditRead, s.listAudit),
 		api("GET /api/v1/users", keyward.ActUserManage, s.listUsers),
-		api("POST /api/v1/users", keyward.ActUserManage, s.createUser),
+		secret(api("POST /api/v1/users", keyward.ActUserManage, s.createUser)),
 		api("PATCH /api/v1/users/{id}", keyward.ActUserManage, s.updateUser),
-		api("POST /api/v1/tokens", keyward.ActSelf, s.createToken),
+		// Tokens: everyone mints their own only; others' tokens are listed and
+		// revoked with token.manage (the service decides, so scoped).
+		secret(scoped(api("POST /api/v1/tokens", keyward.ActSelf, s.createToken))),
+		scoped(api("GET /api/v1/tokens", keyward.ActSelf, s.listTokens)),
+		scoped(api("DELETE /api/v1/tokens/{id}", keyward.ActSelf, s.revokeToken)),
 	}
 	rs = append(rs, s.keySystemRoutes()...)
 	rs = append(rs, s.inventoryRoutes()...)
@@ -90,13 +102,14 @@ type RouteInfo struct {
 	Action  keyward.Action
 	Page    bool
 	Scoped  bool
+	Secret  bool
 }
 
 // Routes lists the route table.
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(s.routes))
 	for i, r := range s.routes {
-		out[i] = RouteInfo{Pattern: r.pattern, Action: r.action, Page: r.page, Scoped: r.scoped}
+		out[i] = RouteInfo{Pattern: r.pattern, Action: r.action, Page: r.page, Scoped: r.scoped, Secret: r.secret}
 	}
 	return out
 }

@@ -6,13 +6,13 @@ import "github.com/keyward/keyward/internal/keyward"
 // routes: the JSON API first, then the pages.
 func (s *Server) inventoryRoutes() []route {
 	rs := []route{
-		api("POST /api/v1/storage", keyward.ActStorageEdit, s.createStorage),
+		secret(api("POST /api/v1/storage", keyward.ActStorageEdit, s.createStorage)),
 		api("GET /api/v1/storage", keyward.ActInventoryRead, s.listStorage),
 		api("GET /api/v1/storage/{id}", keyward.ActInventoryRead, s.getStorage),
 		api("GET /api/v1/storage/{id}/events", keyward.ActInventoryRead, s.storageEvents),
 		api("POST /api/v1/storage/{id}/keys", keyward.ActStorageEdit, s.assignKeyHome),
-		api("POST /api/v1/storage/{id}/reveal", keyward.ActSecretReveal, s.revealStorageCode),
-		api("POST /api/v1/storage/{id}/code", keyward.ActSecretReveal, s.changeStorageCode),
+		secret(api("POST /api/v1/storage/{id}/reveal", keyward.ActSecretReveal, s.revealStorageCode)),
+		secret(api("POST /api/v1/storage/{id}/code", keyward.ActSecretReveal, s.changeStorageCode)),
 		api("POST /api/v1/storage/{id}/break-seal", keyward.ActCustody, s.breakSeal),
 		api("POST /api/v1/storage/{id}/acknowledge", keyward.ActStorageEdit, s.acknowledgeStorage),
 		api("POST /api/v1/storage/{id}/retire", keyward.ActStorageEdit, s.retireStorage),
@@ -24,11 +24,11 @@ func (s *Server) inventoryRoutes() []route {
 		api("DELETE /api/v1/openings/{id}/symbols/{symbol}", keyward.ActInventoryEdit, s.removeOpeningSymbol),
 		api("GET /api/v1/openings/{id}/access", keyward.ActInventoryRead, s.openingAccess),
 
-		api("POST /api/v1/credentials", keyward.ActCredential, s.createCredential),
+		secret(api("POST /api/v1/credentials", keyward.ActCredential, s.createCredential)),
 		api("GET /api/v1/credentials", keyward.ActInventoryRead, s.listCredentials),
 		api("GET /api/v1/credentials/{id}", keyward.ActInventoryRead, s.getCredential),
 		api("POST /api/v1/credentials/{id}/revoke", keyward.ActCredential, s.revokeCredential),
-		api("POST /api/v1/credentials/{id}/reveal", keyward.ActSecretReveal, s.revealCredentialPIN),
+		secret(api("POST /api/v1/credentials/{id}/reveal", keyward.ActSecretReveal, s.revealCredentialPIN)),
 
 		api("GET /api/v1/offboardings", keyward.ActInventoryRead, s.listOffboardings),
 		api("POST /api/v1/holders/{id}/offboarding", keyward.ActOffboard, s.startOffboarding),

@@ -7,17 +7,17 @@ import "github.com/keyward/keyward/internal/keyward"
 // pinning chart is its own action (bitting.reveal), audited by the store.
 func (s *Server) keySystemRoutes() []route {
 	return []route{
-		api("POST /api/v1/keysystems", keyward.ActKeySystemEdit, s.createKeySystem),
+		secret(api("POST /api/v1/keysystems", keyward.ActKeySystemEdit, s.createKeySystem)),
 		api("GET /api/v1/keysystems", keyward.ActKeySystemRead, s.listKeySystems),
 		api("GET /api/v1/keysystems/{id}", keyward.ActKeySystemRead, s.getKeySystem),
-		api("POST /api/v1/keysystems/{id}/reveal", keyward.ActBittingReveal, s.revealBittings),
+		secret(api("POST /api/v1/keysystems/{id}/reveal", keyward.ActBittingReveal, s.revealBittings)),
 		api("POST /api/v1/keysystems/{id}/assignments", keyward.ActKeySystemEdit, s.assignOpening),
 		api("GET /api/v1/keysystems/{id}/cylinders/{opening}", keyward.ActKeySystemRead, s.getCylinder),
-		api("POST /api/v1/keysystems/{id}/cylinders/{opening}/reveal", keyward.ActBittingReveal, s.revealPinning),
-		api("GET /api/v1/keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF),
+		secret(api("POST /api/v1/keysystems/{id}/cylinders/{opening}/reveal", keyward.ActBittingReveal, s.revealPinning)),
+		secret(api("GET /api/v1/keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF)),
 		api("GET /api/v1/keysystems/{id}/schedule.pdf", keyward.ActKeySystemRead, s.schedulePDF),
 		api("GET /api/v1/keysystems/{id}/audit", keyward.ActKeySystemRead, s.getKeyAudit),
-		api("POST /api/v1/keysystems/{id}/audit", keyward.ActKeySystemRead, s.runKeyAudit),
+		api("POST /api/v1/keysystems/{id}/audit", keyward.ActKeySystemEdit, s.runKeyAudit),
 		api("POST /api/v1/keysystems/{id}/lost", keyward.ActKeySystemEdit, s.reportLostKey),
 		api("GET /api/v1/keysystems/{id}/plans/{plan}", keyward.ActKeySystemRead, s.getRekeyPlan),
 		api("POST /api/v1/keysystems/{id}/plans/{plan}/items/{item}/done", keyward.ActKeySystemEdit, s.completePlanItem),
