@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/keyward/keyward/internal/audit"
+	"github.com/keyward/keyward/internal/store"
 )
 
 // auditExport is the file audit export writes: everything a third party needs.
@@ -21,7 +25,7 @@ type auditExport struct {
 
 func (e *env) auditCmd(args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "usage: keyward audit verify [--export FILE] | keyward audit export --out FILE")
+		fmt.Fprintln(e.stderr, "usage: keyward audit verify [--export FILE | --since FILE] | keyward audit export --out FILE | keyward audit checkpoint")
 		return 2
 	}
 	switch args[0] {
@@ -62,17 +66,140 @@ func (e *env) auditCmd(args []string) int {
 			return 2
 		}
 		return e.exportAudit(*out)
+	case "checkpoint":
+		if err := e.flags("audit checkpoint").Parse(args[1:]); err != nil {
+			return 2
+		}
+		return e.checkpointNow()
 	}
 	fmt.Fprintf(e.stderr, "keyward: unknown audit command %q\n", args[0])
 	return 2
 }
 
-func (e *env) signingKey() (string, error) {
-	path := e.getenv("KEYWARD_AUDIT_KEY_FILE")
-	if path == "" {
-		path = filepath.Join(e.data, audit.KeyFile)
+// auditConfig says where the audit signing key and the checkpoints are kept.
+type auditConfig struct {
+	keyFile string // "" when not configured
+	dir     string // "" when not configured
+	off     string // why checkpoints are off, in plain words; "" when on
+}
+
+// checkpointsDir is the default checkpoint directory inside the SQLite data directory.
+const checkpointsDir = "checkpoints"
+
+// auditConfig reads KEYWARD_AUDIT_KEY_FILE and KEYWARD_CHECKPOINT_DIR. On
+// SQLite both default to the data directory; on PostgreSQL only the variables
+// count, so every server uses the same key whatever its working directory.
+func (e *env) auditConfig(postgres bool) auditConfig {
+	c := auditConfig{keyFile: e.getenv("KEYWARD_AUDIT_KEY_FILE"), dir: e.getenv("KEYWARD_CHECKPOINT_DIR")}
+	if !postgres {
+		if c.keyFile == "" {
+			c.keyFile = filepath.Join(e.data, audit.KeyFile)
+		}
+		if c.dir == "" {
+			c.dir = filepath.Join(e.data, checkpointsDir)
+		}
 	}
-	return audit.LoadOrCreateKey(path)
+	var missing []string
+	if c.keyFile == "" {
+		missing = append(missing, "KEYWARD_AUDIT_KEY_FILE (the audit signing key file, the same one for every server)")
+	}
+	if c.dir == "" {
+		missing = append(missing, "KEYWARD_CHECKPOINT_DIR (a directory outside the database where signed checkpoints are kept)")
+	}
+	if len(missing) > 0 {
+		c.off = "Audit checkpoints are off: on PostgreSQL set " + strings.Join(missing, " and ") +
+			". Until then nothing outside the database remembers what the audit log held, so someone who can write to the database could roll the log back or rewrite it without audit verify noticing."
+	}
+	return c
+}
+
+// signingKey loads the audit signing key, creating it on first use. On
+// PostgreSQL it must come from KEYWARD_AUDIT_KEY_FILE.
+func (e *env) signingKey(postgres bool) (string, error) {
+	c := e.auditConfig(postgres)
+	if c.keyFile == "" {
+		return "", errors.New("on PostgreSQL the audit signing key must come from KEYWARD_AUDIT_KEY_FILE, the same key file for every server; set it to the path of that file (it is created on first use)")
+	}
+	return audit.LoadOrCreateKey(c.keyFile)
+}
+
+// verifierKey is the key checkpoints and exports are checked with:
+// KEYWARD_AUDIT_VERIFIER_KEY, or the one derived from the signing key file.
+// "" when neither is there (the key file is not created for a check).
+func (e *env) verifierKey(c auditConfig) (string, error) {
+	if k := e.getenv("KEYWARD_AUDIT_VERIFIER_KEY"); k != "" {
+		return k, nil
+	}
+	if c.keyFile == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(c.keyFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return audit.VerifierKey(strings.TrimSpace(string(b)))
+}
+
+// newCheckpointer is the checkpointer of this configuration, or the reason
+// checkpoints are off.
+func (e *env) newCheckpointer(db *store.DB, log *slog.Logger, interval time.Duration) (*audit.Checkpointer, string) {
+	c := e.auditConfig(db.Postgres())
+	if c.off != "" {
+		return nil, c.off
+	}
+	skey, err := audit.LoadOrCreateKey(c.keyFile)
+	if err != nil {
+		return nil, "Audit checkpoints are off: the audit signing key (KEYWARD_AUDIT_KEY_FILE) cannot be read or created: " + err.Error()
+	}
+	return &audit.Checkpointer{Source: db, Sink: audit.Dir{Path: c.dir}, SignerKey: skey, Interval: interval, Log: log, Now: time.Now}, ""
+}
+
+// startCheckpointer runs serve's checkpointer until ctx ends: every
+// KEYWARD_CHECKPOINT_INTERVAL (default: the scheduler interval) when the log
+// grew, and within seconds of a sensitive record. It returns why checkpoints
+// are off ("" when on), or an error for a bad interval.
+func (e *env) startCheckpointer(ctx context.Context, db *store.DB, log *slog.Logger, schedulerInterval time.Duration) (off string, err error) {
+	interval := schedulerInterval
+	if v := e.getenv("KEYWARD_CHECKPOINT_INTERVAL"); v != "" {
+		if interval, err = time.ParseDuration(v); err != nil || interval <= 0 {
+			return "", errors.New("KEYWARD_CHECKPOINT_INTERVAL must be a positive Go duration such as 1m")
+		}
+	}
+	cp, off := e.newCheckpointer(db, log, interval)
+	if cp == nil {
+		log.Warn(off)
+		return off, nil
+	}
+	go cp.Run(ctx)
+	return "", nil
+}
+
+// checkpointNow signs a checkpoint of the log as it is now (for a cron job,
+// before a backup, or where no server runs).
+func (e *env) checkpointNow() int {
+	db, _, err := e.openStore()
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	cp, off := e.newCheckpointer(db, slog.New(slog.NewTextHandler(e.stderr, nil)), 0)
+	if cp == nil {
+		fmt.Fprintln(e.stderr, "keyward:", off)
+		return 1
+	}
+	signed, err := cp.Step(e.ctx, true)
+	if err != nil {
+		return e.fail(err)
+	}
+	if signed == nil {
+		fmt.Fprintln(e.stdout, "The audit log is empty: no checkpoint signed.")
+		return 0
+	}
+	fmt.Fprintf(e.stdout, "Checkpoint of %d audit records (root %s) signed into %s\n", signed.Tree.N, signed.Tree.Hash, e.auditConfig(db.Postgres()).dir)
+	return 0
 }
 
 func (e *env) exportAudit(out string) int {
@@ -81,15 +208,15 @@ func (e *env) exportAudit(out string) int {
 		return e.fail(err)
 	}
 	defer db.Close()
+	skey, err := e.signingKey(db.Postgres())
+	if err != nil {
+		return e.fail(err)
+	}
 	exp := auditExport{Origin: audit.Origin, Records: []audit.Stored{}}
 	sum, v, err := db.VerifyAudit(e.ctx, func(s audit.Stored) { exp.Records = append(exp.Records, s) })
 	if err != nil {
 		fmt.Fprintf(e.stdout, "FAILED: the log does not verify, nothing exported: %v\n", err)
 		return 1
-	}
-	skey, err := e.signingKey()
-	if err != nil {
-		return e.fail(err)
 	}
 	root, err := v.Root()
 	if err != nil {

@@ -276,3 +276,43 @@ func CheckCheckpoints(files []CheckpointFile, verifierKey string, v *Verifier, r
 	}
 	return out, nil
 }
+
+// SinceCheck compares the current log, record by record as it is read, with
+// the records of an earlier export: every one of them must still be there,
+// unchanged, at the same place.
+type SinceCheck struct {
+	Old []Stored
+	n   int
+	bad *BadRecord
+}
+
+// Add takes the next record of the current log.
+func (c *SinceCheck) Add(s Stored) {
+	if c.bad != nil || c.n >= len(c.Old) {
+		c.n++
+		return
+	}
+	old := c.Old[c.n]
+	c.n++
+	if old.Seq != s.Seq || old.Hash != s.Hash || old.PrevHash != s.PrevHash || !bytes.Equal(LeafData(old.Record), LeafData(s.Record)) {
+		c.bad = &BadRecord{Seq: old.Seq, ID: old.ID, Reason: fmt.Sprintf("changed since the export: the export has %s, the log now has record #%d %s",
+			describe(old), s.Seq, describe(s))}
+	}
+}
+
+// Err is the first record of the export that is missing or changed, nil when
+// the log holds all of them unchanged.
+func (c *SinceCheck) Err() error {
+	if c.bad != nil {
+		return c.bad
+	}
+	if c.n < len(c.Old) {
+		old := c.Old[c.n]
+		return &BadRecord{Seq: old.Seq, ID: old.ID, Reason: fmt.Sprintf("missing: the export holds %d records, the log now holds only %d (%s)", len(c.Old), c.n, describe(old))}
+	}
+	return nil
+}
+
+func describe(s Stored) string {
+	return fmt.Sprintf("%s by %s at %s, hash %.12s", s.Action, s.Actor, s.At.UTC().Format(time.RFC3339), s.Hash)
+}

@@ -40,6 +40,10 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (see ParseTrustedProxies); sign-in throttling counts per client.
 	TrustedProxies []netip.Prefix
+	// CheckpointsOff says, in plain words, why audit checkpoints are not being
+	// signed (no signing key or checkpoint directory); "" when they are. The
+	// dashboard shows it to those who may read the audit log.
+	CheckpointsOff string
 }
 
 // ParsePublicURL checks a public URL and returns it without a trailing slash.
@@ -65,6 +69,7 @@ type Server struct {
 	allowPriv      bool
 	publicURL      string
 	trustedProxies []netip.Prefix
+	checkpointsOff string
 	metrics        *metrics
 	mux            *http.ServeMux
 	routes         []route
@@ -76,7 +81,7 @@ func NewServer(cfg Config) *Server {
 		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
-		metrics: newMetrics(), mux: http.NewServeMux(),
+		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), mux: http.NewServeMux(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
