@@ -32,29 +32,14 @@ func (e *env) auditCmd(args []string) int {
 	case "verify":
 		fs := e.flags("audit verify")
 		file := fs.String("export", "", "verify an export file instead of the database")
+		since := fs.String("since", "", "an earlier audit export: the log must still hold every record of it unchanged")
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
 		if *file != "" {
 			return e.verifyExport(*file)
 		}
-		db, _, err := e.openStore()
-		if err != nil {
-			return e.fail(err)
-		}
-		defer db.Close()
-		start := time.Now()
-		sum, _, err := db.VerifyAudit(e.ctx, nil)
-		var bad *audit.BadRecord
-		if errors.As(err, &bad) {
-			fmt.Fprintf(e.stdout, "FAILED: %s\n", bad)
-			return 1
-		}
-		if err != nil {
-			return e.fail(err)
-		}
-		fmt.Fprintf(e.stdout, "OK: %d audit records intact; last hash %s; tree root %s (%s)\n", sum.Records, sum.Last, sum.Root, time.Since(start).Round(time.Millisecond))
-		return 0
+		return e.verifyLog(*since)
 	case "export":
 		fs := e.flags("audit export")
 		out := fs.String("out", "", "output file")
@@ -243,14 +228,26 @@ func (e *env) exportAudit(out string) int {
 
 // verifyExport checks an export offline: the chain, the Merkle root and the signature.
 func (e *env) verifyExport(file string) int {
+	exp, err := e.readExport(file)
+	if err != nil {
+		fmt.Fprintf(e.stdout, "FAILED: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(e.stdout, "OK: %d audit records match the signed tree head\n", len(exp.Records))
+	return 0
+}
+
+// readExport reads an audit export and checks it by itself: its signed tree
+// head (with KEYWARD_AUDIT_VERIFIER_KEY, or the key the export names), the
+// chain of its records and their Merkle root against the head.
+func (e *env) readExport(file string) (*auditExport, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return e.fail(err)
+		return nil, err
 	}
 	var exp auditExport
 	if err := json.Unmarshal(b, &exp); err != nil {
-		fmt.Fprintf(e.stdout, "FAILED: %s is not an audit export: %v\n", file, err)
-		return 1
+		return nil, fmt.Errorf("%s is not an audit export: %v", file, err)
 	}
 	key := e.getenv("KEYWARD_AUDIT_VERIFIER_KEY")
 	if key == "" {
@@ -258,24 +255,130 @@ func (e *env) verifyExport(file string) int {
 	}
 	tree, err := audit.OpenTreeHead(key, []byte(exp.TreeHead))
 	if err != nil {
-		fmt.Fprintf(e.stdout, "FAILED: %v\n", err)
-		return 1
+		return nil, fmt.Errorf("%s: %v", file, err)
 	}
 	v := audit.NewVerifier()
 	for _, r := range exp.Records {
 		if err := v.Add(r); err != nil {
-			fmt.Fprintf(e.stdout, "FAILED: %v\n", err)
-			return 1
+			return nil, fmt.Errorf("%s: %v", file, err)
 		}
 	}
 	root, err := v.Root()
 	if err != nil {
-		return e.fail(err)
+		return nil, err
 	}
 	if v.Size() != tree.N || root != tree.Hash {
-		fmt.Fprintf(e.stdout, "FAILED: the records (%d, root %s) do not match the signed tree head (%d, root %s)\n", v.Size(), root, tree.N, tree.Hash)
+		return nil, fmt.Errorf("%s: the records (%d, root %s) do not match the signed tree head (%d, root %s)", file, v.Size(), root, tree.N, tree.Hash)
+	}
+	return &exp, nil
+}
+
+// verifyLog recomputes the log in the database, checks it against every
+// checkpoint and, with since, against an earlier export.
+func (e *env) verifyLog(since string) int {
+	var check *audit.SinceCheck
+	if since != "" {
+		exp, err := e.readExport(since)
+		if err != nil {
+			fmt.Fprintf(e.stdout, "FAILED: %v\n", err)
+			return 1
+		}
+		check = &audit.SinceCheck{Old: exp.Records}
+	}
+	db, _, err := e.openStore()
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	var restores []audit.Restore
+	var notes []string
+	sum, v, err := db.VerifyAudit(e.ctx, func(s audit.Stored) {
+		if r, ok, err := audit.ParseRestore(s.Record); err != nil {
+			notes = append(notes, "not a restore, so it excuses nothing: "+err.Error())
+		} else if ok {
+			restores = append(restores, r)
+		}
+		if check != nil {
+			check.Add(s)
+		}
+	})
+	var bad *audit.BadRecord
+	if errors.As(err, &bad) {
+		fmt.Fprintf(e.stdout, "FAILED: %s\n", bad)
 		return 1
 	}
-	fmt.Fprintf(e.stdout, "OK: %d audit records match the signed tree head (root %s)\n", v.Size(), root)
+	if err != nil {
+		return e.fail(err)
+	}
+	cfg := e.auditConfig(db.Postgres())
+	var files []audit.CheckpointFile
+	if cfg.dir != "" {
+		if files, err = (audit.Dir{Path: cfg.dir}).List(); err != nil {
+			return e.fail(err)
+		}
+	}
+	var findings []audit.Finding
+	if len(files) > 0 {
+		key, err := e.verifierKey(cfg)
+		if err != nil {
+			return e.fail(err)
+		}
+		if key == "" {
+			fmt.Fprintf(e.stdout, "FAILED: %d checkpoints in %s cannot be checked without the audit verifier key: set KEYWARD_AUDIT_VERIFIER_KEY or KEYWARD_AUDIT_KEY_FILE\n", len(files), cfg.dir)
+			return 1
+		}
+		if findings, err = audit.CheckCheckpoints(files, key, v, restores); err != nil {
+			return e.fail(err)
+		}
+	}
+	failed, superseded := 0, 0
+	var lines []string
+	for _, f := range findings {
+		switch f.Outcome {
+		case audit.Failed:
+			failed++
+			lines = append(lines, "FAILED: "+f.String())
+		case audit.Superseded:
+			superseded++
+			lines = append(lines, "NOTE: "+f.String())
+		}
+	}
+	var sinceErr error
+	if check != nil {
+		sinceErr = check.Err()
+	}
+	if sinceErr != nil {
+		lines = append(lines, fmt.Sprintf("FAILED: against the earlier export %s: %v", since, sinceErr))
+	}
+	summary := fmt.Sprintf("%d audit records intact; last hash %s; tree root %s; %d checkpoints checked (%d consistent, %d superseded by a restore, %d failed)",
+		sum.Records, sum.Last, sum.Root, len(findings), len(findings)-failed-superseded, superseded, failed)
+	if cfg.off != "" {
+		summary += "; " + strings.ToLower(cfg.off[:1]) + cfg.off[1:]
+	}
+	if check != nil && sinceErr == nil {
+		summary += fmt.Sprintf("; the log holds every record of %s (%d) unchanged", since, len(check.Old))
+	}
+	if failed > 0 || sinceErr != nil {
+		// The first line names the first failure; the summary follows.
+		lines = append(lines, "The audit log's own chain is intact, but it is not the log that was checkpointed or exported: it was rolled back, truncated or rewritten. "+summary)
+		fmt.Fprintln(e.stdout, strings.Join(lines, "\n"))
+		for _, n := range notes {
+			fmt.Fprintln(e.stdout, "NOTE: "+n)
+		}
+		return 1
+	}
+	fmt.Fprintf(e.stdout, "OK: %s (%s)\n", summary, time.Since(start).Round(time.Millisecond))
+	for _, l := range append(lines, notesPrefixed(notes)...) {
+		fmt.Fprintln(e.stdout, l)
+	}
 	return 0
+}
+
+func notesPrefixed(notes []string) []string {
+	out := make([]string, len(notes))
+	for i, n := range notes {
+		out[i] = "NOTE: " + n
+	}
+	return out
 }
