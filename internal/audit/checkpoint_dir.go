@@ -66,14 +66,11 @@ func (d Dir) Put(ctx context.Context, signedNote []byte) error {
 	}
 	conflict := &ConflictError{New: c}
 	prefix := fmt.Sprintf("%020d-", c.Tree.N)
-	files, err := d.List()
+	files, err := d.list(prefix)
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
-		if !strings.HasPrefix(f.Name, prefix) {
-			continue
-		}
 		t, err := unsignedText(f.Note)
 		if err != nil {
 			return fmt.Errorf("audit checkpoint %s: %w", f.Name, err)
@@ -138,7 +135,10 @@ func writeNew(dir, name string, data []byte) error {
 
 // List reads every checkpoint file, in name order (by size, then time). A
 // directory that does not exist holds none.
-func (d Dir) List() ([]CheckpointFile, error) {
+func (d Dir) List() ([]CheckpointFile, error) { return d.list("") }
+
+// list reads the checkpoint files whose names start with prefix.
+func (d Dir) list(prefix string) ([]CheckpointFile, error) {
 	entries, err := os.ReadDir(d.Path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -148,7 +148,7 @@ func (d Dir) List() ([]CheckpointFile, error) {
 	}
 	var out []CheckpointFile
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), checkpointExt) || strings.HasPrefix(e.Name(), ".") {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), checkpointExt) || !strings.HasPrefix(e.Name(), prefix) || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(d.Path, e.Name()))
