@@ -36,7 +36,10 @@ Server and offline commands (take --data DIR or --db URL):
   init --org NAME --admin-email EMAIL     create the organization and its owner
   token create --user EMAIL --name NAME   create an API token
   audit verify [--export FILE]            recompute the audit log (or an export) and check it
+                                          against every checkpoint in KEYWARD_CHECKPOINT_DIR
+  audit verify --since FILE               ... and require every record of an earlier export unchanged
   audit export --out FILE                 write records and a signed tree head
+  audit checkpoint                        sign a checkpoint of the audit log now (serve does it on its own)
   backup FILE                             consistent copy of the database
   demo                                    fill an empty database with demo data
   keying VERB                             master-keying math, JSON in and out (keyward keying --help)

@@ -75,6 +75,11 @@ func (e *env) serve(args []string) int {
 		fmt.Fprintln(e.stderr, "keyward: KEYWARD_SCHEDULER_INTERVAL must be a positive Go duration such as 1m")
 		return 2
 	}
+	checkpointsOff, err := e.startCheckpointer(ctx, db, log, interval)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "keyward: "+err.Error())
+		return 2
+	}
 	publicURL := ""
 	if v := e.getenv("KEYWARD_PUBLIC_URL"); v != "" {
 		if publicURL, err = web.ParsePublicURL(v); err != nil {
@@ -107,6 +112,7 @@ func (e *env) serve(args []string) int {
 		PublicURL:            publicURL,
 		TrustedProxies:       trusted,
 		APIRate:              apiRate,
+		CheckpointsOff:       checkpointsOff,
 	})
 	if _, err := accounts.Org(ctx); keyward.ErrorCode(err) == keyward.ENOTFOUND {
 		tok, err := accounts.NewSetupToken(ctx)

@@ -92,7 +92,7 @@ func (d *DB) Audit(ctx context.Context, a keyward.Actor, f keyward.AuditFilter) 
 		return nil, err
 	}
 	limit := clampLimit(f.Limit)
-	q := `SELECT seq, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash FROM audit_log WHERE 1 = 1`
+	q := `SELECT ` + auditColumns + ` FROM audit_log WHERE 1 = 1`
 	var args []any
 	if f.Cursor != "" {
 		before, err := strconv.ParseInt(f.Cursor, 10, 64)
@@ -156,38 +156,62 @@ type VerifySummary struct {
 	Root    string
 }
 
-// VerifyAudit recomputes the whole chain and Merkle tree, streaming rows in seq
-// order. It returns *audit.BadRecord naming the first record that fails.
-func (d *DB) VerifyAudit(ctx context.Context, each func(audit.Stored)) (*VerifySummary, *audit.Verifier, error) {
-	rows, err := d.query(ctx, `SELECT seq, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash FROM audit_log ORDER BY seq`)
+const auditColumns = `seq, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash`
+
+// AuditSince calls each for every audit record after seq after, in seq order,
+// as stored. A row an edit left unreadable (a seq of 10.5, a time that is a
+// number) is returned as *audit.BadRecord naming where it sits in the log.
+func (d *DB) AuditSince(ctx context.Context, after int64, each func(audit.Stored) error) error {
+	rows, err := d.query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq > ? ORDER BY seq`, after)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: audit read: %w", err)
+		return fmt.Errorf("store: audit read: %w", err)
 	}
 	defer rows.Close()
-	v := audit.NewVerifier()
+	last := after
 	for rows.Next() {
 		r, err := scanAudit(rows)
 		if err != nil {
-			// A row an edit left unreadable (a seq of 10.5, a time that is a
-			// number) is a bad record too: name where it sits in the log.
-			return nil, nil, &audit.BadRecord{Seq: v.Size() + 1, Reason: fmt.Sprintf("the record after seq %d cannot be read, a column holds a value of the wrong type: %v", v.Size(), err)}
+			return &audit.BadRecord{Seq: last + 1, Reason: fmt.Sprintf("the record after seq %d cannot be read, a column holds a value of the wrong type: %v", last, err)}
 		}
+		last = r.Seq
 		s := audit.Stored{Record: audit.Record{Seq: r.Seq, ID: r.ID, At: r.At, Actor: r.Actor, ActorRole: string(r.ActorRole),
 			Action: r.Action, SubjectType: r.SubjectType, SubjectID: r.SubjectID, Details: r.Details}, PrevHash: r.PrevHash, Hash: r.Hash}
+		if err := each(s); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// AuditHead is the chain head: how many records the log says it holds and the last hash.
+func (d *DB) AuditHead(ctx context.Context) (int64, string, error) {
+	var seq int64
+	var hash string
+	if err := d.queryRow(ctx, `SELECT seq, hash FROM chain_head WHERE id = 1`).Scan(&seq, &hash); err != nil {
+		return 0, "", fmt.Errorf("store: audit head: %w", err)
+	}
+	return seq, hash, nil
+}
+
+// VerifyAudit recomputes the whole chain and Merkle tree, streaming rows in seq
+// order. It returns *audit.BadRecord naming the first record that fails.
+func (d *DB) VerifyAudit(ctx context.Context, each func(audit.Stored)) (*VerifySummary, *audit.Verifier, error) {
+	v := audit.NewVerifier()
+	err := d.AuditSince(ctx, 0, func(s audit.Stored) error {
 		if err := v.Add(s); err != nil {
-			return nil, nil, err
+			return err
 		}
 		if each != nil {
 			each(s)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, nil, err
 	}
-	var headSeq int64
-	var headHash string
-	if err := d.queryRow(ctx, `SELECT seq, hash FROM chain_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return nil, nil, fmt.Errorf("store: audit head: %w", err)
+	headSeq, headHash, err := d.AuditHead(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	if headSeq != v.Size() || headHash != v.Last() {
 		return nil, nil, &audit.BadRecord{Seq: headSeq, Reason: fmt.Sprintf("the log ends at record %d but its head says %d: records were removed from the end", v.Size(), headSeq)}

@@ -155,3 +155,16 @@ func (d *DB) FloorMoveForTest(ctx context.Context, keyID, holderID string, seq i
 		return err
 	})
 }
+
+// RecordAuditForTest appends one audit record in its own transaction through
+// the store's audit append, as a command the test stands in for would (such
+// as a restore recording itself).
+func (d *DB) RecordAuditForTest(ctx context.Context, a keyward.Actor, action, subjectType, subjectID string, details map[string]any) (int64, error) {
+	var seq int64
+	err := d.withTx(ctx, func(tx *Tx) error {
+		var err error
+		seq, err = tx.record(ctx, a, action, subjectType, subjectID, details)
+		return err
+	})
+	return seq, err
+}

@@ -42,6 +42,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// APIRate limits API requests per token in this process; zero is no limit.
 	APIRate RateLimit
+	// CheckpointsOff says, in plain words, why audit checkpoints are not being
+	// signed (no signing key or checkpoint directory); "" when they are. The
+	// dashboard shows it to those who may read the audit log.
+	CheckpointsOff string
 }
 
 // ParsePublicURL checks a public URL and returns it without a trailing slash.
@@ -67,6 +71,7 @@ type Server struct {
 	allowPriv      bool
 	publicURL      string
 	trustedProxies []netip.Prefix
+	checkpointsOff string
 	metrics        *metrics
 	limiter        *limiter
 	mux            *http.ServeMux
@@ -79,7 +84,7 @@ func NewServer(cfg Config) *Server {
 		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
-		metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),
+		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -41,8 +41,9 @@ func uiStart(t testing.TB) *uiServer {
 	return uiStartIn(t, "")
 }
 
-// uiStartIn starts a server whose organization keeps time in zone ("" is UTC).
-func uiStartIn(t testing.TB, zone string) *uiServer {
+// uiStartIn starts a server whose organization keeps time in zone ("" is UTC);
+// opts change its configuration.
+func uiStartIn(t testing.TB, zone string, opts ...func(*web.Config)) *uiServer {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -60,7 +61,11 @@ func uiStartIn(t testing.TB, zone string) *uiServer {
 	if _, _, err := acc.Init(ctx, store.InitInput{Org: "Harbour Point", Email: uiOwnerEmail, Password: uiOwnerPassword, TimeZone: zone}); err != nil {
 		t.Fatal(err)
 	}
-	srv := web.NewServer(web.Config{DB: db, Accounts: acc, Now: clock.Now})
+	cfg := web.Config{DB: db, Accounts: acc, Now: clock.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := web.NewServer(cfg)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &uiServer{t: t, URL: hs.URL, db: db, acc: acc, clock: clock, sys: keyward.SystemActor("ui-test")}

@@ -214,6 +214,7 @@ type dashboardData struct {
 	OverdueRows                []keyRow
 	MoreOverdue                int
 	Mine                       []keyRow
+	CheckpointsOff             string // why audit checkpoints are off, for those who read the audit log
 }
 
 // maxOverdueRows is how many overdue check-outs the dashboard lists.
@@ -223,6 +224,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 	now := s.now()
 	n := s.newPageNames(r, a)
 	d := dashboardData{Inventory: keyward.Allowed(a.Role, keyward.ActInventoryRead)}
+	if keyward.Allowed(a.Role, keyward.ActAuditRead) {
+		d.CheckpointsOff = s.checkpointsOff
+	}
 	if a.HolderID != "" {
 		mine, err := s.custody.HolderKeys(r.Context(), a, a.HolderID)
 		if err != nil && keyward.ErrorCode(err) != keyward.ENOTFOUND {
