@@ -172,6 +172,8 @@ type rows struct {
 	index  [6]int // cell index of each column in a record, -1 if absent
 	n      int    // data records seen, blank ones included
 	serial func(float64) (time.Time, bool)
+	// mapping, when set, renames the header record first (ApplyMapping).
+	mapping Mapping
 }
 
 // record takes the next record: the first one that is not blank is the header.
@@ -180,6 +182,13 @@ func (p *rows) record(rec []string) error {
 		return p.add(rec)
 	}
 	if !blank(rec) {
+		if p.mapping != nil {
+			mapped, err := ApplyMapping(rec, p.mapping)
+			if err != nil {
+				return err
+			}
+			rec = mapped
+		}
 		p.header(rec)
 		p.seen = true
 	}
@@ -245,7 +254,8 @@ func (p *rows) add(rec []string) error {
 	var cell [6]string
 	for c, i := range p.index {
 		if i >= 0 && i < len(rec) {
-			cell[c] = strings.TrimSpace(rec[i])
+			// A copy: the record's text is the reader's, and a row keeps only its cells.
+			cell[c] = strings.Clone(strings.TrimSpace(rec[i]))
 		}
 	}
 	if len(p.f.Rows) >= MaxRows {

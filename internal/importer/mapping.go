@@ -1,17 +1,10 @@
 package importer
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/csv"
-	"encoding/hex"
-	"errors"
-	"io"
 	"slices"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
+	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
@@ -34,29 +27,36 @@ type PreviewRow struct {
 
 // ReadHeader reads the header record of a file (its first record that is not
 // blank) and up to n data records after it, skipping blank ones. EINVALID on
-// "body" when the file cannot be read as the format.
+// "body" when the file cannot be read as the format, or when a record it
+// reads breaks a bound of limits.go.
 func ReadHeader(content []byte, format Format, n int) (*Header, error) {
 	h := &Header{}
 	seen, row := false, 0
-	err := eachRecord(content, format, func(rec []string, _ int64) bool {
+	err := eachRecord(bytes.NewReader(content), format, func(rec []string, _ int64, _ func(float64) (time.Time, bool)) error {
 		if !seen {
 			if blank(rec) {
-				return true
+				return nil
 			}
 			h.Cells, seen = slices.Clone(rec), true
-			return true
+			return nil
 		}
 		row++
 		if blank(rec) {
-			return true
+			return nil
 		}
 		if len(h.Preview) >= n {
-			return false
+			return errStop
 		}
 		h.Preview = append(h.Preview, PreviewRow{N: row, Cells: slices.Clone(rec)})
-		return true
+		return nil
 	})
 	return h, err
+}
+
+// CheckBounds reads a whole file and reports the first bound of limits.go it
+// breaks, or that it cannot be read as the format, as ReadHeader does.
+func CheckBounds(content []byte, format Format) error {
+	return eachRecord(bytes.NewReader(content), format, func([]string, int64, func(float64) (time.Time, bool)) error { return nil })
 }
 
 // Suggest maps each canonical column to the header cell the importer itself
@@ -106,151 +106,11 @@ func ApplyMapping(header []string, m Mapping) ([]string, error) {
 	return out, nil
 }
 
-// ParseMapped parses a whole file as Parse does, after renaming its header
-// with ApplyMapping. SHA256 is the digest of content as given.
+// ParseMapped parses a whole file as Parse does, with its header record
+// renamed by ApplyMapping.
 func ParseMapped(content []byte, format Format, m Mapping) (*File, error) {
-	mapped, err := remap(content, format, m)
-	if err != nil {
-		return nil, err
+	if m == nil {
+		m = Mapping{}
 	}
-	f, err := Parse(bytes.NewReader(mapped), format)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(content)
-	f.SHA256 = hex.EncodeToString(sum[:])
-	return f, nil
-}
-
-// remap returns content with its header record renamed.
-func remap(content []byte, format Format, m Mapping) ([]byte, error) {
-	var header []string
-	var end int64 = -1 // CSV: the offset where the header record ends
-	err := eachRecord(content, format, func(rec []string, off int64) bool {
-		if blank(rec) {
-			return true
-		}
-		header, end = slices.Clone(rec), off
-		return false
-	})
-	if err != nil {
-		return nil, err
-	}
-	if header == nil {
-		return content, nil // no header: Parse reports every column missing
-	}
-	renamed, err := ApplyMapping(header, m)
-	if err != nil {
-		return nil, err
-	}
-	if format == XLSX {
-		return remapXLSX(content, renamed)
-	}
-	body := bytes.TrimPrefix(content, bom)
-	var b bytes.Buffer
-	cw := csv.NewWriter(&b)
-	cw.Comma = delimiter(body)
-	if err := cw.Write(renamed); err != nil {
-		return nil, err
-	}
-	cw.Flush()
-	b.Write(body[end:])
-	return b.Bytes(), nil
-}
-
-func remapXLSX(content []byte, header []string) (out []byte, err error) {
-	notXLSX := keyward.Invalid("body", "is not an XLSX workbook")
-	defer func() {
-		if recover() != nil {
-			err = notXLSX
-		}
-	}()
-	wb, err := excelize.OpenReader(bytes.NewReader(content), excelize.Options{
-		UnzipSizeLimit: MaxXLSXUnzipped, UnzipXMLSizeLimit: 16 << 20,
-	})
-	if err != nil {
-		return nil, notXLSX
-	}
-	defer wb.Close()
-	sheet := wb.GetSheetList()[0]
-	it, err := wb.Rows(sheet)
-	if err != nil {
-		return nil, notXLSX
-	}
-	row := 0
-	for it.Next() {
-		row++
-		rec, err := it.Columns()
-		if err != nil {
-			it.Close()
-			return nil, notXLSX
-		}
-		if !blank(rec) {
-			break
-		}
-	}
-	it.Close()
-	for i, name := range header {
-		cell, err := excelize.CoordinatesToCellName(i+1, row)
-		if err != nil {
-			return nil, notXLSX
-		}
-		if err := wb.SetCellStr(sheet, cell, name); err != nil {
-			return nil, notXLSX
-		}
-	}
-	buf, err := wb.WriteToBuffer()
-	if err != nil {
-		return nil, notXLSX
-	}
-	return buf.Bytes(), nil
-}
-
-// eachRecord hands fn each record of content until fn returns false. For
-// CSV, off is the byte offset (after any byte-order mark) where the record ends.
-func eachRecord(content []byte, format Format, fn func(rec []string, off int64) bool) (err error) {
-	if format == XLSX {
-		notXLSX := keyward.Invalid("body", "is not an XLSX workbook")
-		defer func() {
-			if recover() != nil {
-				err = notXLSX
-			}
-		}()
-		wb, it, err := openSheet(content)
-		if err != nil {
-			return notXLSX
-		}
-		defer wb.Close()
-		defer it.Close()
-		for it.Next() {
-			rec, err := it.Columns()
-			if err != nil {
-				return notXLSX
-			}
-			if !fn(rec, -1) {
-				return nil
-			}
-		}
-		if it.Error() != nil {
-			return notXLSX
-		}
-		return nil
-	}
-	body := bytes.TrimPrefix(content, bom)
-	cr := csv.NewReader(bufio.NewReader(bytes.NewReader(body)))
-	cr.Comma = delimiter(body)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return csvError(err)
-		}
-		if !fn(rec, cr.InputOffset()) {
-			return nil
-		}
-	}
+	return parse(bytes.NewReader(content), format, m)
 }

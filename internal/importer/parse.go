@@ -31,20 +31,27 @@ const (
 )
 
 // Parse reads a whole spreadsheet and checks each row on its own. The error is
-// an EINVALID on "body" when the file cannot be read as the format at all, or
-// the reader's own error (for example *http.MaxBytesError), wrapped.
+// an EINVALID on "body" when the file cannot be read as the format at all or
+// breaks one of the bounds of limits.go, or the reader's own error (for
+// example *http.MaxBytesError), wrapped. A CSV file is streamed; an XLSX file
+// is read whole (a zip needs its directory) and its XML streamed.
 func Parse(r io.Reader, format Format) (*File, error) {
+	return parse(r, format, nil)
+}
+
+// parse is Parse with the header record renamed by ApplyMapping when m is set.
+func parse(r io.Reader, format Format, m Mapping) (*File, error) {
 	h := sha256.New()
 	r = io.TeeReader(r, h)
 	f := &File{}
-	var err error
-	switch format {
-	case XLSX:
-		err = parseXLSX(r, f)
-	default:
-		err = parseCSV(r, f)
+	p := &rows{f: f, mapping: m}
+	if err := eachRecord(r, format, func(rec []string, _ int64, serial func(float64) (time.Time, bool)) error {
+		p.serial = serial
+		return p.record(rec)
+	}); err != nil {
+		return nil, err
 	}
-	if err != nil {
+	if err := p.end(); err != nil {
 		return nil, err
 	}
 	// Read what a reader left, so the digest covers the whole upload.
@@ -57,13 +64,38 @@ func Parse(r io.Reader, format Format) (*File, error) {
 
 var bom = []byte("\xef\xbb\xbf")
 
-func parseCSV(r io.Reader, f *File) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+// errStop ends eachRecord early without an error.
+var errStop = errors.New("importer: stop")
+
+// eachRecord hands fn each record of a file within the bounds of limits.go,
+// until fn returns an error (errStop ends it quietly). off is, for CSV, the
+// byte offset (after any byte-order mark) where the record ends; serial, for
+// XLSX, turns a date cell's serial number into a time.
+func eachRecord(r io.Reader, format Format, fn func(rec []string, off int64, serial func(float64) (time.Time, bool)) error) error {
+	var err error
+	if format == XLSX {
+		err = eachXLSX(r, fn)
+	} else {
+		err = eachCSV(r, func(rec []string, off int64) error { return fn(rec, off, nil) })
+	}
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// eachCSV streams CSV records. No record is held longer than MaxRowBytes plus
+// the read buffer: the guard refuses to read further into an unfinished record.
+func eachCSV(r io.Reader, fn func(rec []string, off int64) error) error {
+	g := &guard{r: r, limit: MaxRowBytes + 64<<10}
+	br := bufio.NewReaderSize(g, 64<<10)
+	skip := int64(0)
 	if b, _ := br.Peek(len(bom)); bytes.Equal(b, bom) {
 		_, _ = br.Discard(len(bom))
+		skip = int64(len(bom))
 	}
 	first, err := br.Peek(64 << 10)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) && !errors.Is(err, errTooLong) {
 		return readError(err)
 	}
 	cr := csv.NewReader(br)
@@ -71,16 +103,28 @@ func parseCSV(r io.Reader, f *File) error {
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true // a bare quote, as in 5" brass, is text
 	cr.ReuseRecord = true
-	p := &rows{f: f}
+	var cells counter
+	var prev int64
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return p.end()
+			return nil
+		}
+		if errors.Is(err, errTooLong) {
+			return bodyRule(RuleRowBytes)
 		}
 		if err != nil {
 			return csvError(err)
 		}
-		if err := p.record(rec); err != nil {
+		off := cr.InputOffset()
+		if off-prev > MaxRowBytes {
+			return bodyRule(RuleRowBytes)
+		}
+		prev, g.mark = off, off+skip
+		if err := cells.record(rec); err != nil {
+			return err
+		}
+		if err := fn(rec, off); err != nil {
 			return err
 		}
 	}
@@ -124,69 +168,25 @@ func readError(err error) error {
 	return fmt.Errorf("importer: read: %w", err)
 }
 
-// MaxXLSXUnzipped bounds the unpacked size of a workbook, against zip bombs.
-const MaxXLSXUnzipped = 256 << 20
-
-// openSheet opens an uploaded workbook at the rows of its first sheet, with
-// limits against zip bombs. The caller closes both and recovers from panics
-// of the parser while it reads.
-func openSheet(content []byte) (*excelize.File, *excelize.Rows, error) {
-	wb, err := excelize.OpenReader(bytes.NewReader(content), excelize.Options{
-		RawCellValue: true, UnzipSizeLimit: MaxXLSXUnzipped, UnzipXMLSizeLimit: 16 << 20,
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	sheets := wb.GetSheetList()
-	if len(sheets) == 0 {
-		wb.Close()
-		return nil, nil, errors.New("importer: the workbook has no sheet")
-	}
-	it, err := wb.Rows(sheets[0])
-	if err != nil {
-		wb.Close()
-		return nil, nil, err
-	}
-	return wb, it, nil
-}
-
-func parseXLSX(r io.Reader, f *File) (err error) {
+// eachXLSX reads a workbook and streams the rows of its first sheet.
+func eachXLSX(r io.Reader, fn func(rec []string, off int64, serial func(float64) (time.Time, bool)) error) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return readError(err)
 	}
-	notXLSX := keyward.Invalid("body", "is not an XLSX workbook")
-	// The workbook is untrusted input to a large parser: a panic in it is a bad file.
-	defer func() {
-		if recover() != nil {
-			err = notXLSX
-		}
-	}()
-	wb, it, err := openSheet(b)
+	var cells counter
+	wb, err := openWorkbook(b, &cells)
 	if err != nil {
-		return notXLSX
+		return err
 	}
-	defer wb.Close()
-	defer it.Close()
-	date1904 := false
-	if props, err := wb.GetWorkbookProps(); err == nil && props.Date1904 != nil {
-		date1904 = *props.Date1904
-	}
-	p := &rows{f: f, serial: func(v float64) (time.Time, bool) {
-		t, err := excelize.ExcelDateToTime(v, date1904)
+	serial := func(v float64) (time.Time, bool) {
+		t, err := excelize.ExcelDateToTime(v, wb.date1904)
 		return t.UTC(), err == nil && v >= 1
-	}}
-	for it.Next() {
-		rec, err := it.Columns()
-		if err != nil {
-			return notXLSX
-		}
-		if err := p.record(rec); err != nil {
+	}
+	return wb.eachRow(func(rec []string) error {
+		if err := cells.record(rec); err != nil {
 			return err
 		}
-	}
-	if it.Error() != nil {
-		return notXLSX
-	}
-	return p.end()
+		return fn(rec, -1, serial)
+	})
 }

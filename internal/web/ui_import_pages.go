@@ -96,6 +96,10 @@ func uploadedSpreadsheet(r *http.Request) (name, mediaType string, content []byt
 		format = importer.XLSX
 	}
 	h, err := importer.ReadHeader(content, format, 0)
+	if err == nil {
+		// A file the import would refuse for its size is not kept either.
+		err = importer.CheckBounds(content, format)
+	}
 	if err != nil {
 		return "", "", nil, fileError(err)
 	}
