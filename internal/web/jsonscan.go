@@ -24,7 +24,9 @@ import (
 // t. t is the type decoded into; nil accepts any shape. On the happy path it
 // allocates nothing but the path buffer.
 func checkJSON(data []byte, t reflect.Type) error {
-	s := jsonScan{data: data}
+	var pathBuf [64]byte // path and names start here: a usual body allocates nothing
+	var nameBuf [16][]byte
+	s := jsonScan{data: data, path: pathBuf[:0], names: nameBuf[:0]}
 	s.ws()
 	if s.pos == len(data) {
 		return keyward.Invalid("body", "must be a JSON object")
