@@ -20,9 +20,8 @@ func FuzzDecodeCursor(f *testing.F) {
 	f.Add("", 1)
 	f.Add("12345", 0)
 	f.Fuzz(func(t *testing.T, c string, n int) {
-		n = n%4 + 1
-		if n < 1 {
-			n += 4
+		if n < 1 || n > 4 {
+			n = 1 + (n%4+4)%4
 		}
 		parts, err := decodeCursor(c, n)
 		if err != nil {
