@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
@@ -27,7 +28,9 @@ func encodeCursor(parts ...string) string {
 func decodeCursor(c string, n int) ([]string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	parts := strings.Split(string(b), "\x00")
-	if err != nil || len(parts) != n {
+	// A cursor is opaque but can be made by hand: its parts reach SQL, where
+	// PostgreSQL refuses text that is not UTF-8.
+	if err != nil || len(parts) != n || !utf8.Valid(b) {
 		return nil, keyward.Invalid("cursor", "is not a cursor this list returned")
 	}
 	return parts, nil

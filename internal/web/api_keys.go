@@ -67,14 +67,6 @@ func (s *Server) moveKey(action string) handler {
 	}
 }
 
-// decodeOptional accepts an empty body as {}.
-func decodeOptional(r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	return decode(r, v)
-}
-
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.AuditRecord], error) {
 		q := r.URL.Query()

@@ -96,6 +96,9 @@ func (s *Server) getKeyAudit(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 func (s *Server) runKeyAudit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := noBody(r); err != nil {
+		return err
+	}
 	au, err := s.keySystems().RunAudit(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -124,6 +127,9 @@ func (s *Server) getRekeyPlan(w http.ResponseWriter, r *http.Request, a keyward.
 }
 
 func (s *Server) completePlanItem(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := noBody(r); err != nil {
+		return err
+	}
 	p, err := s.keySystems().CompleteItem(r.Context(), a, r.PathValue("id"), r.PathValue("plan"), r.PathValue("item"))
 	if err != nil {
 		return err

@@ -1,51 +1,17 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
 
 // API handlers of storage places, the keying schedule, credentials and offboarding.
 
-// decodeTimed decodes like decode, but names the time field that failed to
-// parse (decode alone can only guess due_at).
-func decodeTimed(r *http.Request, v any, timeFields ...string) error {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return decodeError(err)
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	err = decode(r, v)
-	if keyward.ErrorCode(err) != keyward.EINVALID || !strings.HasPrefix(keyward.ErrorMessage(err), "due_at:") {
-		return err
-	}
-	var raw map[string]json.RawMessage
-	if json.Unmarshal(body, &raw) == nil {
-		for _, f := range timeFields {
-			var s string
-			if m, ok := raw[f]; ok && string(m) != "null" {
-				if json.Unmarshal(m, &s) != nil {
-					return keyward.Invalid(f, "must be an RFC 3339 time such as 2026-05-01T17:00:00Z")
-				}
-				if _, perr := time.Parse(time.RFC3339, s); perr != nil {
-					return keyward.Invalid(f, "must be an RFC 3339 time such as 2026-05-01T17:00:00Z")
-				}
-			}
-		}
-	}
-	return err
-}
-
 func (s *Server) createStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	var in keyward.StorageInput
-	if err := decodeTimed(r, &in, "acknowledged_at"); err != nil {
+	if err := decode(r, &in); err != nil {
 		return err
 	}
 	p, err := s.db.Storage(s.vault).Create(r.Context(), a, in)
@@ -119,6 +85,9 @@ func (s *Server) getKeyHome(w http.ResponseWriter, r *http.Request, a keyward.Ac
 }
 
 func (s *Server) deleteKeyHome(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := noBody(r); err != nil {
+		return err
+	}
 	if err := s.db.Storage(s.vault).Unassign(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
@@ -170,7 +139,7 @@ func (s *Server) breakSeal(w http.ResponseWriter, r *http.Request, a keyward.Act
 }
 
 func (s *Server) acknowledgeStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	if err := decodeOptional(r, &struct{}{}); err != nil {
+	if err := noBody(r); err != nil {
 		return err
 	}
 	p, err := s.db.Storage(s.vault).Acknowledge(r.Context(), a, r.PathValue("id"))
@@ -181,7 +150,7 @@ func (s *Server) acknowledgeStorage(w http.ResponseWriter, r *http.Request, a ke
 }
 
 func (s *Server) retireStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	if err := decodeOptional(r, &struct{}{}); err != nil {
+	if err := noBody(r); err != nil {
 		return err
 	}
 	p, err := s.db.Storage(s.vault).Retire(r.Context(), a, r.PathValue("id"))
@@ -206,6 +175,9 @@ func (s *Server) addOpeningSymbol(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) removeOpeningSymbol(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := noBody(r); err != nil {
+		return err
+	}
 	if err := s.db.Schedule().RemoveSymbol(r.Context(), a, r.PathValue("id"), r.PathValue("symbol")); err != nil {
 		return err
 	}
@@ -225,7 +197,7 @@ func (s *Server) openingAccess(w http.ResponseWriter, r *http.Request, a keyward
 
 func (s *Server) createCredential(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	var in keyward.CredentialInput
-	if err := decodeTimed(r, &in, "valid_from", "valid_until"); err != nil {
+	if err := decode(r, &in); err != nil {
 		return err
 	}
 	c, err := s.db.Credentials(s.vault).Issue(r.Context(), a, in)
@@ -320,7 +292,7 @@ func (s *Server) listOffboardings(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) clearOffboarding(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	if err := decodeOptional(r, &struct{}{}); err != nil {
+	if err := noBody(r); err != nil {
 		return err
 	}
 	o, err := s.db.Offboarding().Clear(r.Context(), a, r.PathValue("id"))
@@ -355,7 +327,7 @@ func (s *Server) offboardRevokeCredential(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) offboardReleaseStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	if err := decodeOptional(r, &struct{}{}); err != nil {
+	if err := noBody(r); err != nil {
 		return err
 	}
 	p, err := s.db.Offboarding().ReleaseStorage(r.Context(), a, r.PathValue("id"), r.PathValue("storage_id"))

@@ -25,6 +25,10 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
+		if err := checkRequestText(r); err != nil { // input.go: before any SQL
+			s.fail(w, r, rt, err)
+			return
+		}
 		var a keyward.Actor
 		if rt.action != keyward.ActPublic {
 			var err error
@@ -54,6 +58,12 @@ func (s *Server) wrap(rt route) http.Handler {
 						err = rerr
 					}
 				}
+				s.fail(w, r, rt, err)
+				return
+			}
+		}
+		if rt.page {
+			if err := checkFormText(r); err != nil { // input.go: after the session, before the handler
 				s.fail(w, r, rt, err)
 				return
 			}
