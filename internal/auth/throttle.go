@@ -15,12 +15,13 @@ import (
 //   - The pair limit: failures of one account from one address back off
 //     exponentially (FreeAttempts free, then FirstDelay, doubling up to
 //     MaxDelay after the last failure). Only the pair that failed waits.
-//   - The new-address ceiling: failures of one account from every address it
-//     has not signed in from (within KnownFor) share a ceiling of
-//     MaxNewAddressFailures per Window; over it, unknown addresses wait until
-//     Lockout after the last such failure, so a guesser spread over many
-//     addresses stays slow. An address the account signed in from before, or
-//     an account with a second factor enrolled, is not held by it.
+//   - The new-address ceiling: failures of one account at one step (password,
+//     or authenticator code) from every address it has not signed in from
+//     (within KnownFor) share a ceiling of MaxNewAddressFailures per Window;
+//     over it, unknown addresses wait until Lockout after the last such
+//     failure, so a guesser spread over many addresses stays slow. An address
+//     the account signed in from before is not held by it, nor is the
+//     password step of an account with a second factor: its code step is.
 //   - The address limit: failures from one address on any accounts, at most
 //     MaxAddressFailures per Window, then Lockout after the last one.
 //
@@ -68,7 +69,7 @@ type SignInCounts struct {
 	Pair     int // failures of this account from this address since PairSince
 	PairLast time.Time
 
-	NewAddress     int // failures of this account from addresses it does not know, since WindowSince
+	NewAddress     int // failures at this step of this account from addresses it does not know, since WindowSince
 	NewAddressLast time.Time
 
 	Address     int // failures from this address on any account, since WindowSince
@@ -76,6 +77,7 @@ type SignInCounts struct {
 
 	KnownAddress bool // the account signed in from this address (see Known)
 	SecondFactor bool // the account has an authenticator enrolled
+	CodeStep     bool // the attempt is the authenticator code, after the right password
 }
 
 // Allowed says whether a sign-in attempt may go ahead now. When not ok,
@@ -90,7 +92,7 @@ func (t Throttle) Allowed(c SignInCounts, now time.Time) (ok bool, retryAfter ti
 	if c.Pair >= t.FreeAttempts {
 		wait(c.PairLast, t.pairDelay(c.Pair))
 	}
-	if c.NewAddress >= t.MaxNewAddressFailures && !c.KnownAddress && !c.SecondFactor {
+	if c.NewAddress >= t.MaxNewAddressFailures && !c.KnownAddress && (c.CodeStep || !c.SecondFactor) {
 		wait(c.NewAddressLast, t.Lockout)
 	}
 	if c.Address >= t.MaxAddressFailures {

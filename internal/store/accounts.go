@@ -315,7 +315,7 @@ func (s *Accounts) Authenticate(ctx context.Context, email, password, addr strin
 	if known {
 		userID = u.ID
 	}
-	counts, err := s.signInCounts(ctx, userID, email, addr, now)
+	counts, err := s.signInCounts(ctx, userID, email, addr, stepPassword, now)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +334,7 @@ func (s *Accounts) Authenticate(ctx context.Context, email, password, addr strin
 		if !known {
 			u = nil
 		}
-		if err := s.signInFailed(ctx, u, email, addr); err != nil {
+		if err := s.signInFailed(ctx, u, email, addr, stepPassword); err != nil {
 			return nil, err
 		}
 		return nil, keyward.Errorf(keyward.EUNAUTHORIZED, "wrong email or password")

@@ -23,10 +23,16 @@ func (s *Accounts) EmailSignInAlerts(on bool) *Accounts {
 	return s
 }
 
-// signInCounts counts, for one attempt, the failures auth.Throttle weighs.
-// userID is "" for an unknown email: the same queries run, and find no
-// known address.
-func (s *Accounts) signInCounts(ctx context.Context, userID, email, addr string, now time.Time) (auth.SignInCounts, error) {
+// The steps of a sign-in, as login_failures.step records them.
+const (
+	stepPassword = "password"
+	stepCode     = "code"
+)
+
+// signInCounts counts, for one attempt at step, the failures auth.Throttle
+// weighs. userID is "" for an unknown email: the same queries run, and find
+// no known address.
+func (s *Accounts) signInCounts(ctx context.Context, userID, email, addr, step string, now time.Time) (auth.SignInCounts, error) {
 	th := s.throttle
 	var c auth.SignInCounts
 	var lastHere sql.NullString
@@ -51,14 +57,15 @@ func (s *Accounts) signInCounts(ctx context.Context, userID, email, addr string,
 		email, addr, ts(th.PairSince(now, parseTS(lastHere.String)))); err != nil {
 		return c, err
 	}
-	if err := count(&c.NewAddress, &c.NewAddressLast, `SELECT COUNT(*), MAX(at) FROM login_failures f WHERE f.email = ? AND f.at > ?
+	if err := count(&c.NewAddress, &c.NewAddressLast, `SELECT COUNT(*), MAX(at) FROM login_failures f WHERE f.email = ? AND f.step = ? AND f.at > ?
 		AND NOT EXISTS (SELECT 1 FROM known_addresses k WHERE k.user_id = ? AND k.addr = f.addr AND k.last_sign_in_at > ?)`,
-		email, window, userID, ts(th.KnownSince(now))); err != nil {
+		email, step, window, userID, ts(th.KnownSince(now))); err != nil {
 		return c, err
 	}
 	if err := count(&c.Address, &c.AddressLast, `SELECT COUNT(*), MAX(at) FROM login_failures WHERE addr = ? AND at > ?`, addr, window); err != nil {
 		return c, err
 	}
+	c.CodeStep = step == stepCode
 	return c, nil
 }
 
@@ -80,9 +87,9 @@ func tooManySignIns(wait time.Duration) error {
 // signInFailed records a failed sign-in and, once the failures since the
 // user's last sign-in reach auth.Throttle.AlertAfter, queues one email to
 // them. u is nil for an unknown email, which runs the same counting queries.
-func (s *Accounts) signInFailed(ctx context.Context, u *keyward.User, email, addr string) error {
+func (s *Accounts) signInFailed(ctx context.Context, u *keyward.User, email, addr, step string) error {
 	return s.db.withTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (id, email, addr, at) VALUES (?, ?, ?, ?)`, newID("lf"), email, addr, ts(tx.now)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (id, email, addr, at, step) VALUES (?, ?, ?, ?, ?)`, newID("lf"), email, addr, ts(tx.now), step); err != nil {
 			return fmt.Errorf("store: record failed sign-in: %w", err)
 		}
 		if !s.alertEmail {
@@ -118,6 +125,33 @@ func (s *Accounts) signInFailed(ctx context.Context, u *keyward.User, email, add
 			map[string]any{"failures": n, "since": since.UTC().Format(time.RFC3339Nano), "last_addr": addr})
 		return err
 	})
+}
+
+// CheckSignInCode is the second step of a sign-in: the authenticator code,
+// throttled like the password (auth.Throttle, with the code step's own
+// new-address ceiling) and recorded as a failure when wrong.
+func (s *Accounts) CheckSignInCode(ctx context.Context, userID, code, addr string) error {
+	addr = auth.ThrottleAddress(addr)
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	now := s.db.Now()
+	counts, err := s.signInCounts(ctx, u.ID, u.Email, addr, stepCode, now)
+	if err != nil {
+		return err
+	}
+	counts.SecondFactor = u.TOTPEnabled
+	if ok, wait := s.throttle.Allowed(counts, now); !ok {
+		return tooManySignIns(wait)
+	}
+	err = s.CheckTOTP(ctx, userID, code)
+	if keyward.ErrorCode(err) == keyward.EUNAUTHORIZED {
+		if ferr := s.signInFailed(ctx, u, u.Email, addr, stepCode); ferr != nil {
+			return ferr
+		}
+	}
+	return err
 }
 
 // failuresSinceSignIn counts the failed sign-ins with the user's email since

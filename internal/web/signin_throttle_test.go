@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -141,6 +142,83 @@ func TestSignInKnownAddressDuringAttack(t *testing.T) {
 		notice = "10 failed sign-in attempts since your last sign-in, most recent from 203.0.113.99 at 2026-03-02 09:03 UTC."
 		if st, loc := newPlace.post("/login/totp", url.Values{"csrf": {tok}, "code": {code}}); st != http.StatusSeeOther || loc != "/?flash="+url.QueryEscape(notice) {
 			t.Fatalf("code step: %d %s, want the notice", st, loc)
+		}
+	})
+}
+
+// TestSignInCodeStepThrottled: someone who has the password cannot try
+// authenticator codes without end: wrong codes back off like wrong
+// passwords, per address, and new addresses share the account's ceiling;
+// the user at an address they signed in from before still gets in.
+func TestSignInCodeStepThrottled(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+		app := newTestApp(t, b)
+		client := proxiedClients(t, app)
+		ctx := context.Background()
+		acc := app.db.Accounts(app.env.Vault)
+		u, _, err := acc.CreateUser(ctx, keyward.SystemActor("test"), store.UserInput{Email: "kim@acme.test", Role: keyward.RoleAdmin, Password: "a long unusual passphrase"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := auth.NewTOTPSecret()
+		code, _ := auth.TOTPCode(secret, app.env.Clock.Now())
+		if err := acc.EnrolTOTP(ctx, keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role}, secret, code); err != nil {
+			t.Fatal(err)
+		}
+		signIn := func(f *formClient) string {
+			t.Helper()
+			if st, loc := f.login("kim@acme.test", "a long unusual passphrase"); st != http.StatusSeeOther || loc != "/login/totp" {
+				t.Fatalf("password step: %d %s", st, loc)
+			}
+			_, _, tok := f.get("/login/totp")
+			return tok
+		}
+		wrong := func(c string) string {
+			if c == "000000" {
+				return "000001"
+			}
+			return "000000"
+		}
+		// Kim signs in at home once.
+		app.env.Clock.Advance(time.Minute)
+		home := client("198.51.100.9")
+		tok := signIn(home)
+		code, _ = auth.TOTPCode(secret, app.env.Clock.Now())
+		if st, _ := home.post("/login/totp", url.Values{"csrf": {tok}, "code": {code}}); st != http.StatusSeeOther {
+			t.Fatalf("code at home: %d", st)
+		}
+		app.env.Clock.Advance(time.Minute)
+		// One address with the password: 5 wrong codes, then it waits, right code or not.
+		thief := client("203.0.113.7")
+		tok = signIn(thief)
+		code, _ = auth.TOTPCode(secret, app.env.Clock.Now())
+		for i := range 5 {
+			if st, _ := thief.post("/login/totp", url.Values{"csrf": {tok}, "code": {wrong(code)}}); st != http.StatusUnauthorized {
+				t.Fatalf("wrong code %d: %d", i, st)
+			}
+		}
+		if st, _ := thief.post("/login/totp", url.Values{"csrf": {tok}, "code": {wrong(code)}}); st != http.StatusTooManyRequests {
+			t.Fatalf("6th wrong code at once: %d, want 429", st)
+		}
+		// Many addresses with the password share the new-address ceiling of 10.
+		for i := range 5 {
+			f := client(fmt.Sprintf("203.0.113.%d", 100+i))
+			tok := signIn(f)
+			if st, _ := f.post("/login/totp", url.Values{"csrf": {tok}, "code": {wrong(code)}}); st != http.StatusUnauthorized {
+				t.Fatalf("wrong code from address %d: %d", i, st)
+			}
+		}
+		late := client("203.0.113.200")
+		tok = signIn(late)
+		if st, _ := late.post("/login/totp", url.Values{"csrf": {tok}, "code": {code}}); st != http.StatusTooManyRequests {
+			t.Fatalf("a new address over the code ceiling: %d, want 429", st)
+		}
+		// Kim at home gets in.
+		app.env.Clock.Advance(30 * time.Second)
+		tok = signIn(home)
+		code, _ = auth.TOTPCode(secret, app.env.Clock.Now())
+		if st, loc := home.post("/login/totp", url.Values{"csrf": {tok}, "code": {code}}); st != http.StatusSeeOther || !strings.HasPrefix(loc, "/") {
+			t.Fatalf("code at home during the attack: %d %s", st, loc)
 		}
 	})
 }

@@ -132,13 +132,17 @@ func (s *Server) totpSubmit(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err := checkPreCSRF(r); err != nil {
 		return err
 	}
-	if err := s.accounts.CheckTOTP(r.Context(), act.UserID, r.PostFormValue("code")); err != nil {
+	addr := s.clientAddr(r)
+	if err := s.accounts.CheckSignInCode(r.Context(), act.UserID, r.PostFormValue("code"), addr); err != nil {
 		if Status(err) >= 500 {
 			return err
 		}
+		if secs, ok := retryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
 		return s.render(w, r, a, Status(err), "totp", "Authenticator code", newFormError(err, nil))
 	}
-	failed, err := s.accounts.RecordSignIn(r.Context(), act.UserID, s.clientAddr(r))
+	failed, err := s.accounts.RecordSignIn(r.Context(), act.UserID, addr)
 	if err != nil {
 		return err
 	}

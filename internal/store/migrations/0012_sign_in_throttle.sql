@@ -24,5 +24,9 @@ CREATE TABLE sign_in_alerts (
 );
 CREATE INDEX sign_in_alerts_sent ON sign_in_alerts (sent_at);
 
+-- Which step failed: a wrong password, or a wrong authenticator code after
+-- the right password. The new-address ceiling counts each step apart.
+ALTER TABLE login_failures ADD COLUMN step TEXT NOT NULL DEFAULT 'password';
+
 -- A pair's failures (one account, one address) are counted on every attempt.
 CREATE INDEX login_failures_pair ON login_failures (email, addr, at);

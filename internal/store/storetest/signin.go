@@ -104,20 +104,43 @@ func testSignInThrottle(t *testing.T, b Backend) {
 	if got := must[store.FailedSignIns](t)(acc.RecordSignIn(ctx, u.ID, c)); got.Count != 0 {
 		t.Fatalf("second notice = %+v, want none", got)
 	}
+	// Wrong codes back off per pair too, at a known address as well.
+	f.env.Clock.Advance(time.Second)
+	for range 5 {
+		wantCode(t, acc.CheckSignInCode(ctx, u.ID, "000000x", c), keyward.EUNAUTHORIZED)
+	}
+	next, _ := auth.TOTPCode(secret, f.env.Clock.Now().Add(30*time.Second))
+	err = other.CheckSignInCode(ctx, u.ID, next, c)
+	wantCode(t, err, keyward.ETOOMANY)
+	if got := retryAfter(err); got != 1 {
+		t.Fatalf("retry_after after 5 wrong codes = %v, want 1", got)
+	}
+	f.env.Clock.Advance(30 * time.Second)
+	if err := other.CheckSignInCode(ctx, u.ID, next, c); err != nil {
+		t.Fatalf("the right code after the wait: %v", err)
+	}
+	if n := count(t, f, `SELECT COUNT(*) FROM login_failures WHERE step = 'code' AND addr = '`+c+`'`); n != 5 {
+		t.Fatalf("%d wrong codes recorded, want 5", n)
+	}
+
 	// Sign-ins and the alert are in the audit log, which still verifies.
 	auditCount(t, f)
 	if n := count(t, f, `SELECT COUNT(*) FROM audit_log WHERE action = 'user.sign_in'`); n != 3 {
 		t.Fatalf("%d sign-in audit records, want 3", n)
 	}
-	if n := count(t, f, `SELECT COUNT(*) FROM audit_log WHERE action = 'user.sign_in_alert'`); n != 1 {
-		t.Fatalf("%d alert audit records, want 1", n)
+	// One alert for the guesses, one for the 5 wrong codes since the last sign-in.
+	if n := count(t, f, `SELECT COUNT(*) FROM audit_log WHERE action = 'user.sign_in_alert'`); n != 2 {
+		t.Fatalf("%d alert audit records, want 2", n)
+	}
+	if n := count(t, f, `SELECT COUNT(*) FROM outbox WHERE event = '`+store.EventSignInFailures+`'`); n != 2 {
+		t.Fatalf("%d failed sign-in emails in all, want 2", n)
 	}
 
 	// C is known now; after 90 days without a sign-in it is not, and its row goes.
 	f.env.Clock.Advance(91 * 24 * time.Hour)
 	p := must[store.Pruned](t)(f.db.Prune(ctx))
-	if p.KnownAddresses != 2 || p.SignInAlerts != 1 {
-		t.Fatalf("pruned %+v, want 2 known addresses and 1 alert", p)
+	if p.KnownAddresses != 2 || p.SignInAlerts != 2 {
+		t.Fatalf("pruned %+v, want 2 known addresses and 2 alerts", p)
 	}
 }
 
