@@ -190,6 +190,10 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.A
 		}
 		return s.render(w, r, a, Status(err), "setup", "Set up Keyward", newFormError(err, map[string]string{"Token": tok, "Org": in.Org, "Email": in.Email, "TimeZone": in.TimeZone}))
 	}
+	// Setting up signs the owner in: the address is known to them from now on.
+	if _, err := s.accounts.RecordSignIn(r.Context(), u.ID, s.clientAddr(r)); err != nil {
+		return err
+	}
 	sid, err := s.accounts.CreateSession(r.Context(), u, true)
 	if err != nil {
 		return err
