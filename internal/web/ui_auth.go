@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"rsc.io/qr"
 
@@ -88,16 +87,20 @@ func (s *Server) failedSignInsNotice(r *http.Request, f store.FailedSignIns) str
 		f.Count, attempts, f.LastAddr, f.LastAt.In(s.zone(r)).Format("2006-01-02 15:04 MST"))
 }
 
-// withFlash adds a flash message to a local path, which may have a query already.
+// withFlash adds a flash message to a local path, which may have a query
+// (and a fragment) already.
 func withFlash(path, msg string) string {
 	if msg == "" {
 		return path
 	}
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
+	u, err := url.Parse(path)
+	if err != nil {
+		return "/?flash=" + url.QueryEscape(msg)
 	}
-	return path + sep + "flash=" + url.QueryEscape(msg)
+	q := u.Query()
+	q.Set("flash", msg)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func joinFlash(a, b string) string {
