@@ -310,28 +310,28 @@ func (s *Accounts) Authenticate(ctx context.Context, email, password, addr strin
 	if err == nil {
 		err = s.db.queryRow(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash)
 	}
-	known := err == nil && !u.Disabled
+	active := err == nil && !u.Disabled // an account that may sign in
 	userID := ""
-	if known {
+	if active {
 		userID = u.ID
 	}
 	counts, err := s.signInCounts(ctx, userID, email, addr, stepPassword, now)
 	if err != nil {
 		return nil, err
 	}
-	counts.SecondFactor = known && u.TOTPEnabled
+	counts.SecondFactor = active && u.TOTPEnabled
 	if ok, wait := s.throttle.Allowed(counts, now); !ok {
 		return nil, tooManySignIns(wait)
 	}
 	ok := false
-	if known {
+	if active {
 		ok, _ = auth.VerifyPassword(hash, password)
 	} else {
 		// Spend the same time on an unknown account, so timing does not reveal which emails exist.
 		_, _ = auth.HashPassword(password)
 	}
 	if !ok {
-		if !known {
+		if !active {
 			u = nil
 		}
 		if err := s.signInFailed(ctx, u, email, addr, stepPassword); err != nil {
