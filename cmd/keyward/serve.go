@@ -69,7 +69,7 @@ func (e *env) serve(args []string) int {
 		return e.fail(err)
 	}
 	defer db.Close()
-	accounts := db.Accounts(v)
+	accounts := db.Accounts(v).EmailSignInAlerts(e.getenv("KEYWARD_SMTP_ADDR") != "")
 	interval, err := time.ParseDuration(envOr(e.getenv, "KEYWARD_SCHEDULER_INTERVAL", "1m"))
 	if err != nil || interval <= 0 {
 		fmt.Fprintln(e.stderr, "keyward: KEYWARD_SCHEDULER_INTERVAL must be a positive Go duration such as 1m")
@@ -190,7 +190,8 @@ func housekeeping(ctx context.Context, db *store.DB, log *slog.Logger, interval 
 			case err != nil && ctx.Err() == nil:
 				log.Error("scheduler: prune", "err", err)
 			case p.Total() > 0:
-				log.Info("scheduler: pruned expired rows", "sessions", p.Sessions, "login_failures", p.LoginFailures, "idempotency_keys", p.IdempotencyKeys)
+				log.Info("scheduler: pruned expired rows", "sessions", p.Sessions, "login_failures", p.LoginFailures, "idempotency_keys", p.IdempotencyKeys,
+					"known_addresses", p.KnownAddresses, "sign_in_alerts", p.SignInAlerts)
 			}
 			pruned = time.Now()
 		}

@@ -20,6 +20,8 @@ type Accounts struct {
 	db       *DB
 	vault    *vault.Key
 	throttle auth.Throttle
+	// alertEmail: failed sign-ins queue an email to the account's user.
+	alertEmail bool
 }
 
 // SessionTTL is how long a browser session lasts.
@@ -294,42 +296,47 @@ func (s *Accounts) UpdateUser(ctx context.Context, a keyward.Actor, id string, r
 // ErrNeedTOTP tells sign-in that the password was right and a code is needed next.
 var ErrNeedTOTP = errors.New("second factor required")
 
-// Authenticate checks a password, throttled per account and per client
-// address from failures counted in the database. A failure is recorded.
+// Authenticate checks a password, throttled per account and client address
+// from failures counted in the database (auth.Throttle decides). A failure
+// is recorded, and may queue an email to the account's user. It does the
+// same work for an unknown email as for an account, so neither the answer
+// nor its timing tells whether the email exists.
 func (s *Accounts) Authenticate(ctx context.Context, email, password, addr string) (*keyward.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	addr = auth.ThrottleAddress(addr)
 	now := s.db.Now()
-	since := ts(now.Add(-s.throttle.Window))
-	var acct, byAddr int
-	var last sql.NullString
-	if err := s.db.queryRow(ctx, `SELECT COUNT(*), MAX(at) FROM login_failures WHERE email = ? AND at > ?`, email, since).Scan(&acct, &last); err != nil {
-		return nil, err
-	}
-	var last2 sql.NullString
-	if err := s.db.queryRow(ctx, `SELECT COUNT(*), MAX(at) FROM login_failures WHERE addr = ? AND at > ?`, addr, since).Scan(&byAddr, &last2); err != nil {
-		return nil, err
-	}
-	lastAt := parseTS(max(last.String, last2.String))
-	if ok, wait := s.throttle.Allowed(acct, byAddr, lastAt, now); !ok {
-		return nil, keyward.Errorf(keyward.ETOOMANY, "too many failed sign-ins; try again in %d minutes", int(wait.Minutes())+1)
-	}
 	var hash string
 	u, _, err := scanUser(s.db.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
 	if err == nil {
 		err = s.db.queryRow(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash)
 	}
+	active := err == nil && !u.Disabled // an account that may sign in
+	userID := ""
+	if active {
+		userID = u.ID
+	}
+	counts, err := s.signInCounts(ctx, userID, email, addr, stepPassword, now)
+	if err != nil {
+		return nil, err
+	}
+	counts.SecondFactor = active && u.TOTPEnabled
+	if ok, wait := s.throttle.Allowed(counts, now); !ok {
+		return nil, tooManySignIns(wait)
+	}
 	ok := false
-	if err == nil && !u.Disabled {
+	if active {
 		ok, _ = auth.VerifyPassword(hash, password)
 	} else {
 		// Spend the same time on an unknown account, so timing does not reveal which emails exist.
 		_, _ = auth.HashPassword(password)
 	}
 	if !ok {
-		_ = s.db.withTx(ctx, func(tx *Tx) error {
-			_, err := tx.Exec(ctx, `INSERT INTO login_failures (id, email, addr, at) VALUES (?, ?, ?, ?)`, newID("lf"), email, addr, ts(tx.now))
-			return err
-		})
+		if !active {
+			u = nil
+		}
+		if err := s.signInFailed(ctx, u, email, addr, stepPassword); err != nil {
+			return nil, err
+		}
 		return nil, keyward.Errorf(keyward.EUNAUTHORIZED, "wrong email or password")
 	}
 	return u, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/keyward/keyward/internal/auth"
 )
 
 // How long rows that only serve a short-lived purpose are kept.
@@ -23,13 +25,19 @@ const pruneBatch = 500
 // Pruned counts the rows one Prune deleted.
 type Pruned struct {
 	Sessions, LoginFailures, IdempotencyKeys int64
+	// KnownAddresses: sign-in addresses no longer known (auth.Throttle.KnownFor);
+	// SignInAlerts: claims of failed sign-in emails older than LoginFailureTTL.
+	KnownAddresses, SignInAlerts int64
 }
 
 // Total is the number of rows deleted.
-func (p Pruned) Total() int64 { return p.Sessions + p.LoginFailures + p.IdempotencyKeys }
+func (p Pruned) Total() int64 {
+	return p.Sessions + p.LoginFailures + p.IdempotencyKeys + p.KnownAddresses + p.SignInAlerts
+}
 
 // Prune deletes expired sessions, failed sign-ins older than LoginFailureTTL
-// and idempotency keys older than IdempotencyTTL; without it these tables grow
+// (and the claims of the emails that told of them), sign-in addresses that are
+// no longer known, and idempotency keys older than IdempotencyTTL; without it these tables grow
 // with every sign-in, every attack and every retried request. Several servers
 // may prune at once: a row is deleted by whichever gets there first.
 func (d *DB) Prune(ctx context.Context) (Pruned, error) {
@@ -47,6 +55,14 @@ func (d *DB) Prune(ctx context.Context) (Pruned, error) {
 	if p.IdempotencyKeys, err = d.pruneTable(ctx, `DELETE FROM idempotency WHERE (user_id, key) IN
 		(SELECT user_id, key FROM idempotency WHERE created_at < ? LIMIT ?)`, ts(now.Add(-IdempotencyTTL))); err != nil {
 		return p, fmt.Errorf("store: prune idempotency keys: %w", err)
+	}
+	if p.KnownAddresses, err = d.pruneTable(ctx, `DELETE FROM known_addresses WHERE (user_id, addr) IN
+		(SELECT user_id, addr FROM known_addresses WHERE last_sign_in_at < ? LIMIT ?)`, ts(now.Add(-auth.DefaultThrottle().KnownFor))); err != nil {
+		return p, fmt.Errorf("store: prune known addresses: %w", err)
+	}
+	if p.SignInAlerts, err = d.pruneTable(ctx, `DELETE FROM sign_in_alerts WHERE (user_id, since) IN
+		(SELECT user_id, since FROM sign_in_alerts WHERE sent_at < ? LIMIT ?)`, ts(now.Add(-LoginFailureTTL))); err != nil {
+		return p, fmt.Errorf("store: prune sign-in alerts: %w", err)
 	}
 	return p, nil
 }

@@ -163,6 +163,10 @@ func TestFirstRunSetup(t *testing.T) {
 	if st, _, _ := f.get("/account"); st != http.StatusOK {
 		t.Fatalf("signed in after setup: %d", st)
 	}
+	// The owner signed in from here: the address is known to them.
+	if n, err := db.CountForTest(context.Background(), `SELECT COUNT(*) FROM known_addresses`); err != nil || n != 1 {
+		t.Fatalf("%d known addresses after setup (%v), want 1", n, err)
+	}
 	if st, _, _ := newFormClient(t, srv).get("/setup?token=" + tok); st != http.StatusForbidden {
 		t.Fatalf("a used setup link still works: %d", st)
 	}

@@ -2,9 +2,12 @@ package web
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"rsc.io/qr"
 
@@ -24,16 +27,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, a keyward.Actor) 
 	if err := checkPreCSRF(r); err != nil {
 		return err
 	}
-	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
-	u, err := s.accounts.Authenticate(r.Context(), email, r.PostFormValue("password"), s.clientAddr(r))
+	email, next, addr := r.PostFormValue("email"), safeNext(r.PostFormValue("next")), s.clientAddr(r)
+	u, err := s.accounts.Authenticate(r.Context(), email, r.PostFormValue("password"), addr)
 	if err != nil {
 		st := Status(err)
 		if st >= 500 {
 			return err
 		}
+		if secs, ok := retryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
 		return s.render(w, r, a, st, "login", "Sign in", newFormError(err, map[string]string{"Next": next, "Email": email}))
 	}
 	enrolled, required := s.accounts.NeedsTOTP(r.Context(), u)
+	notice := ""
+	if !enrolled {
+		// Signed in: with a second factor, only once the code is given.
+		failed, err := s.accounts.RecordSignIn(r.Context(), u.ID, addr)
+		if err != nil {
+			return err
+		}
+		notice = s.failedSignInsNotice(r, failed)
+	}
 	sid, err := s.accounts.CreateSession(r.Context(), u, !enrolled)
 	if err != nil {
 		return err
@@ -43,9 +58,56 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, a keyward.Actor) 
 	case enrolled:
 		return redirect(w, r, "/login/totp")
 	case required:
-		return redirect(w, r, "/account?flash=Your+organization+requires+an+authenticator:+enrol+one+below.")
+		return redirect(w, r, withFlash("/account", joinFlash(notice, "Your organization requires an authenticator: enrol one below.")))
 	}
-	return redirect(w, r, next)
+	return redirect(w, r, withFlash(next, notice))
+}
+
+// retryAfter is the whole seconds a throttled sign-in must wait.
+func retryAfter(err error) (int, bool) {
+	var e *keyward.Error
+	if !errors.As(err, &e) || e.Code != keyward.ETOOMANY {
+		return 0, false
+	}
+	secs, ok := e.Extra["retry_after"].(int)
+	return secs, ok
+}
+
+// failedSignInsNotice tells a user who just signed in of the failed attempts
+// on their account since their previous sign-in, on the organization's clock.
+func (s *Server) failedSignInsNotice(r *http.Request, f store.FailedSignIns) string {
+	if f.Count == 0 {
+		return ""
+	}
+	attempts := "attempts"
+	if f.Count == 1 {
+		attempts = "attempt"
+	}
+	return fmt.Sprintf("%d failed sign-in %s since your last sign-in, most recent from %s at %s.",
+		f.Count, attempts, f.LastAddr, f.LastAt.In(s.zone(r)).Format("2006-01-02 15:04 MST"))
+}
+
+// withFlash adds a flash message to a local path, which may have a query
+// (and a fragment) already.
+func withFlash(path, msg string) string {
+	if msg == "" {
+		return path
+	}
+	u, err := url.Parse(path)
+	if err != nil {
+		return "/?flash=" + url.QueryEscape(msg)
+	}
+	q := u.Query()
+	q.Set("flash", msg)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func joinFlash(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + " " + b
 }
 
 // totpSession reads a session that may still be waiting for its second factor.
@@ -73,16 +135,24 @@ func (s *Server) totpSubmit(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err := checkPreCSRF(r); err != nil {
 		return err
 	}
-	if err := s.accounts.CheckTOTP(r.Context(), act.UserID, r.PostFormValue("code")); err != nil {
+	addr := s.clientAddr(r)
+	if err := s.accounts.CheckSignInCode(r.Context(), act.UserID, r.PostFormValue("code"), addr); err != nil {
 		if Status(err) >= 500 {
 			return err
 		}
+		if secs, ok := retryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
 		return s.render(w, r, a, Status(err), "totp", "Authenticator code", newFormError(err, nil))
+	}
+	failed, err := s.accounts.RecordSignIn(r.Context(), act.UserID, addr)
+	if err != nil {
+		return err
 	}
 	if err := s.accounts.CompleteMFA(r.Context(), sid); err != nil {
 		return err
 	}
-	return redirect(w, r, "/")
+	return redirect(w, r, withFlash("/", s.failedSignInsNotice(r, failed)))
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -122,6 +192,10 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.A
 			return err
 		}
 		return s.render(w, r, a, Status(err), "setup", "Set up Keyward", newFormError(err, map[string]string{"Token": tok, "Org": in.Org, "Email": in.Email, "TimeZone": in.TimeZone}))
+	}
+	// Setting up signs the owner in: the address is known to them from now on.
+	if _, err := s.accounts.RecordSignIn(r.Context(), u.ID, s.clientAddr(r)); err != nil {
+		return err
 	}
 	sid, err := s.accounts.CreateSession(r.Context(), u, true)
 	if err != nil {
