@@ -95,6 +95,9 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, a keyward.Ac
 // revokeToken revokes an API token at once: one's own, or anyone's for
 // owners and admins.
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := noBody(r); err != nil {
+		return err
+	}
 	t, err := s.accounts.RevokeToken(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
