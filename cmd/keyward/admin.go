@@ -12,6 +12,7 @@ import (
 	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/keyingcli"
 	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/safefile"
 	"github.com/keyward/keyward/internal/store"
 )
 
@@ -29,7 +30,7 @@ func (e *env) initCmd(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	db, v, err := e.openStore()
+	db, v, err := e.openSealing()
 	if err != nil {
 		return e.fail(err)
 	}
@@ -53,7 +54,7 @@ func (e *env) tokenCmd(args []string) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	db, v, err := e.openStore()
+	db, v, err := e.openSealing()
 	if err != nil {
 		return e.fail(err)
 	}
@@ -89,7 +90,7 @@ func (e *env) auditCmd(args []string) int {
 		if *file != "" {
 			return e.verifyExport(*file)
 		}
-		db, _, err := e.openStore()
+		db, err := e.openDB()
 		if err != nil {
 			return e.fail(err)
 		}
@@ -131,7 +132,7 @@ func (e *env) signingKey() (string, error) {
 }
 
 func (e *env) exportAudit(out string) int {
-	db, _, err := e.openStore()
+	db, err := e.openDB()
 	if err != nil {
 		return e.fail(err)
 	}
@@ -160,6 +161,10 @@ func (e *env) exportAudit(out string) int {
 	}
 	b, err := json.MarshalIndent(exp, "", " ")
 	if err != nil {
+		return e.fail(err)
+	}
+	// A file that was there before would keep its mode through WriteFile: make it private first.
+	if err := safefile.Tighten(out); err != nil {
 		return e.fail(err)
 	}
 	if err := os.WriteFile(out, b, 0o600); err != nil {
@@ -213,7 +218,7 @@ func (e *env) backupCmd(args []string) int {
 		fmt.Fprintln(e.stderr, "usage: keyward backup FILE")
 		return 2
 	}
-	db, _, err := e.openStore()
+	db, err := e.openDB()
 	if err != nil {
 		return e.fail(err)
 	}

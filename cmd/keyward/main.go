@@ -37,7 +37,9 @@ Server and offline commands (take --data DIR or --db URL):
   token create --user EMAIL --name NAME   create an API token
   audit verify [--export FILE]            recompute the audit log (or an export) and check it
   audit export --out FILE                 write records and a signed tree head
-  backup FILE                             consistent copy of the database
+  backup FILE                             consistent copy of the database (never holds the vault key)
+  vault new-key --out FILE                write a new vault key file (for KEYWARD_VAULT_KEY_FILE)
+  vault move-key --out FILE               move a vault key kept in the database out to a file
   demo                                    fill an empty database with demo data
   keying VERB                             master-keying math, JSON in and out (keyward keying --help)
 
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return e.auditCmd(rest)
 	case "backup":
 		return e.backupCmd(rest)
+	case "vault":
+		return e.vaultCmd(rest)
 	case "demo":
 		return e.demoCmd(rest)
 	case "keying":
