@@ -38,6 +38,7 @@ Server and offline commands (take --data DIR or --db URL):
   audit verify [--export FILE]            recompute the audit log (or an export) and check it
   audit export --out FILE                 write records and a signed tree head
   backup FILE                             consistent copy of the database (never holds the vault key)
+  restore FILE                            restore a backup into an empty data directory or database
   vault new-key --out FILE                write a new vault key file (for KEYWARD_VAULT_KEY_FILE)
   vault move-key --out FILE               move a vault key kept in the database out to a file
   demo                                    fill an empty database with demo data
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return e.auditCmd(rest)
 	case "backup":
 		return e.backupCmd(rest)
+	case "restore":
+		return e.restoreCmd(rest)
 	case "vault":
 		return e.vaultCmd(rest)
 	case "demo":
