@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestBackupRestore: backup → restore into an empty target → audit verify
@@ -159,4 +160,45 @@ func rowsOf(t *testing.T, db *sql.DB, q string) []string {
 		out = append(out, string(b))
 	}
 	return out
+}
+
+// TestRestoreBackupWithoutHeader: a backup written before backups recorded
+// their time (no header line, no keyward_backup table) restores too, taken
+// at the file's modification time.
+func TestRestoreBackupWithoutHeader(t *testing.T) {
+	for name, target := range cliTargets {
+		t.Run(name, func(t *testing.T) {
+			src := target(t)
+			keyFileFor(t, src)
+			mustRun(t, src.env, "init", "--org", "Acme", "--admin-email", "o@acme.test")
+			file := filepath.Join(t.TempDir(), "old.backup")
+			mustRun(t, src.env, "backup", file)
+			if name == "postgres" {
+				b, _ := os.ReadFile(file)
+				_, rest, _ := strings.Cut(string(b), "\n")
+				os.WriteFile(file, []byte(rest), 0o600)
+			} else {
+				db, err := sql.Open("sqlite", file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Exec(`DROP TABLE keyward_backup`); err != nil {
+					t.Fatal(err)
+				}
+				db.Close()
+			}
+			mtime := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			os.Chtimes(file, mtime, mtime)
+			dst := target(t)
+			mustRun(t, dst.env, "restore", file)
+			mustRun(t, dst.env, "audit", "verify")
+			var details string
+			if err := dst.sql(t).QueryRow(`SELECT details FROM audit_log WHERE action = 'audit.restored'`).Scan(&details); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(details, `"backup_taken_at":"2026-01-02T03:04:05Z"`) {
+				t.Fatalf("details %s", details)
+			}
+		})
+	}
 }
