@@ -23,7 +23,7 @@ func (e *env) initCmd(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	db, v, err := e.openStore()
+	db, v, err := e.openSealing()
 	if err != nil {
 		return e.fail(err)
 	}
@@ -47,7 +47,7 @@ func (e *env) tokenCmd(args []string) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	db, v, err := e.openStore()
+	db, v, err := e.openSealing()
 	if err != nil {
 		return e.fail(err)
 	}
@@ -65,7 +65,7 @@ func (e *env) backupCmd(args []string) int {
 		fmt.Fprintln(e.stderr, "usage: keyward backup FILE")
 		return 2
 	}
-	db, _, err := e.openStore()
+	db, err := e.openDB()
 	if err != nil {
 		return e.fail(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/audit"
+	"github.com/keyward/keyward/internal/safefile"
 	"github.com/keyward/keyward/internal/store"
 )
 
@@ -165,7 +166,7 @@ func (e *env) startCheckpointer(ctx context.Context, db *store.DB, log *slog.Log
 // checkpointNow signs a checkpoint of the log as it is now (for a cron job,
 // before a backup, or where no server runs).
 func (e *env) checkpointNow() int {
-	db, _, err := e.openStore()
+	db, err := e.openDB()
 	if err != nil {
 		return e.fail(err)
 	}
@@ -188,7 +189,7 @@ func (e *env) checkpointNow() int {
 }
 
 func (e *env) exportAudit(out string) int {
-	db, _, err := e.openStore()
+	db, err := e.openDB()
 	if err != nil {
 		return e.fail(err)
 	}
@@ -217,6 +218,10 @@ func (e *env) exportAudit(out string) int {
 	}
 	b, err := json.MarshalIndent(exp, "", " ")
 	if err != nil {
+		return e.fail(err)
+	}
+	// A file that was there before would keep its mode through WriteFile: make it private first.
+	if err := safefile.Tighten(out); err != nil {
 		return e.fail(err)
 	}
 	if err := os.WriteFile(out, b, 0o600); err != nil {
@@ -285,7 +290,7 @@ func (e *env) verifyLog(since string) int {
 		}
 		check = &audit.SinceCheck{Old: exp.Records}
 	}
-	db, _, err := e.openStore()
+	db, err := e.openDB()
 	if err != nil {
 		return e.fail(err)
 	}

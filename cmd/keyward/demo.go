@@ -14,7 +14,7 @@ func (e *env) demoCmd(args []string) int {
 		fmt.Fprintln(e.stderr, "usage: keyward demo")
 		return 2
 	}
-	db, v, err := e.openStore()
+	db, v, err := e.openSealing()
 	if err != nil {
 		return e.fail(err)
 	}

@@ -40,7 +40,10 @@ Server and offline commands (take --data DIR or --db URL):
   audit verify --since FILE               ... and require every record of an earlier export unchanged
   audit export --out FILE                 write records and a signed tree head
   audit checkpoint                        sign a checkpoint of the audit log now (serve does it on its own)
-  backup FILE                             consistent copy of the database
+  backup FILE                             consistent copy of the database (never holds the vault key)
+  restore FILE                            restore a backup into an empty data directory or database
+  vault new-key --out FILE                write a new vault key file (for KEYWARD_VAULT_KEY_FILE)
+  vault move-key --out FILE               move a vault key kept in the database out to a file
   demo                                    fill an empty database with demo data
   keying VERB                             master-keying math, JSON in and out (keyward keying --help)
 
@@ -80,6 +83,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return e.auditCmd(rest)
 	case "backup":
 		return e.backupCmd(rest)
+	case "restore":
+		return e.restoreCmd(rest)
+	case "vault":
+		return e.vaultCmd(rest)
 	case "demo":
 		return e.demoCmd(rest)
 	case "keying":

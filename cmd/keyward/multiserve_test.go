@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/store/storetest"
+	"github.com/keyward/keyward/internal/vault"
 )
 
 // startServe runs `keyward serve` in-process and returns its base URL.
@@ -81,7 +82,8 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		}
 	}))
 	defer recv.Close()
-	common := map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_SCHEDULER_INTERVAL": "200ms", "KEYWARD_ALLOW_PRIVATE_WEBHOOKS": "1"}
+	// On PostgreSQL every server is given the same vault key; none lives in the database.
+	common := map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_VAULT_KEY": vault.NewKeyString(), "KEYWARD_SCHEDULER_INTERVAL": "200ms", "KEYWARD_ALLOW_PRIVATE_WEBHOOKS": "1"}
 	envFor := func() map[string]string {
 		m := map[string]string{"KEYWARD_DATA": t.TempDir()}
 		for k, v := range common {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -21,27 +20,57 @@ import (
 	"github.com/keyward/keyward/internal/web"
 )
 
-// openStore opens the database the global flags name.
-func (e *env) openStore() (*store.DB, *vault.Key, error) {
-	db, err := store.Open(e.ctx, store.Config{URL: e.db, DataDir: e.data, Now: time.Now})
+// openDB opens the database the global flags name, for the commands that
+// neither seal nor open a secret (audit verify and export, backup, move-key).
+func (e *env) openDB() (*store.DB, error) {
+	return store.Open(e.ctx, store.Config{URL: e.db, DataDir: e.data, Now: time.Now})
+}
+
+// openSealing opens the database and the vault key, for the commands that
+// seal or open secrets (serve, init, token create, demo). The key comes from
+// KEYWARD_VAULT_KEY or KEYWARD_VAULT_KEY_FILE; SQLite defaults to vault.key in
+// the data directory; PostgreSQL has no default (vault.Choose decides).
+func (e *env) openSealing() (*store.DB, *vault.Key, error) {
+	db, err := e.openDB()
 	if err != nil {
 		return nil, nil, err
 	}
-	envKey := e.getenv("KEYWARD_VAULT_KEY")
-	if envKey == "" && db.Postgres() {
-		// Every server on this database must open the same secrets: keep the key
-		// with the data unless an operator supplies one (KEYWARD_VAULT_KEY).
-		if envKey, err = db.SharedVaultKey(e.ctx, vault.NewKeyString); err != nil {
-			db.Close()
-			return nil, nil, err
-		}
-	}
-	v, err := vault.Load(envKey, filepath.Join(e.data, vault.KeyFile))
+	v, err := e.vaultKey(db)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
 	return db, v, nil
+}
+
+func (e *env) vaultSetup(db *store.DB) (vault.Setup, error) {
+	inDB, err := db.VaultKeyInDatabase(e.ctx)
+	return vault.Setup{
+		Env: e.getenv("KEYWARD_VAULT_KEY"), File: e.getenv("KEYWARD_VAULT_KEY_FILE"),
+		Postgres: db.Postgres(), InDatabase: inDB, DataDir: e.data,
+	}, err
+}
+
+func (e *env) vaultKey(db *store.DB) (*vault.Key, error) {
+	setup, err := e.vaultSetup(db)
+	if err != nil {
+		return nil, err
+	}
+	src, err := vault.Choose(setup)
+	switch {
+	case errors.Is(err, vault.ErrNoKey):
+		return nil, errors.New(err.Error() + `. Make one once, keep a copy apart from the backups, and give the same file to every server:
+  keyward vault new-key --out vault.key
+  (or: (umask 077; head -c 32 /dev/urandom | base64 > vault.key))
+then set KEYWARD_VAULT_KEY_FILE=/path/to/vault.key (or KEYWARD_VAULT_KEY to its content)`)
+	case errors.Is(err, vault.ErrKeyInDatabase):
+		return nil, errors.New(err.Error() + `. Stop the servers and move it out once, with the same --db:
+  keyward vault move-key --out vault.key
+then set KEYWARD_VAULT_KEY_FILE=/path/to/vault.key for every keyward command on this database`)
+	case err != nil:
+		return nil, err
+	}
+	return src.Open()
 }
 
 func (e *env) fail(err error) int {
@@ -64,7 +93,7 @@ func (e *env) serve(args []string) int {
 	ctx, stop := signal.NotifyContext(e.ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	e.ctx = ctx
-	db, v, err := e.openStore()
+	db, v, err := e.openSealing()
 	if err != nil {
 		return e.fail(err)
 	}

@@ -255,3 +255,42 @@ func BenchmarkViewsAtScale(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBackupRestore backs up and restores 100,000 keys, 10,000 holders,
+// 100,000 custody events and 100,000 audit records, into an empty target
+// each time (KEYWARD_BENCH_SCALE=small: a tenth).
+func BenchmarkBackupRestore(b *testing.B) {
+	n, h, e, a := 100_000, 10_000, 100_000, 100_000
+	if os.Getenv("KEYWARD_BENCH_SCALE") == "small" {
+		n, h, e, a = 10_000, 1_000, 10_000, 10_000
+	}
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			env, db, _ := benchSetup(b, be.b)
+			ctx := context.Background()
+			if err := db.SeedScaleForTest(ctx, n, h, e); err != nil {
+				b.Fatal(err)
+			}
+			if err := db.AppendAuditForTest(ctx, a-2); err != nil {
+				b.Fatal(err)
+			}
+			file := b.TempDir() + "/backup"
+			start := time.Now()
+			size, err := db.Backup(ctx, file)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%s: backup of %d bytes in %s", be.name, size, time.Since(start).Round(time.Millisecond))
+			b.ResetTimer()
+			for b.Loop() {
+				b.StopTimer()
+				target := be.b(b)
+				b.StartTimer()
+				r, err := store.Restore(ctx, store.Config{URL: target.URL, DataDir: target.Dir, Now: env.Clock.Now}, file)
+				if err != nil || r.Records != int64(a) {
+					b.Fatalf("%+v %v", r, err)
+				}
+			}
+		})
+	}
+}

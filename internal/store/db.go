@@ -18,6 +18,9 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"modernc.org/sqlite"
+
+	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/safefile"
 )
 
 // Config says where the database is and which clock to use.
@@ -55,6 +58,21 @@ type DB struct {
 // Open connects, creates the database if needed and runs the migrations.
 // A database migrated by a newer binary is refused.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
+	d, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.migrate(ctx); err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// connect opens the database without migrating it. A SQLite file is created
+// 0600 (SQLite gives its -wal and -shm the database file's mode), and one an
+// earlier version made 0644 is tightened.
+func connect(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Now == nil {
 		return nil, errors.New("store: Config.Now is required")
 	}
@@ -78,10 +96,13 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if dir == "" {
 			dir = "keyward-data"
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		if err := safefile.MkdirAll(dir); err != nil {
 			return nil, fmt.Errorf("store: data directory: %w", err)
 		}
 		d.Path = filepath.Join(dir, "keyward.db")
+		if err := createPrivate(d.Path); err != nil {
+			return nil, fmt.Errorf("store: database file: %w", err)
+		}
 		sync := cfg.Synchronous
 		if sync == "" {
 			sync = "FULL"
@@ -102,11 +123,19 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		d.db.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	if err := d.migrate(ctx); err != nil {
-		d.db.Close()
-		return nil, err
-	}
 	return d, nil
+}
+
+// createPrivate makes sure the SQLite file exists with mode 0600 before SQLite
+// opens it (SQLite would create it 0644 less the umask), and tightens the
+// files an earlier version left readable.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return safefile.Tighten(path, path+"-wal", path+"-shm", path+"-journal")
 }
 
 // Close closes the database.
@@ -276,19 +305,51 @@ func isUnique(err error) bool {
 // Ping checks the database connection.
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 
-// SharedVaultKey returns the vault key kept in the database, creating it on
-// first use; several servers on one PostgreSQL agree on it. Used only when no
-// KEYWARD_VAULT_KEY is configured.
-func (d *DB) SharedVaultKey(ctx context.Context, generate func() string) (string, error) {
-	var k string
+// VaultKeyInDatabase reports whether the database still holds a vault key,
+// as installations from before kept it on PostgreSQL (table keyring). Keyward
+// never writes one there any more; such a key must be moved out
+// (MoveVaultKeyOut) before anything seals or opens a secret.
+func (d *DB) VaultKeyInDatabase(ctx context.Context) (bool, error) {
+	var n int
+	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM keyring`).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: vault key: %w", err)
+	}
+	return n > 0, nil
+}
+
+// MoveVaultKeyOut hands the key held in the database to save (which writes
+// it outside the database and must not return before it is durable), then
+// deletes it with an audit record in one transaction. If save fails, the key
+// stays where it was. The audit record never holds the key.
+func (d *DB) MoveVaultKeyOut(ctx context.Context, a keyward.Actor, save func(key keyward.Secret) error) error {
 	err := d.withTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO keyring (id, vault_key, created_at) VALUES (1, ?, ?) ON CONFLICT DO NOTHING`, generate(), ts(tx.now)); err != nil {
+		lock := ""
+		if d.dialect == postgresDialect {
+			lock = " FOR UPDATE"
+		}
+		var k string
+		err := tx.QueryRow(ctx, `SELECT vault_key FROM keyring WHERE id = 1`+lock).Scan(&k)
+		if errors.Is(err, sql.ErrNoRows) {
+			return keyward.Errorf(keyward.ENOTFOUND, "the database holds no vault key: there is nothing to move")
+		}
+		if err != nil {
+			return fmt.Errorf("store: vault key: %w", err)
+		}
+		if err := save(keyward.Secret(k)); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `SELECT vault_key FROM keyring WHERE id = 1`).Scan(&k)
+		if _, err := tx.Exec(ctx, `DELETE FROM keyring`); err != nil {
+			return fmt.Errorf("store: vault key: %w", err)
+		}
+		_, err = tx.record(ctx, a, "vault.key_moved", "vault", "key", map[string]any{"from": "database", "to": "key file"})
+		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("store: vault key: %w", err)
+		return err
 	}
-	return k, nil
+	if d.dialect == postgresDialect {
+		// Rewrite the table so the deleted row's bytes leave its data file too.
+		_, _ = d.db.ExecContext(ctx, `VACUUM FULL keyring`)
+	}
+	return nil
 }

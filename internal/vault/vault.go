@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/safefile"
 )
 
 // KeyFile is the name of the key file in the data directory.
@@ -38,46 +39,69 @@ func NewKey(raw []byte) (*Key, error) {
 	return &Key{aead: aead}, nil
 }
 
-// Load reads the key from env (base64, for several servers sharing one
-// PostgreSQL) or from path, creating the file (0600) when it does not exist.
+// ParseKey reads a key in the form KEYWARD_VAULT_KEY and key files hold it:
+// base64 of 32 bytes. The error never repeats the value.
+func ParseKey(b64 string) (*Key, error) {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil {
+		return nil, errors.New("vault: the key is not base64 (want base64 of 32 bytes)")
+	}
+	if len(raw) != 32 {
+		return nil, fmt.Errorf("vault: the key is %d bytes, want base64 of 32 bytes", len(raw))
+	}
+	return NewKey(raw)
+}
+
+// ReadKeyFile reads a key file that must exist.
+func ReadKeyFile(path string) (*Key, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("vault: read key file: %w", err)
+	}
+	k, err := ParseKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, path)
+	}
+	return k, nil
+}
+
+// WriteKeyFile writes b64 to a new key file (0600); it never replaces a file.
+func WriteKeyFile(path, b64 string) error {
+	if _, err := ParseKey(b64); err != nil {
+		return err
+	}
+	if err := safefile.WriteNew(path, []byte(strings.TrimSpace(b64)+"\n")); err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	return nil
+}
+
+// Load reads the key from env (base64) or from path, creating the file (0600)
+// when it does not exist: SQLite's default key file in the data directory.
 func Load(envValue, path string) (*Key, error) {
 	if envValue != "" {
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(envValue))
-		if err != nil {
-			return nil, errors.New("vault: KEYWARD_VAULT_KEY is not base64")
-		}
-		return NewKey(raw)
+		return ParseKey(envValue)
 	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		raw := make([]byte, 32)
-		_, _ = rand.Read(raw)
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		if err := safefile.MkdirAll(filepath.Dir(path)); err != nil {
 			return nil, err
 		}
-		enc := base64.StdEncoding.EncodeToString(raw)
-		// O_EXCL: two processes starting at once must not overwrite each other's key.
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err == nil {
-			_, err = f.WriteString(enc + "\n")
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return nil, err
-			}
-			return NewKey(raw)
+		enc := NewKeyString()
+		// Exclusive: two processes starting at once must not overwrite each other's key.
+		if err := WriteKeyFile(path, enc); err == nil {
+			return ParseKey(enc)
 		}
 		b, err = os.ReadFile(path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("vault: read key: %w", err)
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	k, err := ParseKey(string(b))
 	if err != nil {
-		return nil, errors.New("vault: key file is not base64")
+		return nil, fmt.Errorf("%w (in %s)", err, path)
 	}
-	return NewKey(raw)
+	return k, nil
 }
 
 // Seal encrypts a secret; aad binds the ciphertext to its row (e.g. the user id).
