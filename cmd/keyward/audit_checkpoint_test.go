@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -40,7 +42,7 @@ func newAuditLab(t *testing.T, backend string) *auditLab {
 		pg := storetest.Postgres(t)
 		l.dir, l.url = pg.Dir, pg.URL
 		keys := t.TempDir()
-		l.env = map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_DATA": pg.Dir,
+		l.env = map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_DATA": pg.Dir, "KEYWARD_VAULT_KEY": testVaultKey(t),
 			"KEYWARD_AUDIT_KEY_FILE": filepath.Join(keys, "audit-signing.key"), "KEYWARD_CHECKPOINT_DIR": filepath.Join(keys, "checkpoints")}
 	} else {
 		l.dir = t.TempDir()
@@ -435,7 +437,7 @@ func TestServeSignsCheckpoints(t *testing.T) {
 	}
 	t.Run("postgres without configuration", func(t *testing.T) {
 		pg := storetest.Postgres(t)
-		env := map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_DATA": pg.Dir, "KEYWARD_SCHEDULER_INTERVAL": "1h"}
+		env := map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_DATA": pg.Dir, "KEYWARD_SCHEDULER_INTERVAL": "1h", "KEYWARD_VAULT_KEY": testVaultKey(t)}
 		ctx, cancel := context.WithCancel(context.Background())
 		var out, errb syncBuffer
 		done := make(chan int, 1)
@@ -453,4 +455,14 @@ func TestServeSignsCheckpoints(t *testing.T) {
 			t.Fatalf("no warning: %s", errb.String())
 		}
 	})
+}
+
+// testVaultKey is a fresh vault key: PostgreSQL keeps none of its own.
+func testVaultKey(t *testing.T) string {
+	t.Helper()
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(raw)
 }

@@ -39,7 +39,10 @@ func sqliteTarget(t *testing.T) cliTarget {
 
 func postgresTarget(t *testing.T) cliTarget {
 	pg := storetest.Postgres(t)
-	return cliTarget{name: "postgres", env: map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_DATA": t.TempDir()}, sql: func(t *testing.T) *sql.DB {
+	dir := t.TempDir()
+	// On PostgreSQL the audit signing key comes only from configuration.
+	env := map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_DATA": dir, "KEYWARD_AUDIT_KEY_FILE": filepath.Join(dir, "audit-signing.key")}
+	return cliTarget{name: "postgres", env: env, sql: func(t *testing.T) *sql.DB {
 		db, err := sql.Open("pgx", pg.URL)
 		if err != nil {
 			t.Fatal(err)
