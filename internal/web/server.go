@@ -28,8 +28,12 @@ type Config struct {
 	Vault *vault.Key
 	// Notifications holds webhooks and the delivery outbox.
 	Notifications *store.Notifications
-	Log           *slog.Logger
-	Now           func() time.Time
+	// Storage keeps cabinets, lockboxes, envelopes and designated holders.
+	Storage keyward.Storage
+	// Credentials keeps PINs, cards and fobs.
+	Credentials keyward.Credentials
+	Log         *slog.Logger
+	Now         func() time.Time
 	// SecureCookies marks cookies Secure; on by default, off for plain-HTTP local use.
 	SecureCookies bool
 	// AllowPrivateWebhooks permits webhook URLs on loopback or private networks.
@@ -64,6 +68,8 @@ type Server struct {
 	notifications  *store.Notifications
 	vault          *vault.Key
 	directory      keyward.Directory
+	storage        keyward.Storage
+	credentials    keyward.Credentials
 	custody        keyward.Custody
 	log            *slog.Logger
 	now            func() time.Time
@@ -82,6 +88,7 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
+		storage: cfg.Storage, credentials: cfg.Credentials,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
 		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),

@@ -322,7 +322,7 @@ func (s *Server) keyStoragePage(w http.ResponseWriter, r *http.Request, a keywar
 	if err != nil {
 		return err
 	}
-	h, err := s.db.Storage(s.vault).KeyHome(r.Context(), a, k.ID)
+	h, err := s.storage.KeyHome(r.Context(), a, k.ID)
 	if err != nil {
 		return err
 	}

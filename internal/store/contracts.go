@@ -1,0 +1,10 @@
+package store
+
+import "github.com/keyward/keyward/internal/keyward"
+
+// The store's services implement the domain contracts that cmd/keyward hands
+// to the transports.
+var (
+	_ keyward.Storage     = (*Storage)(nil)
+	_ keyward.Credentials = (*Credentials)(nil)
+)

@@ -1,0 +1,17 @@
+package web_test
+
+import (
+	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/internal/vault"
+	"github.com/keyward/keyward/internal/web"
+)
+
+// storeConfig wires a server to the store's services bound to vault v, as
+// cmd/keyward does; acc is the accounts service (it may alert by email).
+func storeConfig(db *store.DB, v *vault.Key, acc *store.Accounts) web.Config {
+	return web.Config{
+		DB: db, Accounts: acc, Notifications: db.Notifications(v), Vault: v,
+		Storage:     db.Storage(v),
+		Credentials: db.Credentials(v),
+	}
+}
