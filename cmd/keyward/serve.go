@@ -136,7 +136,7 @@ func (e *env) serve(args []string) int {
 	notifications := db.Notifications(v)
 	srv := web.NewServer(web.Config{
 		DB: db, Accounts: accounts, Notifications: notifications, Vault: v, Log: log, Now: time.Now,
-		Storage: db.Storage(v), Credentials: db.Credentials(v),
+		Storage: db.Storage(v), Credentials: db.Credentials(v), Offboarding: db.Offboarding(), Schedule: db.Schedule(),
 		SecureCookies:        e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr()),
 		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
 		PublicURL:            publicURL,

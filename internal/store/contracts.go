@@ -5,6 +5,8 @@ import "github.com/keyward/keyward/internal/keyward"
 // The store's services implement the domain contracts that cmd/keyward hands
 // to the transports.
 var (
-	_ keyward.Storage     = (*Storage)(nil)
-	_ keyward.Credentials = (*Credentials)(nil)
+	_ keyward.Storage      = (*Storage)(nil)
+	_ keyward.Credentials  = (*Credentials)(nil)
+	_ keyward.Offboardings = (*Offboarding)(nil)
+	_ keyward.Schedule     = (*Schedule)(nil)
 )

@@ -167,7 +167,7 @@ func (s *Server) addOpeningSymbol(w http.ResponseWriter, r *http.Request, a keyw
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	syms, err := s.db.Schedule().AddSymbol(r.Context(), a, r.PathValue("id"), in)
+	syms, err := s.schedule.AddSymbol(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Server) removeOpeningSymbol(w http.ResponseWriter, r *http.Request, a k
 	if err := noBody(r); err != nil {
 		return err
 	}
-	if err := s.db.Schedule().RemoveSymbol(r.Context(), a, r.PathValue("id"), r.PathValue("symbol")); err != nil {
+	if err := s.schedule.RemoveSymbol(r.Context(), a, r.PathValue("id"), r.PathValue("symbol")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -186,7 +186,7 @@ func (s *Server) removeOpeningSymbol(w http.ResponseWriter, r *http.Request, a k
 }
 
 func (s *Server) openingAccess(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	acc, err := s.db.Schedule().Access(r.Context(), a, r.PathValue("id"))
+	acc, err := s.schedule.Access(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func (s *Server) startOffboarding(w http.ResponseWriter, r *http.Request, a keyw
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	o, err := s.db.Offboarding().Start(r.Context(), a, r.PathValue("id"), in)
+	o, err := s.offboarding.Start(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ func (s *Server) startOffboarding(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) getOffboarding(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	o, err := s.db.Offboarding().Current(r.Context(), a, r.PathValue("id"))
+	o, err := s.offboarding.Current(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -284,7 +284,7 @@ func (s *Server) getOffboarding(w http.ResponseWriter, r *http.Request, a keywar
 }
 
 func (s *Server) listOffboardings(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	os, err := s.db.Offboarding().Open(r.Context(), a)
+	os, err := s.offboarding.Open(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func (s *Server) clearOffboarding(w http.ResponseWriter, r *http.Request, a keyw
 	if err := noBody(r); err != nil {
 		return err
 	}
-	o, err := s.db.Offboarding().Clear(r.Context(), a, r.PathValue("id"))
+	o, err := s.offboarding.Clear(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (s *Server) offboardCollectKey(w http.ResponseWriter, r *http.Request, a ke
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	k, err := s.db.Offboarding().CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), in.Note)
+	k, err := s.offboarding.CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), in.Note)
 	if err != nil {
 		return err
 	}
@@ -319,7 +319,7 @@ func (s *Server) offboardRevokeCredential(w http.ResponseWriter, r *http.Request
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	c, err := s.db.Offboarding().RevokeCredential(r.Context(), a, r.PathValue("id"), r.PathValue("credential_id"), in.Reason)
+	c, err := s.offboarding.RevokeCredential(r.Context(), a, r.PathValue("id"), r.PathValue("credential_id"), in.Reason)
 	if err != nil {
 		return err
 	}
@@ -330,7 +330,7 @@ func (s *Server) offboardReleaseStorage(w http.ResponseWriter, r *http.Request, 
 	if err := noBody(r); err != nil {
 		return err
 	}
-	p, err := s.db.Offboarding().ReleaseStorage(r.Context(), a, r.PathValue("id"), r.PathValue("storage_id"))
+	p, err := s.offboarding.ReleaseStorage(r.Context(), a, r.PathValue("id"), r.PathValue("storage_id"))
 	if err != nil {
 		return err
 	}

@@ -32,8 +32,12 @@ type Config struct {
 	Storage keyward.Storage
 	// Credentials keeps PINs, cards and fobs.
 	Credentials keyward.Credentials
-	Log         *slog.Logger
-	Now         func() time.Time
+	// Offboarding takes back what a leaving holder has.
+	Offboarding keyward.Offboardings
+	// Schedule is the keying schedule and who can open each opening.
+	Schedule keyward.Schedule
+	Log      *slog.Logger
+	Now      func() time.Time
 	// SecureCookies marks cookies Secure; on by default, off for plain-HTTP local use.
 	SecureCookies bool
 	// AllowPrivateWebhooks permits webhook URLs on loopback or private networks.
@@ -70,6 +74,8 @@ type Server struct {
 	directory      keyward.Directory
 	storage        keyward.Storage
 	credentials    keyward.Credentials
+	offboarding    keyward.Offboardings
+	schedule       keyward.Schedule
 	custody        keyward.Custody
 	log            *slog.Logger
 	now            func() time.Time
@@ -88,7 +94,7 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
-		storage: cfg.Storage, credentials: cfg.Credentials,
+		storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
 		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),

@@ -13,5 +13,7 @@ func storeConfig(db *store.DB, v *vault.Key, acc *store.Accounts) web.Config {
 		DB: db, Accounts: acc, Notifications: db.Notifications(v), Vault: v,
 		Storage:     db.Storage(v),
 		Credentials: db.Credentials(v),
+		Offboarding: db.Offboarding(),
+		Schedule:    db.Schedule(),
 	}
 }

@@ -285,7 +285,7 @@ func (s *Server) openingAccessPage(w http.ResponseWriter, r *http.Request, a key
 }
 
 func (s *Server) renderOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error) error {
-	acc, err := s.db.Schedule().Access(r.Context(), a, r.PathValue("id"))
+	acc, err := s.schedule.Access(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func (s *Server) renderOpening(w http.ResponseWriter, r *http.Request, a keyward
 
 func (s *Server) openingSymbolAdd(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	sym := strings.ToUpper(strings.TrimSpace(r.PostFormValue("symbol")))
-	if _, err := s.db.Schedule().AddSymbol(r.Context(), a, r.PathValue("id"), keyward.SymbolInput{Symbol: sym}); err != nil {
+	if _, err := s.schedule.AddSymbol(r.Context(), a, r.PathValue("id"), keyward.SymbolInput{Symbol: sym}); err != nil {
 		return formRefused(err, func(st int) error { return s.renderOpening(w, r, a, st, err) })
 	}
 	return redirectFlash(w, r, "/openings/"+url.PathEscape(r.PathValue("id")), "Symbol "+sym+" now operates this opening.")
@@ -313,7 +313,7 @@ func (s *Server) openingSymbolAdd(w http.ResponseWriter, r *http.Request, a keyw
 
 func (s *Server) openingSymbolRemove(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	sym := r.PathValue("symbol")
-	if err := s.db.Schedule().RemoveSymbol(r.Context(), a, r.PathValue("id"), sym); err != nil {
+	if err := s.schedule.RemoveSymbol(r.Context(), a, r.PathValue("id"), sym); err != nil {
 		return err
 	}
 	return redirectFlash(w, r, "/openings/"+url.PathEscape(r.PathValue("id")), "Symbol "+sym+" removed from the schedule.")
