@@ -22,8 +22,9 @@ import (
 
 // Config wires the server to its services.
 type Config struct {
-	DB       *store.DB
-	Accounts *store.Accounts
+	DB *store.DB
+	// Accounts is the organization, sign-in and sessions, users and API tokens.
+	Accounts keyward.Accounts
 	// Vault seals and opens secrets at rest (bittings, lockbox codes).
 	Vault *vault.Key
 	// Notifications holds webhooks and the delivery outbox.
@@ -68,7 +69,7 @@ func ParsePublicURL(v string) (string, error) {
 // Server is the HTTP front of Keyward.
 type Server struct {
 	db             *store.DB
-	accounts       *store.Accounts
+	accounts       keyward.Accounts
 	notifications  *store.Notifications
 	vault          *vault.Key
 	directory      keyward.Directory
