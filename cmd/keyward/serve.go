@@ -135,7 +135,7 @@ func (e *env) serve(args []string) int {
 	base := "http://" + ln.Addr().String()
 	notifications := db.Notifications(v)
 	srv := web.NewServer(web.Config{
-		DB: db, Accounts: accounts, Notifications: notifications, Vault: v, Log: log, Now: time.Now,
+		DB: db, Accounts: accounts, Webhooks: notifications, Vault: v, Log: log, Now: time.Now,
 		Storage: db.Storage(v), Credentials: db.Credentials(v), Offboarding: db.Offboarding(), Schedule: db.Schedule(),
 		SecureCookies:        e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr()),
 		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
@@ -154,7 +154,7 @@ func (e *env) serve(args []string) int {
 	fmt.Fprintf(e.stdout, "Keyward listening on %s\n", base)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second}
 	dispatcher := notify.NewDispatcher(notify.Config{
-		Notifications: notifications, AllowPrivate: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
+		Outbox: notifications, AllowPrivate: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
 		SMTPAddr: e.getenv("KEYWARD_SMTP_ADDR"), SMTPFrom: envOr(e.getenv, "KEYWARD_SMTP_FROM", "keyward@localhost"),
 		SMTPUser: e.getenv("KEYWARD_SMTP_USER"), SMTPPassword: keyward.Secret(e.getenv("KEYWARD_SMTP_PASSWORD")), Log: log,
 	})

@@ -5,7 +5,9 @@ import "github.com/keyward/keyward/internal/keyward"
 // The store's services implement the domain contracts that cmd/keyward hands
 // to the transports.
 var (
-	_ keyward.Accounts = (*Accounts)(nil)
+	_ keyward.Accounts     = (*Accounts)(nil)
+	_ keyward.Webhooks     = (*Notifications)(nil)
+	_ keyward.Outbox       = (*Notifications)(nil)
 	_ keyward.Storage      = (*Storage)(nil)
 	_ keyward.Credentials  = (*Credentials)(nil)
 	_ keyward.Offboardings = (*Offboarding)(nil)

@@ -27,8 +27,8 @@ type Config struct {
 	Accounts keyward.Accounts
 	// Vault seals and opens secrets at rest (bittings, lockbox codes).
 	Vault *vault.Key
-	// Notifications holds webhooks and the delivery outbox.
-	Notifications *store.Notifications
+	// Webhooks are the organization's event subscriptions.
+	Webhooks keyward.Webhooks
 	// Storage keeps cabinets, lockboxes, envelopes and designated holders.
 	Storage keyward.Storage
 	// Credentials keeps PINs, cards and fobs.
@@ -70,7 +70,7 @@ func ParsePublicURL(v string) (string, error) {
 type Server struct {
 	db             *store.DB
 	accounts       keyward.Accounts
-	notifications  *store.Notifications
+	webhooks       keyward.Webhooks
 	vault          *vault.Key
 	directory      keyward.Directory
 	storage        keyward.Storage
@@ -94,7 +94,7 @@ type Server struct {
 // NewServer builds the server and its route table.
 func NewServer(cfg Config) *Server {
 	s := &Server{
-		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
+		db: cfg.DB, accounts: cfg.Accounts, webhooks: cfg.Webhooks, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
 		storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,

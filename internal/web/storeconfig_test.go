@@ -10,7 +10,7 @@ import (
 // cmd/keyward does; acc is the accounts service (it may alert by email).
 func storeConfig(db *store.DB, v *vault.Key, acc *store.Accounts) web.Config {
 	return web.Config{
-		DB: db, Accounts: acc, Notifications: db.Notifications(v), Vault: v,
+		DB: db, Accounts: acc, Webhooks: db.Notifications(v), Vault: v,
 		Storage:     db.Storage(v),
 		Credentials: db.Credentials(v),
 		Offboarding: db.Offboarding(),
