@@ -33,6 +33,10 @@ type Config struct {
 	Storage keyward.Storage
 	// Credentials keeps PINs, cards and fobs.
 	Credentials keyward.Credentials
+	// KeySystems is master keying: key trees, pinning, audits, rekey plans.
+	KeySystems keyward.KeySystems
+	// KeyingSpecs are the specs key systems are generated from.
+	KeyingSpecs keyward.KeyingSpecs
 	// Offboarding takes back what a leaving holder has.
 	Offboarding keyward.Offboardings
 	// Schedule is the keying schedule and who can open each opening.
@@ -76,6 +80,8 @@ type Server struct {
 	storage        keyward.Storage
 	credentials    keyward.Credentials
 	offboarding    keyward.Offboardings
+	keySystems     keyward.KeySystems
+	keyingSpecs    keyward.KeyingSpecs
 	schedule       keyward.Schedule
 	custody        keyward.Custody
 	log            *slog.Logger
@@ -96,6 +102,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, webhooks: cfg.Webhooks, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
 		storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
+		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
 		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),
