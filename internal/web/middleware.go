@@ -54,7 +54,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				err := keyward.Authorize(a, rt.action)
 				if r.Method != http.MethodGet {
 					// A refused change is recorded, like any other attempt.
-					if rerr := s.db.RecordDenial(r.Context(), a, rt.action, r.URL.Path); rerr != nil {
+					if rerr := s.audit.RecordDenial(r.Context(), a, rt.action, r.URL.Path); rerr != nil {
 						err = rerr
 					}
 				}

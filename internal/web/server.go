@@ -29,6 +29,8 @@ type Config struct {
 	Vault *vault.Key
 	// Webhooks are the organization's event subscriptions.
 	Webhooks keyward.Webhooks
+	// Audit reads the audit log and records refused requests.
+	Audit keyward.AuditLog
 	// Storage keeps cabinets, lockboxes, envelopes and designated holders.
 	Storage keyward.Storage
 	// Credentials keeps PINs, cards and fobs.
@@ -77,6 +79,7 @@ type Server struct {
 	webhooks       keyward.Webhooks
 	vault          *vault.Key
 	directory      keyward.Directory
+	audit          keyward.AuditLog
 	storage        keyward.Storage
 	credentials    keyward.Credentials
 	offboarding    keyward.Offboardings
@@ -101,7 +104,7 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, webhooks: cfg.Webhooks, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
-		storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
+		audit: cfg.Audit, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
