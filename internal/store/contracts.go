@@ -5,6 +5,8 @@ import "github.com/keyward/keyward/internal/keyward"
 // The store's services implement the domain contracts that cmd/keyward hands
 // to the transports.
 var (
+	_ keyward.Health       = (*DB)(nil)
+	_ keyward.Idempotency  = (*DB)(nil)
 	_ keyward.AuditLog     = (*DB)(nil)
 	_ keyward.Accounts     = (*Accounts)(nil)
 	_ keyward.Webhooks     = (*Notifications)(nil)

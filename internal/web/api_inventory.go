@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ keyward.Actor) error {
-	if err := s.db.Ping(r.Context()); err != nil {
+	if err := s.health.Ping(r.Context()); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -29,6 +29,10 @@ type Config struct {
 	Vault *vault.Key
 	// Webhooks are the organization's event subscriptions.
 	Webhooks keyward.Webhooks
+	// Health answers whether the database is reachable.
+	Health keyward.Health
+	// Idempotency keeps the first answer to each Idempotency-Key.
+	Idempotency keyward.Idempotency
 	// Audit reads the audit log and records refused requests.
 	Audit keyward.AuditLog
 	// Storage keeps cabinets, lockboxes, envelopes and designated holders.
@@ -79,6 +83,8 @@ type Server struct {
 	webhooks       keyward.Webhooks
 	vault          *vault.Key
 	directory      keyward.Directory
+	health         keyward.Health
+	idempotency    keyward.Idempotency
 	audit          keyward.AuditLog
 	storage        keyward.Storage
 	credentials    keyward.Credentials
@@ -104,7 +110,7 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, webhooks: cfg.Webhooks, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
-		audit: cfg.Audit, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
+		health: cfg.Health, idempotency: cfg.Idempotency, audit: cfg.Audit, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,

@@ -12,6 +12,8 @@ func storeConfig(db *store.DB, v *vault.Key, acc *store.Accounts) web.Config {
 	ks := db.KeySystems(v)
 	return web.Config{
 		DB: db, Accounts: acc, Webhooks: db.Notifications(v), Vault: v,
+		Health:      db,
+		Idempotency: db,
 		Audit:       db,
 		Storage:     db.Storage(v),
 		Credentials: db.Credentials(v),
