@@ -33,6 +33,8 @@ type Config struct {
 	Health keyward.Health
 	// Idempotency keeps the first answer to each Idempotency-Key.
 	Idempotency keyward.Idempotency
+	// Search finds keys, holders and openings, and reads a holder's logbook.
+	Search keyward.Search
 	// Audit reads the audit log and records refused requests.
 	Audit keyward.AuditLog
 	// Storage keeps cabinets, lockboxes, envelopes and designated holders.
@@ -86,6 +88,7 @@ type Server struct {
 	health         keyward.Health
 	idempotency    keyward.Idempotency
 	audit          keyward.AuditLog
+	finder         keyward.Search
 	storage        keyward.Storage
 	credentials    keyward.Credentials
 	offboarding    keyward.Offboardings
@@ -110,7 +113,7 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, webhooks: cfg.Webhooks, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
-		health: cfg.Health, idempotency: cfg.Idempotency, audit: cfg.Audit, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
+		health: cfg.Health, idempotency: cfg.Idempotency, audit: cfg.Audit, finder: cfg.Search, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
