@@ -347,7 +347,7 @@ func (s *Server) keysOutSeries(w http.ResponseWriter, r *http.Request, a keyward
 		}
 		days = n
 	}
-	series, err := s.db.KeysOut(r.Context(), a, days)
+	series, err := s.stats.KeysOut(r.Context(), a, days)
 	if err != nil {
 		return err
 	}

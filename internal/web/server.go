@@ -35,6 +35,8 @@ type Config struct {
 	Idempotency keyward.Idempotency
 	// Search finds keys, holders and openings, and reads a holder's logbook.
 	Search keyward.Search
+	// Dashboard counts keys, lists what is overdue and charts keys out.
+	Dashboard keyward.Dashboard
 	// Audit reads the audit log and records refused requests.
 	Audit keyward.AuditLog
 	// Storage keeps cabinets, lockboxes, envelopes and designated holders.
@@ -88,6 +90,7 @@ type Server struct {
 	health         keyward.Health
 	idempotency    keyward.Idempotency
 	audit          keyward.AuditLog
+	stats          keyward.Dashboard
 	finder         keyward.Search
 	storage        keyward.Storage
 	credentials    keyward.Credentials
@@ -113,7 +116,7 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, webhooks: cfg.Webhooks, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
-		health: cfg.Health, idempotency: cfg.Idempotency, audit: cfg.Audit, finder: cfg.Search, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
+		health: cfg.Health, idempotency: cfg.Idempotency, audit: cfg.Audit, stats: cfg.Dashboard, finder: cfg.Search, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,

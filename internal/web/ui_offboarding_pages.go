@@ -173,7 +173,7 @@ func (s *Server) dashboardMore(r *http.Request, a keyward.Actor, d dashboardData
 	if v.Offboardings, err = s.offboarding.Open(r.Context(), a); err != nil {
 		return v, err
 	}
-	series, err := s.db.KeysOut(r.Context(), a, chartDays)
+	series, err := s.stats.KeysOut(r.Context(), a, chartDays)
 	if err != nil {
 		return v, err
 	}
