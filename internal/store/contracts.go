@@ -8,6 +8,7 @@ var (
 	_ keyward.Health       = (*DB)(nil)
 	_ keyward.Idempotency  = (*DB)(nil)
 	_ keyward.AuditLog     = (*DB)(nil)
+	_ keyward.Exports      = (*DB)(nil)
 	_ keyward.Dashboard    = (*DB)(nil)
 	_ keyward.Search       = (*DB)(nil)
 	_ keyward.Accounts     = (*Accounts)(nil)

@@ -37,6 +37,8 @@ type Config struct {
 	Search keyward.Search
 	// Dashboard counts keys, lists what is overdue and charts keys out.
 	Dashboard keyward.Dashboard
+	// Exports stream keys, holders or the logbook as CSV rows.
+	Exports keyward.Exports
 	// Audit reads the audit log and records refused requests.
 	Audit keyward.AuditLog
 	// Storage keeps cabinets, lockboxes, envelopes and designated holders.
@@ -90,6 +92,7 @@ type Server struct {
 	health         keyward.Health
 	idempotency    keyward.Idempotency
 	audit          keyward.AuditLog
+	exports        keyward.Exports
 	stats          keyward.Dashboard
 	finder         keyward.Search
 	storage        keyward.Storage
@@ -116,7 +119,7 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, webhooks: cfg.Webhooks, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
-		health: cfg.Health, idempotency: cfg.Idempotency, audit: cfg.Audit, stats: cfg.Dashboard, finder: cfg.Search, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
+		health: cfg.Health, idempotency: cfg.Idempotency, audit: cfg.Audit, exports: cfg.Exports, stats: cfg.Dashboard, finder: cfg.Search, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,

@@ -15,6 +15,7 @@ func storeConfig(db *store.DB, v *vault.Key, acc *store.Accounts) web.Config {
 		Health:      db,
 		Idempotency: db,
 		Audit:       db,
+		Exports:     db,
 		Dashboard:   db,
 		Search:      db,
 		Storage:     db.Storage(v),
