@@ -137,7 +137,7 @@ func (e *env) serve(args []string) int {
 	srv := web.NewServer(web.Config{
 		DB: db, Accounts: accounts, Webhooks: notifications, Vault: v, Log: log, Now: time.Now,
 		KeySystems: keySystems, KeyingSpecs: keySystems,
-		Health: db, Idempotency: db, Audit: db, Exports: db, Dashboard: db, Search: db, Storage: db.Storage(v), Credentials: db.Credentials(v), Offboarding: db.Offboarding(), Schedule: db.Schedule(),
+		Health: db, Idempotency: db, Audit: db, ImportUploads: db, Imports: db, Exports: db, Dashboard: db, Search: db, Storage: db.Storage(v), Credentials: db.Credentials(v), Offboarding: db.Offboarding(), Schedule: db.Schedule(),
 		SecureCookies:        e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr()),
 		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
 		PublicURL:            publicURL,

@@ -42,7 +42,7 @@ func (s *Server) importKeys(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return importReadError(err)
 	}
-	res, err := s.db.Import(r.Context(), a, f, dryRun)
+	res, err := s.imports.Import(r.Context(), a, f, dryRun)
 	if err != nil {
 		return err
 	}

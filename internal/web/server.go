@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyward/keyward/internal/importer"
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/vault"
@@ -39,6 +40,10 @@ type Config struct {
 	Dashboard keyward.Dashboard
 	// Exports stream keys, holders or the logbook as CSV rows.
 	Exports keyward.Exports
+	// Imports load parsed spreadsheets of keys, all or nothing.
+	Imports keyward.Imports[*importer.File]
+	// ImportUploads keep a spreadsheet between the steps of the import page.
+	ImportUploads keyward.ImportUploads
 	// Audit reads the audit log and records refused requests.
 	Audit keyward.AuditLog
 	// Storage keeps cabinets, lockboxes, envelopes and designated holders.
@@ -92,6 +97,8 @@ type Server struct {
 	health         keyward.Health
 	idempotency    keyward.Idempotency
 	audit          keyward.AuditLog
+	uploads        keyward.ImportUploads
+	imports        keyward.Imports[*importer.File]
 	exports        keyward.Exports
 	stats          keyward.Dashboard
 	finder         keyward.Search
@@ -119,7 +126,7 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		db: cfg.DB, accounts: cfg.Accounts, webhooks: cfg.Webhooks, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
-		health: cfg.Health, idempotency: cfg.Idempotency, audit: cfg.Audit, exports: cfg.Exports, stats: cfg.Dashboard, finder: cfg.Search, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
+		health: cfg.Health, idempotency: cfg.Idempotency, audit: cfg.Audit, uploads: cfg.ImportUploads, imports: cfg.Imports, exports: cfg.Exports, stats: cfg.Dashboard, finder: cfg.Search, storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
