@@ -133,18 +133,13 @@ func (e *env) serve(args []string) int {
 		return e.fail(err)
 	}
 	base := "http://" + ln.Addr().String()
-	notifications, keySystems := db.Notifications(v), db.KeySystems(v)
-	srv := web.NewServer(web.Config{
-		DB: db, Accounts: accounts, Webhooks: notifications, Vault: v, Log: log, Now: time.Now,
-		KeySystems: keySystems, KeyingSpecs: keySystems,
-		Health: db, Idempotency: db, Audit: db, ImportUploads: db, Imports: db, Exports: db, Dashboard: db, Search: db, Storage: db.Storage(v), Credentials: db.Credentials(v), Offboarding: db.Offboarding(), Schedule: db.Schedule(),
-		SecureCookies:        e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr()),
-		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
-		PublicURL:            publicURL,
-		TrustedProxies:       trusted,
-		APIRate:              apiRate,
-		CheckpointsOff:       checkpointsOff,
-	})
+	notifications := db.Notifications(v)
+	cfg := webServices(db, v, accounts)
+	cfg.Log, cfg.Now = log, time.Now
+	cfg.SecureCookies = e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr())
+	cfg.AllowPrivateWebhooks = e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1"
+	cfg.PublicURL, cfg.TrustedProxies, cfg.APIRate, cfg.CheckpointsOff = publicURL, trusted, apiRate, checkpointsOff
+	srv := web.NewServer(cfg)
 	if _, err := accounts.Org(ctx); keyward.ErrorCode(err) == keyward.ENOTFOUND {
 		tok, err := accounts.NewSetupToken(ctx)
 		if err != nil {
@@ -186,6 +181,32 @@ func (e *env) serve(args []string) int {
 		return e.fail(err)
 	}
 	return 0
+}
+
+// webServices hands the web server the store's services as the domain
+// contracts it takes, those that seal secrets bound to the vault key v.
+func webServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Config {
+	keySystems := db.KeySystems(v)
+	return web.Config{
+		Health:        db,
+		Accounts:      accounts,
+		Directory:     db.Directory(),
+		Custody:       db.Custody(),
+		Storage:       db.Storage(v),
+		Credentials:   db.Credentials(v),
+		Offboarding:   db.Offboarding(),
+		Schedule:      db.Schedule(),
+		KeySystems:    keySystems,
+		KeyingSpecs:   keySystems,
+		Search:        db,
+		Dashboard:     db,
+		Imports:       db,
+		ImportUploads: db,
+		Exports:       db,
+		Webhooks:      db.Notifications(v),
+		Audit:         db,
+		Idempotency:   db,
+	}
 }
 
 func isLoopback(a net.Addr) bool {
