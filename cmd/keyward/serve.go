@@ -228,7 +228,7 @@ const pruneEvery = time.Hour
 // housekeeping keeps each finished day's keys-out count for the dashboard chart
 // as soon as the day is final, every interval, and prunes expired sessions,
 // old failed sign-ins and old idempotency keys every pruneEvery, until ctx ends.
-func housekeeping(ctx context.Context, db *store.DB, log *slog.Logger, interval time.Duration) {
+func housekeeping(ctx context.Context, db keyward.Housekeeping, log *slog.Logger, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var pruned time.Time

@@ -8,6 +8,7 @@ import (
 // The store's services implement the domain contracts that cmd/keyward hands
 // to the transports.
 var (
+	_ keyward.Housekeeping            = (*DB)(nil)
 	_ keyward.Health                  = (*DB)(nil)
 	_ keyward.Idempotency             = (*DB)(nil)
 	_ keyward.AuditLog                = (*DB)(nil)
