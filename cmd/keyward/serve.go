@@ -134,15 +134,12 @@ func (e *env) serve(args []string) int {
 	}
 	base := "http://" + ln.Addr().String()
 	notifications := db.Notifications(v)
-	srv := web.NewServer(web.Config{
-		DB: db, Accounts: accounts, Notifications: notifications, Vault: v, Log: log, Now: time.Now,
-		SecureCookies:        e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr()),
-		AllowPrivateWebhooks: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
-		PublicURL:            publicURL,
-		TrustedProxies:       trusted,
-		APIRate:              apiRate,
-		CheckpointsOff:       checkpointsOff,
-	})
+	cfg := webServices(db, v, accounts)
+	cfg.Log, cfg.Now = log, time.Now
+	cfg.SecureCookies = e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr())
+	cfg.AllowPrivateWebhooks = e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1"
+	cfg.PublicURL, cfg.TrustedProxies, cfg.APIRate, cfg.CheckpointsOff = publicURL, trusted, apiRate, checkpointsOff
+	srv := web.NewServer(cfg)
 	if _, err := accounts.Org(ctx); keyward.ErrorCode(err) == keyward.ENOTFOUND {
 		tok, err := accounts.NewSetupToken(ctx)
 		if err != nil {
@@ -153,7 +150,7 @@ func (e *env) serve(args []string) int {
 	fmt.Fprintf(e.stdout, "Keyward listening on %s\n", base)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second}
 	dispatcher := notify.NewDispatcher(notify.Config{
-		Notifications: notifications, AllowPrivate: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
+		Outbox: notifications, AllowPrivate: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
 		SMTPAddr: e.getenv("KEYWARD_SMTP_ADDR"), SMTPFrom: envOr(e.getenv, "KEYWARD_SMTP_FROM", "keyward@localhost"),
 		SMTPUser: e.getenv("KEYWARD_SMTP_USER"), SMTPPassword: keyward.Secret(e.getenv("KEYWARD_SMTP_PASSWORD")), Log: log,
 	})
@@ -186,6 +183,32 @@ func (e *env) serve(args []string) int {
 	return 0
 }
 
+// webServices hands the web server the store's services as the domain
+// contracts it takes, those that seal secrets bound to the vault key v.
+func webServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Config {
+	keySystems := db.KeySystems(v)
+	return web.Config{
+		Health:        db,
+		Accounts:      accounts,
+		Directory:     db.Directory(),
+		Custody:       db.Custody(),
+		Storage:       db.Storage(v),
+		Credentials:   db.Credentials(v),
+		Offboarding:   db.Offboarding(),
+		Schedule:      db.Schedule(),
+		KeySystems:    keySystems,
+		KeyingSpecs:   keySystems,
+		Search:        db,
+		Dashboard:     db,
+		Imports:       db,
+		ImportUploads: db,
+		Exports:       db,
+		Webhooks:      db.Notifications(v),
+		Audit:         db,
+		Idempotency:   db,
+	}
+}
+
 func isLoopback(a net.Addr) bool {
 	t, ok := a.(*net.TCPAddr)
 	return ok && t.IP.IsLoopback()
@@ -205,7 +228,7 @@ const pruneEvery = time.Hour
 // housekeeping keeps each finished day's keys-out count for the dashboard chart
 // as soon as the day is final, every interval, and prunes expired sessions,
 // old failed sign-ins and old idempotency keys every pruneEvery, until ctx ends.
-func housekeeping(ctx context.Context, db *store.DB, log *slog.Logger, interval time.Duration) {
+func housekeeping(ctx context.Context, db keyward.Housekeeping, log *slog.Logger, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var pruned time.Time

@@ -52,11 +52,7 @@ const (
 
 // RowError names one cell that cannot be imported. Row is the 1-based data
 // row (the header is row 0).
-type RowError struct {
-	Row    int    `json:"row"`
-	Column string `json:"column"`
-	Rule   string `json:"rule"`
-}
+type RowError = keyward.ImportRowError
 
 // Row is one data row as the file states it, cells trimmed.
 type Row struct {

@@ -169,26 +169,26 @@ func TestHeaderAndRows(t *testing.T) {
 		rows      int
 		errs      []importer.RowError
 	}{
-		{"empty file", "", 0, []importer.RowError{{0, "symbol", importer.RuleColumnMissing}, {0, "keyway", importer.RuleColumnMissing}}},
+		{"empty file", "", 0, []importer.RowError{{Row: 0, Column: "symbol", Rule: importer.RuleColumnMissing}, {Row: 0, Column: "keyway", Rule: importer.RuleColumnMissing}}},
 		{"header only", "symbol,keyway\n", 0, []importer.RowError{}},
-		{"missing symbol", "keyway,copy_number\nSchlage SC1,1\n", 1, []importer.RowError{{0, "symbol", importer.RuleColumnMissing}}},
-		{"repeated column", "symbol,keyway,Symbol\nAA5,Schlage SC1,AA6\n", 1, []importer.RowError{{0, "symbol", importer.RuleColumnTwice}}},
+		{"missing symbol", "keyway,copy_number\nSchlage SC1,1\n", 1, []importer.RowError{{Row: 0, Column: "symbol", Rule: importer.RuleColumnMissing}}},
+		{"repeated column", "symbol,keyway,Symbol\nAA5,Schlage SC1,AA6\n", 1, []importer.RowError{{Row: 0, Column: "symbol", Rule: importer.RuleColumnTwice}}},
 		{"unknown columns and order", "note,KEYWAY,  symbol  ,room\nhi,Schlage SC1,AA5,101\n", 1, []importer.RowError{}},
 		{"tabs", "symbol\tkeyway\nAA5\tSchlage SC1\n", 1, []importer.RowError{}},
-		{"blank records skipped, numbering kept", "symbol,keyway\n,\nAA5,Nope\n\n", 1, []importer.RowError{{2, "keyway", importer.RuleKeywayUnknown}}},
-		{"short record", "symbol,keyway,holder_email\nAA5\n", 1, []importer.RowError{{1, "keyway", importer.RuleRequired}}},
+		{"blank records skipped, numbering kept", "symbol,keyway\n,\nAA5,Nope\n\n", 1, []importer.RowError{{Row: 2, Column: "keyway", Rule: importer.RuleKeywayUnknown}}},
+		{"short record", "symbol,keyway,holder_email\nAA5\n", 1, []importer.RowError{{Row: 1, Column: "keyway", Rule: importer.RuleRequired}}},
 		{"errors follow the file's column order", "due_at,keyway,symbol\nsoon,Nope,a-b\n", 1, []importer.RowError{
-			{1, "due_at", importer.RuleDueAt}, {1, "keyway", importer.RuleKeywayUnknown}, {1, "symbol", ruleSymbol}}},
+			{Row: 1, Column: "due_at", Rule: importer.RuleDueAt}, {Row: 1, Column: "keyway", Rule: importer.RuleKeywayUnknown}, {Row: 1, Column: "symbol", Rule: ruleSymbol}}},
 		{"next free number after the database and earlier rows", "symbol,keyway,copy_number\nAA1,Schlage SC1,\nAA1,Schlage SC1,7\nAA1,Schlage SC1,\nAA1,Schlage SC1,8\n", 4, []importer.RowError{
-			{4, "copy_number", "repeats the symbol and copy_number of row 3"}}},
+			{Row: 4, Column: "copy_number", Rule: "repeats the symbol and copy_number of row 3"}}},
 		{"copy number range", "symbol,keyway,copy_number\nA,Schlage SC1,100001\nB,Schlage SC1,-1\nC,Schlage SC1,1.5\n", 3, []importer.RowError{
-			{1, "copy_number", importer.RuleCopyNumber}, {2, "copy_number", importer.RuleCopyNumber}, {3, "copy_number", importer.RuleCopyNumber}}},
-		{"auto number past the limit", "symbol,keyway,copy_number\nZ,Schlage SC1,100000\nZ,Schlage SC1,\n", 2, []importer.RowError{{2, "copy_number", importer.RuleCopyNumber}}},
+			{Row: 1, Column: "copy_number", Rule: importer.RuleCopyNumber}, {Row: 2, Column: "copy_number", Rule: importer.RuleCopyNumber}, {Row: 3, Column: "copy_number", Rule: importer.RuleCopyNumber}}},
+		{"auto number past the limit", "symbol,keyway,copy_number\nZ,Schlage SC1,100000\nZ,Schlage SC1,\n", 2, []importer.RowError{{Row: 2, Column: "copy_number", Rule: importer.RuleCopyNumber}}},
 		{"long holder name", "symbol,keyway,holder_name,holder_email\nA,Schlage SC1," + strings.Repeat("n", 201) + ",new@acme.test\n", 1, []importer.RowError{
-			{1, "holder_name", "must be at most 200 characters"}}},
+			{Row: 1, Column: "holder_name", Rule: "must be at most 200 characters"}}},
 		{"invalid UTF-8 name", "symbol,keyway,holder_name,holder_email\nA,Schlage SC1,\xff,new@acme.test\n", 1, []importer.RowError{
-			{1, "holder_name", "must be valid UTF-8"}}},
-		{"quoted header", "\"symbol\";\"keyway\"\n\"A;1\";Schlage SC1\n", 1, []importer.RowError{{1, "symbol", ruleSymbol}}},
+			{Row: 1, Column: "holder_name", Rule: "must be valid UTF-8"}}},
+		{"quoted header", "\"symbol\";\"keyway\"\n\"A;1\";Schlage SC1\n", 1, []importer.RowError{{Row: 1, Column: "symbol", Rule: ruleSymbol}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -205,7 +205,7 @@ func TestKeywayCase(t *testing.T) {
 	lk.Keyways["schlage sc1"] = "kwy_other" // two names that fold alike: only the exact one matches
 	f, _ := importer.Parse(strings.NewReader("symbol,keyway\nA,Schlage SC1\nB,SCHLAGE SC1\nC,medeco m3\n"), importer.CSV)
 	plan := importer.Check(f, lk)
-	want := []importer.RowError{{2, "keyway", importer.RuleKeywayUnknown}}
+	want := []importer.RowError{{Row: 2, Column: "keyway", Rule: importer.RuleKeywayUnknown}}
 	if !reflect.DeepEqual(plan.Errors, want) {
 		t.Fatalf("errors = %+v", plan.Errors)
 	}
@@ -261,7 +261,7 @@ func TestXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	plan := importer.Check(f, lookups())
-	want := []importer.RowError{{5, "keyway", importer.RuleKeywayUnknown}}
+	want := []importer.RowError{{Row: 5, Column: "keyway", Rule: importer.RuleKeywayUnknown}}
 	if plan.Rows != 4 || !reflect.DeepEqual(plan.Errors, want) {
 		t.Fatalf("rows %d errors %+v", plan.Rows, plan.Errors)
 	}

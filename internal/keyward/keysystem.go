@@ -307,6 +307,7 @@ type KeySystems interface {
 	// CreateKeySystem generates the tree and seals every bitting. EINVALID
 	// naming the keying rule, ECONFLICT when a symbol is used by another system.
 	CreateKeySystem(ctx context.Context, a Actor, in KeySystemInput) (*KeySystem, error)
+	// KeySystems lists the organization's key systems.
 	KeySystems(ctx context.Context, a Actor) ([]KeySystemSummary, error)
 	// KeySystem: ENOTFOUND. Never holds a bitting.
 	KeySystem(ctx context.Context, a Actor, id string) (*KeySystem, error)
@@ -322,6 +323,7 @@ type KeySystems interface {
 	RunAudit(ctx context.Context, a Actor, id string) (*KeyAudit, error)
 	// ReportLost computes what the lost bitting opens and the rekey plan. ECONFLICT if already lost.
 	ReportLost(ctx context.Context, a Actor, id string, in LostKeyInput) (*RekeyPlan, error)
+	// Plan returns one rekey plan with its items. ENOTFOUND.
 	Plan(ctx context.Context, a Actor, id, planID string) (*RekeyPlan, error)
 	// CompleteItem marks one plan item done (a rekey applies its pinning);
 	// the last one closes the plan. ECONFLICT if it is already done.

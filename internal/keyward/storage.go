@@ -1,6 +1,7 @@
 package keyward
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -398,4 +399,33 @@ func (in *OffboardingInput) Validate() error {
 type DayCount struct {
 	Day time.Time `json:"day"`
 	N   int       `json:"n"`
+}
+
+// Storage keeps the places keys live in when nobody has them: cabinets,
+// lockboxes, sealed envelopes and designated holders.
+type Storage interface {
+	// Create adds a storage place, sealing a lockbox code. EINVALID names the field.
+	Create(ctx context.Context, a Actor, in StorageInput) (*StoragePlace, error)
+	// Place returns a storage place with the keys whose home it is. ENOTFOUND.
+	Place(ctx context.Context, a Actor, id string) (*StoragePlace, error)
+	// Places lists storage places by name; kind and holderID narrow the list.
+	Places(ctx context.Context, a Actor, kind, holderID string, opt ListOptions) (*Page[StoragePlace], error)
+	// Events is a storage place's logbook, oldest first.
+	Events(ctx context.Context, a Actor, id string, opt ListOptions) (*Page[StorageEvent], error)
+	// Assign makes the place a key's home. ECONFLICT names an occupied hook and its key.
+	Assign(ctx context.Context, a Actor, storageID string, in HookInput) (*KeyHome, error)
+	// Unassign removes a key's home. ENOTFOUND if the key has none.
+	Unassign(ctx context.Context, a Actor, keyID string) error
+	// KeyHome returns where a key belongs, or nil when it has no storage place.
+	KeyHome(ctx context.Context, a Actor, keyID string) (*KeyHome, error)
+	// RevealCode returns a lockbox code after its audit record commits. EFORBIDDEN (recorded).
+	RevealCode(ctx context.Context, a Actor, id string, in CodeRevealInput) (Secret, error)
+	// ChangeCode seals a new lockbox code. ECONFLICT for anything but a lockbox.
+	ChangeCode(ctx context.Context, a Actor, id string, code Secret) error
+	// BreakSeal records an envelope opened and its new seal. ECONFLICT for anything but an envelope.
+	BreakSeal(ctx context.Context, a Actor, id string, in BreakSealInput) (*StoragePlace, error)
+	// Acknowledge records the owner's acknowledgement of a designated holder now.
+	Acknowledge(ctx context.Context, a Actor, id string) (*StoragePlace, error)
+	// Retire takes a storage place out of use; the keys homed there lose their home.
+	Retire(ctx context.Context, a Actor, id string) (*StoragePlace, error)
 }

@@ -1,4 +1,4 @@
-// Package notify delivers what the store's outbox holds: webhooks (JSON,
+// Package notify delivers what the outbox holds: webhooks (JSON,
 // HMAC-SHA256 signed) and email over SMTP, and keeps webhook URLs off private
 // networks unless allowed.
 package notify
@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
-	"github.com/keyward/keyward/internal/store"
 )
 
 // SignatureHeader carries "sha256=<hex HMAC-SHA256 of the raw body>".
@@ -67,13 +66,14 @@ func CheckURL(ctx context.Context, raw string, allowPrivate bool) error {
 
 // Config sets up the dispatcher.
 type Config struct {
-	Notifications *store.Notifications
-	AllowPrivate  bool
-	SMTPAddr      string // host:port; empty disables email
-	SMTPFrom      string
-	SMTPUser      string
-	SMTPPassword  keyward.Secret
-	Log           *slog.Logger
+	// Outbox holds what is to be delivered; several servers may share it.
+	Outbox       keyward.Outbox
+	AllowPrivate bool
+	SMTPAddr     string // host:port; empty disables email
+	SMTPFrom     string
+	SMTPUser     string
+	SMTPPassword keyward.Secret
+	Log          *slog.Logger
 }
 
 // Dispatcher runs the scheduled notification work.
@@ -120,7 +120,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 // Tick finds new overdue check-outs and delivers what is due. Safe to run in
 // every server process at once: claims in the database decide who does what.
 func (d *Dispatcher) Tick(ctx context.Context) {
-	n := d.cfg.Notifications
+	n := d.cfg.Outbox
 	if c, err := n.ScanOverdue(ctx); err != nil {
 		d.cfg.Log.Error("scheduler: overdue scan", "err", err)
 	} else if c > 0 {
@@ -147,7 +147,7 @@ func (d *Dispatcher) Tick(ctx context.Context) {
 	}
 }
 
-func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (error, bool) {
+func (d *Dispatcher) deliver(ctx context.Context, del keyward.Delivery) (error, bool) {
 	switch del.Kind {
 	case "webhook":
 		return d.postWebhook(ctx, del)
@@ -160,7 +160,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (error, bo
 	return fmt.Errorf("unknown delivery kind %q", del.Kind), true
 }
 
-func (d *Dispatcher) postWebhook(ctx context.Context, del store.Delivery) (error, bool) {
+func (d *Dispatcher) postWebhook(ctx context.Context, del keyward.Delivery) (error, bool) {
 	body := []byte(del.Body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, del.URL, bytes.NewReader(body))
 	if err != nil {
@@ -184,7 +184,7 @@ func (d *Dispatcher) postWebhook(ctx context.Context, del store.Delivery) (error
 	return fmt.Errorf("webhook answered %s", resp.Status), permanent
 }
 
-func (d *Dispatcher) sendMail(del store.Delivery) error {
+func (d *Dispatcher) sendMail(del keyward.Delivery) error {
 	host, _, _ := net.SplitHostPort(d.cfg.SMTPAddr)
 	var a smtp.Auth
 	if d.cfg.SMTPUser != "" {

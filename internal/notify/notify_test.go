@@ -169,7 +169,7 @@ func testOverdueExactlyOnce(t *testing.T, b storetest.Backend) {
 	mail := newSMTPServer(t)
 	dispatchers := []*notify.Dispatcher{}
 	for _, db := range []*store.DB{db1, db2} {
-		dispatchers = append(dispatchers, notify.NewDispatcher(notify.Config{Notifications: db.Notifications(env.Vault), AllowPrivate: true,
+		dispatchers = append(dispatchers, notify.NewDispatcher(notify.Config{Outbox: db.Notifications(env.Vault), AllowPrivate: true,
 			SMTPAddr: mail.ln.Addr().String(), SMTPFrom: "keyward@acme.test"}))
 	}
 	tickAll := func() {
@@ -286,7 +286,7 @@ func TestSignInAlertMailedOnce(t *testing.T) {
 			mail := newSMTPServer(t)
 			var wg sync.WaitGroup
 			for _, db := range []*store.DB{db1, db2, db1, db2} {
-				d := notify.NewDispatcher(notify.Config{Notifications: db.Notifications(env.Vault), SMTPAddr: mail.ln.Addr().String(), SMTPFrom: "keyward@acme.test"})
+				d := notify.NewDispatcher(notify.Config{Outbox: db.Notifications(env.Vault), SMTPAddr: mail.ln.Addr().String(), SMTPFrom: "keyward@acme.test"})
 				wg.Add(1)
 				go func() { defer wg.Done(); d.Tick(ctx) }()
 			}

@@ -55,13 +55,7 @@ func (s *Accounts) CSRFKey(ctx context.Context) ([]byte, error) {
 }
 
 // InitInput is what first-run setup asks for.
-type InitInput struct {
-	Org      string
-	Email    string
-	Name     string
-	Password string // empty: generate one
-	TimeZone string
-}
+type InitInput = keyward.InitInput
 
 // Init creates the organization and its owner. ECONFLICT if already initialized.
 // It returns the owner's password (generated when none was given).
@@ -162,13 +156,7 @@ func (t *Tx) createUser(ctx context.Context, a keyward.Actor, email, name string
 }
 
 // UserInput creates an account.
-type UserInput struct {
-	Email    string       `json:"email"`
-	Name     string       `json:"name"`
-	Role     keyward.Role `json:"role"`
-	Password string       `json:"password,omitempty"` // empty: generated and returned once
-	HolderID string       `json:"holder_id,omitempty"`
-}
+type UserInput = keyward.UserInput
 
 // CreateUser adds an account; only owners may create owners. Returns the initial password.
 func (s *Accounts) CreateUser(ctx context.Context, a keyward.Actor, in UserInput) (*keyward.User, string, error) {

@@ -8,19 +8,7 @@ import (
 )
 
 // StoredResponse is the first response to an idempotent request.
-type StoredResponse struct {
-	RequestHash string
-	Status      int
-	Body        string
-}
-
-// ContentType is problem+json for errors, JSON otherwise.
-func (r *StoredResponse) ContentType() string {
-	if r.Status >= 400 {
-		return "application/problem+json"
-	}
-	return "application/json"
-}
+type StoredResponse = keyward.StoredResponse
 
 // ClaimIdempotency claims (user, key) for a request. claimed is false when
 // the key is already taken: prev is then the stored response, or a response

@@ -4,24 +4,16 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
 
 // ImportUploadTTL is how long an uploaded spreadsheet waits for its import.
-const ImportUploadTTL = 24 * time.Hour
+const ImportUploadTTL = keyward.ImportUploadTTL
 
 // ImportUpload is a spreadsheet kept between the steps of the import page.
 // Only the user who uploaded it may read it.
-type ImportUpload struct {
-	ID          string
-	UserID      string
-	FileName    string
-	ContentType string
-	Content     []byte
-	CreatedAt   time.Time
-}
+type ImportUpload = keyward.ImportUpload
 
 // SaveImportUpload keeps a spreadsheet for the actor's later steps, and
 // deletes every upload older than ImportUploadTTL. EFORBIDDEN (recorded)

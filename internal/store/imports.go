@@ -15,12 +15,7 @@ import (
 
 // ImportResult is the answer to an import: the number of data rows and, for a
 // dry run, every row error (never nil).
-type ImportResult struct {
-	Rows           int                 `json:"rows"`
-	Errors         []importer.RowError `json:"errors"`
-	HoldersCreated int                 `json:"-"`
-	ImportID       string              `json:"-"`
-}
+type ImportResult = keyward.ImportResult
 
 // importBatch is how many rows one INSERT carries: few round trips, and well
 // under the bind-parameter limits of both backends (10 columns × 500).

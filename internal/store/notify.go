@@ -230,18 +230,7 @@ func (t *Tx) enqueue(ctx context.Context, kind, target, event, subject, body str
 }
 
 // Delivery is one claimed outbox item, with what is needed to send it.
-type Delivery struct {
-	ID       string
-	Kind     string
-	Target   string
-	Event    string
-	Subject  string
-	Body     string
-	Attempts int
-	// For webhooks:
-	URL    string
-	Secret keyward.Secret
-}
+type Delivery = keyward.Delivery
 
 // ClaimDeliveries takes up to limit due items for this process. The guarded
 // UPDATE is the claim: of two processes only one changes the row.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/auth"
+	"github.com/keyward/keyward/internal/keyward"
 )
 
 // How long rows that only serve a short-lived purpose are kept.
@@ -22,18 +23,10 @@ const (
 // lock (or a PostgreSQL transaction) for long.
 const pruneBatch = 500
 
-// Pruned counts the rows one Prune deleted.
-type Pruned struct {
-	Sessions, LoginFailures, IdempotencyKeys int64
-	// KnownAddresses: sign-in addresses no longer known (auth.Throttle.KnownFor);
-	// SignInAlerts: claims of failed sign-in emails older than LoginFailureTTL.
-	KnownAddresses, SignInAlerts int64
-}
-
-// Total is the number of rows deleted.
-func (p Pruned) Total() int64 {
-	return p.Sessions + p.LoginFailures + p.IdempotencyKeys + p.KnownAddresses + p.SignInAlerts
-}
+// Pruned counts the rows one Prune deleted: KnownAddresses are sign-in
+// addresses no longer known (auth.Throttle.KnownFor), SignInAlerts claims of
+// failed sign-in emails older than LoginFailureTTL.
+type Pruned = keyward.Pruned
 
 // Prune deletes expired sessions, failed sign-ins older than LoginFailureTTL
 // (and the claims of the emails that told of them), sign-in addresses that are

@@ -174,11 +174,7 @@ func (t *Tx) failuresSinceSignIn(ctx context.Context, userID, email string, crea
 
 // FailedSignIns is what a user is told when they sign in: the failed
 // attempts on their account since their previous sign-in.
-type FailedSignIns struct {
-	Count    int
-	LastAddr string    // where the most recent one came from
-	LastAt   time.Time // and when
-}
+type FailedSignIns = keyward.FailedSignIns
 
 // RecordSignIn is called once a sign-in is complete (password, and the second
 // factor when enrolled): it returns the failed attempts since the previous

@@ -42,7 +42,7 @@ func (s *Server) importKeys(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return importReadError(err)
 	}
-	res, err := s.db.Import(r.Context(), a, f, dryRun)
+	res, err := s.imports.Import(r.Context(), a, f, dryRun)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, a keyward.Act
 	kind := r.PathValue("kind")
 	cw := csv.NewWriter(w)
 	started, n := false, 0
-	err := s.db.Export(r.Context(), a, kind, func(rec []string) error {
+	err := s.exports.Export(r.Context(), a, kind, func(rec []string) error {
 		if !started {
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="keyward-`+kind+`.csv"`)

@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ keyward.Actor) error {
-	if err := s.db.Ping(r.Context()); err != nil {
+	if err := s.health.Ping(r.Context()); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -132,7 +132,7 @@ func (s *Server) holderHistory(w http.ResponseWriter, r *http.Request, a keyward
 	if err != nil {
 		return err
 	}
-	page, err := s.db.HolderEvents(r.Context(), a, r.PathValue("id"), opt)
+	page, err := s.finder.HolderEvents(r.Context(), a, r.PathValue("id"), opt)
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, a keyward.Actor)
 	if err != nil {
 		return err
 	}
-	res, err := s.db.Search(r.Context(), a, r.URL.Query().Get("q"), opt.Limit)
+	res, err := s.finder.Search(r.Context(), a, r.URL.Query().Get("q"), opt.Limit)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 // by name in `manufacturer`.
 
 func (s *Server) listKeyingSpecs(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	items, err := s.keySystems().KeyingSpecs(r.Context(), a)
+	items, err := s.keyingSpecs.KeyingSpecs(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func (s *Server) createKeyingSpec(w http.ResponseWriter, r *http.Request, a keyw
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	ks, err := s.keySystems().CreateKeyingSpec(r.Context(), a, in)
+	ks, err := s.keyingSpecs.CreateKeyingSpec(r.Context(), a, in)
 	if err != nil {
 		return err
 	}

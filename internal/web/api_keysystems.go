@@ -4,18 +4,14 @@ import (
 	"net/http"
 
 	"github.com/keyward/keyward/internal/keyward"
-	"github.com/keyward/keyward/internal/store"
 )
-
-// keySystems is the master-keying service; bittings are sealed with the server's vault.
-func (s *Server) keySystems() *store.KeySystems { return s.db.KeySystems(s.vault) }
 
 func (s *Server) createKeySystem(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	var in keyward.KeySystemInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	ks, err := s.keySystems().CreateKeySystem(r.Context(), a, in)
+	ks, err := s.keySystems.CreateKeySystem(r.Context(), a, in)
 	if err != nil {
 		return err
 	}
@@ -23,7 +19,7 @@ func (s *Server) createKeySystem(w http.ResponseWriter, r *http.Request, a keywa
 }
 
 func (s *Server) listKeySystems(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	items, err := s.keySystems().KeySystems(r.Context(), a)
+	items, err := s.keySystems.KeySystems(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -31,7 +27,7 @@ func (s *Server) listKeySystems(w http.ResponseWriter, r *http.Request, a keywar
 }
 
 func (s *Server) getKeySystem(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	ks, err := s.keySystems().KeySystem(r.Context(), a, r.PathValue("id"))
+	ks, err := s.keySystems.KeySystem(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -43,7 +39,7 @@ func (s *Server) revealBittings(w http.ResponseWriter, r *http.Request, a keywar
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	items, err := s.keySystems().Reveal(r.Context(), a, r.PathValue("id"), in)
+	items, err := s.keySystems.Reveal(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -56,7 +52,7 @@ func (s *Server) assignOpening(w http.ResponseWriter, r *http.Request, a keyward
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	c, err := s.keySystems().Assign(r.Context(), a, r.PathValue("id"), in)
+	c, err := s.keySystems.Assign(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -64,7 +60,7 @@ func (s *Server) assignOpening(w http.ResponseWriter, r *http.Request, a keyward
 }
 
 func (s *Server) getCylinder(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	c, err := s.keySystems().Cylinder(r.Context(), a, r.PathValue("id"), r.PathValue("opening"))
+	c, err := s.keySystems.Cylinder(r.Context(), a, r.PathValue("id"), r.PathValue("opening"))
 	if err != nil {
 		return err
 	}
@@ -76,7 +72,7 @@ func (s *Server) revealPinning(w http.ResponseWriter, r *http.Request, a keyward
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	c, err := s.keySystems().RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"), in)
+	c, err := s.keySystems.RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"), in)
 	if err != nil {
 		return err
 	}
@@ -85,7 +81,7 @@ func (s *Server) revealPinning(w http.ResponseWriter, r *http.Request, a keyward
 }
 
 func (s *Server) getKeyAudit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	ks, err := s.keySystems().KeySystem(r.Context(), a, r.PathValue("id"))
+	ks, err := s.keySystems.KeySystem(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -99,7 +95,7 @@ func (s *Server) runKeyAudit(w http.ResponseWriter, r *http.Request, a keyward.A
 	if err := noBody(r); err != nil {
 		return err
 	}
-	au, err := s.keySystems().RunAudit(r.Context(), a, r.PathValue("id"))
+	au, err := s.keySystems.RunAudit(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -111,7 +107,7 @@ func (s *Server) reportLostKey(w http.ResponseWriter, r *http.Request, a keyward
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	p, err := s.keySystems().ReportLost(r.Context(), a, r.PathValue("id"), in)
+	p, err := s.keySystems.ReportLost(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -119,7 +115,7 @@ func (s *Server) reportLostKey(w http.ResponseWriter, r *http.Request, a keyward
 }
 
 func (s *Server) getRekeyPlan(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	p, err := s.keySystems().Plan(r.Context(), a, r.PathValue("id"), r.PathValue("plan"))
+	p, err := s.keySystems.Plan(r.Context(), a, r.PathValue("id"), r.PathValue("plan"))
 	if err != nil {
 		return err
 	}
@@ -130,7 +126,7 @@ func (s *Server) completePlanItem(w http.ResponseWriter, r *http.Request, a keyw
 	if err := noBody(r); err != nil {
 		return err
 	}
-	p, err := s.keySystems().CompleteItem(r.Context(), a, r.PathValue("id"), r.PathValue("plan"), r.PathValue("item"))
+	p, err := s.keySystems.CompleteItem(r.Context(), a, r.PathValue("id"), r.PathValue("plan"), r.PathValue("item"))
 	if err != nil {
 		return err
 	}

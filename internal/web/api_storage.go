@@ -14,7 +14,7 @@ func (s *Server) createStorage(w http.ResponseWriter, r *http.Request, a keyward
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	p, err := s.db.Storage(s.vault).Create(r.Context(), a, in)
+	p, err := s.storage.Create(r.Context(), a, in)
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (s *Server) listStorage(w http.ResponseWriter, r *http.Request, a keyward.A
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.db.Storage(s.vault).Places(r.Context(), a, q.Get("kind"), q.Get("holder_id"), opt)
+	p, err := s.storage.Places(r.Context(), a, q.Get("kind"), q.Get("holder_id"), opt)
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Server) listStorage(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 func (s *Server) getStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	p, err := s.db.Storage(s.vault).Place(r.Context(), a, r.PathValue("id"))
+	p, err := s.storage.Place(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *Server) getStorage(w http.ResponseWriter, r *http.Request, a keyward.Ac
 }
 
 func (s *Server) storageEvents(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	st := s.db.Storage(s.vault)
+	st := s.storage
 	if _, err := st.Place(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (s *Server) assignKeyHome(w http.ResponseWriter, r *http.Request, a keyward
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	h, err := s.db.Storage(s.vault).Assign(r.Context(), a, r.PathValue("id"), in)
+	h, err := s.storage.Assign(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *Server) getKeyHome(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if _, err := s.custody.Key(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
-	h, err := s.db.Storage(s.vault).KeyHome(r.Context(), a, r.PathValue("id"))
+	h, err := s.storage.KeyHome(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (s *Server) deleteKeyHome(w http.ResponseWriter, r *http.Request, a keyward
 	if err := noBody(r); err != nil {
 		return err
 	}
-	if err := s.db.Storage(s.vault).Unassign(r.Context(), a, r.PathValue("id")); err != nil {
+	if err := s.storage.Unassign(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -100,7 +100,7 @@ func (s *Server) revealStorageCode(w http.ResponseWriter, r *http.Request, a key
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	code, err := s.db.Storage(s.vault).RevealCode(r.Context(), a, r.PathValue("id"), in)
+	code, err := s.storage.RevealCode(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (s *Server) changeStorageCode(w http.ResponseWriter, r *http.Request, a key
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	st := s.db.Storage(s.vault)
+	st := s.storage
 	if err := st.ChangeCode(r.Context(), a, r.PathValue("id"), in.Code); err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (s *Server) breakSeal(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	p, err := s.db.Storage(s.vault).BreakSeal(r.Context(), a, r.PathValue("id"), in)
+	p, err := s.storage.BreakSeal(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (s *Server) acknowledgeStorage(w http.ResponseWriter, r *http.Request, a ke
 	if err := noBody(r); err != nil {
 		return err
 	}
-	p, err := s.db.Storage(s.vault).Acknowledge(r.Context(), a, r.PathValue("id"))
+	p, err := s.storage.Acknowledge(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (s *Server) retireStorage(w http.ResponseWriter, r *http.Request, a keyward
 	if err := noBody(r); err != nil {
 		return err
 	}
-	p, err := s.db.Storage(s.vault).Retire(r.Context(), a, r.PathValue("id"))
+	p, err := s.storage.Retire(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (s *Server) addOpeningSymbol(w http.ResponseWriter, r *http.Request, a keyw
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	syms, err := s.db.Schedule().AddSymbol(r.Context(), a, r.PathValue("id"), in)
+	syms, err := s.schedule.AddSymbol(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Server) removeOpeningSymbol(w http.ResponseWriter, r *http.Request, a k
 	if err := noBody(r); err != nil {
 		return err
 	}
-	if err := s.db.Schedule().RemoveSymbol(r.Context(), a, r.PathValue("id"), r.PathValue("symbol")); err != nil {
+	if err := s.schedule.RemoveSymbol(r.Context(), a, r.PathValue("id"), r.PathValue("symbol")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -186,7 +186,7 @@ func (s *Server) removeOpeningSymbol(w http.ResponseWriter, r *http.Request, a k
 }
 
 func (s *Server) openingAccess(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	acc, err := s.db.Schedule().Access(r.Context(), a, r.PathValue("id"))
+	acc, err := s.schedule.Access(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (s *Server) createCredential(w http.ResponseWriter, r *http.Request, a keyw
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	c, err := s.db.Credentials(s.vault).Issue(r.Context(), a, in)
+	c, err := s.credentials.Issue(r.Context(), a, in)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (s *Server) listCredentials(w http.ResponseWriter, r *http.Request, a keywa
 	if err != nil {
 		return err
 	}
-	p, err := s.db.Credentials(s.vault).List(r.Context(), a, q.Get("holder_id"), active, opt)
+	p, err := s.credentials.List(r.Context(), a, q.Get("holder_id"), active, opt)
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func (s *Server) listCredentials(w http.ResponseWriter, r *http.Request, a keywa
 }
 
 func (s *Server) getCredential(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	c, err := s.db.Credentials(s.vault).Credential(r.Context(), a, r.PathValue("id"))
+	c, err := s.credentials.Credential(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (s *Server) revokeCredential(w http.ResponseWriter, r *http.Request, a keyw
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	c, err := s.db.Credentials(s.vault).Revoke(r.Context(), a, r.PathValue("id"), in)
+	c, err := s.credentials.Revoke(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func (s *Server) revealCredentialPIN(w http.ResponseWriter, r *http.Request, a k
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	pin, err := s.db.Credentials(s.vault).RevealPIN(r.Context(), a, r.PathValue("id"), in)
+	pin, err := s.credentials.RevealPIN(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func (s *Server) startOffboarding(w http.ResponseWriter, r *http.Request, a keyw
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	o, err := s.db.Offboarding().Start(r.Context(), a, r.PathValue("id"), in)
+	o, err := s.offboarding.Start(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ func (s *Server) startOffboarding(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) getOffboarding(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	o, err := s.db.Offboarding().Current(r.Context(), a, r.PathValue("id"))
+	o, err := s.offboarding.Current(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -284,7 +284,7 @@ func (s *Server) getOffboarding(w http.ResponseWriter, r *http.Request, a keywar
 }
 
 func (s *Server) listOffboardings(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	os, err := s.db.Offboarding().Open(r.Context(), a)
+	os, err := s.offboarding.Open(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func (s *Server) clearOffboarding(w http.ResponseWriter, r *http.Request, a keyw
 	if err := noBody(r); err != nil {
 		return err
 	}
-	o, err := s.db.Offboarding().Clear(r.Context(), a, r.PathValue("id"))
+	o, err := s.offboarding.Clear(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (s *Server) offboardCollectKey(w http.ResponseWriter, r *http.Request, a ke
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	k, err := s.db.Offboarding().CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), in.Note)
+	k, err := s.offboarding.CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), in.Note)
 	if err != nil {
 		return err
 	}
@@ -319,7 +319,7 @@ func (s *Server) offboardRevokeCredential(w http.ResponseWriter, r *http.Request
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	c, err := s.db.Offboarding().RevokeCredential(r.Context(), a, r.PathValue("id"), r.PathValue("credential_id"), in.Reason)
+	c, err := s.offboarding.RevokeCredential(r.Context(), a, r.PathValue("id"), r.PathValue("credential_id"), in.Reason)
 	if err != nil {
 		return err
 	}
@@ -330,7 +330,7 @@ func (s *Server) offboardReleaseStorage(w http.ResponseWriter, r *http.Request, 
 	if err := noBody(r); err != nil {
 		return err
 	}
-	p, err := s.db.Offboarding().ReleaseStorage(r.Context(), a, r.PathValue("id"), r.PathValue("storage_id"))
+	p, err := s.offboarding.ReleaseStorage(r.Context(), a, r.PathValue("id"), r.PathValue("storage_id"))
 	if err != nil {
 		return err
 	}
@@ -347,7 +347,7 @@ func (s *Server) keysOutSeries(w http.ResponseWriter, r *http.Request, a keyward
 		}
 		days = n
 	}
-	series, err := s.db.KeysOut(r.Context(), a, days)
+	series, err := s.stats.KeysOut(r.Context(), a, days)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/keyward/keyward/internal/keyward"
-	"github.com/keyward/keyward/internal/store"
 )
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -17,7 +16,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, a keyward.Act
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	var in store.UserInput
+	var in keyward.UserInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}

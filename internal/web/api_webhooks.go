@@ -18,7 +18,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, a keyward
 	if err := notify.CheckURL(r.Context(), in.URL, s.allowPriv); err != nil {
 		return err
 	}
-	hook, err := s.notifications.CreateWebhook(r.Context(), a, in)
+	hook, err := s.webhooks.CreateWebhook(r.Context(), a, in)
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, a keyward
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	hooks, err := s.notifications.Webhooks(r.Context(), a)
+	hooks, err := s.webhooks.Webhooks(r.Context(), a)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,8 @@ func newTestAppWith(t testing.TB, b storetest.Backend, configure func(*web.Confi
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{DB: db, Accounts: acc, Notifications: db.Notifications(env.Vault), Vault: env.Vault, Now: env.Clock.Now, AllowPrivateWebhooks: true}
+	cfg := storeConfig(db, env.Vault, acc)
+	cfg.Now, cfg.AllowPrivateWebhooks = env.Clock.Now, true
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -149,7 +150,9 @@ func (a *testApp) stock() (keywayID, holderID, keyID string) {
 
 // newBareServer serves an uninitialized database.
 func newBareServer(t testing.TB, env *storetest.Env, db *store.DB) string {
-	srv := web.NewServer(web.Config{DB: db, Accounts: db.Accounts(env.Vault), Notifications: db.Notifications(env.Vault), Vault: env.Vault, Now: env.Clock.Now})
+	cfg := storeConfig(db, env.Vault, db.Accounts(env.Vault))
+	cfg.Now = env.Clock.Now
+	srv := web.NewServer(cfg)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return hs.URL

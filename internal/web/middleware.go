@@ -54,7 +54,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				err := keyward.Authorize(a, rt.action)
 				if r.Method != http.MethodGet {
 					// A refused change is recorded, like any other attempt.
-					if rerr := s.db.RecordDenial(r.Context(), a, rt.action, r.URL.Path); rerr != nil {
+					if rerr := s.audit.RecordDenial(r.Context(), a, rt.action, r.URL.Path); rerr != nil {
 						err = rerr
 					}
 				}
@@ -118,7 +118,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	}
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
 	reqHash := hex.EncodeToString(sum[:])
-	claimed, prev, err := s.db.ClaimIdempotency(r.Context(), a.UserID, key, reqHash)
+	claimed, prev, err := s.idempotency.ClaimIdempotency(r.Context(), a.UserID, key, reqHash)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -130,7 +130,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, a keyward.Ac
 		case prev.Status == 0:
 			s.problem(w, r, keyward.Errorf(keyward.ECONFLICT, "a request with this Idempotency-Key is still being processed; retry shortly"))
 		default:
-			w.Header().Set("Content-Type", prev.ContentType())
+			w.Header().Set("Content-Type", storedContentType(prev))
 			w.Header().Set("Idempotent-Replayed", "true")
 			w.WriteHeader(prev.Status)
 			_, _ = w.Write([]byte(prev.Body))
@@ -145,7 +145,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	if err := s.db.FinishIdempotency(r.Context(), a.UserID, key, rec.status, rec.body.String()); err != nil {
+	if err := s.idempotency.FinishIdempotency(r.Context(), a.UserID, key, rec.status, rec.body.String()); err != nil {
 		s.log.Error("idempotency: store response", "request_id", requestID(r), "err", err)
 	}
 	for k, v := range rec.header {
@@ -183,4 +183,12 @@ func noReplay(r *http.Request) error {
 		return keyward.Invalid("Idempotency-Key", "is not accepted where the request or the answer holds a secret; such a request is never replayed")
 	}
 	return nil
+}
+
+// storedContentType is problem+json for a stored error, JSON otherwise.
+func storedContentType(r *keyward.StoredResponse) string {
+	if r.Status >= 400 {
+		return "application/problem+json"
+	}
+	return "application/json"
 }

@@ -160,7 +160,7 @@ func ksInts(xs []int) string {
 }
 
 func (s *Server) schedulePDF(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	ks, err := s.keySystems().KeySystem(r.Context(), a, r.PathValue("id"))
+	ks, err := s.keySystems.KeySystem(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func (s *Server) schedulePDF(w http.ResponseWriter, r *http.Request, a keyward.A
 // needs a reason, from the page's POST form or the API's ?reason=.
 func (s *Server) pinningPDF(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	in := keyward.PinningRevealInput{Reason: r.FormValue("reason"), PDF: true}
-	c, err := s.keySystems().RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"), in)
+	c, err := s.keySystems.RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"), in)
 	if err != nil {
 		return err
 	}

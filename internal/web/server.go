@@ -15,21 +15,53 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyward/keyward/internal/importer"
 	"github.com/keyward/keyward/internal/keyward"
-	"github.com/keyward/keyward/internal/store"
-	"github.com/keyward/keyward/internal/vault"
 )
 
-// Config wires the server to its services.
+// Config wires the server to its services: each one a contract of the
+// domain package, so web never sees how or where they are stored. cmd/keyward
+// builds them, already bound to the vault that seals secrets at rest.
 type Config struct {
-	DB       *store.DB
-	Accounts *store.Accounts
-	// Vault seals and opens secrets at rest (bittings, lockbox codes).
-	Vault *vault.Key
-	// Notifications holds webhooks and the delivery outbox.
-	Notifications *store.Notifications
-	Log           *slog.Logger
-	Now           func() time.Time
+	// Health answers whether the database is reachable.
+	Health keyward.Health
+	// Accounts is the organization, sign-in and sessions, users and API tokens.
+	Accounts keyward.Accounts
+	// Directory holds sites, openings, keyways and holders.
+	Directory keyward.Directory
+	// Custody is the logbook of physical keys.
+	Custody keyward.Custody
+	// Storage keeps cabinets, lockboxes, envelopes and designated holders.
+	Storage keyward.Storage
+	// Credentials keeps PINs, cards and fobs.
+	Credentials keyward.Credentials
+	// Offboarding takes back what a leaving holder has.
+	Offboarding keyward.Offboardings
+	// Schedule is the keying schedule and who can open each opening.
+	Schedule keyward.Schedule
+	// KeySystems is master keying: key trees, pinning, audits, rekey plans.
+	KeySystems keyward.KeySystems
+	// KeyingSpecs are the specs key systems are generated from.
+	KeyingSpecs keyward.KeyingSpecs
+	// Search finds keys, holders and openings, and reads a holder's logbook.
+	Search keyward.Search
+	// Dashboard counts keys, lists what is overdue and charts keys out.
+	Dashboard keyward.Dashboard
+	// Imports load parsed spreadsheets of keys, all or nothing.
+	Imports keyward.Imports[*importer.File]
+	// ImportUploads keep a spreadsheet between the steps of the import page.
+	ImportUploads keyward.ImportUploads
+	// Exports stream keys, holders or the logbook as CSV rows.
+	Exports keyward.Exports
+	// Webhooks are the organization's event subscriptions.
+	Webhooks keyward.Webhooks
+	// Audit reads the audit log and records refused requests.
+	Audit keyward.AuditLog
+	// Idempotency keeps the first answer to each Idempotency-Key.
+	Idempotency keyward.Idempotency
+
+	Log *slog.Logger
+	Now func() time.Time
 	// SecureCookies marks cookies Secure; on by default, off for plain-HTTP local use.
 	SecureCookies bool
 	// AllowPrivateWebhooks permits webhook URLs on loopback or private networks.
@@ -59,12 +91,24 @@ func ParsePublicURL(v string) (string, error) {
 
 // Server is the HTTP front of Keyward.
 type Server struct {
-	db             *store.DB
-	accounts       *store.Accounts
-	notifications  *store.Notifications
-	vault          *vault.Key
+	health         keyward.Health
+	accounts       keyward.Accounts
 	directory      keyward.Directory
 	custody        keyward.Custody
+	storage        keyward.Storage
+	credentials    keyward.Credentials
+	offboarding    keyward.Offboardings
+	schedule       keyward.Schedule
+	keySystems     keyward.KeySystems
+	keyingSpecs    keyward.KeyingSpecs
+	finder         keyward.Search
+	stats          keyward.Dashboard
+	imports        keyward.Imports[*importer.File]
+	uploads        keyward.ImportUploads
+	exports        keyward.Exports
+	webhooks       keyward.Webhooks
+	audit          keyward.AuditLog
+	idempotency    keyward.Idempotency
 	log            *slog.Logger
 	now            func() time.Time
 	secure         bool
@@ -81,7 +125,11 @@ type Server struct {
 // NewServer builds the server and its route table.
 func NewServer(cfg Config) *Server {
 	s := &Server{
-		db: cfg.DB, accounts: cfg.Accounts, notifications: cfg.Notifications, vault: cfg.Vault, directory: cfg.DB.Directory(), custody: cfg.DB.Custody(),
+		health: cfg.Health, accounts: cfg.Accounts, directory: cfg.Directory, custody: cfg.Custody,
+		storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
+		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs, finder: cfg.Search, stats: cfg.Dashboard,
+		imports: cfg.Imports, uploads: cfg.ImportUploads, exports: cfg.Exports, webhooks: cfg.Webhooks,
+		audit: cfg.Audit, idempotency: cfg.Idempotency,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
 		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),

@@ -26,8 +26,9 @@ func proxiedClients(t *testing.T, app *testApp) func(addr string) *formClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.NewServer(web.Config{DB: app.db, Accounts: app.db.Accounts(app.env.Vault).EmailSignInAlerts(true), Notifications: app.db.Notifications(app.env.Vault),
-		Vault: app.env.Vault, Now: app.env.Clock.Now, TrustedProxies: trusted})
+	cfg := storeConfig(app.db, app.env.Vault, app.db.Accounts(app.env.Vault).EmailSignInAlerts(true))
+	cfg.Now, cfg.TrustedProxies = app.env.Clock.Now, trusted
+	srv := web.NewServer(cfg)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return func(addr string) *formClient {

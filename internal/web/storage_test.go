@@ -370,8 +370,9 @@ func TestKeyTagsPDF(t *testing.T) {
 	}
 	// With a public URL configured, the tags link there, not to the address
 	// the request used (which behind a proxy is an internal one).
-	pub := web.NewServer(web.Config{DB: app.db, Accounts: app.db.Accounts(app.env.Vault), Vault: app.env.Vault, Now: app.env.Clock.Now,
-		PublicURL: "https://keys.example.org/harbour/"})
+	cfg := storeConfig(app.db, app.env.Vault, app.db.Accounts(app.env.Vault))
+	cfg.Now, cfg.PublicURL = app.env.Clock.Now, "https://keys.example.org/harbour/"
+	pub := web.NewServer(cfg)
 	ps := httptest.NewServer(pub.Handler())
 	defer ps.Close()
 	req, _ = http.NewRequest("GET", ps.URL+"/api/v1/key-tags?ids="+keyID, nil)

@@ -61,7 +61,9 @@ func uiStartIn(t testing.TB, zone string, opts ...func(*web.Config)) *uiServer {
 	if _, _, err := acc.Init(ctx, store.InitInput{Org: "Harbour Point", Email: uiOwnerEmail, Password: uiOwnerPassword, TimeZone: zone}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{DB: db, Accounts: acc, Now: clock.Now}
+	// The server is given no vault, as before: v only seals what tests add directly.
+	cfg := storeConfig(db, nil, acc)
+	cfg.Now = clock.Now
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -220,8 +220,9 @@ func TestSignInThrottleBehindProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.NewServer(web.Config{DB: app.db, Accounts: app.db.Accounts(app.env.Vault), Notifications: app.db.Notifications(app.env.Vault),
-		Vault: app.env.Vault, Now: app.env.Clock.Now, TrustedProxies: trusted})
+	cfg := storeConfig(app.db, app.env.Vault, app.db.Accounts(app.env.Vault))
+	cfg.Now, cfg.TrustedProxies = app.env.Clock.Now, trusted
+	srv := web.NewServer(cfg)
 	proxied := httptest.NewServer(srv.Handler())
 	defer proxied.Close()
 	client := func(addr string) *formClient {

@@ -29,7 +29,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if err != nil {
 		return err
 	}
-	p, err := s.db.Audit(r.Context(), a, keyward.AuditFilter{Action: d.Action, Actor: d.Actor, SubjectID: d.SubjectID, ListOptions: opt})
+	p, err := s.audit.Audit(r.Context(), a, keyward.AuditFilter{Action: d.Action, Actor: d.Actor, SubjectID: d.SubjectID, ListOptions: opt})
 	if err != nil {
 		return err
 	}

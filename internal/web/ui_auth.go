@@ -13,7 +13,6 @@ import (
 
 	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/keyward"
-	"github.com/keyward/keyward/internal/store"
 )
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -75,7 +74,7 @@ func retryAfter(err error) (int, bool) {
 
 // failedSignInsNotice tells a user who just signed in of the failed attempts
 // on their account since their previous sign-in, on the organization's clock.
-func (s *Server) failedSignInsNotice(r *http.Request, f store.FailedSignIns) string {
+func (s *Server) failedSignInsNotice(r *http.Request, f keyward.FailedSignIns) string {
 	if f.Count == 0 {
 		return ""
 	}
@@ -181,7 +180,7 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.A
 	if !s.accounts.CheckSetupToken(r.Context(), tok) {
 		return keyward.Errorf(keyward.EFORBIDDEN, "this setup link is not valid or was already used")
 	}
-	in := store.InitInput{Org: r.PostFormValue("org"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), TimeZone: r.PostFormValue("time_zone")}
+	in := keyward.InitInput{Org: r.PostFormValue("org"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), TimeZone: r.PostFormValue("time_zone")}
 	if in.Password == "" {
 		return s.render(w, r, a, http.StatusBadRequest, "setup", "Set up Keyward",
 			newFormError(keyward.Invalid("password", "is required"), map[string]string{"Token": tok, "Org": in.Org, "Email": in.Email, "TimeZone": in.TimeZone}))
@@ -297,7 +296,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	u, pw, err := s.accounts.CreateUser(r.Context(), a, store.UserInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: keyward.Role(r.PostFormValue("role"))})
+	u, pw, err := s.accounts.CreateUser(r.Context(), a, keyward.UserInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: keyward.Role(r.PostFormValue("role"))})
 	if err != nil {
 		if Status(err) >= 500 {
 			return err

@@ -84,7 +84,7 @@ func (s *Server) holderPage(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if d.Keys, err = s.newPageNames(r, a).rows(keys, s.now()); err != nil {
 		return err
 	}
-	events, err := s.db.HolderEvents(r.Context(), a, h.ID, keyward.ListOptions{Limit: holderLogbookRows})
+	events, err := s.finder.HolderEvents(r.Context(), a, h.ID, keyward.ListOptions{Limit: holderLogbookRows})
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/keyward/keyward/internal/importer"
 	"github.com/keyward/keyward/internal/keyward"
-	"github.com/keyward/keyward/internal/store"
 )
 
 // importPages are the spreadsheet import in steps (upload, map the columns,
@@ -50,8 +49,8 @@ func (s *Server) importsPage(w http.ResponseWriter, r *http.Request, a keyward.A
 func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	name, mt, content, err := uploadedSpreadsheet(r)
 	if err == nil {
-		var u *store.ImportUpload
-		if u, err = s.db.SaveImportUpload(r.Context(), a, name, mt, content); err == nil {
+		var u *keyward.ImportUpload
+		if u, err = s.uploads.SaveImportUpload(r.Context(), a, name, mt, content); err == nil {
 			return redirect(w, r, "/imports/"+url.PathEscape(u.ID))
 		}
 	}
@@ -135,7 +134,7 @@ func uploadName(name string) string {
 	return name
 }
 
-func uploadFormat(u *store.ImportUpload) importer.Format {
+func uploadFormat(u *keyward.ImportUpload) importer.Format {
 	if u.ContentType == importer.MediaXLSX {
 		return importer.XLSX
 	}
@@ -182,8 +181,8 @@ func (d *importPageData) setMapping(m importer.Mapping) {
 
 // importData loads the actor's upload and what the mapping page shows of it,
 // with the importer's own guess at the mapping.
-func (s *Server) importData(r *http.Request, a keyward.Actor) (*store.ImportUpload, *importPageData, error) {
-	u, err := s.db.ImportUpload(r.Context(), a, r.PathValue("id"))
+func (s *Server) importData(r *http.Request, a keyward.Actor) (*keyward.ImportUpload, *importPageData, error) {
+	u, err := s.uploads.ImportUpload(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -259,9 +258,9 @@ func (s *Server) mappedFile(r *http.Request, a keyward.Actor) (*importPageData, 
 // importCheck runs the dry run with the chosen mapping and lists every problem.
 func (s *Server) importCheck(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	d, f, err := s.mappedFile(r, a)
-	var res *store.ImportResult
+	var res *keyward.ImportResult
 	if err == nil {
-		res, err = s.db.Import(r.Context(), a, f, true)
+		res, err = s.imports.Import(r.Context(), a, f, true)
 	}
 	if err != nil {
 		if d == nil {
@@ -277,9 +276,9 @@ func (s *Server) importCheck(w http.ResponseWriter, r *http.Request, a keyward.A
 // forgets the upload.
 func (s *Server) importCommit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	d, f, err := s.mappedFile(r, a)
-	var res *store.ImportResult
+	var res *keyward.ImportResult
 	if err == nil {
-		res, err = s.db.Import(r.Context(), a, f, false)
+		res, err = s.imports.Import(r.Context(), a, f, false)
 	}
 	if err != nil {
 		if d == nil {
@@ -294,7 +293,7 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request, a keyward.
 		}
 		return formRefused(err, func(st int) error { return s.renderImport(w, r, a, st, d, err) })
 	}
-	if err := s.db.DeleteImportUpload(r.Context(), a, d.ID); err != nil {
+	if err := s.uploads.DeleteImportUpload(r.Context(), a, d.ID); err != nil {
 		// The keys are in; the upload expires within a day anyway.
 		s.log.Error("delete import upload", "request_id", requestID(r), "upload", d.ID, "err", err)
 	}
@@ -322,7 +321,7 @@ func (s *Server) keyStoragePage(w http.ResponseWriter, r *http.Request, a keywar
 	if err != nil {
 		return err
 	}
-	h, err := s.db.Storage(s.vault).KeyHome(r.Context(), a, k.ID)
+	h, err := s.storage.KeyHome(r.Context(), a, k.ID)
 	if err != nil {
 		return err
 	}

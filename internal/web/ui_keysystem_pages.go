@@ -58,11 +58,11 @@ func (s *Server) renderKeySystems(w http.ResponseWriter, r *http.Request, a keyw
 
 // renderKeySystemsSpecs renders the list with both forms: the key system's and the keying spec's.
 func (s *Server) renderKeySystemsSpecs(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error, form, specForm map[string]string) error {
-	items, err := s.keySystems().KeySystems(r.Context(), a)
+	items, err := s.keySystems.KeySystems(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	specs, err := s.keySystems().KeyingSpecs(r.Context(), a)
+	specs, err := s.keyingSpecs.KeyingSpecs(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (s *Server) keySystemsCreate(w http.ResponseWriter, r *http.Request, a keyw
 	}
 	var ks *keyward.KeySystem
 	if err == nil {
-		ks, err = s.keySystems().CreateKeySystem(r.Context(), a, in)
+		ks, err = s.keySystems.CreateKeySystem(r.Context(), a, in)
 		err = levelFields(err, names)
 	}
 	if err != nil {
@@ -168,7 +168,7 @@ func (s *Server) keySystemPage(w http.ResponseWriter, r *http.Request, a keyward
 }
 
 func (s *Server) renderKeySystem(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, bittings []keyward.RevealedBitting, failed error, form map[string]string) error {
-	ks, err := s.keySystems().KeySystem(r.Context(), a, r.PathValue("id"))
+	ks, err := s.keySystems.KeySystem(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (s *Server) renderKeySystem(w http.ResponseWriter, r *http.Request, a keywa
 }
 
 func (s *Server) keySystemReveal(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	b, err := s.keySystems().Reveal(r.Context(), a, r.PathValue("id"), keyward.RevealInput{Reason: r.PostFormValue("reason")})
+	b, err := s.keySystems.Reveal(r.Context(), a, r.PathValue("id"), keyward.RevealInput{Reason: r.PostFormValue("reason")})
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderKeySystem(w, r, a, st, nil, err, nil) })
 	}
@@ -223,7 +223,7 @@ func (s *Server) keySystemAssign(w http.ResponseWriter, r *http.Request, a keywa
 	for _, c := range strings.FieldsFunc(r.PostFormValue("cross_keys"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		in.CrossKeys = append(in.CrossKeys, c)
 	}
-	c, err := s.keySystems().Assign(r.Context(), a, r.PathValue("id"), in)
+	c, err := s.keySystems.Assign(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		return formRefused(err, func(st int) error {
 			return s.renderKeySystem(w, r, a, st, nil, err, postedValues(r, "opening_id", "symbol", "cross_keys"))
@@ -233,7 +233,7 @@ func (s *Server) keySystemAssign(w http.ResponseWriter, r *http.Request, a keywa
 }
 
 func (s *Server) keySystemLost(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	p, err := s.keySystems().ReportLost(r.Context(), a, r.PathValue("id"), keyward.LostKeyInput{Symbol: r.PostFormValue("symbol"), KeyID: r.PostFormValue("key_id"), Note: r.PostFormValue("note")})
+	p, err := s.keySystems.ReportLost(r.Context(), a, r.PathValue("id"), keyward.LostKeyInput{Symbol: r.PostFormValue("symbol"), KeyID: r.PostFormValue("key_id"), Note: r.PostFormValue("note")})
 	if err != nil {
 		return formRefused(err, func(st int) error {
 			return s.renderKeySystem(w, r, a, st, nil, err, postedValues(r, "symbol", "note"))
@@ -250,11 +250,11 @@ type cylinderPageData struct {
 }
 
 func (s *Server) cylinderPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	ks, err := s.keySystems().KeySystem(r.Context(), a, r.PathValue("id"))
+	ks, err := s.keySystems.KeySystem(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	c, err := s.keySystems().Cylinder(r.Context(), a, ks.ID, r.PathValue("opening"))
+	c, err := s.keySystems.Cylinder(r.Context(), a, ks.ID, r.PathValue("opening"))
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func (s *Server) cylinderPage(w http.ResponseWriter, r *http.Request, a keyward.
 }
 
 func (s *Server) cylinderReveal(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	ch, err := s.keySystems().RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"), keyward.PinningRevealInput{Reason: r.PostFormValue("reason")})
+	ch, err := s.keySystems.RevealPinning(r.Context(), a, r.PathValue("id"), r.PathValue("opening"), keyward.PinningRevealInput{Reason: r.PostFormValue("reason")})
 	if err != nil {
 		return err
 	}
@@ -279,11 +279,11 @@ type planPageData struct {
 }
 
 func (s *Server) planPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	ks, err := s.keySystems().KeySystem(r.Context(), a, r.PathValue("id"))
+	ks, err := s.keySystems.KeySystem(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	p, err := s.keySystems().Plan(r.Context(), a, ks.ID, r.PathValue("plan"))
+	p, err := s.keySystems.Plan(r.Context(), a, ks.ID, r.PathValue("plan"))
 	if err != nil {
 		return err
 	}
@@ -297,7 +297,7 @@ func (s *Server) planPage(w http.ResponseWriter, r *http.Request, a keyward.Acto
 }
 
 func (s *Server) planItemDone(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	p, err := s.keySystems().CompleteItem(r.Context(), a, r.PathValue("id"), r.PathValue("plan"), r.PathValue("item"))
+	p, err := s.keySystems.CompleteItem(r.Context(), a, r.PathValue("id"), r.PathValue("plan"), r.PathValue("item"))
 	if err != nil {
 		return err
 	}
@@ -366,7 +366,7 @@ func (s *Server) keyingSpecCreate(w http.ResponseWriter, r *http.Request, a keyw
 	in, err := keyingSpecFormInput(r)
 	var ks *keyward.KeyingSpec
 	if err == nil {
-		ks, err = s.keySystems().CreateKeyingSpec(r.Context(), a, in)
+		ks, err = s.keyingSpecs.CreateKeyingSpec(r.Context(), a, in)
 	}
 	if err != nil {
 		return formRefused(err, func(st int) error {

@@ -21,7 +21,7 @@ func (s *Server) offboardingsPage(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) renderOffboardings(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error) error {
-	open, err := s.db.Offboarding().Open(r.Context(), a)
+	open, err := s.offboarding.Open(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Server) offboardingsStart(w http.ResponseWriter, r *http.Request, a key
 	if holderID == "" {
 		err = keyward.Invalid("holder_id", "is required")
 	} else {
-		_, err = s.db.Offboarding().Start(r.Context(), a, holderID, keyward.OffboardingInput{Note: r.PostFormValue("note")})
+		_, err = s.offboarding.Start(r.Context(), a, holderID, keyward.OffboardingInput{Note: r.PostFormValue("note")})
 		if keyward.ErrorCode(err) == keyward.ENOTFOUND {
 			err = keyward.Invalid("holder_id", "must name an existing holder")
 		}
@@ -69,7 +69,7 @@ func (s *Server) offboardingPage(w http.ResponseWriter, r *http.Request, a keywa
 }
 
 func (s *Server) renderOffboarding(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error) error {
-	ob := s.db.Offboarding()
+	ob := s.offboarding
 	d := offboardingPageData{Open: true, Openings: map[string]string{}}
 	var err error
 	d.O, err = ob.Current(r.Context(), a, r.PathValue("id"))
@@ -104,14 +104,14 @@ func (s *Server) offboardingBack(w http.ResponseWriter, r *http.Request, msg str
 }
 
 func (s *Server) offboardingStart(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	if _, err := s.db.Offboarding().Start(r.Context(), a, r.PathValue("id"), keyward.OffboardingInput{Note: r.PostFormValue("note")}); err != nil {
+	if _, err := s.offboarding.Start(r.Context(), a, r.PathValue("id"), keyward.OffboardingInput{Note: r.PostFormValue("note")}); err != nil {
 		return formRefused(err, func(st int) error { return s.renderOffboarding(w, r, a, st, err) })
 	}
 	return s.offboardingBack(w, r, "Offboarding started.")
 }
 
 func (s *Server) offboardingCollect(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	k, err := s.db.Offboarding().CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), r.PostFormValue("note"))
+	k, err := s.offboarding.CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), r.PostFormValue("note"))
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderOffboarding(w, r, a, st, err) })
 	}
@@ -119,7 +119,7 @@ func (s *Server) offboardingCollect(w http.ResponseWriter, r *http.Request, a ke
 }
 
 func (s *Server) offboardingRevoke(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	c, err := s.db.Offboarding().RevokeCredential(r.Context(), a, r.PathValue("id"), r.PathValue("credential_id"), r.PostFormValue("reason"))
+	c, err := s.offboarding.RevokeCredential(r.Context(), a, r.PathValue("id"), r.PathValue("credential_id"), r.PostFormValue("reason"))
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderOffboarding(w, r, a, st, err) })
 	}
@@ -127,7 +127,7 @@ func (s *Server) offboardingRevoke(w http.ResponseWriter, r *http.Request, a key
 }
 
 func (s *Server) offboardingRelease(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	p, err := s.db.Offboarding().ReleaseStorage(r.Context(), a, r.PathValue("id"), r.PathValue("storage_id"))
+	p, err := s.offboarding.ReleaseStorage(r.Context(), a, r.PathValue("id"), r.PathValue("storage_id"))
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderOffboarding(w, r, a, st, err) })
 	}
@@ -135,7 +135,7 @@ func (s *Server) offboardingRelease(w http.ResponseWriter, r *http.Request, a ke
 }
 
 func (s *Server) offboardingClear(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	o, err := s.db.Offboarding().Clear(r.Context(), a, r.PathValue("id"))
+	o, err := s.offboarding.Clear(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderOffboarding(w, r, a, st, err) })
 	}
@@ -170,10 +170,10 @@ type chartBar struct {
 func (s *Server) dashboardMore(r *http.Request, a keyward.Actor, d dashboardData) (dashboardView, error) {
 	v := dashboardView{dashboardData: d}
 	var err error
-	if v.Offboardings, err = s.db.Offboarding().Open(r.Context(), a); err != nil {
+	if v.Offboardings, err = s.offboarding.Open(r.Context(), a); err != nil {
 		return v, err
 	}
-	series, err := s.db.KeysOut(r.Context(), a, chartDays)
+	series, err := s.stats.KeysOut(r.Context(), a, chartDays)
 	if err != nil {
 		return v, err
 	}

@@ -239,13 +239,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if !d.Inventory {
 		return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", d)
 	}
-	counts, err := s.db.KeyCounts(r.Context(), a, now)
+	counts, err := s.stats.KeyCounts(r.Context(), a, now)
 	if err != nil {
 		return err
 	}
 	d.Out.N, d.Issued.N, d.Lost.N = counts.ByStatus[keyward.StatusCheckedOut], counts.ByStatus[keyward.StatusIssued], counts.ByStatus[keyward.StatusLost]
 	d.Overdue.N = counts.Overdue
-	late, err := s.db.OverdueKeys(r.Context(), a, now, maxOverdueRows)
+	late, err := s.stats.OverdueKeys(r.Context(), a, now, maxOverdueRows)
 	if err != nil {
 		return err
 	}

@@ -175,7 +175,12 @@ func TestUIPostWithoutCSRF(t *testing.T) {
 	c := s.signIn(uiOwnerEmail, uiOwnerPassword)
 	form := url.Values{"holder_id": {st.holder.ID}, "due_at": {"2026-03-04T12:00"}}
 	path := "/keys/" + st.key.ID + "/checkout"
-	for name, csrf := range map[string][]string{"missing": nil, "empty": {""}, "forged": {"x" + c.csrf[1:]}} {
+	// One token in 64 starts with "x": the forgery must differ from the real token.
+	forged := "x" + c.csrf[1:]
+	if forged == c.csrf {
+		forged = "y" + c.csrf[1:]
+	}
+	for name, csrf := range map[string][]string{"missing": nil, "empty": {""}, "forged": {forged}} {
 		f := url.Values{}
 		for k, v := range form {
 			f[k] = v

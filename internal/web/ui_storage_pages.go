@@ -66,7 +66,7 @@ func (s *Server) renderStorageList(w http.ResponseWriter, r *http.Request, a key
 	if err != nil {
 		return err
 	}
-	p, err := s.db.Storage(s.vault).Places(r.Context(), a, r.URL.Query().Get("kind"), "", opt)
+	p, err := s.storage.Places(r.Context(), a, r.URL.Query().Get("kind"), "", opt)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *Server) storageCreate(w http.ResponseWriter, r *http.Request, a keyward
 	}
 	var p *keyward.StoragePlace
 	if err == nil {
-		p, err = s.db.Storage(s.vault).Create(r.Context(), a, in)
+		p, err = s.storage.Create(r.Context(), a, in)
 	}
 	if err != nil {
 		return formRefused(err, func(st int) error {
@@ -181,7 +181,7 @@ func (s *Server) storagePlacePage(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, form string, failed error, code string) error {
-	st := s.db.Storage(s.vault)
+	st := s.storage
 	p, err := st.Place(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -238,7 +238,7 @@ func (s *Server) storageAssign(w http.ResponseWriter, r *http.Request, a keyward
 	hook, err := formInt(r, "hook")
 	var h *keyward.KeyHome
 	if err == nil {
-		h, err = s.db.Storage(s.vault).Assign(r.Context(), a, r.PathValue("id"), keyward.HookInput{KeyID: r.PostFormValue("key_id"), Hook: hook})
+		h, err = s.storage.Assign(r.Context(), a, r.PathValue("id"), keyward.HookInput{KeyID: r.PostFormValue("key_id"), Hook: hook})
 	}
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "assign", err, "") })
@@ -247,7 +247,7 @@ func (s *Server) storageAssign(w http.ResponseWriter, r *http.Request, a keyward
 }
 
 func (s *Server) storageReveal(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	code, err := s.db.Storage(s.vault).RevealCode(r.Context(), a, r.PathValue("id"), keyward.CodeRevealInput{Reason: r.PostFormValue("reason")})
+	code, err := s.storage.RevealCode(r.Context(), a, r.PathValue("id"), keyward.CodeRevealInput{Reason: r.PostFormValue("reason")})
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "reveal", err, "") })
 	}
@@ -256,7 +256,7 @@ func (s *Server) storageReveal(w http.ResponseWriter, r *http.Request, a keyward
 }
 
 func (s *Server) storageBreakSeal(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	p, err := s.db.Storage(s.vault).BreakSeal(r.Context(), a, r.PathValue("id"),
+	p, err := s.storage.BreakSeal(r.Context(), a, r.PathValue("id"),
 		keyward.BreakSealInput{Reason: r.PostFormValue("reason"), NewSealNumber: r.PostFormValue("new_seal_number")})
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "seal", err, "") })
@@ -265,7 +265,7 @@ func (s *Server) storageBreakSeal(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) storageAcknowledge(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	p, err := s.db.Storage(s.vault).Acknowledge(r.Context(), a, r.PathValue("id"))
+	p, err := s.storage.Acknowledge(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "acknowledge", err, "") })
 	}
@@ -285,7 +285,7 @@ func (s *Server) openingAccessPage(w http.ResponseWriter, r *http.Request, a key
 }
 
 func (s *Server) renderOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error) error {
-	acc, err := s.db.Schedule().Access(r.Context(), a, r.PathValue("id"))
+	acc, err := s.schedule.Access(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func (s *Server) renderOpening(w http.ResponseWriter, r *http.Request, a keyward
 
 func (s *Server) openingSymbolAdd(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	sym := strings.ToUpper(strings.TrimSpace(r.PostFormValue("symbol")))
-	if _, err := s.db.Schedule().AddSymbol(r.Context(), a, r.PathValue("id"), keyward.SymbolInput{Symbol: sym}); err != nil {
+	if _, err := s.schedule.AddSymbol(r.Context(), a, r.PathValue("id"), keyward.SymbolInput{Symbol: sym}); err != nil {
 		return formRefused(err, func(st int) error { return s.renderOpening(w, r, a, st, err) })
 	}
 	return redirectFlash(w, r, "/openings/"+url.PathEscape(r.PathValue("id")), "Symbol "+sym+" now operates this opening.")
@@ -313,7 +313,7 @@ func (s *Server) openingSymbolAdd(w http.ResponseWriter, r *http.Request, a keyw
 
 func (s *Server) openingSymbolRemove(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	sym := r.PathValue("symbol")
-	if err := s.db.Schedule().RemoveSymbol(r.Context(), a, r.PathValue("id"), sym); err != nil {
+	if err := s.schedule.RemoveSymbol(r.Context(), a, r.PathValue("id"), sym); err != nil {
 		return err
 	}
 	return redirectFlash(w, r, "/openings/"+url.PathEscape(r.PathValue("id")), "Symbol "+sym+" removed from the schedule.")
@@ -345,7 +345,7 @@ func (s *Server) renderCredentials(w http.ResponseWriter, r *http.Request, a key
 	if err != nil {
 		return err
 	}
-	cs, err := s.db.Credentials(s.vault).List(r.Context(), a, r.URL.Query().Get("holder_id"), false, opt)
+	cs, err := s.credentials.List(r.Context(), a, r.URL.Query().Get("holder_id"), false, opt)
 	if err != nil {
 		return err
 	}
@@ -390,7 +390,7 @@ func (s *Server) credentialsCreate(w http.ResponseWriter, r *http.Request, a key
 	}
 	var c *keyward.Credential
 	if err == nil {
-		c, err = s.db.Credentials(s.vault).Issue(r.Context(), a, in)
+		c, err = s.credentials.Issue(r.Context(), a, in)
 	}
 	if err != nil {
 		return formRefused(err, func(st int) error {
@@ -401,7 +401,7 @@ func (s *Server) credentialsCreate(w http.ResponseWriter, r *http.Request, a key
 }
 
 func (s *Server) credentialsRevoke(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	c, err := s.db.Credentials(s.vault).Revoke(r.Context(), a, r.PathValue("id"), keyward.RevokeInput{Reason: r.PostFormValue("reason")})
+	c, err := s.credentials.Revoke(r.Context(), a, r.PathValue("id"), keyward.RevokeInput{Reason: r.PostFormValue("reason")})
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderCredentials(w, r, a, st, err, nil) })
 	}
