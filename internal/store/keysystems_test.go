@@ -117,7 +117,7 @@ func testKeySystems(t *testing.T, b storetest.Backend) {
 	if n, err := f.env.SQL().Count(`SELECT COUNT(*) FROM key_symbols WHERE bitting_sealed LIKE '%555555%' OR bitting_sealed NOT LIKE 'v1:%'`); err != nil || n != 0 {
 		t.Fatalf("plaintext bittings in key_symbols: %d %v", n, err)
 	}
-	if n, _ := f.env.SQL().Count(`SELECT COUNT(*) FROM audit_log WHERE details LIKE '%555555%'`); n != 0 {
+	if n := f.env.SQL().MustCount(t, `SELECT COUNT(*) FROM audit_log WHERE details LIKE '%555555%'`); n != 0 {
 		t.Fatalf("the TMK is in %d audit records", n)
 	}
 
@@ -195,7 +195,7 @@ func testKeySystems(t *testing.T, b storetest.Backend) {
 	if _, err := f.ks.CreateKeySystem(ctx, f.owner, bad); keyward.ErrorCode(err) != keyward.ECONFLICT {
 		t.Fatalf("duplicate symbols: %v", err)
 	}
-	if n, _ := f.env.SQL().Count(`SELECT COUNT(*) FROM key_systems WHERE name = 'Bad'`); n != 0 {
+	if n := f.env.SQL().MustCount(t, `SELECT COUNT(*) FROM key_systems WHERE name = 'Bad'`); n != 0 {
 		t.Fatalf("%d partial key systems left", n)
 	}
 	if _, err := f.ks.Assign(ctx, f.owner, sys.ID, keyward.AssignInput{OpeningID: f.doors["Office 1"], Symbol: "ZZ9"}); !hasRule(err, "symbol", "must be a symbol of this key system") {

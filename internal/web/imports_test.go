@@ -131,7 +131,7 @@ func (a *testApp) tableCounts() [4]int64 {
 	a.t.Helper()
 	var out [4]int64
 	for i, table := range []string{"keys", "holders", "audit_log", "custody_events"} {
-		n, err := a.env.SQL().Count("SELECT COUNT(*) FROM "+table)
+		n, err := a.env.SQL().Count("SELECT COUNT(*) FROM " + table)
 		if err != nil {
 			a.t.Fatal(err)
 		}

@@ -55,7 +55,7 @@ func TestAPIKeyingSpecs(t *testing.T) {
 		if n := app.auditCount(); n != before+1 {
 			t.Fatalf("the denial is not recorded: %d → %d", before, n)
 		}
-		if n, _ := app.env.SQL().Count(`SELECT COUNT(*) FROM keying_specs`); n != 1 {
+		if n := app.env.SQL().MustCount(t, `SELECT COUNT(*) FROM keying_specs`); n != 1 {
 			t.Fatalf("%d keying specs, want 1", n)
 		}
 		if n := auditActionCount(t, app, "keyingspec.create"); n != 1 {
@@ -82,7 +82,7 @@ func TestAPIKeyingSpecs(t *testing.T) {
 			t.Fatalf("15 change keys of 14: %d %+v", st, pr)
 		}
 		for _, table := range []string{"key_systems", "key_symbols"} {
-			if n, _ := app.env.SQL().Count(`SELECT COUNT(*) FROM `+table); n != 0 {
+			if n := app.env.SQL().MustCount(t, `SELECT COUNT(*) FROM `+table); n != 0 {
 				t.Fatalf("%d rows in %s after refusals", n, table)
 			}
 		}

@@ -110,6 +110,17 @@ func (s *SQL) Count(q string, args ...any) (int64, error) {
 	return n, err
 }
 
+// MustCount is Count for a test: a query that fails fails the test, so a
+// check like "no row leaks a secret" cannot pass because the query broke.
+func (s *SQL) MustCount(t testing.TB, q string, args ...any) int64 {
+	t.Helper()
+	n, err := s.Count(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
 // AppendAudit appends one audit record at the head of the chain, hashed and
 // linked as the store links its own (audit.ChainHash), in one transaction:
 // the test stands in for a command that records itself, such as a restore.
