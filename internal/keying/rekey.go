@@ -74,6 +74,40 @@ type RekeyStep struct {
 	Note      string // the reason, for people
 }
 
+// Tree is a key system's symbol tree: each symbol's parent, "" for the top.
+type Tree map[string]string
+
+// Chain is a symbol and its masters up to the top: the key list of a
+// cylinder keyed to it alone. An unknown symbol has none.
+func (tr Tree) Chain(id string) []string {
+	var out []string
+	for {
+		parent, ok := tr[id]
+		if !ok {
+			return out
+		}
+		out = append(out, id)
+		if parent == "" {
+			return out
+		}
+		id = parent
+	}
+}
+
+// KeyList is the key list of a cylinder keyed to id and cross-keyed to
+// cross: each symbol with its masters and the top, without repeats, in that order.
+func (tr Tree) KeyList(id string, cross []string) []string {
+	var out []string
+	for _, s := range append([]string{id}, cross...) {
+		for _, c := range tr.Chain(s) {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
 // RekeyPlan is the answer to a lost key: the openings its bitting operates
 // (LostKey) and the work that makes it operate none.
 type RekeyPlan struct {
@@ -97,9 +131,10 @@ type RekeyPlan struct {
 // Each candidate is checked with Operates. Errors are *Error from LostKey, or
 // an unknown symbol id.
 func PlanRekey(in RekeyInput) (*RekeyPlan, error) {
-	pb := &planner{in: in, byID: map[string]*RekeySymbol{}, reserved: map[string]bool{}, repl: map[string]string{}}
+	pb := &planner{in: in, byID: map[string]*RekeySymbol{}, tree: Tree{}, reserved: map[string]bool{}, repl: map[string]string{}}
 	for i := range in.Symbols {
 		pb.byID[in.Symbols[i].ID] = &in.Symbols[i]
+		pb.tree[in.Symbols[i].ID] = in.Symbols[i].Parent
 	}
 	lost := pb.byID[in.Lost]
 	if lost == nil {
@@ -191,37 +226,12 @@ type pick struct{ from, to, rule string }
 type planner struct {
 	in       RekeyInput
 	byID     map[string]*RekeySymbol
+	tree     Tree
 	lost     *RekeySymbol
 	reserved map[string]bool   // symbol ids in use or promised to a plan
 	repl     map[string]string // keyed symbol id → new symbol id ("" = cylinder change)
 	master   string            // the unused master that replaces a lost master
 	picks    []pick            // keys to cut and reissue, in order
-}
-
-// chain is a symbol and its ancestors up to the top: a cylinder's key list.
-func (pb *planner) chain(id string) []string {
-	var out []string
-	for r := pb.byID[id]; r != nil; r = pb.byID[r.Parent] {
-		out = append(out, r.ID)
-		if r.Parent == "" {
-			break
-		}
-	}
-	return out
-}
-
-// keyList is the key list of a cylinder keyed to id and cross-keyed to
-// cross: each symbol with its masters and the top, without repeats.
-func (pb *planner) keyList(id string, cross []string) []string {
-	var out []string
-	for _, s := range append([]string{id}, cross...) {
-		for _, c := range pb.chain(s) {
-			if !slices.Contains(out, c) {
-				out = append(out, c)
-			}
-		}
-	}
-	return out
 }
 
 // children lists the ids under parent, in generation order.
@@ -279,7 +289,7 @@ func (pb *planner) avoids(ids []string) (bool, error) {
 func (pb *planner) fixDoor(p RekeyPin) (string, []string, error) {
 	cross := []string{}
 	for _, x := range p.Cross {
-		if slices.Contains(pb.chain(x), pb.lost.ID) {
+		if slices.Contains(pb.tree.Chain(x), pb.lost.ID) {
 			to, err := pb.replacement(x)
 			if err != nil {
 				return "", nil, err
@@ -292,7 +302,7 @@ func (pb *planner) fixDoor(p RekeyPin) (string, []string, error) {
 		cross = append(cross, x)
 	}
 	var cands []string
-	if slices.Contains(pb.chain(p.Symbol), pb.lost.ID) {
+	if slices.Contains(pb.tree.Chain(p.Symbol), pb.lost.ID) {
 		to, err := pb.replacement(p.Symbol)
 		if err != nil || to == "" {
 			return "", nil, err
@@ -312,7 +322,7 @@ func (pb *planner) fixDoor(p RekeyPin) (string, []string, error) {
 		}
 	}
 	for _, c := range cands {
-		ok, err := pb.avoids(pb.keyList(c, cross))
+		ok, err := pb.avoids(pb.tree.KeyList(c, cross))
 		if err != nil {
 			return "", nil, err
 		}
@@ -339,7 +349,7 @@ func (pb *planner) replacement(id string) (string, error) {
 		return to, nil
 	}
 	keyed, lost := pb.byID[id], pb.lost
-	chain := pb.chain(id)
+	chain := pb.tree.Chain(id)
 	var cands []string
 	rule := RuleLostKey
 	if lost.ID != id {
@@ -374,7 +384,7 @@ func (pb *planner) replacement(id string) (string, error) {
 		}
 	}
 	for _, c := range cands {
-		ok, err := pb.avoids(pb.chain(c))
+		ok, err := pb.avoids(pb.tree.Chain(c))
 		if err != nil {
 			return "", err
 		}

@@ -287,3 +287,29 @@ func TestPlanRekeyErrors(t *testing.T) {
 		t.Fatalf("short lost bitting: %v", err)
 	}
 }
+
+func TestTreeKeyList(t *testing.T) {
+	tr := Tree{}
+	for _, s := range rekeySystem() {
+		tr[s.ID] = s.Parent
+	}
+	sym := func(ids []string) string {
+		return strings.ReplaceAll(strings.Join(ids, " "), "id-", "")
+	}
+	for _, tt := range []struct {
+		id    string
+		cross []string
+		want  string
+	}{
+		{"AA1", nil, "AA1 AA A"},
+		{"A", nil, "A"},
+		{"AA", nil, "AA A"},
+		{"AB2", []string{"AA1"}, "AB2 AB A AA1 AA"},
+		{"AA1", []string{"AA2", "AA"}, "AA1 AA A AA2"},
+		{"ZZ", nil, ""},
+	} {
+		if got := sym(tr.KeyList(idOf(tt.id), idsOf(tt.cross...))); got != tt.want {
+			t.Errorf("KeyList(%s, %v) = %q, want %q", tt.id, tt.cross, got, tt.want)
+		}
+	}
+}
