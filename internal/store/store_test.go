@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -20,102 +21,172 @@ var backends = []struct {
 func TestSQLite(t *testing.T)   { storetest.Run(t, storetest.SQLite) }
 func TestPostgres(t *testing.T) { storetest.Run(t, storetest.Postgres) }
 
-// On PostgreSQL a check-out or check-in is one statement when it can be made,
-// and writes nothing when it cannot; the generic transaction then names the
-// reason, or makes the move itself for a symbol the statement cannot splice.
-func TestPostgresOneStatementMove(t *testing.T) {
-	env, db, a := benchSetup(t, storetest.Postgres)
-	ctx := context.Background()
-	holder, keys := stockKeys(t, db, a, 1)
-	key := keys[0]
-	records := func() int64 {
-		n, err := db.CountForTest(ctx, `SELECT COUNT(*) FROM audit_log`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	due := env.Clock.Now().Add(time.Hour)
-	move := func(action, to string, wantOK bool) {
-		t.Helper()
-		before := records()
-		var d *time.Time
-		if action == keyward.CustodyCheckout {
-			d = &due
-		}
-		ok, err := db.OneStatementMoveForTest(ctx, a, key, action, to, d)
-		if err != nil || ok != wantOK {
-			t.Fatalf("%s (holder %q): ok = %v, %v; want ok = %v", action, to, ok, err, wantOK)
-		}
-		want := before
-		if wantOK {
-			want++
-		}
-		if got := records(); got != want {
-			t.Fatalf("%s: %d audit records written, want %d", action, got-before, want-before)
-		}
-	}
-	move(keyward.CustodyCheckin, "", false)          // in storage: nothing to check in
-	move(keyward.CustodyCheckout, "hld_nope", false) // unknown holder
-	move(keyward.CustodyCheckout, holder, true)
-	move(keyward.CustodyCheckout, holder, false) // already out
-	move(keyward.CustodyCheckin, "", true)
+// A move is made by one implementation on both backends: an allowed move
+// writes one audit record, a refused one writes nothing, whatever the key's
+// symbol holds.
+func TestMoveWritesOnlyWhenMade(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			env, db, a := benchSetup(t, be.b)
+			ctx := context.Background()
+			holder, keys := stockKeys(t, db, a, 1)
+			key := keys[0]
+			records := func() int64 {
+				sum, _, err := db.VerifyAudit(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return sum.Records
+			}
+			due := env.Clock.Now().Add(time.Hour)
+			move := func(action, to string, wantCode keyward.Code) {
+				t.Helper()
+				before := records()
+				var err error
+				if action == keyward.CustodyCheckout {
+					_, err = db.Custody().Checkout(ctx, a, key, keyward.CheckoutInput{HolderID: to, DueAt: due})
+				} else {
+					_, err = db.Custody().Checkin(ctx, a, key, keyward.NoteInput{})
+				}
+				if keyward.ErrorCode(err) != wantCode && !(wantCode == "" && err == nil) {
+					t.Fatalf("%s (holder %q): %v, want %q", action, to, err, wantCode)
+				}
+				want := before
+				if wantCode == "" {
+					want++
+				}
+				if got := records(); got != want {
+					t.Fatalf("%s: %d audit records written, want %d", action, got-before, want-before)
+				}
+			}
+			move(keyward.CustodyCheckin, "", keyward.ECONFLICT)         // in storage: nothing to check in
+			move(keyward.CustodyCheckout, "hld_nope", keyward.EINVALID) // unknown holder
+			move(keyward.CustodyCheckout, holder, "")
+			move(keyward.CustodyCheckout, holder, keyward.ECONFLICT) // already out
+			move(keyward.CustodyCheckin, "", "")
 
-	// A symbol outside the stamp alphabet (only raw SQL can make one) is left
-	// to the generic transaction, which still makes the move.
-	if err := db.ExecForTest(ctx, `UPDATE keys SET symbol = 'AA"1' WHERE id = '`+key+`'`); err != nil {
-		t.Fatal(err)
-	}
-	move(keyward.CustodyCheckout, holder, false)
-	if _, err := db.Custody().Checkout(ctx, a, key, keyward.CheckoutInput{HolderID: holder, DueAt: due}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.VerifyAudit(ctx, nil); err != nil {
-		t.Fatal(err)
+			// A symbol outside the stamp alphabet (only raw SQL can make one)
+			// moves like any other.
+			if err := db.ExecForTest(ctx, `UPDATE keys SET symbol = 'AA"1' WHERE id = '`+key+`'`); err != nil {
+				t.Fatal(err)
+			}
+			move(keyward.CustodyCheckout, holder, "")
+		})
 	}
 }
 
-// Moves that arrive together on PostgreSQL run as one pipelined transaction:
-// each is made or not on its own, a later move sees the earlier ones, and if
-// one statement fails the batch is undone and every move runs alone.
-func TestPostgresMoveBatch(t *testing.T) {
+// Moves that arrive together share one transaction on both backends: each
+// is made or not on its own, a later move sees the earlier ones, and a move
+// that fails after writing is undone alone.
+func TestMoveBatch(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			env, db, a := benchSetup(t, be.b)
+			ctx := context.Background()
+			holder, k := stockKeys(t, db, a, 2)
+			records := func() int64 {
+				sum, _, err := db.VerifyAudit(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return sum.Records
+			}
+			due := env.Clock.Now().Add(time.Hour)
+			out := func(id string) store.BatchMove {
+				return store.BatchMove{KeyID: id, Req: keyward.MoveRequest{Action: keyward.CustodyCheckout, HolderID: holder, DueAt: &due}}
+			}
+			in := func(id string) store.BatchMove {
+				return store.BatchMove{KeyID: id, Req: keyward.MoveRequest{Action: keyward.CustodyCheckin}}
+			}
+			codes := func(errs []error) string {
+				var s []string
+				for _, err := range errs {
+					s = append(s, string(keyward.ErrorCode(err)))
+				}
+				return fmt.Sprint(s)
+			}
+
+			before := records()
+			errs := db.MoveBatchForTest(a, []store.BatchMove{out(k[0]), in(k[1]), out(k[1]), out(k[0])})
+			if errs[0] != nil || errs[2] != nil || keyward.ErrorCode(errs[1]) != keyward.ECONFLICT || keyward.ErrorCode(errs[3]) != keyward.ECONFLICT {
+				t.Fatalf("errors %v (%s); want the two check-outs made, the check-in of a stored key and the second check-out of a key refused", errs, codes(errs))
+			}
+			if got := records(); got != before+2 {
+				t.Fatalf("%d audit records written, want 2", got-before)
+			}
+
+			bad := in(k[1])
+			bad.Fail = true
+			errs = db.MoveBatchForTest(a, []store.BatchMove{in(k[0]), bad})
+			if errs[0] != nil || errs[1] == nil {
+				t.Fatalf("errors %v; want the first move made and the failing one undone", errs)
+			}
+			if got := records(); got != before+3 {
+				t.Fatalf("%d audit records written, want 3", got-before)
+			}
+			for i, want := range []string{keyward.StatusInStorage, keyward.StatusCheckedOut} {
+				if key, err := db.Custody().Key(ctx, a, k[i]); err != nil || key.Status != want {
+					t.Fatalf("key %d: %v, %v; want %s", i, key, err, want)
+				}
+			}
+		})
+	}
+}
+
+// On PostgreSQL a move that PostgreSQL picks as a deadlock victim runs again
+// instead of failing. Here another transaction holds the key's row while the
+// move waits for it, then asks for the audit chain head the move's batch
+// holds: the move gives way (its wait is the older one), runs again once the
+// other transaction commits, and is made.
+func TestPostgresMoveRetriesDeadlock(t *testing.T) {
 	env, db, a := benchSetup(t, storetest.Postgres)
 	ctx := context.Background()
-	holder, k := stockKeys(t, db, a, 2)
-	records := func() int64 {
-		sum, _, err := db.VerifyAudit(ctx, nil)
-		if err != nil {
+	holder, keys := stockKeys(t, db, a, 1)
+	raw, err := sql.Open("pgx", env.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`UPDATE keys SET status = status WHERE id = $1`, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.Custody().Checkout(ctx, a, keys[0], keyward.CheckoutInput{HolderID: holder, DueAt: env.Clock.Now().Add(time.Hour)})
+		done <- err
+	}()
+	// Wait until the move waits for the key row.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var n int
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE keys SET status = $1%'`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		return sum.Records
-	}
-	due := env.Clock.Now().Add(time.Hour)
-	out := func(id string) store.BatchMove {
-		return store.BatchMove{KeyID: id, Action: keyward.CustodyCheckout, HolderID: holder, Due: &due}
-	}
-	in := func(id string) store.BatchMove { return store.BatchMove{KeyID: id, Action: keyward.CustodyCheckin} }
-
-	before := records()
-	made, errs := db.PGMoveBatchForTest(ctx, a, []store.BatchMove{out(k[0]), in(k[1]), out(k[1]), out(k[0])})
-	if fmt.Sprint(made) != "[true false true false]" || fmt.Sprint(errs) != "[<nil> <nil> <nil> <nil>]" {
-		t.Fatalf("made %v, errors %v; want the two check-outs made and the check-in of a stored key and the second check-out of a key not", made, errs)
-	}
-	if got := records(); got != before+2 {
-		t.Fatalf("%d audit records written, want 2", got-before)
-	}
-
-	bad := in(k[1])
-	bad.ReuseEventID = true
-	made, errs = db.PGMoveBatchForTest(ctx, a, []store.BatchMove{in(k[0]), bad})
-	if !made[0] || made[1] || errs[0] != nil || errs[1] == nil {
-		t.Fatalf("made %v, errors %v; want the first move made alone and the failing one refused", made, errs)
-	}
-	if got := records(); got != before+3 {
-		t.Fatalf("%d audit records written, want 3", got-before)
-	}
-	for i, want := range []string{keyward.StatusInStorage, keyward.StatusCheckedOut} {
-		if key, err := db.Custody().Key(ctx, a, k[i]); err != nil || key.Status != want {
-			t.Fatalf("key %d: %v, %v; want %s", i, key, err, want)
+		if n > 0 {
+			break
 		}
+		if time.Now().After(deadline) {
+			t.Fatal("the move never waited for the key row")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := tx.Exec(`SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE`); err != nil {
+		t.Fatalf("the other transaction gave way instead of the move: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("move: %v", err)
+	}
+	if k, err := db.Custody().Key(ctx, a, keys[0]); err != nil || k.Status != keyward.StatusCheckedOut {
+		t.Fatalf("key after the move: %v, %v", k, err)
+	}
+	if _, _, err := db.VerifyAudit(ctx, nil); err != nil {
+		t.Fatal(err)
 	}
 }
