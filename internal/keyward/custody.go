@@ -94,6 +94,17 @@ var (
 	OpeningStatuses = statusesWhere(func(_, _, opens bool) bool { return opens })
 )
 
+// HeldAfter reports whether a key is with a holder after action. changes is
+// false when the action keeps the key's status (a transfer) or is no move of
+// the state machine (create, import: there the key's holder says it).
+func HeldAfter(action string) (held, changes bool) {
+	t, ok := transitions[action]
+	if !ok || t.to == "" {
+		return false, false
+	}
+	return Held(t.to), true
+}
+
 // Held reports whether a key in status is with a holder.
 func Held(status string) bool { return slices.Contains(HeldStatuses, status) }
 

@@ -203,6 +203,30 @@ func TestStatusLists(t *testing.T) {
 	}
 }
 
+// Which moves leave the key with a holder, as the keys-out chart replays them.
+func TestHeldAfter(t *testing.T) {
+	cases := []struct {
+		action        string
+		held, changes bool
+	}{
+		{CustodyCheckout, true, true},
+		{CustodyIssue, true, true},
+		{CustodyCheckin, false, true},
+		{CustodyReturn, false, true},
+		{CustodyLost, false, true},
+		{CustodyFound, false, true},
+		{CustodyDestroy, false, true},
+		{CustodyTransfer, false, false},
+		{CustodyCreate, false, false},
+		{"import", false, false},
+	}
+	for _, c := range cases {
+		if held, changes := HeldAfter(c.action); held != c.held || changes != c.changes {
+			t.Errorf("HeldAfter(%s) = %v, %v; want %v, %v", c.action, held, changes, c.held, c.changes)
+		}
+	}
+}
+
 // Who may receive a key or credential.
 func TestMayReceive(t *testing.T) {
 	since := time.Date(2026, 2, 27, 10, 0, 0, 0, time.UTC)
