@@ -169,6 +169,14 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	// head is the audit chain head once this transaction has locked it
+	// (record, or a custody batch first thing), so later appends skip the read.
+	head *chainHead
+}
+
+type chainHead struct {
+	seq  int64
+	hash string
 }
 
 func (d *DB) begin(ctx context.Context) (*Tx, error) {

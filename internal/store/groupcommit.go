@@ -148,9 +148,8 @@ func (d *DB) txBatch(batch []*pending[func(*Tx) error]) error {
 	}
 	defer tx.Rollback()
 	if d.dialect == postgresDialect {
-		var seq int64
-		if err := tx.QueryRow(ctx, `SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE`).Scan(&seq); err != nil {
-			return fmt.Errorf("store: lock audit head: %w", err)
+		if _, err := tx.lockHead(ctx); err != nil {
+			return err
 		}
 	}
 	if len(batch) == 1 {
@@ -163,10 +162,12 @@ func (d *DB) txBatch(batch []*pending[func(*Tx) error]) error {
 		if _, err := tx.Exec(ctx, "SAVEPOINT move"); err != nil {
 			return err
 		}
+		head := tx.head // a move undone takes its appends to the chain with it
 		if p.err = p.work(tx); p.err != nil {
 			if _, err := tx.Exec(ctx, "ROLLBACK TO move"); err != nil {
 				return err
 			}
+			tx.head = head
 		}
 		if _, err := tx.Exec(ctx, "RELEASE move"); err != nil {
 			return err

@@ -117,14 +117,16 @@ func TestMoveBatch(t *testing.T) {
 
 			bad := in(k[1])
 			bad.Fail = true
-			errs = db.MoveBatchForTest(a, []store.BatchMove{in(k[0]), bad})
-			if errs[0] != nil || errs[1] == nil {
-				t.Fatalf("errors %v; want the first move made and the failing one undone", errs)
+			errs = db.MoveBatchForTest(a, []store.BatchMove{in(k[0]), bad, out(k[0])})
+			if errs[0] != nil || errs[1] == nil || errs[2] != nil {
+				t.Fatalf("errors %v; want the moves around the failing one made and the failing one undone", errs)
 			}
-			if got := records(); got != before+3 {
-				t.Fatalf("%d audit records written, want 3", got-before)
+			// records verifies the chain: the move after the undone one
+			// appended to the chain as it was before it.
+			if got := records(); got != before+4 {
+				t.Fatalf("%d audit records written, want 4", got-before)
 			}
-			for i, want := range []string{keyward.StatusInStorage, keyward.StatusCheckedOut} {
+			for i, want := range []string{keyward.StatusCheckedOut, keyward.StatusCheckedOut} {
 				if key, err := db.Custody().Key(ctx, a, k[i]); err != nil || key.Status != want {
 					t.Fatalf("key %d: %v, %v; want %s", i, key, err, want)
 				}
@@ -155,6 +157,10 @@ func TestPostgresMoveRetriesDeadlock(t *testing.T) {
 	if _, err := tx.Exec(`UPDATE keys SET status = status WHERE id = $1`, keys[0]); err != nil {
 		t.Fatal(err)
 	}
+	var pid int
+	if err := tx.QueryRow(`SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
 	go func() {
 		_, err := db.Custody().Checkout(ctx, a, keys[0], keyward.CheckoutInput{HolderID: holder, DueAt: env.Clock.Now().Add(time.Hour)})
@@ -163,7 +169,7 @@ func TestPostgresMoveRetriesDeadlock(t *testing.T) {
 	// Wait until the move waits for the key row.
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		var n int
-		if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE keys SET status = $1%'`).Scan(&n); err != nil {
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE 'UPDATE keys SET status = $1%'`, pid).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 {
