@@ -42,6 +42,7 @@ type rule struct {
 	holder    int    // clear, keep (the logbook keeps who lost it) or set
 	due       int    // clear, keep or set
 	checkout  int    // clear, keep (a transfer keeps its reminder) or set
+	policy    Action // the policy row that allows it; ActCustody when empty
 }
 
 // transitions is the custody state machine, the one place a custody rule is
@@ -53,7 +54,7 @@ var transitions = map[string]rule{
 	CustodyTransfer: {from: []string{StatusIssued, StatusCheckedOut}, recipient: toRecipient, holder: set, due: keep, checkout: keep},
 	CustodyCheckout: {from: []string{StatusInStorage}, to: StatusCheckedOut, recipient: toRecipient, holder: set, due: set, checkout: set},
 	CustodyCheckin:  {from: []string{StatusCheckedOut}, to: StatusInStorage},
-	CustodyLost:     {from: []string{StatusInStorage, StatusIssued, StatusCheckedOut}, to: StatusLost, holder: keep},
+	CustodyLost:     {from: []string{StatusInStorage, StatusIssued, StatusCheckedOut}, to: StatusLost, holder: keep, policy: ActKeyReportLost},
 	CustodyFound:    {from: []string{StatusLost}, to: StatusInStorage},
 	CustodyDestroy:  {from: []string{StatusInStorage, StatusIssued, StatusCheckedOut, StatusLost}, to: StatusDestroyed},
 }
@@ -128,6 +129,20 @@ func TransitionConflict(k *Key, action string) error {
 	}
 	return Errorf(ECONFLICT, "key %s is %s; %s needs a key that is %s",
 		k.Stamp, k.Status, action, strings.Join(from, " or "))
+}
+
+// CustodyPolicy is the policy action that allows a custody action: holders
+// may report their own keys lost, every other move is staff's.
+func CustodyPolicy(action string) Action {
+	if p := transitions[action].policy; p != "" {
+		return p
+	}
+	return ActCustody
+}
+
+// Request is the move asked for by action with in.
+func (in CustodyInput) Request(action string) MoveRequest {
+	return MoveRequest{Action: action, HolderID: in.HolderID, Note: in.Note}
 }
 
 // MoveRequest is one custody move as asked for.

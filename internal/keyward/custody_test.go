@@ -203,6 +203,22 @@ func TestStatusLists(t *testing.T) {
 	}
 }
 
+// Holders may report their own keys lost; every other move is staff's.
+func TestCustodyPolicy(t *testing.T) {
+	for _, action := range []string{CustodyIssue, CustodyReturn, CustodyTransfer, CustodyCheckout, CustodyCheckin, CustodyLost, CustodyFound, CustodyDestroy, "lend"} {
+		want := ActCustody
+		if action == CustodyLost {
+			want = ActKeyReportLost
+		}
+		if got := CustodyPolicy(action); got != want {
+			t.Errorf("CustodyPolicy(%s) = %s, want %s", action, got, want)
+		}
+	}
+	if !Allowed(RoleHolder, CustodyPolicy(CustodyLost)) || Allowed(RoleHolder, CustodyPolicy(CustodyCheckout)) {
+		t.Error("a holder may report a key lost and nothing else")
+	}
+}
+
 // Which moves leave the key with a holder, as the keys-out chart replays them.
 func TestHeldAfter(t *testing.T) {
 	cases := []struct {

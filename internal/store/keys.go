@@ -259,14 +259,10 @@ func (s *Custody) Checkin(ctx context.Context, a keyward.Actor, keyID string, in
 
 // Move applies issue, return, transfer, lost, found or destroy.
 func (s *Custody) Move(ctx context.Context, a keyward.Actor, keyID, action string, in keyward.CustodyInput) (*keyward.Key, error) {
-	act := keyward.ActCustody
-	if action == keyward.CustodyLost {
-		act = keyward.ActKeyReportLost
-	}
-	if err := s.db.recordDenial(ctx, a, act, "key", keyID); err != nil {
+	if err := s.db.recordDenial(ctx, a, keyward.CustodyPolicy(action), "key", keyID); err != nil {
 		return nil, err
 	}
-	r := keyward.MoveRequest{Action: action, HolderID: in.HolderID, Note: in.Note}
+	r := in.Request(action)
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
