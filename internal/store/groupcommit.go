@@ -119,11 +119,7 @@ func (d *DB) runTxBatch(batch []*pending[func(*Tx) error]) {
 			p.err = nil
 		}
 		err := d.txBatch(batch)
-		retry := isDeadlock(err)
-		for _, p := range batch {
-			retry = retry || isDeadlock(p.err)
-		}
-		if !retry || try == maxRetries {
+		if !isDeadlock(err) || try == maxRetries {
 			if err != nil {
 				for _, p := range batch {
 					if p.err == nil {
@@ -137,7 +133,8 @@ func (d *DB) runTxBatch(batch []*pending[func(*Tx) error]) {
 }
 
 // txBatch is one try of runTxBatch: it sets each move's own error and
-// returns what kept the whole batch from committing.
+// returns what kept the whole batch from committing. A move that deadlocks
+// fails the whole batch uncommitted, so that every move of it runs again.
 func (d *DB) txBatch(batch []*pending[func(*Tx) error]) error {
 	// Not any one caller's context: a caller who gives up must not roll back
 	// the others' moves.
@@ -154,6 +151,9 @@ func (d *DB) txBatch(batch []*pending[func(*Tx) error]) error {
 	}
 	if len(batch) == 1 {
 		if batch[0].err = batch[0].work(tx); batch[0].err != nil {
+			if isDeadlock(batch[0].err) {
+				return batch[0].err
+			}
 			return nil
 		}
 		return tx.Commit()
@@ -163,7 +163,10 @@ func (d *DB) txBatch(batch []*pending[func(*Tx) error]) error {
 			return err
 		}
 		head := tx.head // a move undone takes its appends to the chain with it
-		if p.err = p.work(tx); p.err != nil {
+		if p.err = p.work(tx); isDeadlock(p.err) {
+			return p.err
+		}
+		if p.err != nil {
 			if _, err := tx.Exec(ctx, "ROLLBACK TO move"); err != nil {
 				return err
 			}

@@ -132,6 +132,19 @@ func TestMoveBatch(t *testing.T) {
 					t.Fatalf("key %d: %v, %v; want %s", i, key, err, want)
 				}
 			}
+
+			// A move picked as a deadlock victim fails the batch uncommitted,
+			// and the whole batch runs again: the moves before it are made
+			// once, and every caller hears that its move was made.
+			victim := in(k[1])
+			victim.DeadlockOnce = true
+			errs = db.MoveBatchForTest(a, []store.BatchMove{in(k[0]), victim})
+			if errs[0] != nil || errs[1] != nil {
+				t.Fatalf("errors %v; want both moves made on the second try", errs)
+			}
+			if got := records(); got != before+6 {
+				t.Fatalf("%d audit records written, want 6", got-before)
+			}
 		})
 	}
 }
