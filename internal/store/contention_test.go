@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -39,6 +40,7 @@ func TestCustodyContention(t *testing.T) {
 			var conflicts, failures atomic.Int64
 			var mu sync.Mutex
 			var firstFailures []string
+			var latencies []time.Duration
 			stop := time.Now().Add(run)
 			var wg sync.WaitGroup
 			for c := range clients {
@@ -47,8 +49,15 @@ func TestCustodyContention(t *testing.T) {
 					defer wg.Done()
 					r := rand.New(rand.NewPCG(uint64(c), 11))
 					custody := dbs[c%len(dbs)].Custody()
+					var mine []time.Duration
+					defer func() {
+						mu.Lock()
+						latencies = append(latencies, mine...)
+						mu.Unlock()
+					}()
 					for time.Now().Before(stop) {
 						i := r.IntN(nkeys)
+						start := time.Now()
 						var err error
 						if r.IntN(2) == 0 {
 							if _, err = custody.Checkout(ctx, a, keys[i], keyward.CheckoutInput{HolderID: holder, DueAt: due}); err == nil {
@@ -57,6 +66,7 @@ func TestCustodyContention(t *testing.T) {
 						} else if _, err = custody.Checkin(ctx, a, keys[i], keyward.NoteInput{}); err == nil {
 							ins[i].Add(1)
 						}
+						mine = append(mine, time.Since(start))
 						switch {
 						case err == nil:
 						case keyward.ErrorCode(err) == keyward.ECONFLICT:
@@ -77,7 +87,9 @@ func TestCustodyContention(t *testing.T) {
 			for i := range nkeys {
 				made += outs[i].Load() + ins[i].Load()
 			}
-			t.Logf("%s: %d moves made, %d refused (409), %d failed in %v", be.name, made, conflicts.Load(), failures.Load(), run)
+			slices.Sort(latencies)
+			p99 := latencies[len(latencies)*99/100]
+			t.Logf("%s: %d moves made, %d refused (409), %d failed in %v; p99 %v", be.name, made, conflicts.Load(), failures.Load(), run, p99.Round(time.Millisecond))
 			if failures.Load() > 0 {
 				t.Fatalf("%d moves failed with an internal error, first: %q", failures.Load(), firstFailures)
 			}
