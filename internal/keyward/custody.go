@@ -20,20 +20,94 @@ const (
 	CustodyDestroy  = "destroy"
 )
 
-// transitions is the custody state machine: action → statuses it may start from → status after.
-var transitions = map[string]struct {
-	from []string
-	to   string // "" keeps the current status
-}{
-	CustodyIssue:    {[]string{StatusInStorage}, StatusIssued},
-	CustodyReturn:   {[]string{StatusIssued}, StatusInStorage},
-	CustodyTransfer: {[]string{StatusIssued, StatusCheckedOut}, ""},
-	CustodyCheckout: {[]string{StatusInStorage}, StatusCheckedOut},
-	CustodyCheckin:  {[]string{StatusCheckedOut}, StatusInStorage},
-	CustodyLost:     {[]string{StatusInStorage, StatusIssued, StatusCheckedOut}, StatusLost},
-	CustodyFound:    {[]string{StatusLost}, StatusInStorage},
-	CustodyDestroy:  {[]string{StatusInStorage, StatusIssued, StatusCheckedOut, StatusLost}, StatusDestroyed},
+// Who a move hands the key to.
+const (
+	toNobody    = iota // the key goes back (or out of circulation): no holder_id allowed
+	toRecipient        // holder_id is required and names who receives the key
+)
+
+// What a move does with the holder, the due time and the check-out id.
+const (
+	clear = iota // no holder, no due time, no check-out id
+	keep         // as before the move
+	set          // the recipient; the due time asked for; a new check-out id
+)
+
+// rule is one custody action: which statuses it may start from, the status
+// after it, and what it does with the key's holder, due time and check-out.
+type rule struct {
+	from      []string
+	to        string // "" keeps the current status
+	recipient int    // toNobody or toRecipient
+	holder    int    // clear, keep (the logbook keeps who lost it) or set
+	due       int    // clear, keep or set
+	checkout  int    // clear, keep (a transfer keeps its reminder) or set
+	policy    Action // the policy row that allows it; ActCustody when empty
 }
+
+// transitions is the custody state machine, the one place a custody rule is
+// written: the store's guarded update, the UI's buttons and every 409 come
+// from it.
+var transitions = map[string]rule{
+	CustodyIssue:    {from: []string{StatusInStorage}, to: StatusIssued, recipient: toRecipient, holder: set},
+	CustodyReturn:   {from: []string{StatusIssued}, to: StatusInStorage},
+	CustodyTransfer: {from: []string{StatusIssued, StatusCheckedOut}, recipient: toRecipient, holder: set, due: keep, checkout: keep},
+	CustodyCheckout: {from: []string{StatusInStorage}, to: StatusCheckedOut, recipient: toRecipient, holder: set, due: set, checkout: set},
+	CustodyCheckin:  {from: []string{StatusCheckedOut}, to: StatusInStorage},
+	CustodyLost:     {from: []string{StatusInStorage, StatusIssued, StatusCheckedOut}, to: StatusLost, holder: keep, policy: ActKeyReportLost},
+	CustodyFound:    {from: []string{StatusLost}, to: StatusInStorage},
+	CustodyDestroy:  {from: []string{StatusInStorage, StatusIssued, StatusCheckedOut, StatusLost}, to: StatusDestroyed},
+}
+
+// statusRules says, per key status, whether a holder has the key, whether
+// the copy is in circulation (its whereabouts known: in storage or held) and
+// whether it still opens its locks (a lost key does, a destroyed one not).
+var statusRules = []struct {
+	status                   string
+	held, circulating, opens bool
+}{
+	{StatusInStorage, false, true, true},
+	{StatusIssued, true, true, true},
+	{StatusCheckedOut, true, true, true},
+	{StatusLost, false, false, true},
+	{StatusDestroyed, false, false, false},
+}
+
+func statusesWhere(f func(held, circulating, opens bool) bool) []string {
+	var out []string
+	for _, r := range statusRules {
+		if f(r.held, r.circulating, r.opens) {
+			out = append(out, r.status)
+		}
+	}
+	return out
+}
+
+var (
+	// HeldStatuses: a holder has the key. A holder's key list, an
+	// offboarding's outstanding keys and the keys-out count use them.
+	HeldStatuses = statusesWhere(func(held, _, _ bool) bool { return held })
+	// CirculatingStatuses: copies in circulation, in storage or held; what a
+	// key system counts as its cut copies.
+	CirculatingStatuses = statusesWhere(func(_, circulating, _ bool) bool { return circulating })
+	// OpeningStatuses: copies that still open their locks, lost ones
+	// included; what an opening lists as the keys that operate it.
+	OpeningStatuses = statusesWhere(func(_, _, opens bool) bool { return opens })
+)
+
+// HeldAfter reports whether a key is with a holder after action. changes is
+// false when the action keeps the key's status (a transfer) or is no move of
+// the state machine (create, import: there the key's holder says it).
+func HeldAfter(action string) (held, changes bool) {
+	t, ok := transitions[action]
+	if !ok || t.to == "" {
+		return false, false
+	}
+	return Held(t.to), true
+}
+
+// Held reports whether a key in status is with a holder.
+func Held(status string) bool { return slices.Contains(HeldStatuses, status) }
 
 // Transition returns the statuses action may start from and the status after it.
 // ok is false for an unknown action.
@@ -55,6 +129,200 @@ func TransitionConflict(k *Key, action string) error {
 	}
 	return Errorf(ECONFLICT, "key %s is %s; %s needs a key that is %s",
 		k.Stamp, k.Status, action, strings.Join(from, " or "))
+}
+
+// CustodyPolicy is the policy action that allows a custody action: holders
+// may report their own keys lost, every other move is staff's.
+func CustodyPolicy(action string) Action {
+	if p := transitions[action].policy; p != "" {
+		return p
+	}
+	return ActCustody
+}
+
+// Request is the move asked for by action with in.
+func (in CustodyInput) Request(action string) MoveRequest {
+	return MoveRequest{Action: action, HolderID: in.HolderID, Note: in.Note}
+}
+
+// MoveRequest is one custody move as asked for.
+type MoveRequest struct {
+	Action   string
+	HolderID string     // who receives the key (issue, transfer, check-out)
+	DueAt    *time.Time // when a check-out is due back
+	Note     string
+	// CollectFrom, instead of an action, takes the key back from this leaving
+	// holder: CollectAction picks the move.
+	CollectFrom string
+}
+
+// Validate checks the request before any key is read: the holder is given
+// exactly when the action hands the key to someone.
+func (r *MoveRequest) Validate() error {
+	if r.CollectFrom == "" {
+		t, ok := transitions[r.Action]
+		if !ok || r.Action == CustodyCreate {
+			return Invalid("action", "is not a custody action")
+		}
+		var v Validator
+		if t.recipient == toRecipient {
+			v.Check(r.HolderID != "", "holder_id", "is required")
+		} else {
+			v.Check(r.HolderID == "", "holder_id", "must be empty for "+r.Action)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+	}
+	return (&NoteInput{Note: r.Note}).Validate()
+}
+
+// Move is a custody move the rules allowed: the store makes it with one
+// guarded update (the key still in one of From, still with the holder the
+// plan was made on) and writes the logbook line and audit record it names.
+type Move struct {
+	Action string
+	// From and PrevHolder are the race guard: the statuses the move may start
+	// from, and the holder the key had when it was read.
+	From       []string
+	PrevHolder string
+	// Key is the key after the move.
+	Key Key
+	// Recipient is the holder the key goes to ("" for none); the store checks
+	// with MayReceive that they may receive it before asking for the plan.
+	Recipient string
+	// Checkout: NewCheckout gives the key a fresh check-out id (its overdue
+	// reminder is sent once per check-out); KeepCheckout keeps the one it has.
+	// Any other move clears it.
+	NewCheckout, KeepCheckout bool
+	// The logbook line: the holder it is filed under (who receives the key,
+	// else who it leaves) and, for a transfer, who gave it.
+	LineHolder, Giver string
+	DueAt             *time.Time // as asked, for the logbook and the audit record
+	Note              string
+}
+
+// PlanMove decides a custody move of k, as read, for actor a: EFORBIDDEN for
+// a holder reporting someone else's key, EINVALID for a transfer to the
+// current holder, ECONFLICT when the key's status does not allow the move
+// (or, collecting, the key is not the leaving holder's).
+func PlanMove(a Actor, k Key, r MoveRequest) (*Move, error) {
+	if a.Role == RoleHolder && (a.HolderID == "" || k.HolderID != a.HolderID) {
+		return nil, Errorf(EFORBIDDEN, "holders may only report their own keys")
+	}
+	action := r.Action
+	if r.CollectFrom != "" {
+		var err error
+		if action, err = CollectAction(k, r.CollectFrom); err != nil {
+			return nil, err
+		}
+	}
+	t, ok := transitions[action]
+	if !ok {
+		return nil, Invalid("action", "is not a custody action")
+	}
+	if action == CustodyTransfer && r.HolderID == k.HolderID {
+		return nil, Invalid("holder_id", "must differ from the current holder")
+	}
+	if !slices.Contains(t.from, k.Status) {
+		return nil, TransitionConflict(&k, action)
+	}
+	m := &Move{Action: action, From: t.from, PrevHolder: k.HolderID, Key: k, DueAt: r.DueAt, Note: r.Note,
+		NewCheckout: t.checkout == set, KeepCheckout: t.checkout == keep}
+	if t.to != "" {
+		m.Key.Status = t.to
+	}
+	if t.recipient == toRecipient {
+		m.Recipient = r.HolderID
+	}
+	m.Key.HolderID = pick(t.holder, k.HolderID, r.HolderID)
+	switch t.due {
+	case clear:
+		m.Key.DueAt = nil
+	case set:
+		m.Key.DueAt = r.DueAt
+	}
+	m.LineHolder = m.Recipient
+	switch {
+	case m.LineHolder == "":
+		m.LineHolder = k.HolderID // a key taken back is in the logbook of who it leaves
+	case action == CustodyTransfer:
+		m.Giver = k.HolderID // and a transfer in the giver's too
+	}
+	return m, nil
+}
+
+func pick(how int, current, asked string) string {
+	switch how {
+	case keep:
+		return current
+	case set:
+		return asked
+	}
+	return ""
+}
+
+// CollectAction is the move that takes k back from a leaving holder: a
+// check-in of a checked-out key, a return of an issued one. ECONFLICT if the
+// holder does not have it.
+func CollectAction(k Key, holderID string) (string, error) {
+	switch {
+	case k.HolderID != holderID:
+		return "", Errorf(ECONFLICT, "key %s is not held by this holder", k.Stamp)
+	case k.Status == StatusCheckedOut:
+		return CustodyCheckin, nil
+	case k.Status == StatusIssued:
+		return CustodyReturn, nil
+	}
+	return "", Errorf(ECONFLICT, "key %s is %s; only an issued or checked-out key can be collected", k.Stamp, k.Status)
+}
+
+// Recipient is what the rules need to know of a holder a key or credential
+// is about to go to.
+type Recipient struct {
+	Found bool   // the holder exists
+	Name  string // for the message
+	// LeavingSince is when their open offboarding started; nil if none is open.
+	LeavingSince *time.Time
+}
+
+// MayReceive: EINVALID on holder_id for an unknown holder; ECONFLICT for one
+// being offboarded, since a new item would slip past the list of what they
+// hold that a manager is working through.
+func (r Recipient) MayReceive() error {
+	switch {
+	case !r.Found:
+		return Invalid("holder_id", "must name an existing holder")
+	case r.LeavingSince != nil:
+		return Errorf(ECONFLICT, "%s is being offboarded (since %s): collect what they hold and clear the offboarding before giving them anything new",
+			r.Name, r.LeavingSince.Format("2006-01-02"))
+	}
+	return nil
+}
+
+// Count sets o.Outstanding: every key, credential and storage place still
+// with the leaving holder.
+func (o *Offboarding) Count() {
+	o.Outstanding = len(o.Keys) + len(o.Credentials) + len(o.Storage)
+}
+
+// MayClear: ECONFLICT naming every item still outstanding.
+func (o *Offboarding) MayClear() error {
+	o.Count()
+	if o.Outstanding == 0 {
+		return nil
+	}
+	var items []string
+	for _, k := range o.Keys {
+		items = append(items, "key "+k.Stamp)
+	}
+	for _, c := range o.Credentials {
+		items = append(items, c.Kind+" "+c.ID)
+	}
+	for _, p := range o.Storage {
+		items = append(items, "storage "+p.Name)
+	}
+	return Errorf(ECONFLICT, "%d items are still outstanding: %s", o.Outstanding, strings.Join(items, ", "))
 }
 
 // KeyFilter narrows a key list.

@@ -22,15 +22,11 @@ func (t *Tx) record(ctx context.Context, a keyward.Actor, action, subjectType, s
 	if err != nil {
 		return 0, fmt.Errorf("store: audit details: %w", err)
 	}
-	lock := ""
-	if t.db.dialect == postgresDialect {
-		lock = " FOR UPDATE"
+	head, err := t.lockHead(ctx)
+	if err != nil {
+		return 0, err
 	}
-	var seq int64
-	var prev string
-	if err := t.QueryRow(ctx, `SELECT seq, hash FROM chain_head WHERE id = 1`+lock).Scan(&seq, &prev); err != nil {
-		return 0, fmt.Errorf("store: audit head: %w", err)
-	}
+	seq, prev := head.seq, head.hash
 	r := audit.Record{
 		Seq: seq + 1, ID: newID("aud"), At: t.now, Actor: actorName(a), ActorRole: string(a.Role),
 		Action: action, SubjectType: subjectType, SubjectID: subjectID, Details: string(b),
@@ -44,7 +40,26 @@ func (t *Tx) record(ctx context.Context, a keyward.Actor, action, subjectType, s
 	if _, err := t.Exec(ctx, `UPDATE chain_head SET seq = ?, hash = ?, prev_hash = ? WHERE id = 1`, r.Seq, h, prev); err != nil {
 		return 0, fmt.Errorf("store: audit head: %w", err)
 	}
+	t.head = &chainHead{seq: r.Seq, hash: h}
 	return r.Seq, nil
+}
+
+// lockHead reads the audit chain head, locking its row on PostgreSQL, once
+// per transaction: record keeps t.head up to date after each append.
+func (t *Tx) lockHead(ctx context.Context) (*chainHead, error) {
+	if t.head != nil {
+		return t.head, nil
+	}
+	lock := ""
+	if t.db.dialect == postgresDialect {
+		lock = " FOR UPDATE"
+	}
+	var h chainHead
+	if err := t.QueryRow(ctx, `SELECT seq, hash FROM chain_head WHERE id = 1`+lock).Scan(&h.seq, &h.hash); err != nil {
+		return nil, fmt.Errorf("store: audit head: %w", err)
+	}
+	t.head = &h
+	return t.head, nil
 }
 
 func actorName(a keyward.Actor) string {

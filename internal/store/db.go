@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"modernc.org/sqlite"
 
@@ -49,10 +50,8 @@ type DB struct {
 	now     func() time.Time
 	// Path of the SQLite file ("" for PostgreSQL).
 	Path string
-	// Custody moves share commits: transactions on SQLite, one-statement
-	// moves on PostgreSQL (groupcommit.go).
+	// Custody moves share commits (groupcommit.go).
 	txMoves *committer[func(*Tx) error]
-	pgMoves *committer[*pgMove]
 }
 
 // Open connects, creates the database if needed and runs the migrations.
@@ -78,7 +77,6 @@ func connect(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	d := &DB{now: cfg.Now}
 	d.txMoves = &committer[func(*Tx) error]{run: d.runTxBatch}
-	d.pgMoves = &committer[*pgMove]{run: d.runPGMoves}
 	var err error
 	switch {
 	case strings.HasPrefix(cfg.URL, "postgres://") || strings.HasPrefix(cfg.URL, "postgresql://"):
@@ -171,6 +169,14 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	// head is the audit chain head once this transaction has locked it
+	// (record, or a custody batch first thing), so later appends skip the read.
+	head *chainHead
+}
+
+type chainHead struct {
+	seq  int64
+	hash string
 }
 
 func (d *DB) begin(ctx context.Context) (*Tx, error) {
@@ -300,6 +306,13 @@ func isUnique(err error) bool {
 		return se.Code() == 2067 || se.Code() == 1555 // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
 	}
 	return strings.Contains(err.Error(), "SQLSTATE 23505")
+}
+
+// isDeadlock reports a PostgreSQL deadlock (40P01) or serialization failure
+// (40001): the transaction was chosen to give way and may simply run again.
+func isDeadlock(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
 // Ping checks the database connection.

@@ -9,49 +9,9 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
-
-// OneStatementMoveForTest runs a check-out or check-in through PostgreSQL's
-// one-statement move alone, without the generic fallback: ok reports whether
-// that statement made the move.
-func (d *DB) OneStatementMoveForTest(ctx context.Context, a keyward.Actor, keyID, action, holderID string, due *time.Time) (ok bool, err error) {
-	_, ok, err = d.Custody().pgCheckInOut(ctx, a, keyID, action, holderID, due, "")
-	return ok, err
-}
-
-// BatchMove is one check-out (with a holder and due time) or check-in for
-// PGMoveBatchForTest. ReuseEventID gives it the logbook id of the move before
-// it, so its statement fails on the primary key.
-type BatchMove struct {
-	KeyID, Action, HolderID string
-	Due                     *time.Time
-	ReuseEventID            bool
-}
-
-// PGMoveBatchForTest runs moves as one PostgreSQL batch, as the committer does
-// with moves that arrive together: made[i] says whether move i was made.
-func (d *DB) PGMoveBatchForTest(ctx context.Context, a keyward.Actor, moves []BatchMove) (made []bool, errs []error) {
-	var batch []*pending[*pgMove]
-	for i, m := range moves {
-		pm, err := d.Custody().pgMoveFor(a, m.KeyID, m.Action, m.HolderID, m.Due, "")
-		if err != nil || pm == nil {
-			panic(fmt.Sprintf("move %d cannot be built: %v", i, err))
-		}
-		if m.ReuseEventID {
-			pm.args[15] = batch[i-1].work.args[15]
-		}
-		batch = append(batch, &pending[*pgMove]{ctx: ctx, work: pm})
-	}
-	d.runPGMoves(batch)
-	for _, p := range batch {
-		made = append(made, p.work.key != nil)
-		errs = append(errs, p.err)
-	}
-	return made, errs
-}
 
 // AppendAuditForTest appends n audit records in one transaction, for benchmarks of verification.
 func (d *DB) AppendAuditForTest(ctx context.Context, n int) error {

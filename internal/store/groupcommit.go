@@ -14,12 +14,24 @@ import (
 // waiting. A caller alone runs alone, exactly as without the committer.
 //
 // Each move in a batch keeps its own result: a move that fails is undone on
-// its own (a savepoint on SQLite; on PostgreSQL a statement that matches no
-// row writes nothing) and the others still commit. A caller returns only after
-// the commit that holds its move is durable.
+// its own (a savepoint) and the others still commit. A caller returns only
+// after the commit that holds its move is durable.
+//
+// Lock order. A move locks its key row, then the audit chain head. A batch
+// holds the chain head from its first move to its commit, so on PostgreSQL a
+// batch that went on to lock another key could wait for a transaction (a move
+// from another server, any change that appends an audit record) holding that
+// key and waiting for the chain head: a deadlock. So a batch on PostgreSQL
+// locks the chain head first, before any row, and batches from every server
+// queue there. A transaction still chosen as a deadlock victim (a change
+// outside the custody moves that locks rows a move also locks) runs again
+// with every move re-read and re-decided, up to maxRetries times.
 
 // maxBatch bounds how many moves share one commit.
 const maxBatch = 64
+
+// maxRetries bounds how often a batch chosen as a deadlock victim runs again.
+const maxRetries = 5
 
 type committer[T any] struct {
 	mu      sync.Mutex
@@ -99,59 +111,79 @@ func (c *committer[T]) runSafely(batch []*pending[T]) {
 }
 
 // runTxBatch makes each move of the batch in one transaction, each in its own
-// savepoint, and commits once. Alone, a move runs without a savepoint.
+// savepoint, and commits once. Alone, a move runs without a savepoint. A batch
+// PostgreSQL gives way in a deadlock runs again from the start.
 func (d *DB) runTxBatch(batch []*pending[func(*Tx) error]) {
-	fail := func(err error) {
+	for try := 0; ; try++ {
 		for _, p := range batch {
-			if p.err == nil {
-				p.err = err
+			p.err = nil
+		}
+		err := d.txBatch(batch)
+		if !isDeadlock(err) || try == maxRetries {
+			if err != nil {
+				for _, p := range batch {
+					if p.err == nil {
+						p.err = err
+					}
+				}
 			}
+			return
 		}
 	}
+}
+
+// txBatch is one try of runTxBatch: it sets each move's own error and
+// returns what kept the whole batch from committing. A move that deadlocks
+// fails the whole batch uncommitted, so that every move of it runs again.
+func (d *DB) txBatch(batch []*pending[func(*Tx) error]) error {
 	// Not any one caller's context: a caller who gives up must not roll back
 	// the others' moves.
 	ctx := context.Background()
 	tx, err := d.begin(ctx)
 	if err != nil {
-		fail(err)
-		return
+		return err
 	}
 	defer tx.Rollback()
-	if len(batch) == 1 {
-		if batch[0].err = batch[0].work(tx); batch[0].err == nil {
-			batch[0].err = tx.Commit()
+	if d.dialect == postgresDialect {
+		if _, err := tx.lockHead(ctx); err != nil {
+			return err
 		}
-		return
+	}
+	if len(batch) == 1 {
+		if batch[0].err = batch[0].work(tx); batch[0].err != nil {
+			if isDeadlock(batch[0].err) {
+				return batch[0].err
+			}
+			return nil
+		}
+		return tx.Commit()
 	}
 	for _, p := range batch {
 		if _, err := tx.Exec(ctx, "SAVEPOINT move"); err != nil {
-			fail(err)
-			return
+			return err
 		}
-		if p.err = p.work(tx); p.err != nil {
+		head := tx.head // a move undone takes its appends to the chain with it
+		if p.err = p.work(tx); isDeadlock(p.err) {
+			return p.err
+		}
+		if p.err != nil {
 			if _, err := tx.Exec(ctx, "ROLLBACK TO move"); err != nil {
-				fail(err)
-				return
+				return err
 			}
+			tx.head = head
 		}
 		if _, err := tx.Exec(ctx, "RELEASE move"); err != nil {
-			fail(err)
-			return
+			return err
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		fail(err)
-	}
+	return tx.Commit()
 }
 
-// moveTx runs a custody move's transaction: through the committer on SQLite,
-// where every move queues for the one write lock anyway. There fn runs with a
-// context its caller cannot cancel, because SQLite rolls back the whole
-// transaction of an interrupted write, and with it the batch's other moves; a
-// caller who gives up while queued is still never run.
+// moveTx runs a custody move's transaction through the committer. fn runs
+// with a context its caller cannot cancel: SQLite rolls back the whole
+// transaction of an interrupted write, and PostgreSQL aborts it, and with it
+// the batch's other moves. A caller who gives up while queued is still never
+// run.
 func (d *DB) moveTx(ctx context.Context, fn func(context.Context, *Tx) error) error {
-	if d.dialect == postgresDialect {
-		return d.withTx(ctx, func(tx *Tx) error { return fn(ctx, tx) })
-	}
 	return d.txMoves.do(ctx, func(tx *Tx) error { return fn(context.WithoutCancel(ctx), tx) })
 }

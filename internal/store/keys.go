@@ -68,34 +68,49 @@ func (t *Tx) createKey(ctx context.Context, a keyward.Actor, in keyward.KeyInput
 		}
 		return nil, fmt.Errorf("store: insert key: %w", err)
 	}
-	if err := t.logEvent(ctx, a, k, keyward.CustodyCreate, holderID, "", due, ""); err != nil {
+	if err := t.logEvent(ctx, a, &keyward.Move{Action: keyward.CustodyCreate, Key: *k, Recipient: holderID, LineHolder: holderID, DueAt: due}); err != nil {
 		return nil, err
 	}
 	return k, nil
 }
 
-// logEvent writes the audit record and the logbook line of one custody event.
-// holderID is the holder the move hands the key to; a move that takes the key
-// back (check-in, return, lost, ...) passes "" and prevHolder, the holder the
-// key leaves, whose line it then is in the per-holder logbook.
-func (t *Tx) logEvent(ctx context.Context, a keyward.Actor, k *keyward.Key, action, holderID, prevHolder string, due *time.Time, note string) error {
-	seq, err := t.record(ctx, a, "key."+action, "key", k.ID, eventDetails(k, holderID, due, note))
+// eventDetails is what the audit record of a custody event says.
+func eventDetails(k *keyward.Key, holderID string, due *time.Time, note string) map[string]any {
+	details := map[string]any{"stamp": k.Stamp, "status": k.Status}
+	if holderID != "" {
+		details["holder_id"] = holderID
+	}
+	if due != nil {
+		details["due_at"] = due.UTC().Format(time.RFC3339)
+	}
+	if note != "" {
+		details["note"] = note
+	}
+	return details
+}
+
+// logEvent writes the audit record and the logbook line of one custody move.
+func (t *Tx) logEvent(ctx context.Context, a keyward.Actor, m *keyward.Move) error {
+	seq, err := t.record(ctx, a, "key."+m.Action, "key", m.Key.ID, eventDetails(&m.Key, m.Recipient, m.DueAt, m.Note))
 	if err != nil {
 		return err
 	}
-	lineHolder, giver := holderID, ""
-	switch {
-	case lineHolder == "":
-		lineHolder = prevHolder
-	case action == keyward.CustodyTransfer:
-		giver = prevHolder // the line is in the giver's logbook too
-	}
 	if _, err := t.Exec(ctx, `INSERT INTO custody_events (id, key_id, action, at, actor, actor_role, holder_id, from_holder_id, due_at, note, audit_seq)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID("evt"), k.ID, action, ts(t.now), actorName(a), string(a.Role), nullStr(lineHolder), nullStr(giver), nullTS(due), note, seq); err != nil {
+		newID("evt"), m.Key.ID, m.Action, ts(t.now), actorName(a), string(a.Role), nullStr(m.LineHolder), nullStr(m.Giver), nullTS(m.DueAt), m.Note, seq); err != nil {
 		return fmt.Errorf("store: insert custody event: %w", err)
 	}
 	return nil
+}
+
+// statusIn is "column IN (?, ?, ...)" over statuses, with its arguments: the
+// store's status lists come from the rules in keyward, never from literals.
+func statusIn(column string, statuses []string) (string, []any) {
+	args := make([]any, len(statuses))
+	for i, s := range statuses {
+		args[i] = s
+	}
+	return column + ` IN (` + marks(len(statuses)) + `)`, args
 }
 
 func (t *Tx) key(ctx context.Context, id string) (*keyward.Key, error) {
@@ -217,7 +232,8 @@ func (s *Custody) HolderKeys(ctx context.Context, a keyward.Actor, holderID stri
 	if err := s.db.queryRow(ctx, `SELECT 1 FROM holders WHERE id = ?`, holderID).Scan(&one); err != nil {
 		return nil, notFound(err, "holder", holderID)
 	}
-	return s.db.scanKeys(ctx, `SELECT `+keyCols+` FROM keys WHERE holder_id = ? AND status IN ('issued', 'checked_out') ORDER BY symbol, copy_number`, holderID)
+	held, args := statusIn("status", keyward.HeldStatuses)
+	return s.db.scanKeys(ctx, `SELECT `+keyCols+` FROM keys WHERE holder_id = ? AND `+held+` ORDER BY symbol, copy_number`, append([]any{holderID}, args...)...)
 }
 
 func (s *Custody) Checkout(ctx context.Context, a keyward.Actor, keyID string, in keyward.CheckoutInput) (*keyward.Key, error) {
@@ -228,7 +244,7 @@ func (s *Custody) Checkout(ctx context.Context, a keyward.Actor, keyID string, i
 		return nil, err
 	}
 	due := in.DueAt.UTC()
-	return s.move(ctx, a, keyID, keyward.CustodyCheckout, in.HolderID, &due, in.Note)
+	return s.move(ctx, a, keyID, keyward.MoveRequest{Action: keyward.CustodyCheckout, HolderID: in.HolderID, DueAt: &due, Note: in.Note})
 }
 
 func (s *Custody) Checkin(ctx context.Context, a keyward.Actor, keyID string, in keyward.NoteInput) (*keyward.Key, error) {
@@ -238,114 +254,85 @@ func (s *Custody) Checkin(ctx context.Context, a keyward.Actor, keyID string, in
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	return s.move(ctx, a, keyID, keyward.CustodyCheckin, "", nil, in.Note)
+	return s.move(ctx, a, keyID, keyward.MoveRequest{Action: keyward.CustodyCheckin, Note: in.Note})
 }
 
 // Move applies issue, return, transfer, lost, found or destroy.
 func (s *Custody) Move(ctx context.Context, a keyward.Actor, keyID, action string, in keyward.CustodyInput) (*keyward.Key, error) {
-	act := keyward.ActCustody
-	if action == keyward.CustodyLost {
-		act = keyward.ActKeyReportLost
-	}
-	if err := s.db.recordDenial(ctx, a, act, "key", keyID); err != nil {
+	if err := s.db.recordDenial(ctx, a, keyward.CustodyPolicy(action), "key", keyID); err != nil {
 		return nil, err
 	}
-	var v keyward.Validator
-	switch action {
-	case keyward.CustodyIssue, keyward.CustodyTransfer:
-		v.Check(in.HolderID != "", "holder_id", "is required")
-	case keyward.CustodyReturn, keyward.CustodyLost, keyward.CustodyFound, keyward.CustodyDestroy:
-		v.Check(in.HolderID == "", "holder_id", "must be empty for "+action)
-	default:
-		return nil, keyward.Invalid("action", "is not a custody action")
-	}
-	if err := v.Err(); err != nil {
+	r := in.Request(action)
+	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	if err := (&keyward.NoteInput{Note: in.Note}).Validate(); err != nil {
-		return nil, err
-	}
-	return s.move(ctx, a, keyID, action, in.HolderID, nil, in.Note)
+	return s.move(ctx, a, keyID, r)
 }
 
-// move runs one transition of the state machine. The guarded UPDATE (status IN
-// the allowed starting states) is the race guard: of two concurrent moves of
-// one key, the second changes no row and gets ECONFLICT.
-func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID, action, holderID string, due *time.Time, note string) (*keyward.Key, error) {
-	if s.db.dialect == postgresDialect && (action == keyward.CustodyCheckout || action == keyward.CustodyCheckin) {
-		if k, ok, err := s.pgCheckInOut(ctx, a, keyID, action, holderID, due, note); ok || err != nil {
-			return k, err
-		}
-	}
-	from, to, _ := keyward.Transition(action)
+// move makes one custody move in its own commit, or in one shared with the
+// moves that arrive while a commit is in flight (groupcommit.go).
+func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.MoveRequest) (*keyward.Key, error) {
 	var out *keyward.Key
 	err := s.db.moveTx(ctx, func(ctx context.Context, tx *Tx) error {
-		k, err := tx.key(ctx, keyID)
-		if err != nil {
-			return err
-		}
-		if a.Role == keyward.RoleHolder && (a.HolderID == "" || k.HolderID != a.HolderID) {
-			return keyward.Errorf(keyward.EFORBIDDEN, "holders may only report their own keys")
-		}
-		if holderID != "" {
-			if err := tx.recipient(ctx, holderID); err != nil {
-				return err
-			}
-		}
-		if action == keyward.CustodyTransfer && holderID == k.HolderID {
-			return keyward.Invalid("holder_id", "must differ from the current holder")
-		}
-		newStatus := to
-		if newStatus == "" {
-			newStatus = k.Status
-		}
-		newHolder, newDue := holderID, due
-		switch action {
-		case keyward.CustodyTransfer:
-			newDue = k.DueAt
-		case keyward.CustodyLost:
-			newHolder = k.HolderID // the logbook keeps who lost it
-		}
-		// A check-out gets its own id, so its overdue reminder is sent once;
-		// a transfer keeps it, every other move clears it.
-		checkoutID := sql.NullString{}
-		switch action {
-		case keyward.CustodyCheckout:
-			checkoutID = nullStr(newID("co"))
-		case keyward.CustodyTransfer:
-			if err := tx.QueryRow(ctx, `SELECT checkout_id FROM keys WHERE id = ?`, keyID).Scan(&checkoutID); err != nil {
-				return fmt.Errorf("store: read checkout: %w", err)
-			}
-		}
-		placeholders := marks(len(from))
-		args := []any{newStatus, nullStr(newHolder), nullTS(newDue), checkoutID, keyID}
-		for _, f := range from {
-			args = append(args, f)
-		}
-		res, err := tx.Exec(ctx, `UPDATE keys SET status = ?, holder_id = ?, due_at = ?, checkout_id = ? WHERE id = ? AND status IN (`+placeholders+`)`, args...)
-		if err != nil {
-			return fmt.Errorf("store: update key: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return tx.transitionConflict(ctx, k, action)
-		}
-		prevHolder := k.HolderID
-		k.Status, k.HolderID, k.DueAt = newStatus, newHolder, newDue
-		if err := tx.logEvent(ctx, a, k, action, holderID, prevHolder, due, note); err != nil {
-			return err
-		}
-		out = k
-		if action == keyward.CustodyDestroy {
-			if err := tx.releaseHome(ctx, a, k); err != nil {
-				return err
-			}
-		}
-		return tx.keySystemLost(ctx, a, k, action)
+		var err error
+		out, err = tx.move(ctx, a, keyID, r)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// move is the one custody move: it reads the key, lets keyward.PlanMove
+// decide, and makes the plan with an update guarded by the status and holder
+// the plan was made on. Of two concurrent moves of one key, the second
+// changes no row and gets ECONFLICT.
+func (t *Tx) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.MoveRequest) (*keyward.Key, error) {
+	k, err := t.key(ctx, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if r.HolderID != "" {
+		if err := t.recipient(ctx, r.HolderID); err != nil {
+			return nil, err
+		}
+	}
+	m, err := keyward.PlanMove(a, *k, r)
+	if err != nil {
+		return nil, err
+	}
+	checkoutID := sql.NullString{}
+	if m.NewCheckout {
+		checkoutID = nullStr(newID("co"))
+	}
+	keep := 0
+	if m.KeepCheckout {
+		keep = 1
+	}
+	from, fromArgs := statusIn("status", m.From)
+	args := append([]any{m.Key.Status, nullStr(m.Key.HolderID), nullTS(m.Key.DueAt), keep, checkoutID, keyID, m.PrevHolder}, fromArgs...)
+	res, err := t.Exec(ctx, `UPDATE keys SET status = ?, holder_id = ?, due_at = ?, checkout_id = CASE WHEN ? = 1 THEN checkout_id ELSE ? END
+		WHERE id = ? AND COALESCE(holder_id, '') = ? AND `+from, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: update key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, t.transitionConflict(ctx, k, m.Action)
+	}
+	if err := t.logEvent(ctx, a, m); err != nil {
+		return nil, err
+	}
+	out := m.Key
+	if m.Action == keyward.CustodyDestroy {
+		if err := t.releaseHome(ctx, a, &out); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.keySystemLost(ctx, a, &out, m.Action); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // History is the key's logbook, oldest first, paged by audit sequence.

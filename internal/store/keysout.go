@@ -70,8 +70,8 @@ func (d *DB) KeysOut(ctx context.Context, a keyward.Actor, days int) ([]keyward.
 			return nil, err
 		}
 	}
-	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM keys WHERE status IN (?, ?)`,
-		keyward.StatusCheckedOut, keyward.StatusIssued).Scan(&out[days-1].N); err != nil {
+	held, statuses := statusIn("status", keyward.HeldStatuses)
+	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM keys WHERE `+held, statuses...).Scan(&out[days-1].N); err != nil {
 		return nil, fmt.Errorf("store: keys out now: %w", err)
 	}
 	return out, nil
@@ -183,14 +183,12 @@ func (d *DB) replayKeysOut(ctx context.Context, days []keyward.DayCount) error {
 			days[i].N = n
 			i++
 		}
-		switch action {
-		case keyward.CustodyCreate, "import":
+		switch held, changes := keyward.HeldAfter(action); {
+		case action == keyward.CustodyCreate || action == "import":
 			// A key created or imported with a holder starts out.
 			set(key, holder != "")
-		case keyward.CustodyCheckout, keyward.CustodyIssue:
-			set(key, true)
-		case keyward.CustodyCheckin, keyward.CustodyReturn, keyward.CustodyLost, keyward.CustodyFound, keyward.CustodyDestroy:
-			set(key, false)
+		case changes:
+			set(key, held)
 		}
 	}
 	if err := rows.Err(); err != nil {

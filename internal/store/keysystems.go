@@ -722,8 +722,9 @@ func (st *sysState) inUse(ctx context.Context, tx *Tx) ([]string, error) {
 			use[id] = true
 		}
 	}
+	circulating, statuses := statusIn("k.status", keyward.CirculatingStatuses)
 	rows, err := tx.Query(ctx, `SELECT DISTINCT y.id FROM keys k JOIN key_symbols y ON y.symbol = k.symbol
-		WHERE y.system_id = ? AND k.status IN ('in_storage', 'issued', 'checked_out')`, st.id)
+		WHERE y.system_id = ? AND `+circulating, append([]any{st.id}, statuses...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: keys in use: %w", err)
 	}

@@ -175,8 +175,9 @@ func (st *sysState) idOf(symbol string) string {
 
 // copies counts stamped copies in circulation per symbol.
 func (st *sysState) copies(ctx context.Context, tx *Tx) (map[string]int, error) {
+	circulating, statuses := statusIn("k.status", keyward.CirculatingStatuses)
 	rows, err := tx.Query(ctx, `SELECT k.symbol, COUNT(*) FROM keys k JOIN key_symbols y ON y.symbol = k.symbol
-		WHERE y.system_id = ? AND k.status IN ('in_storage', 'issued', 'checked_out') GROUP BY k.symbol`, st.id)
+		WHERE y.system_id = ? AND `+circulating+` GROUP BY k.symbol`, append([]any{st.id}, statuses...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: key copies: %w", err)
 	}

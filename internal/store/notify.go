@@ -92,9 +92,9 @@ func (n *Notifications) ScanOverdue(ctx context.Context) (int, error) {
 	rows, err := n.db.query(ctx, `SELECT k.id, k.checkout_id, k.symbol, k.copy_number, COALESCE(k.holder_id, ''), k.due_at,
 		COALESCE(h.name, ''), COALESCE(h.email, '')
 		FROM keys k LEFT JOIN holders h ON h.id = k.holder_id
-		WHERE k.status = 'checked_out' AND k.due_at < ? AND k.checkout_id IS NOT NULL
+		WHERE k.status = ? AND k.due_at < ? AND k.checkout_id IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM overdue_notices o WHERE o.checkout_id = k.checkout_id)
-		ORDER BY k.due_at LIMIT 500`, ts(now))
+		ORDER BY k.due_at LIMIT 500`, keyward.StatusCheckedOut, ts(now))
 	if err != nil {
 		return 0, fmt.Errorf("store: scan overdue: %w", err)
 	}

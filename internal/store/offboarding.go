@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
@@ -18,25 +17,21 @@ type Offboarding struct{ db *DB }
 // Offboarding returns the offboarding service.
 func (d *DB) Offboarding() *Offboarding { return &Offboarding{db: d} }
 
-// recipient checks that a key or credential may go to holderID: the holder
-// exists (EINVALID on holder_id otherwise) and has no open offboarding (a
-// 409: what they hold is being collected, and a new item would slip past the
-// list the manager is working through). One query, as it runs in every move.
+// recipient loads what keyward.Recipient.MayReceive needs to know of
+// holderID, and asks it. One query, as it runs in every move.
 func (t *Tx) recipient(ctx context.Context, holderID string) error {
-	var name string
+	var r keyward.Recipient
 	var leaving sql.NullString
 	err := t.QueryRow(ctx, `SELECT h.name, (SELECT started_at FROM offboardings WHERE holder_id = h.id AND cleared_at IS NULL)
-		FROM holders h WHERE h.id = ?`, holderID).Scan(&name, &leaving)
+		FROM holders h WHERE h.id = ?`, holderID).Scan(&r.Name, &leaving)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return keyward.Invalid("holder_id", "must name an existing holder")
 	case err != nil:
 		return fmt.Errorf("store: holder check: %w", err)
-	case leaving.Valid:
-		return keyward.Errorf(keyward.ECONFLICT, "%s is being offboarded (since %s): collect what they hold and clear the offboarding before giving them anything new",
-			name, parseTS(leaving.String).Format("2006-01-02"))
+	default:
+		r.Found, r.LeavingSince = true, tsPtr(leaving)
 	}
-	return nil
+	return r.MayReceive()
 }
 
 // Start opens an offboarding for a holder. ENOTFOUND for an unknown holder,
@@ -121,7 +116,8 @@ func (t *Tx) offboarding(ctx context.Context, holderID string) (*keyward.Offboar
 
 // holdings fills the outstanding items of o.
 func (t *Tx) holdings(ctx context.Context, o *keyward.Offboarding) error {
-	rows, err := t.Query(ctx, `SELECT `+keyCols+` FROM keys WHERE holder_id = ? AND status IN ('issued', 'checked_out') ORDER BY symbol, copy_number`, o.HolderID)
+	held, args := statusIn("status", keyward.HeldStatuses)
+	rows, err := t.Query(ctx, `SELECT `+keyCols+` FROM keys WHERE holder_id = ? AND `+held+` ORDER BY symbol, copy_number`, append([]any{o.HolderID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("store: holder keys: %w", err)
 	}
@@ -152,7 +148,7 @@ func (t *Tx) holdings(ctx context.Context, o *keyward.Offboarding) error {
 		o.Storage = append(o.Storage, p)
 	}
 	srows.Close()
-	o.Outstanding = len(o.Keys) + len(o.Credentials) + len(o.Storage)
+	o.Count()
 	return nil
 }
 
@@ -198,45 +194,10 @@ func (s *Offboarding) CollectKey(ctx context.Context, a keyward.Actor, holderID,
 	if err := (&keyward.NoteInput{Note: note}).Validate(); err != nil {
 		return nil, err
 	}
-	var out *keyward.Key
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		k, err := tx.key(ctx, keyID)
-		if err != nil {
-			return err
-		}
-		var action string
-		switch {
-		case k.HolderID != holderID:
-			return keyward.Errorf(keyward.ECONFLICT, "key %s is not held by this holder", k.Stamp)
-		case k.Status == keyward.StatusCheckedOut:
-			action = keyward.CustodyCheckin
-		case k.Status == keyward.StatusIssued:
-			action = keyward.CustodyReturn
-		default:
-			return keyward.Errorf(keyward.ECONFLICT, "key %s is %s; only an issued or checked-out key can be collected", k.Stamp, k.Status)
-		}
-		res, err := tx.Exec(ctx, `UPDATE keys SET status = ?, holder_id = NULL, due_at = NULL, checkout_id = NULL WHERE id = ? AND holder_id = ? AND status = ?`,
-			keyward.StatusInStorage, keyID, holderID, k.Status)
-		if err != nil {
-			return fmt.Errorf("store: collect key: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return tx.transitionConflict(ctx, k, action)
-		}
-		k.Status, k.HolderID, k.DueAt = keyward.StatusInStorage, "", nil
-		if note == "" {
-			note = "collected at offboarding"
-		}
-		if err := tx.logEvent(ctx, a, k, action, "", holderID, nil, note); err != nil {
-			return err
-		}
-		out = k
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	if note == "" {
+		note = "collected at offboarding"
 	}
-	return out, nil
+	return s.db.Custody().move(ctx, a, keyID, keyward.MoveRequest{CollectFrom: holderID, Note: note})
 }
 
 // RevokeCredential revokes a leaving holder's credential.
@@ -290,18 +251,8 @@ func (s *Offboarding) Clear(ctx context.Context, a keyward.Actor, holderID strin
 		if err != nil {
 			return err
 		}
-		if o.Outstanding > 0 {
-			var items []string
-			for _, k := range o.Keys {
-				items = append(items, "key "+k.Stamp)
-			}
-			for _, c := range o.Credentials {
-				items = append(items, c.Kind+" "+c.ID)
-			}
-			for _, p := range o.Storage {
-				items = append(items, "storage "+p.Name)
-			}
-			return keyward.Errorf(keyward.ECONFLICT, "%d items are still outstanding: %s", o.Outstanding, strings.Join(items, ", "))
+		if err := o.MayClear(); err != nil {
+			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE offboardings SET cleared_at = ?, cleared_by = ? WHERE id = ? AND cleared_at IS NULL`, ts(tx.now), actorName(a), o.ID)
 		if err != nil {

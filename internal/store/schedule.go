@@ -117,14 +117,15 @@ func (s *Schedule) Access(ctx context.Context, a keyward.Actor, openingID string
 		for _, o := range out.Operating {
 			args = append(args, o.Symbol)
 		}
+		opens, statuses := statusIn("k.status", keyward.OpeningStatuses)
 		rows, err := tx.Query(ctx, `SELECT `+keyColsK+`, COALESCE(hd.name, ''),
 				COALESCE(h.storage_id, ''), COALESCE(p.name, ''), COALESCE(p.kind, ''), COALESCE(h.hook, 0)
 			FROM keys k
 			LEFT JOIN holders hd ON hd.id = k.holder_id
 			LEFT JOIN key_homes h ON h.key_id = k.id
 			LEFT JOIN storage_places p ON p.id = h.storage_id
-			WHERE k.symbol IN (`+marks(len(args))+`) AND k.status <> 'destroyed'
-			ORDER BY k.symbol, k.copy_number LIMIT ?`, append(args, maxOpeningKeys)...)
+			WHERE k.symbol IN (`+marks(len(args))+`) AND `+opens+`
+			ORDER BY k.symbol, k.copy_number LIMIT ?`, append(append(args, statuses...), maxOpeningKeys)...)
 		if err != nil {
 			return fmt.Errorf("store: opening keys: %w", err)
 		}

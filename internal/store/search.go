@@ -121,7 +121,7 @@ func (d *DB) KeyCounts(ctx context.Context, a keyward.Actor, now time.Time) (*ke
 	if c.ByStatus, err = scanCounts(rows); err != nil {
 		return nil, err
 	}
-	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM keys WHERE status = 'checked_out' AND due_at < ?`, ts(now)).Scan(&c.Overdue); err != nil {
+	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM keys WHERE status = ? AND due_at < ?`, keyward.StatusCheckedOut, ts(now)).Scan(&c.Overdue); err != nil {
 		return nil, fmt.Errorf("store: overdue count: %w", err)
 	}
 	return c, nil
@@ -132,5 +132,5 @@ func (d *DB) OverdueKeys(ctx context.Context, a keyward.Actor, now time.Time, li
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	return d.scanKeys(ctx, `SELECT `+keyCols+` FROM keys WHERE status = 'checked_out' AND due_at < ? ORDER BY due_at, id LIMIT ?`, ts(now), clampLimit(limit))
+	return d.scanKeys(ctx, `SELECT `+keyCols+` FROM keys WHERE status = ? AND due_at < ? ORDER BY due_at, id LIMIT ?`, keyward.StatusCheckedOut, ts(now), clampLimit(limit))
 }

@@ -759,8 +759,7 @@ func testPrune(t *testing.T, b Backend) {
 }
 
 // testHolderLogbook: a holder's logbook has every move of a key they held,
-// the ones that take it back too (check-in, return, lost), on the
-// one-statement path and the generic one.
+// the ones that take it back too (check-in, return, lost).
 func testHolderLogbook(t *testing.T, b Backend) {
 	f := setup(t, b)
 	_, h, k := f.stock(t)
