@@ -5,16 +5,16 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
 
-// Search finds keys by symbol or stamp prefix, holders by name or email and
-// openings by name. Key lookups use the symbol index; holder and opening names
-// are matched anywhere in the text (case-insensitive).
+// Search finds keys by their stamp as written on the metal, whatever the case
+// and dashes (every reading of keyward.StampReadings that exists, and only
+// those), holders by part of their name, email or phone, and openings by part
+// of their name. Key lookups use the upper-case symbol index.
 func (d *DB) Search(ctx context.Context, a keyward.Actor, q string, limit int) (*keyward.SearchResult, error) {
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
@@ -25,23 +25,24 @@ func (d *DB) Search(ctx context.Context, a keyward.Actor, q string, limit int) (
 	}
 	limit = clampLimit(limit)
 	res := &keyward.SearchResult{Keys: []keyward.Key{}, Holders: []keyward.Holder{}, Openings: []keyward.Opening{}}
-	// "AA1-3" searches the stamp: the symbol part by index, the copy number after.
-	symbol, copyPart, isStamp := strings.Cut(q, "-")
-	keyQuery, keyArgs := `SELECT `+keyCols+` FROM keys WHERE symbol >= ? AND symbol < ? ORDER BY symbol, copy_number LIMIT ?`, []any{symbol, symbol + "\U0010FFFF", limit}
-	if isStamp {
-		keyQuery, keyArgs = `SELECT `+keyCols+` FROM keys WHERE symbol = ? ORDER BY copy_number LIMIT ?`, []any{symbol, limit}
-	}
-	keys, err := d.scanKeys(ctx, keyQuery, keyArgs...)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range keys {
-		if !isStamp || (k.Symbol == symbol && strings.HasPrefix(strconv.Itoa(k.CopyNumber), copyPart)) {
-			res.Keys = append(res.Keys, k)
+	if readings := keyward.StampReadings(q); len(readings) > 0 {
+		var where []string
+		var args []any
+		for _, r := range readings {
+			if r.Copy == 0 {
+				where, args = append(where, `UPPER(symbol) = ?`), append(args, r.Symbol)
+			} else {
+				where, args = append(where, `(UPPER(symbol) = ? AND copy_number = ?)`), append(args, r.Symbol, r.Copy)
+			}
 		}
+		keys, err := d.scanKeys(ctx, `SELECT `+keyCols+` FROM keys WHERE `+strings.Join(where, " OR ")+` ORDER BY UPPER(symbol), copy_number LIMIT ?`, append(args, limit)...)
+		if err != nil {
+			return nil, err
+		}
+		res.Keys = append(res.Keys, keys...)
 	}
 	pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
-	rows, err := d.query(ctx, `SELECT `+holderCols+` FROM holders WHERE LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' ORDER BY name, id LIMIT ?`, pattern, pattern, limit)
+	rows, err := d.query(ctx, `SELECT `+holderCols+` FROM holders WHERE LOWER(name) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\' ORDER BY name, id LIMIT ?`, pattern, pattern, pattern, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: search holders: %w", err)
 	}

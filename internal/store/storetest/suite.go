@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentCheckout", testConcurrentCheckout},
 		{"HistoryPaging", testHistoryPaging},
 		{"KeysPaging", testKeysPaging},
+		{"SearchByStamp", testSearchByStamp},
 		{"Counts", testCounts},
 		{"RolesEnforced", testRolesEnforced},
 		{"AuditIntact", testAuditIntact},
@@ -805,5 +807,59 @@ func testHolderLogbook(t *testing.T, b Backend) {
 	third := must[*keyward.Holder](t)(f.db.Directory().CreateHolder(ctx, f.owner, keyward.HolderInput{Name: "Kim Park", Email: "kim@acme.test"}))
 	if got := actions(third.ID); got != "[]" {
 		t.Fatalf("a holder who never held it: %s, want none", got)
+	}
+}
+
+// A stamp is found as it is written on the key, whatever the case and dashes;
+// a text that reads two ways shows both; nothing that does not match is shown.
+func testSearchByStamp(t *testing.T, b Backend) {
+	f := setup(t, b)
+	kw, _, _ := f.stock(t) // AA1-1, holder Dana Ruiz
+	create := func(sym string, copyNo int) {
+		must[*keyward.Key](t)(f.db.Custody().CreateKey(ctx, f.owner, keyward.KeyInput{KeywayID: kw.ID, Symbol: sym, CopyNumber: copyNo}))
+	}
+	create("AA2", 0)  // AA2-1
+	create("AA2", 0)  // AA2-2
+	create("AA21", 0) // AA21-1
+	create("AA20", 0) // AA20-1
+	create("AA", 21)  // AA-21
+	create("aa3", 0)  // aa3-1, stamped in lower case
+	create("GGM", 0)  // GGM-1
+	must[*keyward.Holder](t)(f.db.Directory().CreateHolder(ctx, f.owner, keyward.HolderInput{Name: "Jane Tenant", Email: "Jane.T@Example.org", Phone: "+1 555 0100"}))
+	stamps := func(q string) string {
+		t.Helper()
+		res := must[*keyward.SearchResult](t)(f.db.Search(ctx, f.owner, q, 50))
+		var out []string
+		for _, k := range res.Keys {
+			out = append(out, k.Stamp)
+		}
+		return strings.Join(out, " ")
+	}
+	for _, c := range []struct{ q, want string }{
+		{"AA-2", "AA2-1 AA2-2"},         // AA copy 2 does not exist
+		{"aa2", "AA2-1 AA2-2"},          // case
+		{"AA2-1", "AA-21 AA2-1 AA21-1"}, // three readings, each exists
+		{"AA21", "AA-21 AA2-1 AA21-1"},
+		{"aa2-2", "AA2-2"},
+		{"AA3", "aa3-1"},
+		{"ggm-1", "GGM-1"},
+		{"AA9", ""},
+		{"A", ""}, // no prefix matches
+	} {
+		if got := stamps(c.q); got != c.want {
+			t.Errorf("search %q found keys [%s], want [%s]", c.q, got, c.want)
+		}
+	}
+	holders := func(q string) int {
+		t.Helper()
+		return len(must[*keyward.SearchResult](t)(f.db.Search(ctx, f.owner, q, 50)).Holders)
+	}
+	for _, c := range []struct {
+		q    string
+		want int
+	}{{"tenant", 1}, {"jane.t@example", 1}, {"555 0100", 1}, {"ruiz", 1}, {"nobody", 0}, {"e", 2}} {
+		if got := holders(c.q); got != c.want {
+			t.Errorf("search %q found %d holders, want %d", c.q, got, c.want)
+		}
 	}
 }

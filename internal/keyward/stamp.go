@@ -1,0 +1,64 @@
+package keyward
+
+import (
+	"strconv"
+	"strings"
+)
+
+// StampReading is one way to read what someone typed as a key's stamp: a
+// symbol (upper case), and a copy number, or 0 for every copy.
+type StampReading struct {
+	Symbol string
+	Copy   int
+}
+
+// maxCopyDigits bounds the copy numbers a reading tries (copies go to 100000).
+const maxCopyDigits = 6
+
+// StampReadings lists every way q can be read as a stamp, ignoring case and
+// dashes: the stamp is printed "AA2-1" but typed "aa2-1", "AA21" or "AA-2".
+// The whole text is a symbol (every copy); and every split into a symbol and
+// a trailing number is a symbol and copy: "AA21" is symbol AA21, AA2 copy 1
+// and AA copy 21. A search shows the keys of every reading that exists, and
+// nothing else. Text that cannot be a symbol has no readings.
+func StampReadings(q string) []StampReading {
+	s := strings.ToUpper(strings.Join(strings.FieldsFunc(q, func(r rune) bool { return r == '-' || r == ' ' || r == '\t' }), ""))
+	if !symbolText(s) {
+		return nil
+	}
+	out := []StampReading{{Symbol: s}}
+	for n := 1; n <= maxCopyDigits && n < len(s); n++ {
+		sym, num := s[:len(s)-n], s[len(s)-n:]
+		if !allDigits(num) {
+			break
+		}
+		c, err := strconv.Atoi(num)
+		if err != nil || c < 1 || num[0] == '0' {
+			continue
+		}
+		out = append(out, StampReading{Symbol: sym, Copy: c})
+	}
+	return out
+}
+
+// symbolText is ValidSymbol's rule as a test: 1-32 letters, digits, '.', '_'.
+func symbolText(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
