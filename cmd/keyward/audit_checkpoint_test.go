@@ -31,21 +31,21 @@ type auditLab struct {
 	tokens int
 }
 
-// auditBackends: SQLite with the defaults (key and checkpoints in the data
-// directory), PostgreSQL with KEYWARD_AUDIT_KEY_FILE and KEYWARD_CHECKPOINT_DIR.
-var auditBackends = []string{"sqlite", "postgres"}
-
-func newAuditLab(t *testing.T, backend string) *auditLab {
+// newAuditLab is a lab on a fresh database of the backend: SQLite with the
+// defaults (key and checkpoints in the data directory), PostgreSQL with
+// KEYWARD_AUDIT_KEY_FILE and KEYWARD_CHECKPOINT_DIR.
+func newAuditLab(t *testing.T, backend storetest.Backend) *auditLab {
 	t.Helper()
-	l := &auditLab{t: t, name: backend}
-	if backend == "postgres" {
-		pg := storetest.Postgres(t)
+	db := backend(t)
+	l := &auditLab{t: t, name: db.Name}
+	if db.URL != "" {
+		pg := db
 		l.dir, l.url = pg.Dir, pg.URL
 		keys := t.TempDir()
 		l.env = map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_DATA": pg.Dir, "KEYWARD_VAULT_KEY": testVaultKey(t),
 			"KEYWARD_AUDIT_KEY_FILE": filepath.Join(keys, "audit-signing.key"), "KEYWARD_CHECKPOINT_DIR": filepath.Join(keys, "checkpoints")}
 	} else {
-		l.dir = t.TempDir()
+		l.dir = filepath.Join(db.Dir, "data")
 		l.env = map[string]string{"KEYWARD_DATA": l.dir}
 	}
 	l.ok("init", "--org", "Acme", "--admin-email", "owner@acme.test")
@@ -88,15 +88,17 @@ func (l *auditLab) db(fn func(db *store.DB)) {
 	fn(db)
 }
 
+// sql opens a raw connection to the lab's database, beside the store.
+func (l *auditLab) sql() *storetest.SQL { return storetest.OpenSQL(l.t, l.url, l.dir) }
+
 func (l *auditLab) exec(qs ...string) {
 	l.t.Helper()
-	l.db(func(db *store.DB) {
-		for _, q := range qs {
-			if err := db.ExecForTest(context.Background(), q); err != nil {
-				l.t.Fatalf("%s: %v", q, err)
-			}
+	db := l.sql()
+	for _, q := range qs {
+		if err := db.Exec(q); err != nil {
+			l.t.Fatalf("%s: %v", q, err)
 		}
-	})
+	}
 }
 
 func (l *auditLab) size() int64 {
@@ -222,9 +224,9 @@ func TestAuditCheckpointsCatchTampering(t *testing.T) {
 			l.grow(8)
 		}, "are not the ones signed", "record seq 6 (id aud_"},
 	}
-	for _, backend := range auditBackends {
+	storetest.Each(t, func(t *testing.T, backend storetest.Backend) {
 		for _, tc := range cases {
-			t.Run(backend+"/"+tc.name, func(t *testing.T) {
+			t.Run(tc.name, func(t *testing.T) {
 				l := newAuditLab(t, backend)
 				l.grow(3)
 				putBack := l.snapshot() // the "older backup"
@@ -262,7 +264,7 @@ func TestAuditCheckpointsCatchTampering(t *testing.T) {
 				}
 			})
 		}
-	}
+	})
 }
 
 // TestAuditRestoreSupersedesCheckpoints: a log put back from a backup and
@@ -271,74 +273,69 @@ func TestAuditCheckpointsCatchTampering(t *testing.T) {
 // backup still has to match, and --since an export of the lost records still
 // names what was lost.
 func TestAuditRestoreSupersedesCheckpoints(t *testing.T) {
-	for _, backend := range auditBackends {
-		t.Run(backend, func(t *testing.T) {
-			l := newAuditLab(t, backend)
-			l.grow(2)
-			l.ok("audit", "checkpoint")
-			l.grow(1)
-			putBack := l.snapshot()
-			restored := l.size()
-			takenAt := time.Now().UTC()
-			time.Sleep(5 * time.Millisecond)
-			l.grow(2)
-			l.ok("audit", "checkpoint")
-			export := filepath.Join(t.TempDir(), "before-restore.json")
-			l.ok("audit", "export", "--out", export)
-			l.grow(2)
-			l.ok("audit", "checkpoint")
-			lost := l.size()
-			time.Sleep(5 * time.Millisecond)
+	storetest.Each(t, func(t *testing.T, backend storetest.Backend) {
+		l := newAuditLab(t, backend)
+		l.grow(2)
+		l.ok("audit", "checkpoint")
+		l.grow(1)
+		putBack := l.snapshot()
+		restored := l.size()
+		takenAt := time.Now().UTC()
+		time.Sleep(5 * time.Millisecond)
+		l.grow(2)
+		l.ok("audit", "checkpoint")
+		export := filepath.Join(t.TempDir(), "before-restore.json")
+		l.ok("audit", "export", "--out", export)
+		l.grow(2)
+		l.ok("audit", "checkpoint")
+		lost := l.size()
+		time.Sleep(5 * time.Millisecond)
 
-			putBack()
-			var restoreSeq int64
-			l.db(func(db *store.DB) {
-				var err error
-				restoreSeq, err = db.RecordAuditForTest(context.Background(), keyward.SystemActor("restore"), audit.RestoreAction, "audit_log", "audit",
-					map[string]any{"restored_size": restored, "backup_taken_at": takenAt.Format(time.RFC3339), "backup": "older.db"})
-				if err != nil {
-					t.Fatal(err)
-				}
-			})
-			if restoreSeq != restored+1 {
-				t.Fatalf("restore record at %d, want %d", restoreSeq, restored+1)
-			}
-			out := l.ok("audit", "verify")
-			want := fmt.Sprintf("superseded by the restore at record #%d (records %d..%d of ", restoreSeq, restored+1, lost)
-			if !strings.Contains(out, want) || !strings.Contains(out, "3 checkpoints checked (1 consistent, 2 superseded by a restore, 0 failed)") {
-				t.Fatalf("restored log:\n%s\nwant %q", out, want)
-			}
-			// Checkpoints after the restore follow the restored log.
-			l.grow(4)
-			l.ok("audit", "checkpoint")
-			if out := l.ok("audit", "verify"); !strings.Contains(out, "4 checkpoints checked (2 consistent, 2 superseded") {
-				t.Fatalf("after the restore:\n%s", out)
-			}
-			// The export taken before the restore holds records the log lost.
-			code, out := l.cli("audit", "verify", "--since", export)
-			if code != 1 || !strings.Contains(out, fmt.Sprintf("record seq %d", restored+1)) {
-				t.Fatalf("--since an export of the lost records: exit %d\n%s", code, out)
-			}
+		putBack()
+		// What `keyward restore` appends after putting the log back.
+		restoreSeq, err := l.sql().AppendAudit(time.Now(), keyward.SystemActor("restore"), audit.RestoreAction, "audit_log", "audit",
+			map[string]any{"restored_size": restored, "backup_taken_at": takenAt.Format(time.RFC3339), "backup": "older.db"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if restoreSeq != restored+1 {
+			t.Fatalf("restore record at %d, want %d", restoreSeq, restored+1)
+		}
+		out := l.ok("audit", "verify")
+		want := fmt.Sprintf("superseded by the restore at record #%d (records %d..%d of ", restoreSeq, restored+1, lost)
+		if !strings.Contains(out, want) || !strings.Contains(out, "3 checkpoints checked (1 consistent, 2 superseded by a restore, 0 failed)") {
+			t.Fatalf("restored log:\n%s\nwant %q", out, want)
+		}
+		// Checkpoints after the restore follow the restored log.
+		l.grow(4)
+		l.ok("audit", "checkpoint")
+		if out := l.ok("audit", "verify"); !strings.Contains(out, "4 checkpoints checked (2 consistent, 2 superseded") {
+			t.Fatalf("after the restore:\n%s", out)
+		}
+		// The export taken before the restore holds records the log lost.
+		code, out := l.cli("audit", "verify", "--since", export)
+		if code != 1 || !strings.Contains(out, fmt.Sprintf("record seq %d", restored+1)) {
+			t.Fatalf("--since an export of the lost records: exit %d\n%s", code, out)
+		}
 
-			// The same rollback without the restore record fails.
-			l2 := newAuditLab(t, backend)
-			l2.grow(3)
-			back := l2.snapshot()
-			l2.grow(3)
-			l2.ok("audit", "checkpoint")
-			back()
-			if code, out := l2.cli("audit", "verify"); code != 1 || !strings.Contains(out, "records 6..8 are gone") {
-				t.Fatalf("rollback without a restore record: exit %d\n%s", code, out)
-			}
-		})
-	}
+		// The same rollback without the restore record fails.
+		l2 := newAuditLab(t, backend)
+		l2.grow(3)
+		back := l2.snapshot()
+		l2.grow(3)
+		l2.ok("audit", "checkpoint")
+		back()
+		if code, out := l2.cli("audit", "verify"); code != 1 || !strings.Contains(out, "records 6..8 are gone") {
+			t.Fatalf("rollback without a restore record: exit %d\n%s", code, out)
+		}
+	})
 }
 
 // TestAuditCheckpointKeyAndFiles: checkpoints need the signing key that made
 // them; their directory and files are private to the owner; on PostgreSQL
 // audit export and audit checkpoint refuse without KEYWARD_AUDIT_KEY_FILE.
 func TestAuditCheckpointKeyAndFiles(t *testing.T) {
-	l := newAuditLab(t, "sqlite")
+	l := newAuditLab(t, storetest.SQLite)
 	l.grow(1)
 	l.ok("audit", "checkpoint")
 	dir := filepath.Join(l.dir, "checkpoints")
@@ -364,7 +361,7 @@ func TestAuditCheckpointKeyAndFiles(t *testing.T) {
 		t.Fatalf("another verifier key: exit %d\n%s", code, out)
 	}
 
-	pg := newAuditLab(t, "postgres")
+	pg := newAuditLab(t, storetest.Postgres)
 	delete(pg.env, "KEYWARD_AUDIT_KEY_FILE")
 	delete(pg.env, "KEYWARD_CHECKPOINT_DIR")
 	if code, out := pg.cli("audit", "export", "--out", filepath.Join(t.TempDir(), "x.json")); code != 1 || !strings.Contains(out, "KEYWARD_AUDIT_KEY_FILE") {
@@ -385,56 +382,52 @@ func TestAuditCheckpointKeyAndFiles(t *testing.T) {
 // seconds of a sensitive record (a new token), and not for an ordinary record
 // before the interval; on PostgreSQL without configuration it warns and runs.
 func TestServeSignsCheckpoints(t *testing.T) {
-	for _, backend := range auditBackends {
-		t.Run(backend, func(t *testing.T) {
-			l := newAuditLab(t, backend)
-			l.env["KEYWARD_SCHEDULER_INTERVAL"] = "1h"
-			dir := filepath.Join(l.dir, "checkpoints")
-			if d := l.env["KEYWARD_CHECKPOINT_DIR"]; d != "" {
-				dir = d
+	storetest.Each(t, func(t *testing.T, backend storetest.Backend) {
+		l := newAuditLab(t, backend)
+		l.env["KEYWARD_SCHEDULER_INTERVAL"] = "1h"
+		dir := filepath.Join(l.dir, "checkpoints")
+		if d := l.env["KEYWARD_CHECKPOINT_DIR"]; d != "" {
+			dir = d
+		}
+		sizes := func() []int64 {
+			files, _ := filepath.Glob(filepath.Join(dir, "*.checkpoint"))
+			var out []int64
+			for _, f := range files {
+				n, _ := strconv.ParseInt(strings.SplitN(filepath.Base(f), "-", 2)[0], 10, 64)
+				out = append(out, n)
 			}
-			sizes := func() []int64 {
-				files, _ := filepath.Glob(filepath.Join(dir, "*.checkpoint"))
-				var out []int64
-				for _, f := range files {
-					n, _ := strconv.ParseInt(strings.SplitN(filepath.Base(f), "-", 2)[0], 10, 64)
-					out = append(out, n)
-				}
-				return out
-			}
-			waitFor := func(n int64) {
-				t.Helper()
-				for range 100 {
-					for _, s := range sizes() {
-						if s == n {
-							return
-						}
+			return out
+		}
+		waitFor := func(n int64) {
+			t.Helper()
+			for range 100 {
+				for _, s := range sizes() {
+					if s == n {
+						return
 					}
-					time.Sleep(50 * time.Millisecond)
 				}
-				t.Fatalf("no checkpoint of %d records; have %v", n, sizes())
+				time.Sleep(50 * time.Millisecond)
 			}
-			startServe(t, l.env)
-			waitFor(l.size())
-			l.grow(1) // a token: sensitive
-			waitFor(l.size())
-			// An ordinary record (a site) waits for the interval.
-			l.db(func(db *store.DB) {
-				if _, err := db.RecordAuditForTest(context.Background(), keyward.SystemActor("test"), "site.create", "site", "s", nil); err != nil {
-					t.Fatal(err)
-				}
-			})
-			time.Sleep(2500 * time.Millisecond)
-			for _, s := range sizes() {
-				if s == l.size() {
-					t.Fatalf("an ordinary record was checkpointed before the interval: %v", sizes())
-				}
+			t.Fatalf("no checkpoint of %d records; have %v", n, sizes())
+		}
+		startServe(t, l.env)
+		waitFor(l.size())
+		l.grow(1) // a token: sensitive
+		waitFor(l.size())
+		// An ordinary record (a site) waits for the interval.
+		if _, err := l.sql().AppendAudit(time.Now(), keyward.SystemActor("test"), "site.create", "site", "s", nil); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2500 * time.Millisecond)
+		for _, s := range sizes() {
+			if s == l.size() {
+				t.Fatalf("an ordinary record was checkpointed before the interval: %v", sizes())
 			}
-			if out := l.ok("audit", "verify"); !strings.Contains(out, "2 checkpoints checked") {
-				t.Fatalf("verify: %s", out)
-			}
-		})
-	}
+		}
+		if out := l.ok("audit", "verify"); !strings.Contains(out, "2 checkpoints checked") {
+			t.Fatalf("verify: %s", out)
+		}
+	})
 	t.Run("postgres without configuration", func(t *testing.T) {
 		pg := storetest.Postgres(t)
 		env := map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_DATA": pg.Dir, "KEYWARD_SCHEDULER_INTERVAL": "1h", "KEYWARD_VAULT_KEY": testVaultKey(t)}

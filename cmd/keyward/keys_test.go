@@ -25,9 +25,10 @@ type cliTarget struct {
 	sql func(t *testing.T) *sql.DB
 }
 
-func sqliteTarget(t *testing.T) cliTarget {
-	dir := filepath.Join(t.TempDir(), "data")
-	return cliTarget{name: "sqlite", env: map[string]string{"KEYWARD_DATA": dir}, sql: func(t *testing.T) *sql.DB {
+// sqliteTarget is a fresh data directory inside the SQLite Env's.
+func sqliteTarget(t *testing.T, env *storetest.Env) cliTarget {
+	dir := filepath.Join(env.Dir, "data")
+	return cliTarget{name: env.Name, env: map[string]string{"KEYWARD_DATA": dir}, sql: func(t *testing.T) *sql.DB {
 		db, err := sql.Open("sqlite", filepath.Join(dir, "keyward.db"))
 		if err != nil {
 			t.Fatal(err)
@@ -37,12 +38,13 @@ func sqliteTarget(t *testing.T) cliTarget {
 	}}
 }
 
-func postgresTarget(t *testing.T) cliTarget {
-	pg := storetest.Postgres(t)
+func postgresTarget(t *testing.T) cliTarget { return postgresTargetOn(t, storetest.Postgres(t)) }
+
+func postgresTargetOn(t *testing.T, pg *storetest.Env) cliTarget {
 	dir := t.TempDir()
 	// On PostgreSQL the audit signing key comes only from configuration.
 	env := map[string]string{"KEYWARD_DB": pg.URL, "KEYWARD_DATA": dir, "KEYWARD_AUDIT_KEY_FILE": filepath.Join(dir, "audit-signing.key")}
-	return cliTarget{name: "postgres", env: env, sql: func(t *testing.T) *sql.DB {
+	return cliTarget{name: pg.Name, env: env, sql: func(t *testing.T) *sql.DB {
 		db, err := sql.Open("pgx", pg.URL)
 		if err != nil {
 			t.Fatal(err)
@@ -52,7 +54,19 @@ func postgresTarget(t *testing.T) cliTarget {
 	}}
 }
 
-var cliTargets = map[string]func(t *testing.T) cliTarget{"sqlite": sqliteTarget, "postgres": postgresTarget}
+// eachTarget runs fn on a CLI target of every storetest backend; target
+// makes a fresh one (a test may need two, a source and a restore target).
+func eachTarget(t *testing.T, fn func(t *testing.T, target func(t *testing.T) cliTarget)) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		fn(t, func(t *testing.T) cliTarget {
+			env := b(t)
+			if env.URL == "" {
+				return sqliteTarget(t, env)
+			}
+			return postgresTargetOn(t, env)
+		})
+	})
+}
 
 // keyFileFor writes a fresh vault key file for PostgreSQL targets (SQLite
 // keeps its own in the data directory) and returns its base64 content.
@@ -228,39 +242,38 @@ func checkMode(t *testing.T, path string, want os.FileMode) {
 // TestFilesNotWorldReadable: with umask 022, every file that holds data or
 // keys is 0600 and the data directory 0700, on both backends.
 func TestFilesNotWorldReadable(t *testing.T) {
-	for name, target := range cliTargets {
-		t.Run(name, func(t *testing.T) {
-			old := syscall.Umask(0o022)
-			defer syscall.Umask(old)
-			tg := target(t)
-			keyFileFor(t, tg)
-			mustRun(t, tg.env, "init", "--org", "Acme", "--admin-email", "o@acme.test")
-			files := t.TempDir()
-			backup := filepath.Join(files, "backup")
-			mustRun(t, tg.env, "backup", backup)
-			export := filepath.Join(files, "export.json")
-			mustRun(t, tg.env, "audit", "export", "--out", export)
-			checkMode(t, backup, 0o600)
-			checkMode(t, export, 0o600)
-			if name == "postgres" {
-				checkMode(t, tg.env["KEYWARD_VAULT_KEY_FILE"], 0o600)
-				return
-			}
-			dir := tg.env["KEYWARD_DATA"]
-			checkMode(t, dir, 0o700)
-			checkMode(t, filepath.Join(dir, "vault.key"), 0o600)
-			checkMode(t, filepath.Join(dir, "audit-signing.key"), 0o600)
-			// While the database is open, its -wal and -shm exist too.
-			db := tg.sql(t)
-			if _, err := db.Exec(`PRAGMA journal_mode=WAL`); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS t (x)`); err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range []string{"keyward.db", "keyward.db-wal", "keyward.db-shm"} {
-				checkMode(t, filepath.Join(dir, f), 0o600)
-			}
-		})
-	}
+	eachTarget(t, func(t *testing.T, target func(t *testing.T) cliTarget) {
+		old := syscall.Umask(0o022)
+		defer syscall.Umask(old)
+		tg := target(t)
+		name := tg.name
+		keyFileFor(t, tg)
+		mustRun(t, tg.env, "init", "--org", "Acme", "--admin-email", "o@acme.test")
+		files := t.TempDir()
+		backup := filepath.Join(files, "backup")
+		mustRun(t, tg.env, "backup", backup)
+		export := filepath.Join(files, "export.json")
+		mustRun(t, tg.env, "audit", "export", "--out", export)
+		checkMode(t, backup, 0o600)
+		checkMode(t, export, 0o600)
+		if name == "postgres" {
+			checkMode(t, tg.env["KEYWARD_VAULT_KEY_FILE"], 0o600)
+			return
+		}
+		dir := tg.env["KEYWARD_DATA"]
+		checkMode(t, dir, 0o700)
+		checkMode(t, filepath.Join(dir, "vault.key"), 0o600)
+		checkMode(t, filepath.Join(dir, "audit-signing.key"), 0o600)
+		// While the database is open, its -wal and -shm exist too.
+		db := tg.sql(t)
+		if _, err := db.Exec(`PRAGMA journal_mode=WAL`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS t (x)`); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"keyward.db", "keyward.db-wal", "keyward.db-shm"} {
+			checkMode(t, filepath.Join(dir, f), 0o600)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 // Package keying is Keyward's mechanical master-keying math: key section specs,
 // MACS, progression (TPP, RCM, key systems with standard symbols), pinning,
-// operating sets, lost-key impact and the cross-key audit.
+// operating sets, lost-key impact, lost-key rekey planning (PlanRekey) and the
+// cross-key audit.
 //
 // The contract is shared/spec/keying.md. The package is pure: no I/O, no
 // clock, no state between calls. Generating functions refuse with

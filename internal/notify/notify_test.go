@@ -118,9 +118,7 @@ func (s *smtpServer) session(c net.Conn) {
 }
 
 func TestOverdueExactlyOnce(t *testing.T) {
-	for name, b := range map[string]storetest.Backend{"sqlite": storetest.SQLite, "postgres": storetest.Postgres} {
-		t.Run(name, func(t *testing.T) { testOverdueExactlyOnce(t, b) })
-	}
+	storetest.Each(t, testOverdueExactlyOnce)
 }
 
 // testOverdueExactlyOnce runs two dispatchers on two database handles (two
@@ -267,40 +265,38 @@ func TestSign(t *testing.T) {
 // TestSignInAlertMailedOnce: failed sign-ins seen by two server processes
 // reach the account's user as one email, sent by whichever dispatcher claims it.
 func TestSignInAlertMailedOnce(t *testing.T) {
-	for name, b := range map[string]storetest.Backend{"sqlite": storetest.SQLite, "postgres": storetest.Postgres} {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			env := b(t)
-			db1, db2 := env.Open(t), env.Open(t)
-			if _, _, err := db1.Accounts(env.Vault).Init(ctx, store.InitInput{Org: "Acme", Email: "owner@acme.test", Password: "correct horse battery"}); err != nil {
-				t.Fatal(err)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		env := b(t)
+		db1, db2 := env.Open(t), env.Open(t)
+		if _, _, err := db1.Accounts(env.Vault).Init(ctx, store.InitInput{Org: "Acme", Email: "owner@acme.test", Password: "correct horse battery"}); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(time.Minute)
+		procs := []*store.Accounts{db1.Accounts(env.Vault).EmailSignInAlerts(true), db2.Accounts(env.Vault).EmailSignInAlerts(true)}
+		for i := range 8 {
+			if _, err := procs[i%2].Authenticate(ctx, "owner@acme.test", "hunter2 guess", "203.0.113.7"); keyward.ErrorCode(err) != keyward.EUNAUTHORIZED {
+				t.Fatalf("guess %d: %v", i, err)
 			}
 			env.Clock.Advance(time.Minute)
-			procs := []*store.Accounts{db1.Accounts(env.Vault).EmailSignInAlerts(true), db2.Accounts(env.Vault).EmailSignInAlerts(true)}
-			for i := range 8 {
-				if _, err := procs[i%2].Authenticate(ctx, "owner@acme.test", "hunter2 guess", "203.0.113.7"); keyward.ErrorCode(err) != keyward.EUNAUTHORIZED {
-					t.Fatalf("guess %d: %v", i, err)
-				}
-				env.Clock.Advance(time.Minute)
-			}
-			mail := newSMTPServer(t)
-			var wg sync.WaitGroup
-			for _, db := range []*store.DB{db1, db2, db1, db2} {
-				d := notify.NewDispatcher(notify.Config{Outbox: db.Notifications(env.Vault), SMTPAddr: mail.ln.Addr().String(), SMTPFrom: "keyward@acme.test"})
-				wg.Add(1)
-				go func() { defer wg.Done(); d.Tick(ctx) }()
-			}
-			wg.Wait()
-			mail.mu.Lock()
-			defer mail.mu.Unlock()
-			if len(mail.msgs) != 1 || len(mail.rcpt) != 1 || mail.rcpt[0] != "owner@acme.test" {
-				t.Fatalf("%d emails to %v, want 1 to owner@acme.test", len(mail.msgs), mail.rcpt)
-			}
-			msg := mail.msgs[0]
-			if !strings.Contains(msg, "Subject: Failed sign-ins to your Keyward account") ||
-				!strings.Contains(msg, "5 failed sign-in attempts") || !strings.Contains(msg, "203.0.113.7") || strings.Contains(msg, "hunter2") {
-				t.Fatalf("mail = %s", msg)
-			}
-		})
-	}
+		}
+		mail := newSMTPServer(t)
+		var wg sync.WaitGroup
+		for _, db := range []*store.DB{db1, db2, db1, db2} {
+			d := notify.NewDispatcher(notify.Config{Outbox: db.Notifications(env.Vault), SMTPAddr: mail.ln.Addr().String(), SMTPFrom: "keyward@acme.test"})
+			wg.Add(1)
+			go func() { defer wg.Done(); d.Tick(ctx) }()
+		}
+		wg.Wait()
+		mail.mu.Lock()
+		defer mail.mu.Unlock()
+		if len(mail.msgs) != 1 || len(mail.rcpt) != 1 || mail.rcpt[0] != "owner@acme.test" {
+			t.Fatalf("%d emails to %v, want 1 to owner@acme.test", len(mail.msgs), mail.rcpt)
+		}
+		msg := mail.msgs[0]
+		if !strings.Contains(msg, "Subject: Failed sign-ins to your Keyward account") ||
+			!strings.Contains(msg, "5 failed sign-in attempts") || !strings.Contains(msg, "203.0.113.7") || strings.Contains(msg, "hunter2") {
+			t.Fatalf("mail = %s", msg)
+		}
+	})
 }

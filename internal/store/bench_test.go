@@ -51,9 +51,9 @@ func stockKeys(tb testing.TB, db *store.DB, a keyward.Actor, n int) (holderID st
 // audit record and logbook line, durable commits, next to the raw rate of
 // single-row durable commits on the same database.
 func BenchmarkCheckoutCheckin(b *testing.B) {
-	for _, be := range backends {
-		b.Run(be.name+"/pair", func(b *testing.B) {
-			env, db, a := benchSetup(b, be.b)
+	storetest.Each(b, func(b *testing.B, be storetest.Backend) {
+		b.Run("pair", func(b *testing.B) {
+			env, db, a := benchSetup(b, be)
 			ctx := context.Background()
 			holder, keys := stockKeys(b, db, a, 1)
 			due := env.Clock.Now().Add(time.Hour)
@@ -68,16 +68,16 @@ func BenchmarkCheckoutCheckin(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 		})
-		b.Run(be.name+"/floor-pair", func(b *testing.B) {
+		b.Run("floor-pair", func(b *testing.B) {
 			// On PostgreSQL the generic transaction is not the floor (a move
 			// there is one statement), so the floor is SQLite's alone.
-			if be.name != "sqlite" {
+			env, db, a := benchSetup(b, be)
+			if env.Name != "sqlite" {
 				b.Skip("the floor is measured on SQLite")
 			}
-			_, db, a := benchSetup(b, be.b)
 			ctx := context.Background()
 			holder, keys := stockKeys(b, db, a, 1)
-			seq, err := db.CountForTest(ctx, `SELECT seq FROM chain_head`)
+			seq, err := env.SQL().Count(`SELECT seq FROM chain_head`)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -92,8 +92,8 @@ func BenchmarkCheckoutCheckin(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 		})
-		b.Run(be.name+"/raw-commit", func(b *testing.B) {
-			_, db, _ := benchSetup(b, be.b)
+		b.Run("raw-commit", func(b *testing.B) {
+			_, db, _ := benchSetup(b, be)
 			ctx := context.Background()
 			i := 0
 			for b.Loop() {
@@ -104,7 +104,7 @@ func BenchmarkCheckoutCheckin(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
 		})
-	}
+	})
 }
 
 // BenchmarkCheckoutCheckinConcurrent is the same comparison with 8 clients
@@ -112,9 +112,9 @@ func BenchmarkCheckoutCheckin(b *testing.B) {
 // single-row commits: the rates a busy site would see.
 func BenchmarkCheckoutCheckinConcurrent(b *testing.B) {
 	const clients = 8
-	for _, be := range backends {
-		b.Run(be.name+"/pair", func(b *testing.B) {
-			env, db, a := benchSetup(b, be.b)
+	storetest.Each(b, func(b *testing.B, be storetest.Backend) {
+		b.Run("pair", func(b *testing.B) {
+			env, db, a := benchSetup(b, be)
 			ctx := context.Background()
 			holder, keys := stockKeys(b, db, a, clients)
 			due := env.Clock.Now().Add(time.Hour)
@@ -136,8 +136,8 @@ func BenchmarkCheckoutCheckinConcurrent(b *testing.B) {
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 		})
-		b.Run(be.name+"/raw-commit", func(b *testing.B) {
-			_, db, _ := benchSetup(b, be.b)
+		b.Run("raw-commit", func(b *testing.B) {
+			_, db, _ := benchSetup(b, be)
 			ctx := context.Background()
 			var i atomic.Int64
 			b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
@@ -152,27 +152,25 @@ func BenchmarkCheckoutCheckinConcurrent(b *testing.B) {
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
 		})
-	}
+	})
 }
 
 // BenchmarkAuditVerify measures verification of 100,000 records.
 func BenchmarkAuditVerify(b *testing.B) {
-	for _, be := range backends {
-		b.Run(be.name, func(b *testing.B) {
-			_, db, _ := benchSetup(b, be.b)
-			ctx := context.Background()
-			if err := db.AppendAuditForTest(ctx, 100_000-2); err != nil {
-				b.Fatal(err)
+	storetest.Each(b, func(b *testing.B, be storetest.Backend) {
+		_, db, _ := benchSetup(b, be)
+		ctx := context.Background()
+		if err := db.AppendAuditForTest(ctx, 100_000-2); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for b.Loop() {
+			sum, _, err := db.VerifyAudit(ctx, nil)
+			if err != nil || sum.Records != 100_000 {
+				b.Fatalf("%v %v", sum, err)
 			}
-			b.ResetTimer()
-			for b.Loop() {
-				sum, _, err := db.VerifyAudit(ctx, nil)
-				if err != nil || sum.Records != 100_000 {
-					b.Fatalf("%v %v", sum, err)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkViewsAtScale: 100,000 keys, 10,000 holders, 1,000,000 custody
@@ -183,77 +181,75 @@ func BenchmarkViewsAtScale(b *testing.B) {
 	if os.Getenv("KEYWARD_BENCH_SCALE") == "small" {
 		n, h, e = 10_000, 1_000, 100_000
 	}
-	for _, be := range backends {
-		b.Run(be.name, func(b *testing.B) {
-			_, db, a := benchSetup(b, be.b)
-			ctx := context.Background()
-			start := time.Now()
-			if err := db.SeedScaleForTest(ctx, n, h, e); err != nil {
-				b.Fatal(err)
-			}
-			b.Logf("%s: seeded %d keys, %d holders, %d events in %s", be.name, n, h, e, time.Since(start).Round(time.Millisecond))
-			b.Run("per-key", func(b *testing.B) {
-				for i := 0; b.Loop(); i++ {
-					p, err := db.Custody().History(ctx, a, fmt.Sprintf("key_b%d", (i*7919)%n), keyward.ListOptions{})
-					if err != nil || len(p.Items) == 0 {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("per-holder", func(b *testing.B) {
-				for i := 0; b.Loop(); i++ {
-					id := fmt.Sprintf("hld_b%d", (i*7919)%h)
-					if _, err := db.Custody().HolderKeys(ctx, a, id); err != nil {
-						b.Fatal(err)
-					}
-					if ev, err := db.HolderEvents(ctx, a, id, keyward.ListOptions{Limit: 50}); err != nil || len(ev.Items) == 0 {
-						b.Fatal(err)
-					}
-				}
-			})
-			// An opening keyed to a change key, its master and the grand master:
-			// every copy of those symbols is listed with where it is now.
-			site, err := db.Directory().CreateSite(ctx, a, keyward.SiteInput{Name: "Bench site"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			op, err := db.Directory().CreateOpening(ctx, a, keyward.OpeningInput{SiteID: site.ID, Name: "Room 1", Kind: "door"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, sym := range []string{"S00042", "S00043", "S00044"} {
-				if _, err := db.Schedule().AddSymbol(ctx, a, op.ID, keyward.SymbolInput{Symbol: sym}); err != nil {
+	storetest.Each(b, func(b *testing.B, be storetest.Backend) {
+		env, db, a := benchSetup(b, be)
+		ctx := context.Background()
+		start := time.Now()
+		if err := db.SeedScaleForTest(ctx, n, h, e); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%s: seeded %d keys, %d holders, %d events in %s", env.Name, n, h, e, time.Since(start).Round(time.Millisecond))
+		b.Run("per-key", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				p, err := db.Custody().History(ctx, a, fmt.Sprintf("key_b%d", (i*7919)%n), keyward.ListOptions{})
+				if err != nil || len(p.Items) == 0 {
 					b.Fatal(err)
 				}
 			}
-			b.Run("per-opening", func(b *testing.B) {
-				for b.Loop() {
-					acc, err := db.Schedule().Access(ctx, a, op.ID)
-					if err != nil || len(acc.Keys) != 30 {
-						b.Fatalf("%v: want the 30 copies of 3 symbols", err)
-					}
-				}
-			})
-			b.Run("keys-out-90-days", func(b *testing.B) {
-				for b.Loop() {
-					if s, err := db.KeysOut(ctx, a, 90); err != nil || len(s) != 90 {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("search", func(b *testing.B) {
-				for i := 0; b.Loop(); i++ {
-					res, err := db.Search(ctx, a, fmt.Sprintf("S%04d", (i*31)%(n/100)), 50)
-					if err != nil || len(res.Keys) == 0 {
-						b.Fatal(err, res)
-					}
-					if _, err := db.Search(ctx, a, "older 0042", 20); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
 		})
-	}
+		b.Run("per-holder", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				id := fmt.Sprintf("hld_b%d", (i*7919)%h)
+				if _, err := db.Custody().HolderKeys(ctx, a, id); err != nil {
+					b.Fatal(err)
+				}
+				if ev, err := db.HolderEvents(ctx, a, id, keyward.ListOptions{Limit: 50}); err != nil || len(ev.Items) == 0 {
+					b.Fatal(err)
+				}
+			}
+		})
+		// An opening keyed to a change key, its master and the grand master:
+		// every copy of those symbols is listed with where it is now.
+		site, err := db.Directory().CreateSite(ctx, a, keyward.SiteInput{Name: "Bench site"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		op, err := db.Directory().CreateOpening(ctx, a, keyward.OpeningInput{SiteID: site.ID, Name: "Room 1", Kind: "door"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, sym := range []string{"S00042", "S00043", "S00044"} {
+			if _, err := db.Schedule().AddSymbol(ctx, a, op.ID, keyward.SymbolInput{Symbol: sym}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run("per-opening", func(b *testing.B) {
+			for b.Loop() {
+				acc, err := db.Schedule().Access(ctx, a, op.ID)
+				if err != nil || len(acc.Keys) != 30 {
+					b.Fatalf("%v: want the 30 copies of 3 symbols", err)
+				}
+			}
+		})
+		b.Run("keys-out-90-days", func(b *testing.B) {
+			for b.Loop() {
+				if s, err := db.KeysOut(ctx, a, 90); err != nil || len(s) != 90 {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("search", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				res, err := db.Search(ctx, a, fmt.Sprintf("S%04d", (i*31)%(n/100)), 50)
+				if err != nil || len(res.Keys) == 0 {
+					b.Fatal(err, res)
+				}
+				if _, err := db.Search(ctx, a, "older 0042", 20); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
 }
 
 // BenchmarkBackupRestore backs up and restores 100,000 keys, 10,000 holders,
@@ -264,33 +260,31 @@ func BenchmarkBackupRestore(b *testing.B) {
 	if os.Getenv("KEYWARD_BENCH_SCALE") == "small" {
 		n, h, e, a = 10_000, 1_000, 10_000, 10_000
 	}
-	for _, be := range backends {
-		b.Run(be.name, func(b *testing.B) {
-			env, db, _ := benchSetup(b, be.b)
-			ctx := context.Background()
-			if err := db.SeedScaleForTest(ctx, n, h, e); err != nil {
-				b.Fatal(err)
+	storetest.Each(b, func(b *testing.B, be storetest.Backend) {
+		env, db, _ := benchSetup(b, be)
+		ctx := context.Background()
+		if err := db.SeedScaleForTest(ctx, n, h, e); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.AppendAuditForTest(ctx, a-2); err != nil {
+			b.Fatal(err)
+		}
+		file := b.TempDir() + "/backup"
+		start := time.Now()
+		size, err := db.Backup(ctx, file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%s: backup of %d bytes in %s", env.Name, size, time.Since(start).Round(time.Millisecond))
+		b.ResetTimer()
+		for b.Loop() {
+			b.StopTimer()
+			target := be(b)
+			b.StartTimer()
+			r, err := store.Restore(ctx, store.Config{URL: target.URL, DataDir: target.Dir, Now: env.Clock.Now}, file)
+			if err != nil || r.Records != int64(a) {
+				b.Fatalf("%+v %v", r, err)
 			}
-			if err := db.AppendAuditForTest(ctx, a-2); err != nil {
-				b.Fatal(err)
-			}
-			file := b.TempDir() + "/backup"
-			start := time.Now()
-			size, err := db.Backup(ctx, file)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Logf("%s: backup of %d bytes in %s", be.name, size, time.Since(start).Round(time.Millisecond))
-			b.ResetTimer()
-			for b.Loop() {
-				b.StopTimer()
-				target := be.b(b)
-				b.StartTimer()
-				r, err := store.Restore(ctx, store.Config{URL: target.URL, DataDir: target.Dir, Now: env.Clock.Now}, file)
-				if err != nil || r.Records != int64(a) {
-					b.Fatalf("%+v %v", r, err)
-				}
-			}
-		})
-	}
+		}
+	})
 }

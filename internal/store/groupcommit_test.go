@@ -165,7 +165,8 @@ func TestMoveTxIgnoresCancelOnceRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := d.CountForTest(context.Background(), `SELECT COUNT(*) FROM sites WHERE id = 's1'`); err != nil || n != 1 {
+	var n int64
+	if err := d.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM sites WHERE id = 's1'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d sites written (%v), want 1", n, err)
 	}
 }

@@ -20,12 +20,6 @@ import (
 	"github.com/keyward/keyward/internal/store/storetest"
 )
 
-func eachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) { fn(t, be.b) })
-	}
-}
-
 // importFixture is a database with an owner, two keyways, holder Dana and key AA1-1.
 type importFixture struct {
 	env   *storetest.Env
@@ -68,7 +62,7 @@ func newImportFixture(t testing.TB, b storetest.Backend) *importFixture {
 
 func (f *importFixture) count(t testing.TB, q string) int64 {
 	t.Helper()
-	n, err := f.db.CountForTest(context.Background(), q)
+	n, err := f.env.SQL().Count(q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +109,7 @@ func keyByStamp(t *testing.T, db *store.DB, a keyward.Actor, symbol string, copy
 }
 
 func TestImportCommit(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		f := newImportFixture(t, b)
 		before := f.counts(t)
@@ -229,7 +223,7 @@ func unprocessable(t *testing.T, err error) []importer.RowError {
 }
 
 func TestImportAllOrNothing(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		f := newImportFixture(t, b)
 		before := f.counts(t)
@@ -265,7 +259,7 @@ func TestImportAllOrNothing(t *testing.T) {
 func TestImportSamplesDryRun(t *testing.T) {
 	want := map[string]int{"keys_clean.csv": 0, "bom_semicolon.csv": 0, "duplicate_copies.csv": 4,
 		"unknown_holders.csv": 3, "bad_values.csv": 14, "missing_column.csv": 1}
-	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := newImportFixture(t, b)
 		for name, n := range want {
 			res, err := f.db.Import(context.Background(), f.owner, parse(t, sampleFile(t, name)), true)
@@ -312,7 +306,7 @@ func TestImport50000Rows(t *testing.T) {
 		t.Skip("50,000 rows: not in -short")
 	}
 	const n = 50_000
-	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		f := newImportFixture(t, b)
 		data := bulkCSV(n, f.env.Clock.Now())
@@ -360,7 +354,7 @@ func TestImport50000Rows(t *testing.T) {
 }
 
 func TestExports(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		f := newImportFixture(t, b)
 		if _, err := f.db.Import(ctx, f.owner, parse(t, sampleFile(t, "keys_clean.csv")), false); err != nil {
@@ -434,7 +428,7 @@ func TestExports(t *testing.T) {
 // once; every other attempt is refused whole (422 if it saw the first one's
 // keys, 409 if it raced it) and leaves nothing behind.
 func TestImportConcurrent(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		f := newImportFixture(t, b)
 		before := f.counts(t)

@@ -12,9 +12,7 @@ import (
 )
 
 func TestKeyingSpecs(t *testing.T) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) { testKeyingSpecs(t, be.b) })
-	}
+	storetest.Each(t, testKeyingSpecs)
 }
 
 func intp(n int) *int { return &n }
@@ -88,7 +86,7 @@ func testKeyingSpecs(t *testing.T, b storetest.Backend) {
 	if _, err := f.ks.CreateKeyingSpec(ctx, keyward.Actor{UserID: "u", Email: "aud@acme.test", Role: keyward.RoleAuditor}, houseSpec("aud")); keyward.ErrorCode(err) != keyward.EFORBIDDEN {
 		t.Fatalf("auditor create: %v", err)
 	}
-	if n, _ := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keying_specs`); n != 1 {
+	if n := f.env.SQL().MustCount(t, `SELECT COUNT(*) FROM keying_specs`); n != 1 {
 		t.Fatalf("%d keying specs, want 1", n)
 	}
 	if recs := f.auditActions(t, "keyingspec.create"); len(recs) != 1 || recs[0].SubjectID != created.ID {
@@ -124,8 +122,8 @@ func testKeyingSpecs(t *testing.T, b storetest.Backend) {
 
 	// Requested size beyond what the progression gives: refused, nothing written.
 	// Masters AA…AD; change keys: AA and AD give 11 each, AB and AC 14.
-	before, _ := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM key_symbols`)
-	systems, _ := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM key_systems`)
+	before := f.env.SQL().MustCount(t, `SELECT COUNT(*) FROM key_symbols`)
+	systems := f.env.SQL().MustCount(t, `SELECT COUNT(*) FROM key_systems`)
 	for _, tc := range []struct {
 		masters, changes int
 		field, rule      string
@@ -140,10 +138,10 @@ func testKeyingSpecs(t *testing.T, b storetest.Backend) {
 			t.Fatalf("%d masters, %d change keys: %s %+v", tc.masters, tc.changes, code, fe)
 		}
 	}
-	if n, _ := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM key_symbols`); n != before {
+	if n := f.env.SQL().MustCount(t, `SELECT COUNT(*) FROM key_symbols`); n != before {
 		t.Fatalf("key symbols %d → %d after refusals", before, n)
 	}
-	if n, _ := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM key_systems`); n != systems {
+	if n := f.env.SQL().MustCount(t, `SELECT COUNT(*) FROM key_systems`); n != systems {
 		t.Fatalf("key systems %d → %d after refusals", systems, n)
 	}
 	fits := threeLevel("Fits")

@@ -380,16 +380,13 @@ func (st *sysState) open(symID string) (keying.Bitting, error) {
 	return b, nil
 }
 
-// chain is a symbol and its ancestors up to the TMK: a cylinder's key list.
-func (st *sysState) chain(symID string) []string {
-	var out []string
-	for r := st.byID[symID]; r != nil; r = st.byID[r.parent] {
-		out = append(out, r.id)
-		if r.parent == "" {
-			break
-		}
+// tree is the system's symbol tree, as the keying math reads it.
+func (st *sysState) tree() keying.Tree {
+	tr := keying.Tree{}
+	for _, r := range st.syms {
+		tr[r.id] = r.parent
 	}
-	return out
+	return tr
 }
 
 func (st *sysState) bittings(ids []string) ([]keying.Bitting, error) {
@@ -514,23 +511,9 @@ func (s *KeySystems) Reveal(ctx context.Context, a keyward.Actor, id string, in 
 	})
 }
 
-// keyList is the key list of a cylinder keyed to symID and cross-keyed to
-// cross: each symbol with its masters and the TMK, without repeats.
-func (st *sysState) keyList(symID string, cross []string) []string {
-	var out []string
-	for _, s := range append([]string{symID}, cross...) {
-		for _, id := range st.chain(s) {
-			if !slices.Contains(out, id) {
-				out = append(out, id)
-			}
-		}
-	}
-	return out
-}
-
 // pin computes a cylinder's pinning for its key list.
 func (st *sysState) pin(symID string, cross []string) (keyList []string, res *keying.PinningResult, err error) {
-	keyList = st.keyList(symID, cross)
+	keyList = st.tree().KeyList(symID, cross)
 	keys, err := st.bittings(keyList)
 	if err != nil {
 		return nil, nil, err

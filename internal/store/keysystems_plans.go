@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/keyward/keyward/internal/keying"
 	"github.com/keyward/keyward/internal/keyward"
@@ -26,74 +25,6 @@ func (s *KeySystems) ReportLost(ctx context.Context, a keyward.Actor, id string,
 	})
 }
 
-// planBuilder picks replacement keys for a lost-key plan.
-type planBuilder struct {
-	st       *sysState
-	lost     *symRow
-	lostB    keying.Bitting
-	reserved map[string]bool   // symbol ids in use or promised to a plan
-	repl     map[string]string // keyed symbol id → new symbol id ("" = cylinder change)
-	master   string            // the unused master that replaces a lost master
-	picks    [][2]string       // (old, new) symbol ids: keys to cut and reissue, in order
-}
-
-// fixDoor is the new keying of a door the lost bitting opens: compromised
-// keys (the lost one and those under it) are replaced, and a door opened
-// incidentally moves to an unused sibling of its key. "" means a cylinder change.
-func (pb *planBuilder) fixDoor(p pinRow) (string, []string, error) {
-	st := pb.st
-	cross := []string{}
-	for _, x := range p.cross {
-		if slices.Contains(st.chain(x), pb.lost.id) {
-			to, err := pb.replacement(x)
-			if err != nil {
-				return "", nil, err
-			}
-			if to != "" {
-				cross = append(cross, to)
-			}
-			continue
-		}
-		cross = append(cross, x)
-	}
-	var cands []string
-	if slices.Contains(st.chain(p.symbolID), pb.lost.id) {
-		to, err := pb.replacement(p.symbolID)
-		if err != nil || to == "" {
-			return "", nil, err
-		}
-		cands = []string{to}
-	} else {
-		if to, ok := pb.repl[p.symbolID]; ok && to != "" {
-			cands = append(cands, to)
-		}
-		cands = append(cands, p.symbolID)
-		if parent := st.byID[p.symbolID].parent; parent != "" {
-			for _, id := range st.children(parent) {
-				if pb.free(id) && st.byID[id].tier == st.byID[p.symbolID].tier {
-					cands = append(cands, id)
-				}
-			}
-		}
-	}
-	for _, c := range cands {
-		keys, err := st.bittings(st.keyList(c, cross))
-		if err != nil {
-			return "", nil, err
-		}
-		if keying.Operates(keying.Cylinder{ID: "candidate", Keys: keys}, pb.lostB) {
-			continue
-		}
-		if c != p.symbolID && !pb.reserved[c] {
-			pb.reserved[c] = true
-			pb.repl[p.symbolID] = c
-			pb.picks = append(pb.picks, [2]string{p.symbolID, c})
-		}
-		return c, cross, nil
-	}
-	return "", nil, nil
-}
-
 func (st *sysState) reportLost(ctx context.Context, tx *Tx, a keyward.Actor, in keyward.LostKeyInput) (*keyward.RekeyPlan, error) {
 	lost := st.bySymbol[in.Symbol]
 	if lost == nil {
@@ -108,19 +39,13 @@ func (st *sysState) reportLost(ctx context.Context, tx *Tx, a keyward.Actor, in 
 			return nil, keyward.Invalid("key_id", "must name a stamped key of symbol "+lost.symbol)
 		}
 	}
-	lostB, err := st.open(lost.id)
+	rin, err := st.rekeyInput(ctx, tx, lost.id)
 	if err != nil {
 		return nil, err
 	}
-	cyls, err := st.cylinders()
+	kp, err := keying.PlanRekey(rin)
 	if err != nil {
-		return nil, err
-	}
-	res := &keying.LostKeyResult{Opens: []string{}, Intended: []string{}, Incidental: []string{}}
-	if len(cyls) > 0 {
-		if res, err = keying.LostKey(cyls, lostB); err != nil {
-			return nil, keyingError(err)
-		}
+		return nil, keyingError(err)
 	}
 	// The guarded update is the race guard: two reports of one symbol, one plan.
 	r, err := tx.Exec(ctx, `UPDATE key_symbols SET status = ? WHERE id = ? AND status <> ?`, keyward.SymbolLost, lost.id, keyward.SymbolLost)
@@ -132,86 +57,21 @@ func (st *sysState) reportLost(ctx context.Context, tx *Tx, a keyward.Actor, in 
 	}
 	lost.status = keyward.SymbolLost
 
-	pb := &planBuilder{st: st, lost: lost, lostB: lostB, reserved: map[string]bool{}, repl: map[string]string{}}
-	for _, p := range st.pins {
-		for _, id := range p.keyList {
-			pb.reserved[id] = true
-		}
-	}
-	rows, err := tx.Query(ctx, `SELECT i.to_symbol_id FROM rekey_plan_items i JOIN rekey_plans p ON p.id = i.plan_id
-		WHERE p.system_id = ? AND p.status = 'open' AND i.to_symbol_id IS NOT NULL`, st.id)
-	if err != nil {
-		return nil, fmt.Errorf("store: promised symbols: %w", err)
-	}
-	for rows.Next() {
-		var sid string
-		if err := rows.Scan(&sid); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		pb.reserved[sid] = true
-	}
-	rows.Close()
-
 	plan := &keyward.RekeyPlan{ID: newID("plan"), SystemID: st.id, LostSymbol: lost.symbol, Status: "open",
-		Intended: res.Intended, Incidental: res.Incidental, LostOperates: []string{}, CreatedAt: tx.now}
-	pinOf := map[string]pinRow{}
-	for _, p := range st.pins {
-		pinOf[p.openingID] = p
-	}
-	// Intended openings first, then incidental, each by opening name.
-	order := func(ids []string) []string {
-		out := slices.Clone(ids)
-		slices.SortFunc(out, func(x, y string) int {
-			if c := compare(st.openings[x], st.openings[y]); c != 0 {
-				return c
-			}
-			return compare(x, y)
-		})
-		return out
-	}
-	var rekeys []keyward.PlanItem
-	for _, group := range [][]string{order(res.Intended), order(res.Incidental)} {
-		for _, oid := range group {
-			p := pinOf[oid]
-			to, cross, err := pb.fixDoor(p)
-			if err != nil {
-				return nil, err
-			}
-			why := "intended: the key list holds " + lost.symbol
-			if !slices.Contains(res.Intended, oid) {
-				why = "incidental: " + lost.symbol + " operates it through its master pins"
-			}
-			it := keyward.PlanItem{Kind: keyward.PlanRekey, OpeningID: oid, OpeningName: st.openings[oid], FromSymbol: st.byID[p.symbolID].symbol}
-			if to == "" {
-				it.Kind = keyward.PlanReplaceCylinder
-				it.Note = why + "; no unused key of this system avoids it: replace the cylinder"
-			} else {
-				it.ToSymbol, it.CrossKeys = st.byID[to].symbol, st.symbols(cross)
-				it.Note = why + "; re-pin for " + it.ToSymbol
-				if len(cross) > 0 {
-					it.Note += " cross-keyed to " + strings.Join(it.CrossKeys, ", ")
-				}
-			}
-			rekeys = append(rekeys, it)
-		}
-	}
-	copies, err := st.copies(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
+		Intended: kp.Intended, Incidental: kp.Incidental, LostOperates: []string{}, CreatedAt: tx.now}
 	var items []keyward.PlanItem
-	for _, pk := range pb.picks {
-		from, to := st.byID[pk[0]], st.byID[pk[1]]
-		n := max(copies[from.symbol], 1)
-		items = append(items, keyward.PlanItem{Kind: keyward.PlanCut, FromSymbol: from.symbol, ToSymbol: to.symbol, Copies: n,
-			Note: fmt.Sprintf("cut %d × %s to replace %s", n, to.symbol, from.symbol)})
-	}
-	items = append(items, rekeys...)
-	for _, pk := range pb.picks {
-		from, to := st.byID[pk[0]], st.byID[pk[1]]
-		items = append(items, keyward.PlanItem{Kind: keyward.PlanReissue, FromSymbol: from.symbol, ToSymbol: to.symbol, Copies: copies[from.symbol],
-			Note: fmt.Sprintf("issue %s to the holders of %s and collect their %s copies", to.symbol, from.symbol, from.symbol)})
+	for _, step := range kp.Steps {
+		it := keyward.PlanItem{Kind: planKinds[step.Kind], OpeningID: step.OpeningID, FromSymbol: st.byID[step.From].symbol, Copies: step.Copies, Note: step.Note}
+		if step.OpeningID != "" {
+			it.OpeningName = st.openings[step.OpeningID]
+		}
+		if step.To != "" {
+			it.ToSymbol = st.byID[step.To].symbol
+		}
+		if step.Kind == keying.StepRekey {
+			it.CrossKeys = st.symbols(step.Cross)
+		}
+		items = append(items, it)
 	}
 	intended, _ := json.Marshal(plan.Intended)
 	incidental, _ := json.Marshal(plan.Incidental)
@@ -248,14 +108,54 @@ func (st *sysState) reportLost(ctx context.Context, tx *Tx, a keyward.Actor, in 
 	return st.plan(ctx, tx, plan.ID)
 }
 
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+// planKinds names the keying plan steps as the domain does.
+var planKinds = map[string]string{
+	keying.StepCut:             keyward.PlanCut,
+	keying.StepRekey:           keyward.PlanRekey,
+	keying.StepReplaceCylinder: keyward.PlanReplaceCylinder,
+	keying.StepReissue:         keyward.PlanReissue,
+}
+
+// rekeyInput loads what keying.PlanRekey needs for a lost symbol: every
+// symbol with its bitting, the active pinnings, the symbols open plans have
+// promised, and the stamped copies in circulation.
+func (st *sysState) rekeyInput(ctx context.Context, tx *Tx, lostID string) (keying.RekeyInput, error) {
+	in := keying.RekeyInput{Lost: lostID, Copies: map[string]int{}}
+	for _, r := range st.syms {
+		b, err := st.open(r.id)
+		if err != nil {
+			return in, err
+		}
+		in.Symbols = append(in.Symbols, keying.RekeySymbol{ID: r.id, Symbol: r.symbol, Parent: r.parent, Level: r.tier,
+			Active: r.status == keyward.SymbolActive, Bitting: b})
 	}
-	return 0
+	for _, p := range st.pins {
+		in.Pins = append(in.Pins, keying.RekeyPin{OpeningID: p.openingID, OpeningName: st.openings[p.openingID], Symbol: p.symbolID, Cross: p.cross, KeyList: p.keyList})
+	}
+	rows, err := tx.Query(ctx, `SELECT i.to_symbol_id FROM rekey_plan_items i JOIN rekey_plans p ON p.id = i.plan_id
+		WHERE p.system_id = ? AND p.status = 'open' AND i.to_symbol_id IS NOT NULL`, st.id)
+	if err != nil {
+		return in, fmt.Errorf("store: promised symbols: %w", err)
+	}
+	for rows.Next() {
+		var sid string
+		if err := rows.Scan(&sid); err != nil {
+			rows.Close()
+			return in, err
+		}
+		in.Promised = append(in.Promised, sid)
+	}
+	rows.Close()
+	copies, err := st.copies(ctx, tx)
+	if err != nil {
+		return in, err
+	}
+	for sym, n := range copies {
+		if r := st.bySymbol[sym]; r != nil {
+			in.Copies[r.id] = n
+		}
+	}
+	return in, nil
 }
 
 func (st *sysState) ids(symbols []string) []string {
@@ -282,85 +182,6 @@ func (st *sysState) copies(ctx context.Context, tx *Tx) (map[string]int, error) 
 	}
 	return scanCounts(rows)
 }
-
-func (pb *planBuilder) free(id string) bool {
-	r := pb.st.byID[id]
-	return r != nil && r.status == keyward.SymbolActive && !pb.reserved[id]
-}
-
-// children lists the ids under parent, in generation order.
-func (st *sysState) children(parent string) []string {
-	var out []string
-	for _, r := range st.syms {
-		if r.parent == parent {
-			out = append(out, r.id)
-		}
-	}
-	return out
-}
-
-// replacement picks the new key for a cylinder keyed to symID: the next
-// unused change key of the same master; for a lost master, a change key of an
-// unused sibling master (one for all its doors). "" means a cylinder change.
-// Every candidate is checked: the lost bitting must not operate the new key list.
-func (pb *planBuilder) replacement(symID string) (string, error) {
-	if to, ok := pb.repl[symID]; ok {
-		return to, nil
-	}
-	st := pb.st
-	keyed := st.byID[symID]
-	chain := st.chain(symID)
-	var cands []string
-	switch {
-	case !slices.Contains(chain, pb.lost.id) || pb.lost.id == symID:
-		// The keyed key itself is lost, or the door is opened incidentally:
-		// the next unused sibling under the same master.
-		if keyed.parent != "" {
-			cands = slices.DeleteFunc(st.children(keyed.parent), func(id string) bool { return !pb.free(id) || st.byID[id].tier != keyed.tier })
-		}
-	case pb.lost.tier == keyward.TierMaster:
-		// A lost master: its doors move to an unused sibling master, keeping
-		// each door's change-key number where that key exists.
-		idx := slices.Index(st.children(pb.lost.id), symID)
-		masters := st.children(pb.lost.parent)
-		if pb.master != "" {
-			masters = []string{pb.master}
-		}
-		for _, m := range masters {
-			if m == pb.lost.id || (m != pb.master && !pb.free(m)) || st.byID[m].tier != keyward.TierMaster {
-				continue
-			}
-			kids := slices.DeleteFunc(st.children(m), pb.free2)
-			if idx >= 0 && idx < len(st.children(m)) && pb.free(st.children(m)[idx]) {
-				kids = append([]string{st.children(m)[idx]}, slices.DeleteFunc(kids, func(id string) bool { return id == st.children(m)[idx] })...)
-			}
-			cands = append(cands, kids...)
-		}
-	}
-	for _, c := range cands {
-		keys, err := st.bittings(st.chain(c))
-		if err != nil {
-			return "", err
-		}
-		if keying.Operates(keying.Cylinder{ID: "candidate", Keys: keys}, pb.lostB) {
-			continue
-		}
-		if pb.lost.tier == keyward.TierMaster && slices.Contains(chain, pb.lost.id) && pb.lost.id != symID && pb.master == "" {
-			pb.master = st.byID[c].parent
-			pb.reserved[pb.master] = true
-			pb.picks = append(pb.picks, [2]string{pb.lost.id, pb.master})
-		}
-		pb.repl[symID] = c
-		pb.reserved[c] = true
-		pb.picks = append(pb.picks, [2]string{symID, c})
-		return c, nil
-	}
-	pb.repl[symID] = ""
-	return "", nil
-}
-
-// free2 is the DeleteFunc form of !free.
-func (pb *planBuilder) free2(id string) bool { return !pb.free(id) }
 
 func (s *KeySystems) Plan(ctx context.Context, a keyward.Actor, id, planID string) (*keyward.RekeyPlan, error) {
 	if err := keyward.Authorize(a, keyward.ActKeySystemRead); err != nil {

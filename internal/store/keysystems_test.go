@@ -90,9 +90,7 @@ func (f *ksFixture) completeAll(t *testing.T, id string, plan *keyward.RekeyPlan
 }
 
 func TestKeySystems(t *testing.T) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) { testKeySystems(t, be.b) })
-	}
+	storetest.Each(t, testKeySystems)
 }
 
 func testKeySystems(t *testing.T, b storetest.Backend) {
@@ -116,10 +114,10 @@ func testKeySystems(t *testing.T, b storetest.Backend) {
 	}
 
 	// Bittings are sealed at rest: no plaintext in the table.
-	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM key_symbols WHERE bitting_sealed LIKE '%555555%' OR bitting_sealed NOT LIKE 'v1:%'`); err != nil || n != 0 {
+	if n, err := f.env.SQL().Count(`SELECT COUNT(*) FROM key_symbols WHERE bitting_sealed LIKE '%555555%' OR bitting_sealed NOT LIKE 'v1:%'`); err != nil || n != 0 {
 		t.Fatalf("plaintext bittings in key_symbols: %d %v", n, err)
 	}
-	if n, _ := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM audit_log WHERE details LIKE '%555555%'`); n != 0 {
+	if n := f.env.SQL().MustCount(t, `SELECT COUNT(*) FROM audit_log WHERE details LIKE '%555555%'`); n != 0 {
 		t.Fatalf("the TMK is in %d audit records", n)
 	}
 
@@ -197,7 +195,7 @@ func testKeySystems(t *testing.T, b storetest.Backend) {
 	if _, err := f.ks.CreateKeySystem(ctx, f.owner, bad); keyward.ErrorCode(err) != keyward.ECONFLICT {
 		t.Fatalf("duplicate symbols: %v", err)
 	}
-	if n, _ := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM key_systems WHERE name = 'Bad'`); n != 0 {
+	if n := f.env.SQL().MustCount(t, `SELECT COUNT(*) FROM key_systems WHERE name = 'Bad'`); n != 0 {
 		t.Fatalf("%d partial key systems left", n)
 	}
 	if _, err := f.ks.Assign(ctx, f.owner, sys.ID, keyward.AssignInput{OpeningID: f.doors["Office 1"], Symbol: "ZZ9"}); !hasRule(err, "symbol", "must be a symbol of this key system") {
@@ -284,61 +282,59 @@ func testKeySystems(t *testing.T, b storetest.Backend) {
 // symbol, its masters, cross keys) and, for a hand-scheduled symbol of a key
 // system, the masters above it.
 func TestOpeningAccessFollowsKeySystem(t *testing.T) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) {
-			ctx := context.Background()
-			f := newKSFixture(t, be.b)
-			sys, err := f.ks.CreateKeySystem(ctx, f.owner, threeLevel("HQ system"))
+	storetest.Each(t, func(t *testing.T, be storetest.Backend) {
+		ctx := context.Background()
+		f := newKSFixture(t, be)
+		sys, err := f.ks.CreateKeySystem(ctx, f.owner, threeLevel("HQ system"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.assign(t, sys.ID, "Office 1", "AA1", "AB1")
+		if _, err := f.db.Schedule().AddSymbol(ctx, f.owner, f.doors["Office 2"], keyward.SymbolInput{Symbol: "AB2"}); err != nil {
+			t.Fatal(err)
+		}
+		kw, err := f.db.Directory().CreateKeyway(ctx, f.owner, keyward.KeywayInput{Name: "SC4", DuplicationPolicy: "restricted"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sym := range []string{"A", "AA", "AA1", "AA2", "AB", "AB1", "AB2", "AC1"} {
+			if _, err := f.db.Custody().CreateKey(ctx, f.owner, keyward.KeyInput{KeywayID: kw.ID, Symbol: sym}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		view := func(door string) (operating, keys string) {
+			t.Helper()
+			acc, err := f.db.Schedule().Access(ctx, f.manager, f.doors[door])
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.assign(t, sys.ID, "Office 1", "AA1", "AB1")
-			if _, err := f.db.Schedule().AddSymbol(ctx, f.owner, f.doors["Office 2"], keyward.SymbolInput{Symbol: "AB2"}); err != nil {
-				t.Fatal(err)
+			var ops, stamps []string
+			for _, o := range acc.Operating {
+				ops = append(ops, o.Symbol+" "+o.Tier+" "+o.Source+" "+o.System)
 			}
-			kw, err := f.db.Directory().CreateKeyway(ctx, f.owner, keyward.KeywayInput{Name: "SC4", DuplicationPolicy: "restricted"})
-			if err != nil {
-				t.Fatal(err)
+			for _, k := range acc.Keys {
+				stamps = append(stamps, k.Stamp)
 			}
-			for _, sym := range []string{"A", "AA", "AA1", "AA2", "AB", "AB1", "AB2", "AC1"} {
-				if _, err := f.db.Custody().CreateKey(ctx, f.owner, keyward.KeyInput{KeywayID: kw.ID, Symbol: sym}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			view := func(door string) (operating, keys string) {
-				t.Helper()
-				acc, err := f.db.Schedule().Access(ctx, f.manager, f.doors[door])
-				if err != nil {
-					t.Fatal(err)
-				}
-				var ops, stamps []string
-				for _, o := range acc.Operating {
-					ops = append(ops, o.Symbol+" "+o.Tier+" "+o.Source+" "+o.System)
-				}
-				for _, k := range acc.Keys {
-					stamps = append(stamps, k.Stamp)
-				}
-				return strings.Join(ops, ", "), strings.Join(stamps, " ")
-			}
-			ops, keys := view("Office 1")
-			if want := "AA1 change pinning HQ system, AA master pinning HQ system, A top pinning HQ system, AB1 change pinning HQ system, AB master pinning HQ system"; ops != want {
-				t.Errorf("Office 1 operated by %q, want %q", ops, want)
-			}
-			if want := "A-1 AA-1 AA1-1 AB-1 AB1-1"; keys != want {
-				t.Errorf("Office 1 keys %q, want %q", keys, want)
-			}
-			ops, keys = view("Office 2")
-			if want := "AB2 change schedule HQ system, AB master master HQ system, A top master HQ system"; ops != want {
-				t.Errorf("Office 2 operated by %q, want %q", ops, want)
-			}
-			if want := "A-1 AB-1 AB2-1"; keys != want {
-				t.Errorf("Office 2 keys %q, want %q", keys, want)
-			}
-			if ops, keys := view("Lobby"); ops != "" || keys != "" {
-				t.Errorf("an opening with no schedule and no pinning: %q, %q", ops, keys)
-			}
-		})
-	}
+			return strings.Join(ops, ", "), strings.Join(stamps, " ")
+		}
+		ops, keys := view("Office 1")
+		if want := "AA1 change pinning HQ system, AA master pinning HQ system, A top pinning HQ system, AB1 change pinning HQ system, AB master pinning HQ system"; ops != want {
+			t.Errorf("Office 1 operated by %q, want %q", ops, want)
+		}
+		if want := "A-1 AA-1 AA1-1 AB-1 AB1-1"; keys != want {
+			t.Errorf("Office 1 keys %q, want %q", keys, want)
+		}
+		ops, keys = view("Office 2")
+		if want := "AB2 change schedule HQ system, AB master master HQ system, A top master HQ system"; ops != want {
+			t.Errorf("Office 2 operated by %q, want %q", ops, want)
+		}
+		if want := "A-1 AB-1 AB2-1"; keys != want {
+			t.Errorf("Office 2 keys %q, want %q", keys, want)
+		}
+		if ops, keys := view("Lobby"); ops != "" || keys != "" {
+			t.Errorf("an opening with no schedule and no pinning: %q, %q", ops, keys)
+		}
+	})
 }
 
 func hasRule(err error, field, rule string) bool {
@@ -354,40 +350,38 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // A custom spec and no TMK: Keyward picks a random MACS-valid one, and a
 // 2-level system's change keys are 1AA, 2AA, …
 func TestKeySystemRandomTMK(t *testing.T) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) {
-			ctx := context.Background()
-			f := newKSFixture(t, be.b)
-			in := keyward.KeySystemInput{Name: "Kwikset shed", Spec: &keyward.KeySpec{Name: "kw1", Positions: 5, MinDepth: 1, MaxDepth: 6, MACS: 4, Step: 1},
-				TopSymbol: "KA", Levels: []keyward.KeySystemLevel{{Level: "change", Sequence: []int{5}}}}
-			sys, err := f.ks.CreateKeySystem(ctx, f.owner, in)
-			if err != nil {
-				t.Fatal(err)
+	storetest.Each(t, func(t *testing.T, be storetest.Backend) {
+		ctx := context.Background()
+		f := newKSFixture(t, be)
+		in := keyward.KeySystemInput{Name: "Kwikset shed", Spec: &keyward.KeySpec{Name: "kw1", Positions: 5, MinDepth: 1, MaxDepth: 6, MACS: 4, Step: 1},
+			TopSymbol: "KA", Levels: []keyward.KeySystemLevel{{Level: "change", Sequence: []int{5}}}}
+		sys, err := f.ks.CreateKeySystem(ctx, f.owner, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sys.Symbols) < 2 || sys.Symbols[0].Symbol != "KA" || sys.Symbols[1].Symbol != "1KA" {
+			t.Fatalf("symbols = %+v", sys.Symbols)
+		}
+		got, err := f.ks.Reveal(ctx, f.owner, sys.ID, keyward.RevealInput{Symbols: []string{"KA"}, Reason: "cut a key"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmk := got[0].Bitting
+		if len(tmk) != 5 {
+			t.Fatalf("random TMK %q", tmk)
+		}
+		for i := 0; i+1 < len(tmk); i++ {
+			if d := int(tmk[i]) - int(tmk[i+1]); d > 4 || d < -4 || tmk[i] < '1' || tmk[i] > '6' {
+				t.Fatalf("random TMK %q breaks the spec", tmk)
 			}
-			if len(sys.Symbols) < 2 || sys.Symbols[0].Symbol != "KA" || sys.Symbols[1].Symbol != "1KA" {
-				t.Fatalf("symbols = %+v", sys.Symbols)
-			}
-			got, err := f.ks.Reveal(ctx, f.owner, sys.ID, keyward.RevealInput{Symbols: []string{"KA"}, Reason: "cut a key"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tmk := got[0].Bitting
-			if len(tmk) != 5 {
-				t.Fatalf("random TMK %q", tmk)
-			}
-			for i := 0; i+1 < len(tmk); i++ {
-				if d := int(tmk[i]) - int(tmk[i+1]); d > 4 || d < -4 || tmk[i] < '1' || tmk[i] > '6' {
-					t.Fatalf("random TMK %q breaks the spec", tmk)
-				}
-			}
-			in.Manufacturer, in.Name = "schlage_sc4", "Both"
-			if _, err := f.ks.CreateKeySystem(ctx, f.owner, in); !hasRule(err, "spec", "give a manufacturer or a spec, not both") {
-				t.Fatalf("manufacturer and spec: %v", err)
-			}
-			in.Manufacturer, in.Spec.MACS = "", 0
-			if _, err := f.ks.CreateKeySystem(ctx, f.owner, in); !hasRule(err, "spec.macs", "bad_input") {
-				t.Fatalf("MACS 0: %v", err)
-			}
-		})
-	}
+		}
+		in.Manufacturer, in.Name = "schlage_sc4", "Both"
+		if _, err := f.ks.CreateKeySystem(ctx, f.owner, in); !hasRule(err, "spec", "give a manufacturer or a spec, not both") {
+			t.Fatalf("manufacturer and spec: %v", err)
+		}
+		in.Manufacturer, in.Spec.MACS = "", 0
+		if _, err := f.ks.CreateKeySystem(ctx, f.owner, in); !hasRule(err, "spec.macs", "bad_input") {
+			t.Fatalf("MACS 0: %v", err)
+		}
+	})
 }

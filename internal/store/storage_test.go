@@ -15,8 +15,7 @@ import (
 	"github.com/keyward/keyward/internal/store/storetest"
 )
 
-func TestStorageSQLite(t *testing.T)   { runStorage(t, storetest.SQLite) }
-func TestStoragePostgres(t *testing.T) { runStorage(t, storetest.Postgres) }
+func TestStorage(t *testing.T) { storetest.Each(t, runStorage) }
 
 func runStorage(t *testing.T, b storetest.Backend) {
 	for _, tc := range []struct {
@@ -127,7 +126,7 @@ func (f *storageFixture) key(t *testing.T, symbol string) *keyward.Key {
 
 func (f *storageFixture) count(t *testing.T, q string) int64 {
 	t.Helper()
-	n, err := f.db.CountForTest(context.Background(), q)
+	n, err := f.env.SQL().Count(q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -762,7 +761,7 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 
 	// Finished days are kept: with the logbook of those days gone, the chart
 	// still shows them; today is counted from the keys as they are now.
-	if err := f.db.ExecForTest(ctx, `DELETE FROM custody_events WHERE at < '2026-03-05'`); err != nil {
+	if err := f.env.SQL().Exec(`DELETE FROM custody_events WHERE at < '2026-03-05'`); err != nil {
 		t.Fatal(err)
 	}
 	if _, got := f.keysOut(t, 5); got != "[0 2 1 1 0]" {
@@ -782,12 +781,12 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 	if _, got := f.keysOut(t, 3); got != "[1 1 1]" {
 		t.Fatalf("after midnight %v, want [1 1 1]", got)
 	}
-	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE zone = 'UTC' AND day = '2026-03-05' AND n = 1 AND final = 0`); err != nil || n != 1 {
+	if n, err := f.env.SQL().Count(`SELECT COUNT(*) FROM keys_out_days WHERE zone = 'UTC' AND day = '2026-03-05' AND n = 1 AND final = 0`); err != nil || n != 1 {
 		t.Fatalf("5 March kept as provisional %d times one minute after it ended (%v), want 1", n, err)
 	}
 	// A transaction that began before midnight commits now: a return at 23:59:59.
-	if err := f.db.ExecForTest(ctx, `INSERT INTO custody_events (id, key_id, action, at, actor, actor_role, holder_id, due_at, note, audit_seq)
-		VALUES ('evt_late', '`+k2.ID+`', 'return', '2026-03-05T23:59:59.000000000Z', 'owner@acme.test', 'owner', NULL, NULL, '', 1000000)`); err != nil {
+	if err := f.env.SQL().Exec(`INSERT INTO custody_events (id, key_id, action, at, actor, actor_role, holder_id, due_at, note, audit_seq)
+		VALUES ('evt_late', '` + k2.ID + `', 'return', '2026-03-05T23:59:59.000000000Z', 'owner@acme.test', 'owner', NULL, NULL, '', 1000000)`); err != nil {
 		t.Fatal(err)
 	}
 	f.env.Clock.Advance(time.Minute)
@@ -800,13 +799,13 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 	if err := f.db.KeepKeysOut(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := f.db.CountForTest(ctx, `SELECT n FROM keys_out_days WHERE zone = 'UTC' AND day = '2026-03-05' AND final = 1`); err != nil || n != 0 {
+	if n, err := f.env.SQL().Count(`SELECT n FROM keys_out_days WHERE zone = 'UTC' AND day = '2026-03-05' AND final = 1`); err != nil || n != 0 {
 		t.Fatalf("final count of 5 March = %d (%v), want 0", n, err)
 	}
 	if _, got := f.keysOut(t, 3); got != "[1 0 1]" {
 		t.Fatalf("after the day is final %v, want [1 0 1]", got)
 	}
-	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE zone = 'UTC' AND day >= '2025-12-07'`); err != nil || n != 89 {
+	if n, err := f.env.SQL().Count(`SELECT COUNT(*) FROM keys_out_days WHERE zone = 'UTC' AND day >= '2025-12-07'`); err != nil || n != 89 {
 		t.Fatalf("%d days kept (%v), want the 89 finished days of the window", n, err)
 	}
 }
@@ -851,10 +850,10 @@ func testKeysOutOrgDays(t *testing.T, f *storageFixture) {
 	if first := time.Date(2026, 3, 2, 0, 0, 0, 0, la); !series[0].Day.Equal(first) {
 		t.Fatalf("first day %v, want %v", series[0].Day, first)
 	}
-	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM keys_out_days WHERE zone = 'America/Los_Angeles' AND day IN ('2026-03-02', '2026-03-03', '2026-03-04')`); err != nil || n != 3 {
+	if n, err := f.env.SQL().Count(`SELECT COUNT(*) FROM keys_out_days WHERE zone = 'America/Los_Angeles' AND day IN ('2026-03-02', '2026-03-03', '2026-03-04')`); err != nil || n != 3 {
 		t.Fatalf("%d Los Angeles days kept (%v), want 3", n, err)
 	}
-	if n, err := f.db.CountForTest(ctx, `SELECT n FROM keys_out_days WHERE zone = 'America/Los_Angeles' AND day = '2026-03-02'`); err != nil || n != 0 {
+	if n, err := f.env.SQL().Count(`SELECT n FROM keys_out_days WHERE zone = 'America/Los_Angeles' AND day = '2026-03-02'`); err != nil || n != 0 {
 		t.Fatalf("kept count of 2 March = %d (%v), want 0", n, err)
 	}
 	// Daylight saving time starts on 8 March: that day has 23 hours, and

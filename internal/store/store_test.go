@@ -11,14 +11,8 @@ import (
 	"github.com/keyward/keyward/internal/store/storetest"
 )
 
-// backends are the two databases every test that loops over them runs on.
-var backends = []struct {
-	name string
-	b    storetest.Backend
-}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}}
-
-func TestSQLite(t *testing.T)   { storetest.Run(t, storetest.SQLite) }
-func TestPostgres(t *testing.T) { storetest.Run(t, storetest.Postgres) }
+// TestStore runs the conformance suite on every backend.
+func TestStore(t *testing.T) { storetest.Each(t, storetest.Run) }
 
 // On PostgreSQL a check-out or check-in is one statement when it can be made,
 // and writes nothing when it cannot; the generic transaction then names the
@@ -29,7 +23,7 @@ func TestPostgresOneStatementMove(t *testing.T) {
 	holder, keys := stockKeys(t, db, a, 1)
 	key := keys[0]
 	records := func() int64 {
-		n, err := db.CountForTest(ctx, `SELECT COUNT(*) FROM audit_log`)
+		n, err := env.SQL().Count(`SELECT COUNT(*) FROM audit_log`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +57,7 @@ func TestPostgresOneStatementMove(t *testing.T) {
 
 	// A symbol outside the stamp alphabet (only raw SQL can make one) is left
 	// to the generic transaction, which still makes the move.
-	if err := db.ExecForTest(ctx, `UPDATE keys SET symbol = 'AA"1' WHERE id = '`+key+`'`); err != nil {
+	if err := env.SQL().Exec(`UPDATE keys SET symbol = 'AA"1' WHERE id = '` + key + `'`); err != nil {
 		t.Fatal(err)
 	}
 	move(keyward.CustodyCheckout, holder, false)

@@ -87,7 +87,7 @@ func TestRouteRolePolicy(t *testing.T) {
 }
 
 func TestAPIInventoryAndCustody(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holder, key := app.stock()
 		var k map[string]any
@@ -181,7 +181,7 @@ func TestAPIInventoryAndCustody(t *testing.T) {
 
 // TestAPIBadInput: each bad request is the right 4xx, names the field, and writes nothing.
 func TestAPIBadInput(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holder, key := app.stock()
 		before := app.auditCount()
@@ -259,7 +259,7 @@ func TestAPIBadInput(t *testing.T) {
 
 // TestConcurrentCheckoutHTTP: 20 simultaneous check-outs of one key give one 200 and 19 × 409.
 func TestConcurrentCheckoutHTTP(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holder, key := app.stock()
 		due := app.env.Clock.Now().Add(time.Hour).Format(time.RFC3339)
@@ -372,7 +372,7 @@ func TestWebhookCreate(t *testing.T) {
 
 // TestIdempotencyConcurrent: simultaneous retries with one key create one site.
 func TestIdempotencyConcurrent(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		var wg sync.WaitGroup
 		codes := make([]int, 8)

@@ -29,15 +29,6 @@ type testApp struct {
 	users  map[keyward.Role]*keyward.User
 }
 
-var backends = map[string]storetest.Backend{"sqlite": storetest.SQLite, "postgres": storetest.Postgres}
-
-// forEachBackend runs fn as a subtest on SQLite and on PostgreSQL.
-func forEachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) { fn(t, backends[name]) })
-	}
-}
-
 func newTestApp(t testing.TB, b storetest.Backend) *testApp {
 	t.Helper()
 	return newTestAppWith(t, b, nil)

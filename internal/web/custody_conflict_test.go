@@ -60,7 +60,7 @@ func (a *testApp) move(key, action, body string) (int, string) {
 // key that is checked_out". Three shapes of contention: simultaneous
 // check-ins, simultaneous returns, and clients checking one key out and in.
 func TestConcurrentCustodyConflictTellsTheTruth(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holder, key := app.stock()
 		due := app.env.Clock.Now().Add(time.Hour).Format(time.RFC3339)

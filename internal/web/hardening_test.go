@@ -39,7 +39,7 @@ func TestParseRateLimit(t *testing.T) {
 // Each token has its own bucket; an empty bucket is a 429 with Retry-After,
 // and it refills with time.
 func TestAPIRateLimit(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestAppWith(t, b, func(c *web.Config) { c.APIRate = web.RateLimit{PerSecond: 1, Burst: 3} })
 		for i := range 3 {
 			if st := app.call(keyward.RoleManager, "GET", "/api/v1/sites", nil, nil); st != 200 {
@@ -126,7 +126,7 @@ func TestSecurityHeaders(t *testing.T) {
 // /metrics tells how the organization uses Keyward: a token of a role that
 // may read it, or a listener of its own.
 func TestMetricsNeedAToken(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		app.call(keyward.RoleOwner, "GET", "/api/v1/keys", nil, nil)
 		if st := app.call("", "GET", "/metrics", nil, nil); st != 401 {

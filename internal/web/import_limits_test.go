@@ -187,7 +187,7 @@ func hostileImports(t testing.TB) []struct {
 // and writes nothing.
 func TestImportHostileFiles(t *testing.T) {
 	cases := hostileImports(t)
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := importApp(t, b)
 		before := app.tableCounts()
 		for _, c := range cases {
@@ -248,7 +248,7 @@ func peakHeap(fn func()) uint64 {
 // the handler runs, under heapBound.
 func TestImportHostileHeap(t *testing.T) {
 	cases := hostileImports(t)
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := importApp(t, b)
 		for _, c := range cases {
 			var st int

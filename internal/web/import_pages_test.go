@@ -262,7 +262,7 @@ func TestUIImportXLSXAndExpiry(t *testing.T) {
 	}
 	c.uiUploaded("again.csv", "symbol,keyway\nXL2,Schlage SC1\n")
 	// Storing it deleted the old one.
-	if n, err := s.db.CountForTest(context.Background(), `SELECT COUNT(*) FROM import_uploads`); err != nil || n != 1 {
+	if n, err := s.sql.Count(`SELECT COUNT(*) FROM import_uploads`); err != nil || n != 1 {
 		t.Fatalf("uploads kept: %d, %v", n, err)
 	}
 }

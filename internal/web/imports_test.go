@@ -131,7 +131,7 @@ func (a *testApp) tableCounts() [4]int64 {
 	a.t.Helper()
 	var out [4]int64
 	for i, table := range []string{"keys", "holders", "audit_log", "custody_events"} {
-		n, err := a.db.CountForTest(a.t.Context(), "SELECT COUNT(*) FROM "+table)
+		n, err := a.env.SQL().Count("SELECT COUNT(*) FROM " + table)
 		if err != nil {
 			a.t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func (a *testApp) tableCounts() [4]int64 {
 }
 
 func TestImportSamples(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := importApp(t, b)
 		before := app.tableCounts()
 		for name, want := range importSamples {
@@ -176,7 +176,7 @@ func TestImportSamples(t *testing.T) {
 }
 
 func TestImportCommitAndExport(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := importApp(t, b)
 		before := app.tableCounts()
 		st, _, raw := app.send(keyward.RoleOwner, "POST", "/api/v1/imports", "text/csv", importSample(t, "keys_clean.csv"))
@@ -270,7 +270,7 @@ func TestImportFormulaCells(t *testing.T) {
 }
 
 func TestImportOneBadRowWritesNothing(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := importApp(t, b)
 		before := app.tableCounts()
 		body := append(importSample(t, "keys_clean.csv"), "ZZ1,Schlage SC1,1,Neil Park,neil.park@acme.test,2026-13-01T00:00:00Z\n"...)
@@ -329,7 +329,7 @@ func TestImportRolesAndBadRequests(t *testing.T) {
 }
 
 func TestImportXLSXAndMultipart(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := importApp(t, b)
 		x := excelize.NewFile()
 		rows := [][]any{
@@ -390,7 +390,7 @@ func TestImport50000RowsHTTP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("50,000 rows: not in -short")
 	}
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := importApp(t, b)
 		var body bytes.Buffer
 		body.WriteString("symbol,keyway,copy_number,holder_name,holder_email,due_at\n")

@@ -52,7 +52,7 @@ func (a *testApp) rawCall(role keyward.Role, method, path, body string, header m
 // SQL runs, alike on both backends: a path is a 404, anything else a 400
 // naming the parameter or member. Nothing is written.
 func TestHostileBytesRefused(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holder, key := app.stock()
 		due := app.env.Clock.Now().Add(time.Hour).Format(time.RFC3339)
@@ -123,7 +123,7 @@ func TestHostileBytesRefused(t *testing.T) {
 // value is a 400 error page naming the field, before any SQL runs; an
 // unreadable id in a page path is a 404 page.
 func TestHostileFormValuesRefused(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, _, key := app.stock()
 		ps := app.pageSession(keyward.RoleOwner)
@@ -185,7 +185,7 @@ var wildcard = regexp.MustCompile(`\{[^}]*\}`)
 // data with a 400 before it looks anything up; {} and an empty body are never
 // refused as a malformed body.
 func TestBodyOfEveryRouteIsStrict(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		before := app.auditCount()
 		bad := []string{`{"x`, `[]`, `null`, `"x"`, `5`, `{"zz_unknown":1}`, `{}{}`, `{} x`, `{"a":1,"a":2}`}
@@ -227,7 +227,7 @@ func TestBodyOfEveryRouteIsStrict(t *testing.T) {
 // TestBodilessRoutesAcceptEmptyBody: routes that need no body take none, {}
 // (also sent chunked, without a length), and refuse anything else.
 func TestBodilessRoutesAcceptEmptyBody(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holder, key := app.stock()
 		due := app.env.Clock.Now().Add(time.Hour).Format(time.RFC3339)
@@ -274,7 +274,7 @@ func TestBodilessRoutesAcceptEmptyBody(t *testing.T) {
 // TestStrictJSONMembers: a member repeated, or spelled in another letter case
 // than documented, is a 400 naming it, at every depth; nothing is written.
 func TestStrictJSONMembers(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holder, key := app.stock()
 		due := app.env.Clock.Now().Add(time.Hour).Format(time.RFC3339)
@@ -320,7 +320,7 @@ func TestStrictJSONMembers(t *testing.T) {
 // TestTimeFieldsNamed: a time that is not an RFC 3339 string, or not a string
 // at all, is a 400 naming its own member, whichever it is.
 func TestTimeFieldsNamed(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holder, key := app.stock()
 		before := app.auditCount()

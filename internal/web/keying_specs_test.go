@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,9 +16,8 @@ var houseSpecInput = map[string]any{"name": "sc4_house", "note": "one master pin
 	"spec": map[string]any{"positions": 6, "min_depth": 0, "max_depth": 9, "macs": 7, "step": 2, "min_master_pin": 2, "max_master_pins_per_chamber": 1}}
 
 func TestAPIKeyingSpecs(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
-		ctx := context.Background()
 		doors := ksDoors(t, app, "Office 1", "Lobby")
 
 		// The manufacturer table with its confidence notes; an auditor may read it.
@@ -57,7 +55,7 @@ func TestAPIKeyingSpecs(t *testing.T) {
 		if n := app.auditCount(); n != before+1 {
 			t.Fatalf("the denial is not recorded: %d → %d", before, n)
 		}
-		if n, _ := app.db.CountForTest(ctx, `SELECT COUNT(*) FROM keying_specs`); n != 1 {
+		if n := app.env.SQL().MustCount(t, `SELECT COUNT(*) FROM keying_specs`); n != 1 {
 			t.Fatalf("%d keying specs, want 1", n)
 		}
 		if n := auditActionCount(t, app, "keyingspec.create"); n != 1 {
@@ -84,7 +82,7 @@ func TestAPIKeyingSpecs(t *testing.T) {
 			t.Fatalf("15 change keys of 14: %d %+v", st, pr)
 		}
 		for _, table := range []string{"key_systems", "key_symbols"} {
-			if n, _ := app.db.CountForTest(ctx, `SELECT COUNT(*) FROM `+table); n != 0 {
+			if n := app.env.SQL().MustCount(t, `SELECT COUNT(*) FROM `+table); n != 0 {
 				t.Fatalf("%d rows in %s after refusals", n, table)
 			}
 		}

@@ -12,7 +12,7 @@ import (
 // audit record, so it takes the right to edit key systems: auditors and
 // advisors get 403 (and no keysystem.audit record), managers and technicians 200.
 func TestKeySystemAuditNeedsEditRights(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		var sys ksSystem
 		if st := app.call(keyward.RoleOwner, "POST", "/api/v1/keysystems", ksInput, &sys); st != 201 {

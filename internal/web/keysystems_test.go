@@ -51,7 +51,7 @@ func (a *testApp) raw(role keyward.Role, path string) (int, string, []byte) {
 
 func auditActionCount(t *testing.T, app *testApp, action string) int64 {
 	t.Helper()
-	n, err := app.db.CountForTest(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action = '`+action+`'`)
+	n, err := app.env.SQL().Count(`SELECT COUNT(*) FROM audit_log WHERE action = '` + action + `'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ var ksInput = map[string]any{"name": "HQ system", "manufacturer": "schlage_sc4",
 	"levels": []any{map[string]any{"level": "master", "sequence": []int{1}}, map[string]any{"level": "change", "sequence": []int{2, 3}}}}
 
 func TestAPIKeySystems(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		ctx := context.Background()
 		doors := ksDoors(t, app, "Office 1", "Office 2", "Office 3", "Lobby", "Storage")
@@ -95,7 +95,7 @@ func TestAPIKeySystems(t *testing.T) {
 			!slices.Contains(pr.Errors, keyward.FieldError{Field: "levels[0].sequence", Rule: "sequence_position_out_of_range"}) {
 			t.Fatalf("position 7 of 6: %d %+v", st, pr)
 		}
-		if n, _ := app.db.CountForTest(ctx, `SELECT COUNT(*) FROM key_systems`); n != 0 {
+		if n := app.env.SQL().MustCount(t, `SELECT COUNT(*) FROM key_systems`); n != 0 {
 			t.Fatalf("%d key systems after refusals", n)
 		}
 		if st := app.call(keyward.RoleAdvisor, "POST", "/api/v1/keysystems", ksInput, nil); st != 403 {
@@ -112,7 +112,7 @@ func TestAPIKeySystems(t *testing.T) {
 		if strings.Contains(string(rawSys), "555555") || strings.Contains(string(rawSys), "155555") || len(sys.Symbols) < 20 {
 			t.Fatalf("create answer leaks a bitting or is short: %s", rawSys)
 		}
-		if n, _ := app.db.CountForTest(ctx, `SELECT COUNT(*) FROM key_symbols WHERE bitting_sealed LIKE '%555555%' OR bitting_sealed LIKE '%155555%' OR bitting_sealed NOT LIKE 'v1:%'`); n != 0 {
+		if n := app.env.SQL().MustCount(t, `SELECT COUNT(*) FROM key_symbols WHERE bitting_sealed LIKE '%555555%' OR bitting_sealed LIKE '%155555%' OR bitting_sealed NOT LIKE 'v1:%'`); n != 0 {
 			t.Fatalf("%d plaintext bittings at rest", n)
 		}
 		base := "/api/v1/keysystems/" + sys.ID
@@ -242,7 +242,7 @@ func TestAPIKeySystems(t *testing.T) {
 				t.Fatalf("%s still keyed with AA: %v", c.OpeningName, c.KeyList)
 			}
 		}
-		if n, _ := app.db.CountForTest(ctx, `SELECT COUNT(*) FROM audit_log WHERE details LIKE '%155555%' OR details LIKE '%555555%'`); n != 0 {
+		if n := app.env.SQL().MustCount(t, `SELECT COUNT(*) FROM audit_log WHERE details LIKE '%155555%' OR details LIKE '%555555%'`); n != 0 {
 			t.Fatalf("a bitting is in %d audit records", n)
 		}
 	})

@@ -137,7 +137,7 @@ func (c *checked) json(role keyward.Role, method, path string, body any, want in
 // capabilities, errors included, and validates every answer's body against
 // the generated schema of its route and status.
 func TestOpenAPIResponsesMatch(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		c := &checked{t: t, app: app, v: newValidator(t, app.served()), seen: map[string]bool{}}
 		owner, admin := keyward.RoleOwner, keyward.RoleAdmin

@@ -33,7 +33,7 @@ var mustBeSecret = []string{
 // flagged as carrying a secret refuses Idempotency-Key with a 400 naming the
 // header, before it acts, so no replay record is ever written for it.
 func TestSecretRoutesRefuseIdempotencyKey(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		flagged := map[string]bool{}
 		for _, rt := range app.srv.Routes() {
@@ -77,7 +77,7 @@ func TestSecretRoutesRefuseIdempotencyKey(t *testing.T) {
 // password or record of the request in the idempotency table, while an
 // ordinary create is still remembered.
 func TestNoSecretInIdempotencyTable(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holder, _ := app.stock()
 		opening := ksDoors(t, app, "Front door")["Front door"]

@@ -73,7 +73,7 @@ func guess(t *testing.T, app *testApp, attacker *formClient, email string) int {
 // waits once the account is over its ceiling; the user is told of the
 // failures by email, once, and when they next sign in, once.
 func TestSignInKnownAddressDuringAttack(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		client := proxiedClients(t, app)
 		attacker, home, newPlace := client("203.0.113.7"), client("198.51.100.9"), client("192.0.2.44")
@@ -152,7 +152,7 @@ func TestSignInKnownAddressDuringAttack(t *testing.T) {
 // passwords, per address, and new addresses share the account's ceiling;
 // the user at an address they signed in from before still gets in.
 func TestSignInCodeStepThrottled(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		client := proxiedClients(t, app)
 		ctx := context.Background()

@@ -19,7 +19,7 @@ import (
 
 func (a *testApp) count(q string) int64 {
 	a.t.Helper()
-	n, err := a.db.CountForTest(context.Background(), q)
+	n, err := a.env.SQL().Count(q)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func hasField(p problem, field string) bool {
 }
 
 func TestStorageAPI(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holderID, keyID := app.stock()
 		owner := keyward.RoleOwner
@@ -194,7 +194,7 @@ type place2 struct {
 }
 
 func TestScheduleCredentialsOffboardingAPI(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, holderID, keyID := app.stock()
 		owner := keyward.RoleOwner

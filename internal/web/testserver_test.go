@@ -29,6 +29,7 @@ type uiServer struct {
 	acc   *store.Accounts
 	clock *storetest.Clock
 	sys   keyward.Actor
+	sql   *storetest.SQL // raw connection, beside the store
 }
 
 const (
@@ -70,7 +71,7 @@ func uiStartIn(t testing.TB, zone string, opts ...func(*web.Config)) *uiServer {
 	srv := web.NewServer(cfg)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &uiServer{t: t, URL: hs.URL, db: db, acc: acc, clock: clock, sys: keyward.SystemActor("ui-test")}
+	return &uiServer{t: t, URL: hs.URL, db: db, acc: acc, clock: clock, sys: keyward.SystemActor("ui-test"), sql: storetest.OpenSQL(t, "", dir)}
 }
 
 // user creates an account of role and returns its email and initial password.

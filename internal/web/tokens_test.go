@@ -49,7 +49,7 @@ func (a *testApp) whoAmI(token string) string {
 // tokens only for itself; naming anyone else (or an unknown account) is a 403
 // that creates nothing. An admin can no longer mint an owner token.
 func TestTokenMintOnlyForSelf(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		before := app.count(`SELECT COUNT(*) FROM api_tokens`)
 		for _, role := range keyward.Roles {
@@ -118,7 +118,7 @@ func (l tokenList) ids() map[string]string {
 // TestTokenListAndRevoke: a user lists and revokes their own tokens; an owner
 // or admin lists anyone's and revokes any; a revoked token is refused at once.
 func TestTokenListAndRevoke(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		holder, admin := app.users[keyward.RoleHolder], app.users[keyward.RoleAdmin]
 		mint := func(role keyward.Role, name string) (id, tok string) {

@@ -164,7 +164,7 @@ func TestFirstRunSetup(t *testing.T) {
 		t.Fatalf("signed in after setup: %d", st)
 	}
 	// The owner signed in from here: the address is known to them.
-	if n, err := db.CountForTest(context.Background(), `SELECT COUNT(*) FROM known_addresses`); err != nil || n != 1 {
+	if n, err := env.SQL().Count(`SELECT COUNT(*) FROM known_addresses`); err != nil || n != 1 {
 		t.Fatalf("%d known addresses after setup (%v), want 1", n, err)
 	}
 	if st, _, _ := newFormClient(t, srv).get("/setup?token=" + tok); st != http.StatusForbidden {

@@ -535,7 +535,7 @@ func TestUIFormsReadTimesInOrgZone(t *testing.T) {
 	if code != http.StatusSeeOther {
 		t.Fatalf("issue fob: %d\n%s", code, body)
 	}
-	n, err := s.db.CountForTest(ctx, `SELECT COUNT(*) FROM credentials WHERE number = 'FOB-7' AND valid_until = '2026-06-01T10:00:00.000000000Z'`)
+	n, err := s.sql.Count(`SELECT COUNT(*) FROM credentials WHERE number = 'FOB-7' AND valid_until = '2026-06-01T10:00:00.000000000Z'`)
 	if err != nil || n != 1 {
 		t.Fatalf("%d fobs valid until 10:00 UTC (%v), want 1", n, err)
 	}

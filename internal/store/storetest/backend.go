@@ -48,6 +48,9 @@ type Env struct {
 	Dir   string
 	Clock *Clock
 	Vault *vault.Key
+
+	mu  sync.Mutex
+	raw *SQL // see SQL
 }
 
 // Open opens another handle on the same database, as a second server process would.
@@ -64,6 +67,24 @@ func (e *Env) Open(t testing.TB) *store.DB {
 // Backend makes a fresh Env.
 type Backend func(t testing.TB) *Env
 
+// Backends are the databases every backend test runs on, each as a subtest
+// named after it (Each). A new backend is added here, and only here.
+var Backends = []struct {
+	Name string
+	New  Backend
+}{{"sqlite", SQLite}, {"postgres", Postgres}}
+
+// Each runs fn once per backend of Backends, as a subtest (or sub-benchmark)
+// named after the backend.
+func Each[T interface {
+	testing.TB
+	Run(string, func(T)) bool
+}](t T, fn func(t T, b Backend)) {
+	for _, be := range Backends {
+		t.Run(be.Name, func(t T) { fn(t, be.New) })
+	}
+}
+
 // SQLite is a database file in a temporary directory.
 func SQLite(t testing.TB) *Env {
 	dir := t.TempDir()
@@ -71,7 +92,9 @@ func SQLite(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Name: "sqlite", Dir: dir, Clock: NewClock(), Vault: v}
+	e := &Env{Name: "sqlite", Dir: dir, Clock: NewClock(), Vault: v}
+	t.Cleanup(e.closeSQL)
+	return e
 }
 
 // PostgresURL is the server the PostgreSQL backend tests use. When CI is set,
@@ -118,5 +141,7 @@ func Postgres(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Name: "postgres", URL: u.String(), Dir: dir, Clock: NewClock(), Vault: v}
+	e := &Env{Name: "postgres", URL: u.String(), Dir: dir, Clock: NewClock(), Vault: v}
+	t.Cleanup(e.closeSQL)
+	return e
 }

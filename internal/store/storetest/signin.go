@@ -175,7 +175,7 @@ func testSignInAlertOnce(t *testing.T, b Backend) {
 
 func count(t *testing.T, f *fixture, q string) int64 {
 	t.Helper()
-	n, err := f.db.CountForTest(ctx, q)
+	n, err := f.env.SQL().Count(q)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -509,7 +509,7 @@ func testAuditTamper(t *testing.T, b Backend) {
 				t.Fatalf("fixture has %d records, the cases assume 5", n)
 			}
 			for _, q := range tc.tamper {
-				if err := f.db.ExecForTest(ctx, q); err != nil {
+				if err := f.env.SQL().Exec(q); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -666,7 +666,7 @@ func testTokens(t *testing.T, b Backend) {
 	_, err = acc.CreateToken(ctx, keyward.SystemActor("cli"), "nobody@acme.test", "x")
 	wantCode(t, err, keyward.ENOTFOUND)
 	// Tokens are stored hashed: the plaintext is nowhere in the database.
-	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM api_tokens WHERE token_hash = '`+tok+`'`); err != nil || n != 0 {
+	if n, err := f.env.SQL().Count(`SELECT COUNT(*) FROM api_tokens WHERE token_hash = '` + tok + `'`); err != nil || n != 0 {
 		t.Fatalf("plaintext token stored (%d, %v)", n, err)
 	}
 }
@@ -704,11 +704,11 @@ func testPrune(t *testing.T, b Backend) {
 	t0 := f.env.Clock.Now()
 	stamp := func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 	// 1,203 failed sign-ins from eight days ago (more than two batches) and one from now.
-	if err := f.db.ExecForTest(ctx, `WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1203)
-		INSERT INTO login_failures (id, email, addr, at) SELECT 'lf_old' || i, 'owner@acme.test', '10.0.0.9', '`+stamp(t0.Add(-8*24*time.Hour))+`' FROM n`); err != nil {
+	if err := f.env.SQL().Exec(`WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1203)
+		INSERT INTO login_failures (id, email, addr, at) SELECT 'lf_old' || i, 'owner@acme.test', '10.0.0.9', '` + stamp(t0.Add(-8*24*time.Hour)) + `' FROM n`); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.db.ExecForTest(ctx, `INSERT INTO login_failures (id, email, addr, at) VALUES ('lf_new', 'owner@acme.test', '10.0.0.9', '`+stamp(t0)+`')`); err != nil {
+	if err := f.env.SQL().Exec(`INSERT INTO login_failures (id, email, addr, at) VALUES ('lf_new', 'owner@acme.test', '10.0.0.9', '` + stamp(t0) + `')`); err != nil {
 		t.Fatal(err)
 	}
 	if claimed, _, err := f.db.ClaimIdempotency(ctx, u.ID, "old", "h1"); err != nil || !claimed {
@@ -738,12 +738,12 @@ func testPrune(t *testing.T, b Backend) {
 	if _, _, err := acc.Session(ctx, live); err != nil {
 		t.Fatalf("the live session was pruned: %v", err)
 	}
-	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM sessions WHERE expires_at < '`+stamp(f.env.Clock.Now())+`'`); err != nil || n != 0 {
+	if n, err := f.env.SQL().Count(`SELECT COUNT(*) FROM sessions WHERE expires_at < '` + stamp(f.env.Clock.Now()) + `'`); err != nil || n != 0 {
 		t.Fatalf("%d expired sessions left (%v)", n, err)
 	}
 	_, _, err = acc.Session(ctx, expired)
 	wantCode(t, err, keyward.EUNAUTHORIZED)
-	if n, err := f.db.CountForTest(ctx, `SELECT COUNT(*) FROM login_failures WHERE id = 'lf_new'`); err != nil || n != 1 {
+	if n, err := f.env.SQL().Count(`SELECT COUNT(*) FROM login_failures WHERE id = 'lf_new'`); err != nil || n != 1 {
 		t.Fatalf("the recent failed sign-in was pruned (%d, %v)", n, err)
 	}
 	// The old key is forgotten and may act again; the new one still answers with its first request.

@@ -1,5 +1,9 @@
 package store
 
+// Test hooks that need the store's internals. This file is compiled only into
+// the store's own tests, never into the binary; tests elsewhere reach the
+// database through storetest.
+
 import (
 	"context"
 	"database/sql"
@@ -9,19 +13,6 @@ import (
 
 	"github.com/keyward/keyward/internal/keyward"
 )
-
-// ExecForTest runs raw SQL: tests use it to tamper with rows behind the store's back.
-func (d *DB) ExecForTest(ctx context.Context, q string) error {
-	_, err := d.db.ExecContext(ctx, q)
-	return err
-}
-
-// CountForTest runs a raw COUNT query.
-func (d *DB) CountForTest(ctx context.Context, q string) (int64, error) {
-	var n int64
-	err := d.db.QueryRowContext(ctx, q).Scan(&n)
-	return n, err
-}
 
 // OneStatementMoveForTest runs a check-out or check-in through PostgreSQL's
 // one-statement move alone, without the generic fallback: ok reports whether
@@ -154,17 +145,4 @@ func (d *DB) FloorMoveForTest(ctx context.Context, keyID, holderID string, seq i
 		_, err := tx.Exec(ctx, `UPDATE chain_head SET seq = ?, hash = ?, prev_hash = ? WHERE id = 1`, seq, h, h)
 		return err
 	})
-}
-
-// RecordAuditForTest appends one audit record in its own transaction through
-// the store's audit append, as a command the test stands in for would (such
-// as a restore recording itself).
-func (d *DB) RecordAuditForTest(ctx context.Context, a keyward.Actor, action, subjectType, subjectID string, details map[string]any) (int64, error) {
-	var seq int64
-	err := d.withTx(ctx, func(tx *Tx) error {
-		var err error
-		seq, err = tx.record(ctx, a, action, subjectType, subjectID, details)
-		return err
-	})
-	return seq, err
 }
