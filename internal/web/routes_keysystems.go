@@ -2,9 +2,9 @@ package web
 
 import "github.com/keyward/keyward/internal/keyward"
 
-// keySystemRoutes are the master key system routes (key systems, pinning,
-// lost-key plans): the JSON API and its HTML pages. Reading a bitting or a
-// pinning chart is its own action (bitting.reveal), audited by the store.
+// keySystemRoutes are master key systems (key tree, pinning, cross-key audit, lost-key rekey
+// plans) and keying specs: the JSON API, then the pages. Reading a bitting or
+// a pinning chart is its own action (bitting.reveal), audited by the store.
 func (s *Server) keySystemRoutes() []route {
 	return []route{
 		secret(api("POST /api/v1/keysystems", keyward.ActKeySystemEdit, s.createKeySystem)).describe(opDoc{
@@ -101,20 +101,6 @@ func (s *Server) keySystemRoutes() []route {
 			out:    []reply{{200, "The plan after the change; the last item closes it.", keyward.RekeyPlan{}, ""}},
 			errs:   []int{401, 403, 404, 409, 422},
 		}),
-
-		page("GET /keysystems", keyward.ActKeySystemRead, s.keySystemsPage),
-		page("POST /keysystems", keyward.ActKeySystemEdit, s.keySystemsCreate),
-		page("GET /keysystems/{id}", keyward.ActKeySystemRead, s.keySystemPage),
-		page("POST /keysystems/{id}/reveal", keyward.ActBittingReveal, s.keySystemReveal),
-		page("POST /keysystems/{id}/assignments", keyward.ActKeySystemEdit, s.keySystemAssign),
-		page("POST /keysystems/{id}/lost", keyward.ActKeySystemEdit, s.keySystemLost),
-		page("GET /keysystems/{id}/schedule.pdf", keyward.ActKeySystemRead, s.schedulePDF),
-		page("GET /keysystems/{id}/cylinders/{opening}", keyward.ActKeySystemRead, s.cylinderPage),
-		page("POST /keysystems/{id}/cylinders/{opening}/reveal", keyward.ActBittingReveal, s.cylinderReveal),
-		page("POST /keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF),
-		page("GET /keysystems/{id}/plans/{plan}", keyward.ActKeySystemRead, s.planPage),
-		page("POST /keysystems/{id}/plans/{plan}/items/{item}/done", keyward.ActKeySystemEdit, s.planItemDone),
-
 		api("GET /api/v1/keying-specs", keyward.ActKeySystemRead, s.listKeyingSpecs).describe(opDoc{
 			id: "listKeyingSpecs", tag: "keysystems", summary: "List keying specs",
 			desc: "The manufacturer spec table with each row's confidence note, then the organization's own specs; each item says its `source`.",
@@ -129,6 +115,19 @@ func (s *Server) keySystemRoutes() []route {
 			out:    []reply{{201, "Created: the new spec.", keyward.KeyingSpec{}, ""}},
 			errs:   []int{400, 401, 403, 409, 422},
 		}),
+
+		page("GET /keysystems", keyward.ActKeySystemRead, s.keySystemsPage),
+		page("POST /keysystems", keyward.ActKeySystemEdit, s.keySystemsCreate),
+		page("GET /keysystems/{id}", keyward.ActKeySystemRead, s.keySystemPage),
+		page("POST /keysystems/{id}/reveal", keyward.ActBittingReveal, s.keySystemReveal),
+		page("POST /keysystems/{id}/assignments", keyward.ActKeySystemEdit, s.keySystemAssign),
+		page("POST /keysystems/{id}/lost", keyward.ActKeySystemEdit, s.keySystemLost),
+		page("GET /keysystems/{id}/schedule.pdf", keyward.ActKeySystemRead, s.schedulePDF),
+		page("GET /keysystems/{id}/cylinders/{opening}", keyward.ActKeySystemRead, s.cylinderPage),
+		page("POST /keysystems/{id}/cylinders/{opening}/reveal", keyward.ActBittingReveal, s.cylinderReveal),
+		page("POST /keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF),
+		page("GET /keysystems/{id}/plans/{plan}", keyward.ActKeySystemRead, s.planPage),
+		page("POST /keysystems/{id}/plans/{plan}/items/{item}/done", keyward.ActKeySystemEdit, s.planItemDone),
 		page("POST /keysystems/specs", keyward.ActKeySystemEdit, s.keyingSpecCreate),
 	}
 }
