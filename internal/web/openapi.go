@@ -91,17 +91,11 @@ func enumSchemas() []struct {
 		{"DuplicationPolicy", "Whether copies may be cut: `open`, `dnd` (do not duplicate) or `restricted`.", keyward.DuplicationPolicies},
 		{"HolderKind", "", keyward.HolderKinds},
 		{"KeyStatus", "", keyward.KeyStatuses},
-		{"CustodyAction", "", custodyActions},
+		{"CustodyAction", "", keyward.CustodyActions()},
 		{"StorageKind", "`cabinet`: numbered hooks; `lockbox`: a sealed code; `envelope`: a numbered seal; `holder`: a designated key holder keeping a spare.", keyward.StorageKinds},
 		{"CredentialKind", "", keyward.CredentialKinds},
 		{"WebhookEvent", "", keyward.WebhookEvents},
 	}
-}
-
-// custodyActions are the verbs of a key's logbook.
-var custodyActions = []string{
-	keyward.CustodyCreate, keyward.CustodyIssue, keyward.CustodyReturn, keyward.CustodyTransfer,
-	keyward.CustodyCheckout, keyward.CustodyCheckin, keyward.CustodyLost, keyward.CustodyFound, keyward.CustodyDestroy,
 }
 
 // sharedResponses name the error answers of openapiFrame by status.
@@ -196,7 +190,7 @@ func (g *schemaGen) operation(r route, path string) (map[string]any, error) {
 		if i < 0 {
 			return nil, fmt.Errorf("path parameter {%s} is not described in params", m[1])
 		}
-		p, err := d.params[i].object()
+		p, err := d.params[i].spec()
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +200,7 @@ func (g *schemaGen) operation(r route, path string) (map[string]any, error) {
 		if p.in == "path" {
 			continue
 		}
-		obj, err := p.object()
+		obj, err := p.spec()
 		if err != nil {
 			return nil, err
 		}
@@ -266,7 +260,8 @@ func (g *schemaGen) operation(r route, path string) (map[string]any, error) {
 	return op, nil
 }
 
-func (p param) object() (map[string]any, error) {
+// spec is the OpenAPI parameter object of p.
+func (p param) spec() (map[string]any, error) {
 	if p.ref != "" {
 		return map[string]any{"$ref": "#/components/parameters/" + p.ref}, nil
 	}

@@ -116,7 +116,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			continue
 		}
 		if _, dup := apiRoutes[k]; dup {
-			t.Errorf("routes.go declares API route %q twice", r.pattern)
+			t.Errorf("the route table declares API route %q twice", r.pattern)
 		}
 		apiRoutes[k] = r
 	}
@@ -124,14 +124,14 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatal("routeTable() has no api(...) routes")
 	}
 
-	// routes.go → openapi.json
+	// route table → document
 	for _, k := range sortedKeys(apiRoutes) {
 		if _, ok := ops[k]; !ok {
-			t.Errorf("API route %q (routes.go) is not documented: add paths[%q].%s to internal/web/openapi.json",
+			t.Errorf("API route %q is not in the document as paths[%q].%s: describe it in its routes_*.go file",
 				apiRoutes[k].pattern, k.path, strings.ToLower(k.method))
 		}
 	}
-	// openapi.json → routes.go
+	// document → route table
 	for _, k := range sortedKeys(ops) {
 		if _, ok := apiRoutes[k]; ok {
 			continue
