@@ -21,9 +21,12 @@ func TestCustodyMovesFollowTheStateMachine(t *testing.T) {
 			t.Errorf("%s: policy action %q has no entry in the policy table", m.Action, m.Policy)
 		}
 	}
-	for action := range transitions {
-		if !seen[action] {
-			t.Errorf("the state machine has %s, but CustodyMoves does not", action)
+	// Every verb of the logbook is a move exactly when the state machine
+	// has a transition for it (create stamps a key; it moves nothing).
+	for _, action := range []string{CustodyCreate, CustodyIssue, CustodyReturn, CustodyTransfer,
+		CustodyCheckout, CustodyCheckin, CustodyLost, CustodyFound, CustodyDestroy} {
+		if _, _, ok := Transition(action); ok != seen[action] {
+			t.Errorf("%s: transition %v, in CustodyMoves %v", action, ok, seen[action])
 		}
 	}
 }
