@@ -53,7 +53,11 @@ func (e *env) clientCmd(noun string, args []string) int {
 		_ = fs.Parse(pos)
 		return true
 	}
-	switch noun + " " + verb {
+	command := noun + " " + verb
+	if m, ok := keyward.FindCustodyMove(verb); ok && noun == "keys" && m.Action != keyward.CustodyCheckout {
+		command = "keys move" // one of keyward.CustodyMoves; check-out has flags of its own
+	}
+	switch command {
 	case "sites list":
 		method, path, columns = "GET", "/api/v1/sites", []string{"id", "name"}
 	case "sites create":
@@ -147,7 +151,7 @@ func (e *env) clientCmd(noun string, args []string) int {
 			return 2
 		}
 		method, path, body, columns = "POST", "/api/v1/keys/"+kid+"/checkout", map[string]any{"holder_id": *holder, "due_at": t, "note": *note}, []string{"id", "stamp", "status", "holder_id", "due_at"}
-	case "keys checkin", "keys lost", "keys return", "keys found", "keys destroy", "keys issue", "keys transfer":
+	case "keys move":
 		holder, note := str("holder", "holder id (issue, transfer)"), str("note", "note")
 		if !parse() {
 			return 2

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/keyward/keyward/internal/keyward"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -182,6 +184,49 @@ func TestServeAndClient(t *testing.T) {
 	code, tout, _ := runCmd(t, context.Background(), cenv, "", "sites", "list")
 	if code != 0 || !strings.Contains(tout, "Depot") || !strings.Contains(tout, "NAME") {
 		t.Fatalf("sites list table: %s", tout)
+	}
+	// Every custody move of keyward.CustodyMoves is a CLI verb.
+	create := func(args ...string) string {
+		t.Helper()
+		code, out, e := runCmd(t, context.Background(), cenv, "", append(args, "--json")...)
+		var obj map[string]any
+		if code != 0 || json.Unmarshal([]byte(out), &obj) != nil || obj["id"] == "" {
+			t.Fatalf("%v: %d %s %s", args, code, out, e)
+		}
+		return obj["id"].(string)
+	}
+	kw := create("keyways", "create", "--name", "SC1", "--policy", "open")
+	ann := create("holders", "create", "--name", "Ann", "--email", "ann@acme.test")
+	bob := create("holders", "create", "--name", "Bob", "--email", "bob@acme.test")
+	key := create("keys", "create", "--keyway", kw, "--symbol", "AA1")
+	moved := map[string]bool{}
+	for _, step := range []struct {
+		args   []string
+		status string
+	}{
+		{[]string{"checkout", key, "--holder", ann, "--due", "4h"}, "checked_out"},
+		{[]string{"checkin", key}, "in_storage"},
+		{[]string{"issue", key, "--holder", ann}, "issued"},
+		{[]string{"transfer", key, "--holder", bob}, "issued"},
+		{[]string{"return", key, "--note", "back"}, "in_storage"},
+		{[]string{"lost", key, "--note", "left on the bus"}, "lost"},
+		{[]string{"found", key}, "in_storage"},
+		{[]string{"destroy", key}, "destroyed"},
+	} {
+		code, out, e := runCmd(t, context.Background(), cenv, "", append([]string{"keys"}, append(step.args, "--json")...)...)
+		var k map[string]any
+		if code != 0 || json.Unmarshal([]byte(out), &k) != nil || k["status"] != step.status {
+			t.Fatalf("keys %v: %d %s %s", step.args, code, out, e)
+		}
+		moved[step.args[0]] = true
+	}
+	for _, m := range keyward.CustodyMoves {
+		if !moved[m.Action] {
+			t.Errorf("custody move %s is not exercised through the CLI", m.Action)
+		}
+	}
+	if code, _, e := runCmd(t, context.Background(), cenv, "", "keys", "borrow", key); code != 2 || !strings.Contains(e, "unknown command") {
+		t.Fatalf("keys borrow: %d %s", code, e)
 	}
 	cancel() // as SIGTERM does
 	select {

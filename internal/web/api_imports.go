@@ -47,9 +47,9 @@ func (s *Server) importKeys(w http.ResponseWriter, r *http.Request, a keyward.Ac
 		return err
 	}
 	if dryRun {
-		return writeJSON(w, http.StatusOK, map[string]any{"rows": res.Rows, "errors": res.Errors})
+		return writeJSON(w, http.StatusOK, importReport{Rows: res.Rows, Errors: res.Errors})
 	}
-	return writeJSON(w, http.StatusCreated, map[string]any{"rows": res.Rows})
+	return writeJSON(w, http.StatusCreated, importResult{Rows: res.Rows})
 }
 
 // importBody finds the file in the request and its format: text/csv or the
@@ -165,4 +165,28 @@ func inertCell(v string) string {
 		return "'" + v
 	}
 	return v
+}
+
+// importReport is a dry run's answer: the data rows and every error found.
+type importReport struct {
+	Rows   int                      `json:"rows"`
+	Errors []keyward.ImportRowError `json:"errors"`
+}
+
+// importResult is a finished import's answer.
+type importResult struct {
+	Rows int `json:"rows"`
+}
+
+// importProblem is the 422 of an import with errors: a problem with the
+// errors a dry run would report. It documents what problem writes from the
+// error's Extra members.
+type importProblem struct {
+	Type     string                   `json:"type"`
+	Title    string                   `json:"title"`
+	Status   int                      `json:"status"`
+	Detail   string                   `json:"detail"`
+	Instance string                   `json:"instance,omitempty"`
+	Errors   []keyward.ImportRowError `json:"errors,omitempty"`
+	Rows     int                      `json:"rows,omitempty"`
 }

@@ -11,11 +11,24 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ keyward.Actor
 	if err := s.health.Ping(r.Context()); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return writeJSON(w, http.StatusOK, health{Status: "ok"})
+}
+
+// health is the answer of /healthz.
+type health struct {
+	Status string `json:"status"`
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return writeJSON(w, http.StatusOK, map[string]any{"id": a.UserID, "email": a.Email, "role": a.Role, "holder_id": a.HolderID})
+	return writeJSON(w, http.StatusOK, me{ID: a.UserID, Email: a.Email, Role: a.Role, HolderID: a.HolderID})
+}
+
+// me is who the token belongs to.
+type me struct {
+	ID       string       `json:"id"`
+	Email    string       `json:"email"`
+	Role     keyward.Role `json:"role"`
+	HolderID string       `json:"holder_id"`
 }
 
 // create decodes an input, calls the service and answers 201 with the object.

@@ -15,7 +15,7 @@ func (s *Server) listKeyingSpecs(w http.ResponseWriter, r *http.Request, a keywa
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": items, "next": ""})
+	return writeJSON(w, http.StatusOK, keyward.Page[keyward.KeyingSpec]{Items: items})
 }
 
 func (s *Server) createKeyingSpec(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {

@@ -28,6 +28,18 @@ func (s *Server) keyHistory(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	})(w, r, a)
 }
 
+// apiMove is the API handler of a custody move (keyward.CustodyMoves):
+// check-out and check-in take their own bodies, the others a CustodyInput.
+func (s *Server) apiMove(action string) handler {
+	switch action {
+	case keyward.CustodyCheckout:
+		return s.checkoutKey
+	case keyward.CustodyCheckin:
+		return s.checkinKey
+	}
+	return s.moveKey(action)
+}
+
 func (s *Server) checkoutKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	var in keyward.CheckoutInput
 	if err := decode(r, &in); err != nil {

@@ -23,7 +23,7 @@ func (s *Server) listKeySystems(w http.ResponseWriter, r *http.Request, a keywar
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": items, "next": ""})
+	return writeJSON(w, http.StatusOK, keyward.Page[keyward.KeySystemSummary]{Items: items})
 }
 
 func (s *Server) getKeySystem(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -44,7 +44,7 @@ func (s *Server) revealBittings(w http.ResponseWriter, r *http.Request, a keywar
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusOK, map[string]any{"items": items, "next": ""})
+	return writeJSON(w, http.StatusOK, keyward.Page[keyward.RevealedBitting]{Items: items})
 }
 
 func (s *Server) assignOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {

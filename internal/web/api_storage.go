@@ -105,13 +105,22 @@ func (s *Server) revealStorageCode(w http.ResponseWriter, r *http.Request, a key
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "code": code.Reveal()})
+	return writeJSON(w, http.StatusOK, revealedCode{ID: r.PathValue("id"), Code: code.Reveal()})
+}
+
+// revealedCode is a lockbox code, revealed for a reason.
+type revealedCode struct {
+	ID   string `json:"id"`
+	Code string `json:"code"`
+}
+
+// codeInput is a lockbox's new code.
+type codeInput struct {
+	Code keyward.Secret `json:"code"`
 }
 
 func (s *Server) changeStorageCode(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	var in struct {
-		Code keyward.Secret `json:"code"`
-	}
+	var in codeInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -171,7 +180,13 @@ func (s *Server) addOpeningSymbol(w http.ResponseWriter, r *http.Request, a keyw
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, map[string]any{"opening_id": r.PathValue("id"), "symbols": syms})
+	return writeJSON(w, http.StatusCreated, openingSymbols{OpeningID: r.PathValue("id"), Symbols: syms})
+}
+
+// openingSymbols are the key symbols listed as operating an opening.
+type openingSymbols struct {
+	OpeningID string   `json:"opening_id"`
+	Symbols   []string `json:"symbols"`
 }
 
 func (s *Server) removeOpeningSymbol(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -258,7 +273,13 @@ func (s *Server) revealCredentialPIN(w http.ResponseWriter, r *http.Request, a k
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "pin": pin.Reveal()})
+	return writeJSON(w, http.StatusOK, revealedPIN{ID: r.PathValue("id"), PIN: pin.Reveal()})
+}
+
+// revealedPIN is a credential's PIN, revealed for a reason.
+type revealedPIN struct {
+	ID  string `json:"id"`
+	PIN string `json:"pin"`
 }
 
 // Offboarding.

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 )
@@ -25,19 +26,48 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "holder_id": u.HolderID, "created_at": u.CreatedAt}
+	out := newAccount{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, HolderID: u.HolderID, CreatedAt: u.CreatedAt}
 	if generated {
 		// Shown once, to the admin who created the account, to pass on.
-		out["initial_password"] = pw
+		out.InitialPassword = pw
 	}
 	return writeJSON(w, http.StatusCreated, out)
 }
 
+// newAccount is a new account, with the password Keyward generated for it.
+type newAccount struct {
+	ID              string       `json:"id"`
+	Email           string       `json:"email"`
+	Name            string       `json:"name"`
+	Role            keyward.Role `json:"role"`
+	HolderID        string       `json:"holder_id"`
+	CreatedAt       time.Time    `json:"created_at"`
+	InitialPassword string       `json:"initial_password,omitempty"`
+}
+
+// userUpdate is the body of PATCH /api/v1/users/{id}.
+type userUpdate struct {
+	Role     keyward.Role `json:"role"`
+	Disabled bool         `json:"disabled"`
+}
+
+// tokenInput is the body of POST /api/v1/tokens.
+type tokenInput struct {
+	User string `json:"user"`
+	Name string `json:"name"`
+}
+
+// createdToken is a new API token: the only answer that holds the token.
+type createdToken struct {
+	Token     string    `json:"token"`
+	ID        string    `json:"id"`
+	User      string    `json:"user"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	var in struct {
-		Role     keyward.Role `json:"role"`
-		Disabled bool         `json:"disabled"`
-	}
+	var in userUpdate
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -51,10 +81,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, a keyward.Ac
 // createToken mints an API token for the caller; naming anyone else in
 // "user" is a 403 (keyward.MayMintToken).
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	var in struct {
-		User string `json:"user"`
-		Name string `json:"name"`
-	}
+	var in tokenInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -66,7 +93,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a keyward.A
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusCreated, map[string]any{"token": plain, "id": t.ID, "user": t.User, "name": t.Name, "created_at": t.CreatedAt})
+	return writeJSON(w, http.StatusCreated, createdToken{Token: plain, ID: t.ID, User: t.User, Name: t.Name, CreatedAt: t.CreatedAt})
 }
 
 // listTokens lists API tokens without their secrets: the caller's own, or

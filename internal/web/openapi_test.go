@@ -14,10 +14,10 @@ import (
 	"github.com/keyward/keyward/internal/keyward"
 )
 
-// The OpenAPI document (openapi.json) is written by hand. These tests hold it
-// to the route table: every api(...) route in routes.go is documented with its
+// The OpenAPI document is generated from the route table (openapi.go). These
+// tests hold it to the table: every api(...) route is documented with its
 // method, every documented operation is served, and every $ref resolves.
-// When one fails after you add a route, document the route in openapi.json.
+// When one fails after you add a route, describe the route: .describe(opDoc{…}).
 
 // httpMethods are the operation keys of an OpenAPI path item.
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -25,9 +25,13 @@ var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "p
 // loadOpenAPI parses the embedded document the server serves.
 func loadOpenAPI(t *testing.T) map[string]any {
 	t.Helper()
+	raw, err := openapiDocument()
+	if err != nil {
+		t.Fatalf("the OpenAPI document cannot be built: %v", err)
+	}
 	var doc map[string]any
-	if err := json.Unmarshal(openapiDoc, &doc); err != nil {
-		t.Fatalf("internal/web/openapi.json is not valid JSON: %v", err)
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("the OpenAPI document is not valid JSON: %v", err)
 	}
 	return doc
 }
@@ -112,7 +116,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			continue
 		}
 		if _, dup := apiRoutes[k]; dup {
-			t.Errorf("routes.go declares API route %q twice", r.pattern)
+			t.Errorf("the route table declares API route %q twice", r.pattern)
 		}
 		apiRoutes[k] = r
 	}
@@ -120,14 +124,14 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatal("routeTable() has no api(...) routes")
 	}
 
-	// routes.go → openapi.json
+	// route table → document
 	for _, k := range sortedKeys(apiRoutes) {
 		if _, ok := ops[k]; !ok {
-			t.Errorf("API route %q (routes.go) is not documented: add paths[%q].%s to internal/web/openapi.json",
+			t.Errorf("API route %q is not in the document as paths[%q].%s: describe it in its routes_*.go file",
 				apiRoutes[k].pattern, k.path, strings.ToLower(k.method))
 		}
 	}
-	// openapi.json → routes.go
+	// document → route table
 	for _, k := range sortedKeys(ops) {
 		if _, ok := apiRoutes[k]; ok {
 			continue
@@ -385,4 +389,102 @@ func sortedKeys[V any](m map[opKey]V) []opKey {
 		return ks[i].method < ks[j].method
 	})
 	return ks
+}
+
+// sampleSchema builds a document whose one route answers v and returns the
+// schema of v's type.
+func sampleSchema(t *testing.T, v any) map[string]any {
+	t.Helper()
+	r := api("GET /api/v1/sample", keyward.ActInventoryRead, nil).describe(opDoc{
+		id: "getSample", tag: "system", summary: "A sample",
+		out: []reply{{200, "The sample.", v, ""}},
+	})
+	raw, err := buildOpenAPI([]route{r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	s, ok := pointer(doc, "#/components/schemas/Sample")
+	if !ok {
+		t.Fatalf("no schema Sample in %s", raw)
+	}
+	return s.(map[string]any)
+}
+
+// TestOpenAPIFollowsTypes: adding a field to a response type changes the
+// document with no other edit, and a field that may be null says so.
+func TestOpenAPIFollowsTypes(t *testing.T) {
+	before := func() any {
+		type sample struct {
+			ID string `json:"id"`
+		}
+		return sample{}
+	}()
+	after := func() any {
+		type sample struct {
+			ID    string   `json:"id"`
+			Tags  []string `json:"tags"`
+			Label string   `json:"label,omitempty"`
+		}
+		return sample{}
+	}()
+	b, a := sampleSchema(t, before), sampleSchema(t, after)
+	bp, _ := b["properties"].(map[string]any)
+	ap, _ := a["properties"].(map[string]any)
+	if _, ok := bp["tags"]; ok || len(bp) != 1 {
+		t.Errorf("before: properties = %v, want id only", bp)
+	}
+	if len(ap) != 3 || ap["label"] == nil {
+		t.Fatalf("after: properties = %v, want id, tags, label", ap)
+	}
+	if fmt.Sprint(a["required"]) != "[id tags]" {
+		t.Errorf("after: required = %v, want [id tags] (label is omitempty)", a["required"])
+	}
+	// A nil slice is written as null.
+	if typ := fmt.Sprint(ap["tags"].(map[string]any)["type"]); typ != "[array null]" {
+		t.Errorf("tags: type = %s, want [array null]", typ)
+	}
+}
+
+// TestOpenAPIEnumsFromDomain: the enums are the domain's own lists.
+func TestOpenAPIEnumsFromDomain(t *testing.T) {
+	doc := loadOpenAPI(t)
+	for name, want := range map[string][]string{
+		"KeyStatus":         keyward.KeyStatuses,
+		"DuplicationPolicy": keyward.DuplicationPolicies,
+		"OpeningKind":       keyward.OpeningKinds,
+		"StorageKind":       keyward.StorageKinds,
+	} {
+		s, _ := pointer(doc, "#/components/schemas/"+name)
+		got := fmt.Sprint(s.(map[string]any)["enum"])
+		if got != fmt.Sprint(want) {
+			t.Errorf("%s: enum = %s, want %v", name, got, want)
+		}
+	}
+	if p, _ := pointer(doc, "#/components/schemas/Key/properties/status/$ref"); p != "#/components/schemas/KeyStatus" {
+		t.Errorf("Key.status refers to %v, want the KeyStatus enum", p)
+	}
+}
+
+// TestSchemaDocsUsed: every schema documented in schemaDocs and fieldEnums is
+// in the document, so a renamed type cannot leave its descriptions behind.
+// (A documented field the type no longer has fails the build of the document.)
+func TestSchemaDocsUsed(t *testing.T) {
+	doc := loadOpenAPI(t)
+	names := []string{}
+	for name := range schemaDocs {
+		names = append(names, name)
+	}
+	for field := range fieldEnums {
+		name, _, _ := strings.Cut(field, ".")
+		names = append(names, name)
+	}
+	for _, name := range names {
+		if _, ok := pointer(doc, "#/components/schemas/"+name); !ok {
+			t.Errorf("schema %s is documented in openapi_schemas.go but no route uses a type of that name", name)
+		}
+	}
 }

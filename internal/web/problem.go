@@ -68,3 +68,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.WriteHeader(status)
 	return json.NewEncoder(w).Encode(v)
 }
+
+// problemBody documents the body problem writes: the OpenAPI document's
+// Problem schema. A test validates real error answers against it.
+type problemBody struct {
+	Type     string               `json:"type"`
+	Title    string               `json:"title"`
+	Status   int                  `json:"status"`
+	Detail   string               `json:"detail"`
+	Instance string               `json:"instance,omitempty"`
+	Errors   []keyward.FieldError `json:"errors,omitempty"`
+}
+
+// emptyInput is the body of a route that takes none: empty, or {}.
+type emptyInput struct{}

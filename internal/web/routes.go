@@ -24,6 +24,8 @@ type route struct {
 	// a hash of the request, in the database.
 	secret bool
 	h      handler
+	// doc describes an API route for the OpenAPI document (openapi.go).
+	doc *opDoc
 }
 
 func api(pattern string, action keyward.Action, h handler) route {
@@ -39,61 +41,26 @@ func scoped(r route) route { r.scoped = true; return r }
 // secret marks a route whose request or answer holds a secret; see route.secret.
 func secret(r route) route { r.secret = true; return r }
 
-// routeTable is the one place every route is declared.
+// routeTable is every route: each capability declares its routes, API and
+// pages side by side, in the routes_*.go file named after it.
 func (s *Server) routeTable() []route {
-	rs := []route{
-		api("GET /healthz", keyward.ActPublic, s.healthz),
-		api("GET /metrics", keyward.ActMetricsRead, s.serveMetrics),
-		api("GET /api/v1/openapi.json", keyward.ActPublic, s.openapi),
-		api("GET /api/v1/me", keyward.ActSelf, s.me),
-
-		api("POST /api/v1/sites", keyward.ActInventoryEdit, s.createSite),
-		api("GET /api/v1/sites", keyward.ActInventoryRead, s.listSites),
-		api("GET /api/v1/sites/{id}", keyward.ActInventoryRead, s.getSite),
-		api("POST /api/v1/openings", keyward.ActInventoryEdit, s.createOpening),
-		api("GET /api/v1/openings", keyward.ActInventoryRead, s.listOpenings),
-		api("GET /api/v1/openings/{id}", keyward.ActInventoryRead, s.getOpening),
-		api("POST /api/v1/keyways", keyward.ActInventoryEdit, s.createKeyway),
-		api("GET /api/v1/keyways", keyward.ActInventoryRead, s.listKeyways),
-		api("GET /api/v1/keyways/{id}", keyward.ActInventoryRead, s.getKeyway),
-		api("POST /api/v1/holders", keyward.ActHolderEdit, s.createHolder),
-		api("GET /api/v1/holders", keyward.ActInventoryRead, s.listHolders),
-		scoped(api("GET /api/v1/holders/{id}", keyward.ActSelf, s.getHolder)),
-		scoped(api("GET /api/v1/holders/{id}/keys", keyward.ActSelf, s.holderKeys)),
-		scoped(api("GET /api/v1/holders/{id}/history", keyward.ActSelf, s.holderHistory)),
-		api("GET /api/v1/search", keyward.ActInventoryRead, s.search),
-
-		api("POST /api/v1/keys", keyward.ActKeyCreate, s.createKey),
-		api("GET /api/v1/keys", keyward.ActInventoryRead, s.listKeys),
-		scoped(api("GET /api/v1/keys/{id}", keyward.ActSelf, s.getKey)),
-		scoped(api("GET /api/v1/keys/{id}/history", keyward.ActSelf, s.keyHistory)),
-		api("POST /api/v1/keys/{id}/checkout", keyward.ActCustody, s.checkoutKey),
-		api("POST /api/v1/keys/{id}/checkin", keyward.ActCustody, s.checkinKey),
-		api("POST /api/v1/keys/{id}/issue", keyward.ActCustody, s.moveKey(keyward.CustodyIssue)),
-		api("POST /api/v1/keys/{id}/return", keyward.ActCustody, s.moveKey(keyward.CustodyReturn)),
-		api("POST /api/v1/keys/{id}/transfer", keyward.ActCustody, s.moveKey(keyward.CustodyTransfer)),
-		scoped(api("POST /api/v1/keys/{id}/lost", keyward.ActKeyReportLost, s.moveKey(keyward.CustodyLost))),
-		api("POST /api/v1/keys/{id}/found", keyward.ActCustody, s.moveKey(keyward.CustodyFound)),
-		api("POST /api/v1/keys/{id}/destroy", keyward.ActCustody, s.moveKey(keyward.CustodyDestroy)),
-
-		api("POST /api/v1/imports", keyward.ActImport, s.importKeys),
-		api("GET /api/v1/exports/{kind}", keyward.ActInventoryRead, s.exportCSV),
-		secret(api("POST /api/v1/webhooks", keyward.ActWebhookManage, s.createWebhook)),
-		api("GET /api/v1/webhooks", keyward.ActWebhookManage, s.listWebhooks),
-
-		api("GET /api/v1/audit", keyward.ActAuditRead, s.listAudit),
-		api("GET /api/v1/users", keyward.ActUserManage, s.listUsers),
-		secret(api("POST /api/v1/users", keyward.ActUserManage, s.createUser)),
-		api("PATCH /api/v1/users/{id}", keyward.ActUserManage, s.updateUser),
-		// Tokens: everyone mints their own only; others' tokens are listed and
-		// revoked with token.manage (the service decides, so scoped).
-		secret(scoped(api("POST /api/v1/tokens", keyward.ActSelf, s.createToken))),
-		scoped(api("GET /api/v1/tokens", keyward.ActSelf, s.listTokens)),
-		scoped(api("DELETE /api/v1/tokens/{id}", keyward.ActSelf, s.revokeToken)),
+	var rs []route
+	for _, capability := range [][]route{
+		s.systemRoutes(),
+		s.accountRoutes(),
+		s.inventoryRoutes(),
+		s.custodyRoutes(),
+		s.storageRoutes(),
+		s.credentialRoutes(),
+		s.offboardingRoutes(),
+		s.keySystemRoutes(),
+		s.auditRoutes(),
+		s.importRoutes(),
+		s.webhookRoutes(),
+	} {
+		rs = append(rs, capability...)
 	}
-	rs = append(rs, s.keySystemRoutes()...)
-	rs = append(rs, s.inventoryRoutes()...)
-	return append(rs, s.pageRoutes()...)
+	return rs
 }
 
 // RouteInfo describes one route for documentation and the route × role test.

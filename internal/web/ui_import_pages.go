@@ -17,23 +17,6 @@ import (
 	"github.com/keyward/keyward/internal/keyward"
 )
 
-// importPages are the spreadsheet import in steps (upload, map the columns,
-// dry run, commit), the CSV exports for a signed-in user, and the link from a
-// key to its storage place.
-func (s *Server) importPages() []route {
-	return []route{
-		page("GET /imports", keyward.ActImport, s.importsPage),
-		page("POST /imports", keyward.ActImport, s.importUpload),
-		page("GET /imports/{id}", keyward.ActImport, s.importMapPage),
-		page("POST /imports/{id}/check", keyward.ActImport, s.importCheck),
-		page("POST /imports/{id}/commit", keyward.ActImport, s.importCommit),
-
-		// A wildcard is a whole path segment, so {file} is "keys.csv".
-		page("GET /exports/{file}", keyward.ActInventoryRead, s.exportPage),
-		page("GET /keys/{id}/storage", keyward.ActInventoryRead, s.keyStoragePage),
-	}
-}
-
 // previewRows is how many data rows the mapping page shows.
 const previewRows = 5
 

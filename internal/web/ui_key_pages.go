@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -85,22 +86,18 @@ func (s *Server) keysCreate(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	return redirectFlash(w, r, "/keys/"+url.PathEscape(k.ID), "Created key "+k.Stamp+".")
 }
 
-// keyActions are the custody forms of the key page.
-var keyActions = []string{
-	keyward.CustodyCheckout, keyward.CustodyCheckin, keyward.CustodyIssue, keyward.CustodyReturn,
-	keyward.CustodyTransfer, keyward.CustodyLost, keyward.CustodyFound, keyward.CustodyDestroy,
-}
-
-var eventLabels = map[string]string{
-	keyward.CustodyCreate:   "Created",
-	keyward.CustodyIssue:    "Issued",
-	keyward.CustodyReturn:   "Returned",
-	keyward.CustodyTransfer: "Transferred",
-	keyward.CustodyCheckout: "Checked out",
-	keyward.CustodyCheckin:  "Checked in",
-	keyward.CustodyLost:     "Reported lost",
-	keyward.CustodyFound:    "Found",
-	keyward.CustodyDestroy:  "Destroyed",
+// custodyWords are, per logbook verb, its label in a logbook and the
+// confirmation after the move: the key's stamp, " to NAME", ", due …".
+var custodyWords = map[string]struct{ label, done string }{
+	keyward.CustodyCreate:   {"Created", ""},
+	keyward.CustodyIssue:    {"Issued", "Issued %[1]s%[2]s."},
+	keyward.CustodyReturn:   {"Returned", "%[1]s returned to storage."},
+	keyward.CustodyTransfer: {"Transferred", "Transferred %[1]s%[2]s."},
+	keyward.CustodyCheckout: {"Checked out", "Checked out %[1]s%[2]s%[3]s."},
+	keyward.CustodyCheckin:  {"Checked in", "Checked in %[1]s."},
+	keyward.CustodyLost:     {"Reported lost", "%[1]s reported lost."},
+	keyward.CustodyFound:    {"Found", "%[1]s found and back in storage."},
+	keyward.CustodyDestroy:  {"Destroyed", "%[1]s recorded as destroyed."},
 }
 
 type eventRow struct {
@@ -110,7 +107,7 @@ type eventRow struct {
 }
 
 func newEventRow(e keyward.Event, holderName string) eventRow {
-	row := eventRow{Event: e, Label: eventLabels[e.Action], HolderName: holderName}
+	row := eventRow{Event: e, Label: custodyWords[e.Action].label, HolderName: holderName}
 	if row.Label == "" {
 		row.Label = e.Action
 	}
@@ -207,17 +204,13 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 		}
 		opt.Cursor = p.Next
 	}
-	for _, act := range keyActions {
-		from, _, _ := keyward.Transition(act)
-		policy := keyward.ActCustody
-		if act == keyward.CustodyLost {
-			policy = keyward.ActKeyReportLost
-		}
-		d.Can[act] = slices.Contains(from, k.Status) && keyward.Allowed(a.Role, policy)
+	for _, m := range keyward.CustodyMoves {
+		from, _, _ := keyward.Transition(m.Action)
+		d.Can[m.Action] = slices.Contains(from, k.Status) && keyward.Allowed(a.Role, m.Policy)
 	}
 	d.Primary = d.Can[keyward.CustodyCheckout] || d.Can[keyward.CustodyCheckin]
-	for _, act := range keyActions {
-		if d.Can[act] && act != keyward.CustodyCheckout && act != keyward.CustodyCheckin {
+	for _, m := range keyward.CustodyMoves {
+		if d.Can[m.Action] && m.Action != keyward.CustodyCheckout && m.Action != keyward.CustodyCheckin {
 			d.HasMore = true
 		}
 	}
@@ -296,27 +289,12 @@ func (s *Server) custodyFlash(r *http.Request, a keyward.Actor, action string, k
 	if name, err := s.newPageNames(r, a).holder(k.HolderID); err == nil && name != "" {
 		to = " to " + name
 	}
-	switch action {
-	case keyward.CustodyCheckout:
-		due := ""
-		if k.DueAt != nil {
-			due = ", due " + k.DueAt.In(s.zone(r)).Format("2006-01-02 15:04 MST")
-		}
-		return "Checked out " + k.Stamp + to + due + "."
-	case keyward.CustodyCheckin:
-		return "Checked in " + k.Stamp + "."
-	case keyward.CustodyIssue:
-		return "Issued " + k.Stamp + to + "."
-	case keyward.CustodyReturn:
-		return k.Stamp + " returned to storage."
-	case keyward.CustodyTransfer:
-		return "Transferred " + k.Stamp + to + "."
-	case keyward.CustodyLost:
-		return k.Stamp + " reported lost."
-	case keyward.CustodyFound:
-		return k.Stamp + " found and back in storage."
-	case keyward.CustodyDestroy:
-		return k.Stamp + " recorded as destroyed."
+	due := ""
+	if action == keyward.CustodyCheckout && k.DueAt != nil {
+		due = ", due " + k.DueAt.In(s.zone(r)).Format("2006-01-02 15:04 MST")
+	}
+	if w := custodyWords[action].done; w != "" {
+		return fmt.Sprintf(w, k.Stamp, to, due)
 	}
 	return "Saved."
 }

@@ -9,41 +9,6 @@ import (
 	"github.com/keyward/keyward/internal/keyward"
 )
 
-// entityPages are the inventory, logbook and audit pages. Each action is the
-// same policy action as its JSON API twin in routes.go; the key and holder
-// pages are scoped like theirs, because a holder may see their own records.
-func (s *Server) entityPages() []route {
-	return []route{
-		page("GET /{$}", keyward.ActSelf, s.dashboard),
-
-		page("GET /keys", keyward.ActInventoryRead, s.keysPage),
-		page("POST /keys", keyward.ActKeyCreate, s.keysCreate),
-		scoped(page("GET /keys/{id}", keyward.ActSelf, s.keyPage)),
-		page("POST /keys/{id}/checkout", keyward.ActCustody, s.keyPost(keyward.CustodyCheckout)),
-		page("POST /keys/{id}/checkin", keyward.ActCustody, s.keyPost(keyward.CustodyCheckin)),
-		page("POST /keys/{id}/issue", keyward.ActCustody, s.keyPost(keyward.CustodyIssue)),
-		page("POST /keys/{id}/return", keyward.ActCustody, s.keyPost(keyward.CustodyReturn)),
-		page("POST /keys/{id}/transfer", keyward.ActCustody, s.keyPost(keyward.CustodyTransfer)),
-		scoped(page("POST /keys/{id}/lost", keyward.ActKeyReportLost, s.keyPost(keyward.CustodyLost))),
-		page("POST /keys/{id}/found", keyward.ActCustody, s.keyPost(keyward.CustodyFound)),
-		page("POST /keys/{id}/destroy", keyward.ActCustody, s.keyPost(keyward.CustodyDestroy)),
-
-		page("GET /holders", keyward.ActInventoryRead, s.holdersPage),
-		page("POST /holders", keyward.ActHolderEdit, s.holdersCreate),
-		scoped(page("GET /holders/{id}", keyward.ActSelf, s.holderPage)),
-
-		page("GET /sites", keyward.ActInventoryRead, s.sitesPage),
-		page("POST /sites", keyward.ActInventoryEdit, s.sitesCreate),
-		page("GET /sites/{id}", keyward.ActInventoryRead, s.sitePage),
-		page("POST /openings", keyward.ActInventoryEdit, s.openingsCreate),
-
-		page("GET /keyways", keyward.ActInventoryRead, s.keywaysPage),
-		page("POST /keyways", keyward.ActInventoryEdit, s.keywaysCreate),
-
-		page("GET /audit", keyward.ActAuditRead, s.auditPage),
-	}
-}
-
 // keyRow is a key as a list shows it: with its keyway and holder by name.
 type keyRow struct {
 	keyward.Key

@@ -11,41 +11,6 @@ import (
 	"github.com/keyward/keyward/internal/keyward"
 )
 
-// inventoryPages are the HTML twins of the inventory API: storage places, the
-// per-opening view with its keying schedule, credentials, offboarding, key tags.
-func (s *Server) inventoryPages() []route {
-	return []route{
-		page("GET /storage", keyward.ActInventoryRead, s.storageListPage),
-		page("POST /storage", keyward.ActStorageEdit, s.storageCreate),
-		page("GET /storage/{id}", keyward.ActInventoryRead, s.storagePlacePage),
-		page("POST /storage/{id}/keys", keyward.ActStorageEdit, s.storageAssign),
-		page("POST /storage/{id}/reveal", keyward.ActSecretReveal, s.storageReveal),
-		page("POST /storage/{id}/break-seal", keyward.ActCustody, s.storageBreakSeal),
-		page("POST /storage/{id}/acknowledge", keyward.ActStorageEdit, s.storageAcknowledge),
-
-		page("GET /openings/{id}", keyward.ActInventoryRead, s.openingAccessPage),
-		page("POST /openings/{id}/symbols", keyward.ActInventoryEdit, s.openingSymbolAdd),
-		page("POST /openings/{id}/symbols/{symbol}/delete", keyward.ActInventoryEdit, s.openingSymbolRemove),
-
-		page("GET /credentials", keyward.ActInventoryRead, s.credentialsPage),
-		page("POST /credentials", keyward.ActCredential, s.credentialsCreate),
-		page("POST /credentials/{id}/revoke", keyward.ActCredential, s.credentialsRevoke),
-
-		page("GET /key-tags.pdf", keyward.ActInventoryRead, s.keyTagsPDF),
-
-		page("GET /offboardings", keyward.ActInventoryRead, s.offboardingsPage),
-		page("POST /offboardings", keyward.ActOffboard, s.offboardingsStart),
-		page("GET /holders/{id}/offboarding", keyward.ActInventoryRead, s.offboardingPage),
-		page("POST /holders/{id}/offboarding", keyward.ActOffboard, s.offboardingStart),
-		page("POST /holders/{id}/offboarding/keys/{key_id}/collect", keyward.ActCustody, s.offboardingCollect),
-		page("POST /holders/{id}/offboarding/credentials/{credential_id}/revoke", keyward.ActCredential, s.offboardingRevoke),
-		page("POST /holders/{id}/offboarding/storage/{storage_id}/release", keyward.ActStorageEdit, s.offboardingRelease),
-		page("POST /holders/{id}/offboarding/clear", keyward.ActOffboard, s.offboardingClear),
-	}
-}
-
-// Storage places.
-
 type storageListData struct {
 	Items   []keyward.StoragePlace
 	Links   cursorLinksData
