@@ -1,5 +1,7 @@
 package keyward
 
+import "slices"
+
 // CustodyMove is one custody action a user takes on a key. CustodyMoves is
 // the one list of them: the API routes, the key page's forms and their
 // confirmations, and the CLI all read it.
@@ -16,16 +18,31 @@ type CustodyMove struct {
 	Own bool
 }
 
+// custodyOrder is the order the key page offers the moves in.
+var custodyOrder = []string{CustodyCheckout, CustodyCheckin, CustodyIssue, CustodyReturn, CustodyTransfer, CustodyLost, CustodyFound, CustodyDestroy}
+
 // CustodyMoves are the custody moves, in the order the key page offers them.
-var CustodyMoves = []CustodyMove{
-	{Action: CustodyCheckout, Holder: true, Policy: ActCustody},
-	{Action: CustodyCheckin, Policy: ActCustody},
-	{Action: CustodyIssue, Holder: true, Policy: ActCustody},
-	{Action: CustodyReturn, Policy: ActCustody},
-	{Action: CustodyTransfer, Holder: true, Policy: ActCustody},
-	{Action: CustodyLost, Policy: ActKeyReportLost, Own: true},
-	{Action: CustodyFound, Policy: ActCustody},
-	{Action: CustodyDestroy, Policy: ActCustody},
+// Each is read off the custody state machine (transitions) and the policy
+// table, so a move is written down once.
+var CustodyMoves = custodyMoves()
+
+func custodyMoves() []CustodyMove {
+	out := make([]CustodyMove, 0, len(custodyOrder))
+	for _, a := range custodyOrder {
+		r, ok := transitions[a]
+		if !ok {
+			panic("keyward: custody move " + a + " has no transition")
+		}
+		policy := CustodyPolicy(a)
+		out = append(out, CustodyMove{
+			Action: a,
+			Holder: r.recipient == toRecipient,
+			Policy: policy,
+			// A holder may take a move their role is allowed: on their own key.
+			Own: slices.Contains(Policy[policy], RoleHolder),
+		})
+	}
+	return out
 }
 
 // CustodyActions are the verbs of a key's logbook: create, then every move.

@@ -293,3 +293,28 @@ func TestOffboardingMayClear(t *testing.T) {
 		}
 	}
 }
+
+// Every move of the state machine is offered, once, and reads its holder
+// and policy off the machine and the policy table.
+func TestCustodyMovesCoverTheMachine(t *testing.T) {
+	seen := map[string]bool{}
+	for _, m := range CustodyMoves {
+		if seen[m.Action] {
+			t.Errorf("%s is offered twice", m.Action)
+		}
+		seen[m.Action] = true
+		if m.Holder != (transitions[m.Action].recipient == toRecipient) || m.Policy != CustodyPolicy(m.Action) {
+			t.Errorf("%s: %+v does not follow its transition", m.Action, m)
+		}
+	}
+	for action := range transitions {
+		if !seen[action] {
+			t.Errorf("transition %s is not offered as a custody move", action)
+		}
+	}
+	lost, _ := FindCustodyMove(CustodyLost)
+	checkout, _ := FindCustodyMove(CustodyCheckout)
+	if !lost.Own || checkout.Own || !checkout.Holder || lost.Holder {
+		t.Errorf("lost %+v, checkout %+v", lost, checkout)
+	}
+}
