@@ -58,9 +58,10 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		},
 		"fmtTime": format("2006-01-02 15:04 MST"),
 		// fmtDate is for what is a day, not a moment (an acknowledgement).
-		"fmtDate": format("2006-01-02"),
-		"allowed": func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
-		"roles":   func() []keyward.Role { return keyward.Roles },
+		"fmtDate":    format("2006-01-02"),
+		"sourceText": func(src string) string { return sourceWords[src] },
+		"allowed":    func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
+		"roles":      func() []keyward.Role { return keyward.Roles },
 	}
 }
 

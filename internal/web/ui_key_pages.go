@@ -132,6 +132,11 @@ type keyPageData struct {
 	DueDefault string
 	DueMin     string
 	Now        time.Time
+	// Where is where the key is now, in words; Opens what it opens, by site.
+	Where      string
+	Opens      []siteOpenings
+	OpensCount int
+	Reach      bool // the actor may see what the key opens
 	failed     string
 	form       map[string]string
 }
@@ -186,6 +191,16 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if d.HolderName, err = n.holder(k.HolderID); err != nil {
 		return err
 	}
+	var reach *keyward.KeyReach
+	if keyward.Allowed(a.Role, keyward.ActInventoryRead) {
+		if reach, err = s.schedule.KeyReach(ctx, a, k.ID); err != nil {
+			return err
+		}
+		d.Reach, d.Opens, d.OpensCount = true, bySite(reach.Opens), len(reach.Opens)
+	} else if k.HolderID != "" {
+		reach = &keyward.KeyReach{HolderName: d.HolderName}
+	}
+	d.Where = whereWords(*k, reach, now, zone)
 	opt := keyward.ListOptions{Limit: 500}
 	for range maxHistoryPages {
 		p, err := s.custody.History(ctx, a, k.ID, opt)
