@@ -77,6 +77,8 @@ type pageData struct {
 	Now     time.Time
 	Path    string
 	OrgName string
+	// Search is what the header's search box holds: the query on the search page.
+	Search string
 }
 
 // parsedPages caches each page parsed with the layout. It is never executed
@@ -118,6 +120,9 @@ func (s *Server) zone(r *http.Request) *time.Location {
 // render executes templates/<name>.html inside the layout.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, name, title string, data any) error {
 	pd := pageData{Title: title, Actor: a, Data: data, Now: s.now(), Path: r.URL.Path, Flash: r.URL.Query().Get("flash")}
+	if r.URL.Path == "/search" {
+		pd.Search = r.URL.Query().Get("q")
+	}
 	loc := time.UTC
 	if org, err := s.accounts.Org(r.Context()); err == nil {
 		pd.OrgName = org.Name

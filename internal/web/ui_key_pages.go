@@ -115,13 +115,18 @@ func newEventRow(e keyward.Event, holderName string) eventRow {
 }
 
 type keyPageData struct {
-	Key         keyward.Key
-	Keyway      string
-	HolderName  string
-	Overdue     bool
-	Events      []eventRow
+	Key        keyward.Key
+	Keyway     string
+	HolderName string
+	Overdue    bool
+	Events     []eventRow
+	// Holders are the holders to choose from: the matches of HolderQ, or
+	// every holder when there are at most pickListMax; MoreHolders says the
+	// organization has more than that, so the holder is found by a search first.
 	Holders     []keyward.Holder
 	MoreHolders bool
+	HolderQ     string
+	Searched    bool
 	// Can lists the custody forms this actor may use on the key in its status.
 	Can      map[string]bool
 	Primary  bool // a check-out or check-in form leads the page
@@ -231,11 +236,9 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 	}
 	d.OpenMore = !d.Primary || (failed != "" && failed != keyward.CustodyCheckout && failed != keyward.CustodyCheckin)
 	if d.Can[keyward.CustodyCheckout] || d.Can[keyward.CustodyIssue] || d.Can[keyward.CustodyTransfer] {
-		hs, err := s.directory.Holders(ctx, a, keyward.ListOptions{Limit: 500})
-		if err != nil {
+		if err := s.pickHolders(r, a, &d); err != nil {
 			return err
 		}
-		d.Holders, d.MoreHolders = hs.Items, hs.Next != ""
 	}
 	title := "Key " + k.Stamp
 	if ferr != nil {
@@ -312,4 +315,45 @@ func (s *Server) custodyFlash(r *http.Request, a keyward.Actor, action string, k
 		return fmt.Sprintf(w, k.Stamp, to, due)
 	}
 	return "Saved."
+}
+
+// pickListMax is the most holders the key page lists to choose from without a search.
+const pickListMax = 50
+
+// pickHolders fills the holder choice of the custody forms: without
+// JavaScript, a search-then-pick step (holder_q) that works with any number
+// of holders, showing emails to tell namesakes apart; a short list when the
+// organization has few holders. A holder chosen in a refused form stays listed.
+func (s *Server) pickHolders(r *http.Request, a keyward.Actor, d *keyPageData) error {
+	ctx := r.Context()
+	d.HolderQ = strings.TrimSpace(r.URL.Query().Get("holder_q"))
+	if d.HolderQ == "" {
+		d.HolderQ = strings.TrimSpace(r.PostFormValue("holder_q"))
+	}
+	if d.HolderQ != "" && len(d.HolderQ) <= keyward.MaxName {
+		res, err := s.finder.Search(ctx, a, d.HolderQ, pickListMax)
+		if err != nil {
+			return err
+		}
+		d.Holders, d.Searched, d.MoreHolders = res.Holders, true, len(res.Holders) == pickListMax
+	} else {
+		hs, err := s.directory.Holders(ctx, a, keyward.ListOptions{Limit: pickListMax})
+		if err != nil {
+			return err
+		}
+		if d.MoreHolders = hs.Next != ""; !d.MoreHolders {
+			d.Holders = hs.Items
+		}
+	}
+	if sel := d.form["holder_id"]; sel != "" && !slices.ContainsFunc(d.Holders, func(h keyward.Holder) bool { return h.ID == sel }) {
+		h, err := s.directory.Holder(ctx, a, sel)
+		switch keyward.ErrorCode(err) {
+		case "":
+			d.Holders = append([]keyward.Holder{*h}, d.Holders...)
+		case keyward.ENOTFOUND, keyward.EFORBIDDEN:
+		default:
+			return err
+		}
+	}
+	return nil
 }
