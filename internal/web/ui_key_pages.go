@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,11 +17,16 @@ import (
 type keysPageData struct {
 	Status, Symbol, Q string
 	Statuses          []string
-	Rows              []keyRow
+	Rows              []listRow
 	Links             cursorLinksData
-	Keyways           []keyward.Keyway
-	MoreKeyways       bool
-	Form              map[string]string
+	// Columns are the headings, each a link that sorts by it.
+	Columns []sortLink
+	// Truncated says the filter matched more than MaxSorted keys.
+	Truncated   bool
+	MaxSorted   int
+	Keyways     []keyward.Keyway
+	MoreKeyways bool
+	Form        map[string]string
 }
 
 func (s *Server) keysPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -35,14 +41,25 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return err
 	}
-	p, err := s.custody.Keys(r.Context(), a, keyward.KeyFilter{Status: d.Status, Symbol: d.Symbol, Query: d.Q, ListOptions: opt})
+	sortBy, dir, err := keyListSort(q)
 	if err != nil {
 		return err
 	}
-	if d.Rows, err = s.newPageNames(r, a).rows(p.Items, s.now()); err != nil {
+	offset, err := offsetCursor(opt.Cursor)
+	if err != nil {
 		return err
 	}
-	d.Links = cursorLinks(r, p.Next)
+	limit := cmp.Or(opt.Limit, keyListPage)
+	rows, more, next, err := s.keyListRows(r, a, keyward.KeyFilter{Status: d.Status, Symbol: d.Symbol, Query: d.Q}, sortBy, dir, offset, limit, s.now())
+	if err != nil {
+		return err
+	}
+	d.Rows, d.Truncated, d.Columns, d.MaxSorted = rows, more, sortLinks(r, sortBy, dir), maxSortedKeys
+	nextCursor := ""
+	if next {
+		nextCursor = "o" + strconv.Itoa(offset+limit)
+	}
+	d.Links = cursorLinks(r, nextCursor)
 	if keyward.Allowed(a.Role, keyward.ActKeyCreate) {
 		kws, err := s.directory.Keyways(r.Context(), a, keyward.ListOptions{Limit: 500})
 		if err != nil {
