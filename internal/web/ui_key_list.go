@@ -159,37 +159,56 @@ func (s *Server) keyListRows(r *http.Request, a keyward.Actor, f keyward.KeyFilt
 		}
 		f.Cursor = p.Next
 	}
-	ids := make([]string, len(keys))
-	for i, k := range keys {
-		ids[i] = k.ID
-	}
-	reach, err := s.schedule.KeyReaches(ctx, a, ids)
-	if err != nil {
-		return nil, false, false, err
-	}
 	n := s.newPageNames(r, a)
 	zone := s.zone(r)
 	rows := make([]listRow, len(keys))
 	for i, k := range keys {
-		row := listRow{keyRow: keyRow{Key: k, Overdue: isOverdue(k, now)}}
-		if row.Keyway, err = n.keyway(k.KeywayID); err != nil {
+		rows[i] = listRow{keyRow: keyRow{Key: k, Overdue: isOverdue(k, now)}}
+		var err error
+		if rows[i].Keyway, err = n.keyway(k.KeywayID); err != nil {
 			return nil, false, false, err
 		}
-		if rc := reach[k.ID]; rc != nil {
-			row.HolderName, row.OpensCount = rc.HolderName, len(rc.Opens)
-			if len(rc.Opens) > 0 {
-				row.FirstOpening = rc.Opens[0].OpeningName
-			}
+	}
+	// What a key opens and where it is are read for every key only when the
+	// list is sorted by them; otherwise for the rows of the page.
+	fill := func(rows []listRow) error {
+		ids := make([]string, len(rows))
+		for i, row := range rows {
+			ids[i] = row.ID
 		}
-		row.Where = whereWords(k, reach[k.ID], now, zone)
-		rows[i] = row
+		reach, err := s.schedule.KeyReaches(ctx, a, ids)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			if rc := reach[rows[i].ID]; rc != nil {
+				rows[i].HolderName, rows[i].OpensCount = rc.HolderName, len(rc.Opens)
+				if len(rc.Opens) > 0 {
+					rows[i].FirstOpening = rc.Opens[0].OpeningName
+				}
+			}
+			rows[i].Where = whereWords(rows[i].Key, reach[rows[i].ID], now, zone)
+		}
+		return nil
+	}
+	byReach := name == "opens" || name == "where" || name == "holder"
+	if byReach {
+		if err := fill(rows); err != nil {
+			return nil, false, false, err
+		}
 	}
 	sortKeyRows(rows, name, dir)
 	if offset >= len(rows) {
 		return nil, more, false, nil
 	}
 	end := min(offset+limit, len(rows))
-	return rows[offset:end], more, end < len(rows), nil
+	page := rows[offset:end]
+	if !byReach {
+		if err := fill(page); err != nil {
+			return nil, false, false, err
+		}
+	}
+	return page, more, end < len(rows), nil
 }
 
 // offsetCursor reads the key list's cursor: the offset of its page.
