@@ -62,3 +62,71 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// CompareStamps orders keys by their stamp as a person reads it: the symbol
+// ignoring case, its runs of digits compared as numbers (AA2 before AA10),
+// then the copy number. It returns -1, 0 or +1. Equal-reading symbols that
+// differ in case or leading zeros are ordered by their text, so the order is total.
+func CompareStamps(symA string, copyA int, symB string, copyB int) int {
+	if c := compareNatural(symA, symB); c != 0 {
+		return c
+	}
+	if copyA != copyB {
+		if copyA < copyB {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(symA, symB)
+}
+
+// compareNatural compares a and b ignoring case, with digit runs as numbers.
+func compareNatural(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digitRun(a), digitRun(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if len(na) != len(nb) {
+				if len(na) < len(nb) {
+					return -1
+				}
+				return 1
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		ca, cb := upper(a[0]), upper(b[0])
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+		a, b = a[1:], b[1:]
+	}
+	switch {
+	case a == "" && b == "":
+		return 0
+	case a == "":
+		return -1
+	}
+	return 1
+}
+
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}

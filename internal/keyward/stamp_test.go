@@ -38,3 +38,34 @@ func TestStampReadings(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareStamps(t *testing.T) {
+	type st struct {
+		sym  string
+		copy int
+	}
+	for _, c := range []struct {
+		a, b st
+		want int
+	}{
+		{st{"AA2", 1}, st{"AA10", 1}, -1},                                     // digits as numbers, not text
+		{st{"AA10", 1}, st{"AA2", 1}, 1},                                      //
+		{st{"AA2", 2}, st{"AA2", 10}, -1},                                     // then the copy number
+		{st{"AA2", 3}, st{"AA2", 3}, 0},                                       //
+		{st{"aa2", 1}, st{"AA3", 1}, -1},                                      // case ignored
+		{st{"AA", 5}, st{"AA1", 1}, -1},                                       // a prefix first
+		{st{"A9", 1}, st{"AB", 1}, -1},                                        // digits before letters
+		{st{"B", 1}, st{"AA100", 1}, 1},                                       // letters decide before numbers
+		{st{"AA02", 1}, st{"AA2", 1}, -1},                                     // same reading: a total order by text
+		{st{"AA2", 1}, st{"aa2", 1}, -1},                                      // same reading, different case: by text
+		{st{"GM1.10", 1}, st{"GM1.9", 1}, 1},                                  //
+		{st{"X99999999999999999999", 1}, st{"X100000000000000000000", 1}, -1}, // longer than an int
+	} {
+		if got := CompareStamps(c.a.sym, c.a.copy, c.b.sym, c.b.copy); got != c.want {
+			t.Errorf("CompareStamps(%v, %v) = %d, want %d", c.a, c.b, got, c.want)
+		}
+		if got := CompareStamps(c.b.sym, c.b.copy, c.a.sym, c.a.copy); got != -c.want {
+			t.Errorf("CompareStamps(%v, %v) = %d, want %d (antisymmetric)", c.b, c.a, got, -c.want)
+		}
+	}
+}

@@ -324,4 +324,19 @@ type SearchResult struct {
 	Keys     []Key     `json:"keys"`
 	Holders  []Holder  `json:"holders"`
 	Openings []Opening `json:"openings"`
+	// Places are storage places in use whose name or location has the text,
+	// or an envelope whose seal number it is ("4471", "#4471").
+	Places []StoragePlace `json:"storage_places"`
+	// Hooks are cabinet hooks named by a place and a number ("Cabinet A 12",
+	// "cabinet a, hook 12") and the key on each.
+	Hooks []HookMatch `json:"hooks"`
+}
+
+// HookMatch is a cabinet hook a search named, and the key whose home it is.
+type HookMatch struct {
+	StorageID   string `json:"storage_id"`
+	StorageName string `json:"storage_name"`
+	Hook        int    `json:"hook"`
+	KeyID       string `json:"key_id"`
+	Stamp       string `json:"stamp"`
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +26,7 @@ func (d *DB) Search(ctx context.Context, a keyward.Actor, q string, limit int) (
 		return nil, keyward.Invalid("q", "must be 1 to 200 characters")
 	}
 	limit = clampLimit(limit)
-	res := &keyward.SearchResult{Keys: []keyward.Key{}, Holders: []keyward.Holder{}, Openings: []keyward.Opening{}}
+	res := &keyward.SearchResult{Keys: []keyward.Key{}, Holders: []keyward.Holder{}, Openings: []keyward.Opening{}, Places: []keyward.StoragePlace{}, Hooks: []keyward.HookMatch{}}
 	if readings := keyward.StampReadings(q); len(readings) > 0 {
 		var where []string
 		var args []any
@@ -59,16 +61,62 @@ func (d *DB) Search(ctx context.Context, a keyward.Actor, q string, limit int) (
 	if err != nil {
 		return nil, fmt.Errorf("store: search openings: %w", err)
 	}
-	defer rows.Close()
 	for rows.Next() {
 		o, err := scanOpening(rows)
 		if err != nil {
+			rows.Close()
 			return nil, err
 		}
 		res.Openings = append(res.Openings, o)
 	}
-	return res, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	seal := strings.TrimSpace(strings.TrimPrefix(q, "#"))
+	rows, err = d.query(ctx, `SELECT `+storageCols+` FROM storage_places WHERE retired_at IS NULL AND (LOWER(name) LIKE ? ESCAPE '\' OR LOWER(location) LIKE ? ESCAPE '\' OR (kind = ? AND seal_number = ?))
+		ORDER BY name, id LIMIT ?`, pattern, pattern, keyward.StorageEnvelope, seal, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: search storage: %w", err)
+	}
+	for rows.Next() {
+		p, err := scanStorage(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: scan storage: %w", err)
+		}
+		res.Places = append(res.Places, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if m := hookQuery.FindStringSubmatch(q); m != nil {
+		hook, _ := strconv.Atoi(m[2])
+		place := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(m[1])) + "%"
+		rows, err = d.query(ctx, `SELECT p.id, p.name, h.hook, k.id, k.symbol || '-' || k.copy_number
+			FROM key_homes h JOIN storage_places p ON p.id = h.storage_id JOIN keys k ON k.id = h.key_id
+			WHERE p.retired_at IS NULL AND p.kind = ? AND h.hook = ? AND LOWER(p.name) LIKE ? ESCAPE '\'
+			ORDER BY p.name, p.id LIMIT ?`, keyward.StorageCabinet, hook, place, limit)
+		if err != nil {
+			return nil, fmt.Errorf("store: search hooks: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h keyward.HookMatch
+			if err := rows.Scan(&h.StorageID, &h.StorageName, &h.Hook, &h.KeyID, &h.Stamp); err != nil {
+				return nil, fmt.Errorf("store: scan hook: %w", err)
+			}
+			res.Hooks = append(res.Hooks, h)
+		}
+		return res, rows.Err()
+	}
+	return res, nil
 }
+
+// hookQuery reads "Cabinet A 12", "cabinet a, hook 12" or "Cabinet A #12" as
+// a place's name and a hook number.
+var hookQuery = regexp.MustCompile(`(?i)^(.*?\S)(?:[\s,]+(?:hook\s*)?#?|\s*#)(\d{1,4})$`)
 
 // HolderEvents is a holder's logbook, newest first, paged by audit sequence:
 // every move of a key to them or away from them. A holder may read their own.

@@ -100,8 +100,8 @@ func (s *Server) inventoryRoutes() []route {
 			errs:   []int{400, 401, 403, 404},
 		}),
 		api("GET /api/v1/search", keyward.ActInventoryRead, s.search).describe(opDoc{
-			id: "search", tag: "inventory", summary: "Search keys, holders and openings",
-			desc:   "Keys by symbol prefix or stamp (`AA1-3`), holders by name or email, openings by name (case-insensitive).",
+			id: "search", tag: "inventory", summary: "Search keys, holders, openings, storage places and hooks",
+			desc:   "Keys by their stamp as written on the key, whatever the case and dashes (`AA-2`, `aa2`, `AA2-1`: every reading that exists, and only those); holders by part of the name, email or phone; openings by part of the name; storage places in use by part of the name or location, or an envelope by its seal number (`4471`, `#4471`); cabinet hooks by place and number (`Cabinet A 12`, `cabinet a, hook 12`) with the key on each.",
 			params: []param{{name: "q", in: "query", desc: "1 to 200 characters.", schema: `{"type":"string","minLength":1,"maxLength":200}`, required: true}, {ref: "Limit"}},
 			out:    []reply{{200, "Up to `limit` matches of each kind.", keyward.SearchResult{}, ""}},
 			errs:   []int{400, 401, 403},
@@ -128,6 +128,7 @@ func (s *Server) inventoryRoutes() []route {
 			errs: []int{401, 403, 404},
 		}),
 
+		page("GET /search", keyward.ActInventoryRead, s.searchPage),
 		page("GET /holders", keyward.ActInventoryRead, s.holdersPage),
 		page("POST /holders", keyward.ActHolderEdit, s.holdersCreate),
 		scoped(page("GET /holders/{id}", keyward.ActSelf, s.holderPage)),

@@ -58,9 +58,10 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		},
 		"fmtTime": format("2006-01-02 15:04 MST"),
 		// fmtDate is for what is a day, not a moment (an acknowledgement).
-		"fmtDate": format("2006-01-02"),
-		"allowed": func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
-		"roles":   func() []keyward.Role { return keyward.Roles },
+		"fmtDate":    format("2006-01-02"),
+		"sourceText": func(src string) string { return sourceWords[src] },
+		"allowed":    func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
+		"roles":      func() []keyward.Role { return keyward.Roles },
 	}
 }
 
@@ -76,6 +77,8 @@ type pageData struct {
 	Now     time.Time
 	Path    string
 	OrgName string
+	// Search is what the header's search box holds: the query on the search page.
+	Search string
 }
 
 // parsedPages caches each page parsed with the layout. It is never executed
@@ -117,6 +120,9 @@ func (s *Server) zone(r *http.Request) *time.Location {
 // render executes templates/<name>.html inside the layout.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, name, title string, data any) error {
 	pd := pageData{Title: title, Actor: a, Data: data, Now: s.now(), Path: r.URL.Path, Flash: r.URL.Query().Get("flash")}
+	if r.URL.Path == "/search" {
+		pd.Search = r.URL.Query().Get("q")
+	}
 	loc := time.UTC
 	if org, err := s.accounts.Org(r.Context()); err == nil {
 		pd.OrgName = org.Name

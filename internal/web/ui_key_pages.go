@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,11 +17,16 @@ import (
 type keysPageData struct {
 	Status, Symbol, Q string
 	Statuses          []string
-	Rows              []keyRow
+	Rows              []listRow
 	Links             cursorLinksData
-	Keyways           []keyward.Keyway
-	MoreKeyways       bool
-	Form              map[string]string
+	// Columns are the headings, each a link that sorts by it.
+	Columns []sortLink
+	// Truncated says the filter matched more than MaxSorted keys.
+	Truncated   bool
+	MaxSorted   int
+	Keyways     []keyward.Keyway
+	MoreKeyways bool
+	Form        map[string]string
 }
 
 func (s *Server) keysPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -35,14 +41,25 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return err
 	}
-	p, err := s.custody.Keys(r.Context(), a, keyward.KeyFilter{Status: d.Status, Symbol: d.Symbol, Query: d.Q, ListOptions: opt})
+	sortBy, dir, err := keyListSort(q)
 	if err != nil {
 		return err
 	}
-	if d.Rows, err = s.newPageNames(r, a).rows(p.Items, s.now()); err != nil {
+	offset, err := offsetCursor(opt.Cursor)
+	if err != nil {
 		return err
 	}
-	d.Links = cursorLinks(r, p.Next)
+	limit := cmp.Or(opt.Limit, keyListPage)
+	rows, more, next, err := s.keyListRows(r, a, keyward.KeyFilter{Status: d.Status, Symbol: d.Symbol, Query: d.Q}, sortBy, dir, offset, limit, s.now())
+	if err != nil {
+		return err
+	}
+	d.Rows, d.Truncated, d.Columns, d.MaxSorted = rows, more, sortLinks(r, sortBy, dir), maxSortedKeys
+	nextCursor := ""
+	if next {
+		nextCursor = "o" + strconv.Itoa(offset+limit)
+	}
+	d.Links = cursorLinks(r, nextCursor)
 	if keyward.Allowed(a.Role, keyward.ActKeyCreate) {
 		kws, err := s.directory.Keyways(r.Context(), a, keyward.ListOptions{Limit: 500})
 		if err != nil {
@@ -115,13 +132,18 @@ func newEventRow(e keyward.Event, holderName string) eventRow {
 }
 
 type keyPageData struct {
-	Key         keyward.Key
-	Keyway      string
-	HolderName  string
-	Overdue     bool
-	Events      []eventRow
+	Key        keyward.Key
+	Keyway     string
+	HolderName string
+	Overdue    bool
+	Events     []eventRow
+	// Holders are the holders to choose from: the matches of HolderQ, or
+	// every holder when there are at most pickListMax; MoreHolders says the
+	// organization has more than that, so the holder is found by a search first.
 	Holders     []keyward.Holder
 	MoreHolders bool
+	HolderQ     string
+	Searched    bool
 	// Can lists the custody forms this actor may use on the key in its status.
 	Can      map[string]bool
 	Primary  bool // a check-out or check-in form leads the page
@@ -132,6 +154,11 @@ type keyPageData struct {
 	DueDefault string
 	DueMin     string
 	Now        time.Time
+	// Where is where the key is now, in words; Opens what it opens, by site.
+	Where      string
+	Opens      []siteOpenings
+	OpensCount int
+	Reach      bool // the actor may see what the key opens
 	failed     string
 	form       map[string]string
 }
@@ -186,6 +213,16 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if d.HolderName, err = n.holder(k.HolderID); err != nil {
 		return err
 	}
+	var reach *keyward.KeyReach
+	if keyward.Allowed(a.Role, keyward.ActInventoryRead) {
+		if reach, err = s.schedule.KeyReach(ctx, a, k.ID); err != nil {
+			return err
+		}
+		d.Reach, d.Opens, d.OpensCount = true, bySite(reach.Opens), len(reach.Opens)
+	} else if k.HolderID != "" {
+		reach = &keyward.KeyReach{HolderName: d.HolderName}
+	}
+	d.Where = whereWords(*k, reach, now, zone)
 	opt := keyward.ListOptions{Limit: 500}
 	for range maxHistoryPages {
 		p, err := s.custody.History(ctx, a, k.ID, opt)
@@ -216,11 +253,9 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 	}
 	d.OpenMore = !d.Primary || (failed != "" && failed != keyward.CustodyCheckout && failed != keyward.CustodyCheckin)
 	if d.Can[keyward.CustodyCheckout] || d.Can[keyward.CustodyIssue] || d.Can[keyward.CustodyTransfer] {
-		hs, err := s.directory.Holders(ctx, a, keyward.ListOptions{Limit: 500})
-		if err != nil {
+		if err := s.pickHolders(r, a, &d); err != nil {
 			return err
 		}
-		d.Holders, d.MoreHolders = hs.Items, hs.Next != ""
 	}
 	title := "Key " + k.Stamp
 	if ferr != nil {
@@ -297,4 +332,45 @@ func (s *Server) custodyFlash(r *http.Request, a keyward.Actor, action string, k
 		return fmt.Sprintf(w, k.Stamp, to, due)
 	}
 	return "Saved."
+}
+
+// pickListMax is the most holders the key page lists to choose from without a search.
+const pickListMax = 50
+
+// pickHolders fills the holder choice of the custody forms: without
+// JavaScript, a search-then-pick step (holder_q) that works with any number
+// of holders, showing emails to tell namesakes apart; a short list when the
+// organization has few holders. A holder chosen in a refused form stays listed.
+func (s *Server) pickHolders(r *http.Request, a keyward.Actor, d *keyPageData) error {
+	ctx := r.Context()
+	d.HolderQ = strings.TrimSpace(r.URL.Query().Get("holder_q"))
+	if d.HolderQ == "" {
+		d.HolderQ = strings.TrimSpace(r.PostFormValue("holder_q"))
+	}
+	if d.HolderQ != "" && len(d.HolderQ) <= keyward.MaxName {
+		res, err := s.finder.Search(ctx, a, d.HolderQ, pickListMax)
+		if err != nil {
+			return err
+		}
+		d.Holders, d.Searched, d.MoreHolders = res.Holders, true, len(res.Holders) == pickListMax
+	} else {
+		hs, err := s.directory.Holders(ctx, a, keyward.ListOptions{Limit: pickListMax})
+		if err != nil {
+			return err
+		}
+		if d.MoreHolders = hs.Next != ""; !d.MoreHolders {
+			d.Holders = hs.Items
+		}
+	}
+	if sel := d.form["holder_id"]; sel != "" && !slices.ContainsFunc(d.Holders, func(h keyward.Holder) bool { return h.ID == sel }) {
+		h, err := s.directory.Holder(ctx, a, sel)
+		switch keyward.ErrorCode(err) {
+		case "":
+			d.Holders = append([]keyward.Holder{*h}, d.Holders...)
+		case keyward.ENOTFOUND, keyward.EFORBIDDEN:
+		default:
+			return err
+		}
+	}
+	return nil
 }

@@ -32,6 +32,7 @@ func Run(t *testing.T, b Backend) {
 		{"HistoryPaging", testHistoryPaging},
 		{"KeysPaging", testKeysPaging},
 		{"SearchByStamp", testSearchByStamp},
+		{"KeyReach", testKeyReach},
 		{"Counts", testCounts},
 		{"RolesEnforced", testRolesEnforced},
 		{"AuditIntact", testAuditIntact},
