@@ -5,7 +5,7 @@ import "github.com/keyward/keyward/internal/keyward"
 // inventoryRoutes are sites, openings (with their hand-kept keying schedule and who can open
 // them), keyways, holders and search: the JSON API, then the pages.
 func (s *Server) inventoryRoutes() []route {
-	return []route{
+	return append(append(append(append([]route{
 		api("POST /api/v1/sites", keyward.ActInventoryEdit, s.createSite).describe(opDoc{
 			id: "createSite", tag: "inventory", summary: "Create a site",
 			params: []param{{ref: "IdempotencyKey"}},
@@ -223,5 +223,9 @@ func (s *Server) inventoryRoutes() []route {
 		page("GET /openings/{id}", keyward.ActInventoryRead, s.openingAccessPage),
 		page("POST /openings/{id}/symbols", keyward.ActInventoryEdit, s.openingSymbolAdd),
 		page("POST /openings/{id}/symbols/{symbol}/delete", keyward.ActInventoryEdit, s.openingSymbolRemove),
-	}
+		page("GET /keyways/{id}", keyward.ActInventoryRead, s.keywayPage),
+		page("GET /holders/{id}/merge", keyward.ActHolderEdit, s.holderMergePage),
+		page("POST /holders/{id}/merge", keyward.ActHolderEdit, s.holderMerge),
+	}, s.directoryPages(keyward.KindSite)...), s.directoryPages(keyward.KindOpening)...),
+		s.directoryPages(keyward.KindKeyway)...), s.directoryPages(keyward.KindHolder)...)
 }
