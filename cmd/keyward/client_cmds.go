@@ -97,6 +97,29 @@ func (e *env) clientCmd(noun string, args []string) int {
 			return 2
 		}
 		method, path, body, columns = "POST", "/api/v1/holders", keyward.HolderInput{Name: *name, Email: *email, Kind: *kind}, []string{"id", "name", "email", "kind"}
+	case "sites retire", "openings retire", "keyways retire", "holders retire", "sites restore", "openings restore", "keyways restore", "holders restore":
+		// Retire hides the record from lists (DELETE never erases); restore brings it back.
+		if !parse() {
+			return 2
+		}
+		rid, ok := id()
+		if !ok {
+			return 2
+		}
+		method, path, columns = "DELETE", "/api/v1/"+noun+"/"+rid, []string{"id", "name", "retired_at"}
+		if verb == "restore" {
+			method, path = "POST", path+"/restore"
+		}
+	case "holders merge":
+		into := str("into", "the holder who stays")
+		if !parse() {
+			return 2
+		}
+		hid, ok := id()
+		if !ok {
+			return 2
+		}
+		method, path, body, columns = "POST", "/api/v1/holders/"+hid+"/merge", keyward.MergeInput{Into: *into}, []string{"merged_id", "keys", "events"}
 	case "holders keys":
 		if !parse() {
 			return 2

@@ -52,6 +52,7 @@ API client commands (take --server URL and --token TOKEN, env KEYWARD_SERVER, KE
   openings list [--site ID] | openings create --site ID --name NAME --kind door|gate|cabinet|vehicle|other
   keyways list | keyways create --name NAME [--manufacturer M] --policy open|dnd|restricted
   holders list | holders create --name NAME --email EMAIL | holders keys ID
+  sites|openings|keyways|holders retire ID | … restore ID | holders merge ID --into ID
   keys list [--symbol S] | keys create --keyway ID --symbol S | keys show ID | keys history ID
   keys checkout ID --holder ID --due RFC3339|DURATION | keys checkin ID | keys lost ID [--note TEXT]
   keys issue|transfer ID --holder ID | keys return|found|destroy ID

@@ -185,6 +185,16 @@ func TestServeAndClient(t *testing.T) {
 	if code != 0 || !strings.Contains(tout, "Depot") || !strings.Contains(tout, "NAME") {
 		t.Fatalf("sites list table: %s", tout)
 	}
+	// Retire hides the site from the list; restore brings it back.
+	if code, out, e := runCmd(t, context.Background(), cenv, "", "sites", "retire", site["id"].(string), "--json"); code != 0 || !strings.Contains(out, "retired_at") {
+		t.Fatalf("sites retire: %d %s %s", code, out, e)
+	}
+	if _, tout, _ := runCmd(t, context.Background(), cenv, "", "sites", "list"); strings.Contains(tout, "Depot") {
+		t.Fatalf("retired site listed: %s", tout)
+	}
+	if code, out, e := runCmd(t, context.Background(), cenv, "", "sites", "restore", site["id"].(string)); code != 0 || !strings.Contains(out, "Depot") {
+		t.Fatalf("sites restore: %d %s %s", code, out, e)
+	}
 	// Every custody move of keyward.CustodyMoves is a CLI verb.
 	create := func(args ...string) string {
 		t.Helper()

@@ -353,7 +353,35 @@ type Directory interface {
 	CreateHolder(ctx context.Context, a Actor, in HolderInput) (*Holder, error)
 	Holder(ctx context.Context, a Actor, id string) (*Holder, error)
 	Holders(ctx context.Context, a Actor, opt ListOptions) (*Page[Holder], error)
+
+	// Edits validate the record after the patch like a create: EINVALID,
+	// ENOTFOUND, ECONFLICT (a keyway name or holder email taken).
+	UpdateSite(ctx context.Context, a Actor, id string, p SitePatch) (*Site, error)
+	UpdateOpening(ctx context.Context, a Actor, id string, p OpeningPatch) (*Opening, error)
+	UpdateKeyway(ctx context.Context, a Actor, id string, p KeywayPatch) (*Keyway, error)
+	UpdateHolder(ctx context.Context, a Actor, id string, p HolderPatch) (*Holder, error)
+	// Retire hides a record of kind (RetireKinds) from the default lists;
+	// Restore brings it back. Both are idempotent. ENOTFOUND; ECONFLICT when
+	// MayRetireSite, MayRetireKeyway or MayRetireHolder refuses.
+	Retire(ctx context.Context, a Actor, kind, id string) error
+	Restore(ctx context.Context, a Actor, kind, id string) error
+	// MergeHolders moves every key, logbook line, credential, storage place,
+	// offboarding and account of holder id to in.Into and retires id, with one
+	// audit record. ENOTFOUND for id; EINVALID on into; ECONFLICT when both
+	// have an open offboarding.
+	MergeHolders(ctx context.Context, a Actor, id string, in MergeInput) (*Merged, error)
 }
+
+// The kinds of directory record that retire.
+const (
+	KindSite    = "site"
+	KindOpening = "opening"
+	KindKeyway  = "keyway"
+	KindHolder  = "holder"
+)
+
+// RetireKinds are the directory records that retire.
+var RetireKinds = []string{KindSite, KindOpening, KindKeyway, KindHolder}
 
 // Custody is the logbook of physical keys.
 type Custody interface {

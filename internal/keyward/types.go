@@ -29,39 +29,46 @@ type Site struct {
 	Name      string    `json:"name"`
 	Address   string    `json:"address,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// RetiredAt is set while the site is retired (hidden from lists, kept).
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
 
 var OpeningKinds = []string{"door", "gate", "cabinet", "vehicle", "other"}
 
 type Opening struct {
-	ID        string    `json:"id"`
-	SiteID    string    `json:"site_id"`
-	Name      string    `json:"name"`
-	Kind      string    `json:"kind"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string     `json:"id"`
+	SiteID    string     `json:"site_id"`
+	Name      string     `json:"name"`
+	Kind      string     `json:"kind"`
+	CreatedAt time.Time  `json:"created_at"`
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
 
 var DuplicationPolicies = []string{"open", "dnd", "restricted"}
 
 type Keyway struct {
-	ID                string    `json:"id"`
-	Name              string    `json:"name"`
-	Manufacturer      string    `json:"manufacturer"`
-	DuplicationPolicy string    `json:"duplication_policy"`
-	CreatedAt         time.Time `json:"created_at"`
+	ID                string     `json:"id"`
+	Name              string     `json:"name"`
+	Manufacturer      string     `json:"manufacturer"`
+	DuplicationPolicy string     `json:"duplication_policy"`
+	CreatedAt         time.Time  `json:"created_at"`
+	RetiredAt         *time.Time `json:"retired_at,omitempty"`
 }
 
 var HolderKinds = []string{"staff", "tenant", "contractor", "family", "neighbour", "other"}
 
 type Holder struct {
-	ID               string    `json:"id"`
-	Name             string    `json:"name"`
-	Email            string    `json:"email"`
-	Phone            string    `json:"phone,omitempty"`
-	Kind             string    `json:"kind"`
-	Signatory        bool      `json:"signatory"`
-	EmergencyContact bool      `json:"emergency_contact"`
-	CreatedAt        time.Time `json:"created_at"`
+	ID               string     `json:"id"`
+	Name             string     `json:"name"`
+	Email            string     `json:"email"`
+	Phone            string     `json:"phone,omitempty"`
+	Kind             string     `json:"kind"`
+	Signatory        bool       `json:"signatory"`
+	EmergencyContact bool       `json:"emergency_contact"`
+	CreatedAt        time.Time  `json:"created_at"`
+	RetiredAt        *time.Time `json:"retired_at,omitempty"`
+	// MergedInto names the holder this one was merged into (then retired).
+	MergedInto string `json:"merged_into,omitempty"`
 }
 
 // Key statuses: an explicit state machine (see custody.go).
@@ -143,6 +150,8 @@ type Page[T any] struct {
 type ListOptions struct {
 	Cursor string
 	Limit  int
+	// IncludeRetired: lists that hide retired records show them too.
+	IncludeRetired bool
 }
 
 // Inputs. Each Validate names the field and the rule that failed.

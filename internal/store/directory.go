@@ -71,13 +71,10 @@ func (s *Directory) Site(ctx context.Context, a keyward.Actor, id string) (*keyw
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	var site keyward.Site
-	var at string
-	err := s.db.queryRow(ctx, `SELECT id, name, address, created_at FROM sites WHERE id = ?`, id).Scan(&site.ID, &site.Name, &site.Address, &at)
+	site, err := scanSite(s.db.queryRow(ctx, `SELECT `+siteCols+` FROM sites WHERE id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "site", id)
 	}
-	site.CreatedAt = parseTS(at)
 	return &site, nil
 }
 
@@ -85,21 +82,33 @@ func (s *Directory) Sites(ctx context.Context, a keyward.Actor, opt keyward.List
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	return namedList(ctx, s.db, opt, `SELECT id, name, address, created_at FROM sites`, "", nil,
+	return namedList(ctx, s.db, opt, `SELECT `+siteCols+` FROM sites`, "", nil,
 		func(r *sql.Rows) (keyward.Site, string, error) {
-			var v keyward.Site
-			var at string
-			err := r.Scan(&v.ID, &v.Name, &v.Address, &at)
-			v.CreatedAt = parseTS(at)
+			v, err := scanSite(r)
 			return v, v.Name, err
 		}, func(v keyward.Site) string { return v.ID })
 }
 
-// namedList pages a table ordered by (name, id). where is an extra condition ("" for none).
+const siteCols = `id, name, address, created_at, retired_at`
+
+func scanSite(r interface{ Scan(...any) error }) (keyward.Site, error) {
+	var v keyward.Site
+	var at string
+	var retired sql.NullString
+	err := r.Scan(&v.ID, &v.Name, &v.Address, &at, &retired)
+	v.CreatedAt, v.RetiredAt = parseTS(at), tsPtr(retired)
+	return v, err
+}
+
+// namedList pages a table ordered by (name, id), without its retired rows
+// unless opt.IncludeRetired. where is an extra condition ("" for none).
 func namedList[T any](ctx context.Context, d *DB, opt keyward.ListOptions, sel, where string, args []any,
 	scan func(*sql.Rows) (T, string, error), id func(T) string) (*keyward.Page[T], error) {
 	limit := clampLimit(opt.Limit)
 	q := sel + ` WHERE 1 = 1`
+	if !opt.IncludeRetired {
+		q += ` AND retired_at IS NULL`
+	}
 	if where != "" {
 		q += ` AND ` + where
 	}
@@ -147,8 +156,8 @@ func (s *Directory) CreateOpening(ctx context.Context, a keyward.Actor, in keywa
 	}
 	var o *keyward.Opening
 	err := s.db.withTx(ctx, func(tx *Tx) error {
-		if !tx.exists(ctx, "sites", in.SiteID) {
-			return keyward.Invalid("site_id", "must name an existing site")
+		if err := tx.activeSite(ctx, in.SiteID); err != nil {
+			return err
 		}
 		o = &keyward.Opening{ID: newID("opn"), SiteID: in.SiteID, Name: in.Name, Kind: in.Kind, CreatedAt: tx.now}
 		if _, err := tx.Exec(ctx, `INSERT INTO openings (id, site_id, name, kind, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -179,11 +188,23 @@ func scanOpening(r interface{ Scan(...any) error }) (keyward.Opening, error) {
 	return v, err
 }
 
+const openingCols = `id, site_id, name, kind, created_at, retired_at`
+
+// scanOpeningRow reads openingCols.
+func scanOpeningRow(r interface{ Scan(...any) error }) (keyward.Opening, error) {
+	var v keyward.Opening
+	var at string
+	var retired sql.NullString
+	err := r.Scan(&v.ID, &v.SiteID, &v.Name, &v.Kind, &at, &retired)
+	v.CreatedAt, v.RetiredAt = parseTS(at), tsPtr(retired)
+	return v, err
+}
+
 func (s *Directory) Opening(ctx context.Context, a keyward.Actor, id string) (*keyward.Opening, error) {
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	o, err := scanOpening(s.db.queryRow(ctx, `SELECT id, site_id, name, kind, created_at FROM openings WHERE id = ?`, id))
+	o, err := scanOpeningRow(s.db.queryRow(ctx, `SELECT `+openingCols+` FROM openings WHERE id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "opening", id)
 	}
@@ -198,9 +219,9 @@ func (s *Directory) Openings(ctx context.Context, a keyward.Actor, siteID string
 	if siteID != "" {
 		where, args = "site_id = ?", []any{siteID}
 	}
-	return namedList(ctx, s.db, opt, `SELECT id, site_id, name, kind, created_at FROM openings`, where, args,
+	return namedList(ctx, s.db, opt, `SELECT `+openingCols+` FROM openings`, where, args,
 		func(r *sql.Rows) (keyward.Opening, string, error) {
-			v, err := scanOpening(r)
+			v, err := scanOpeningRow(r)
 			return v, v.Name, err
 		}, func(v keyward.Opening) string { return v.ID })
 }
@@ -232,11 +253,14 @@ func (s *Directory) CreateKeyway(ctx context.Context, a keyward.Actor, in keywar
 	return k, nil
 }
 
+const keywayCols = `id, name, manufacturer, duplication_policy, created_at, retired_at`
+
 func scanKeyway(r interface{ Scan(...any) error }) (keyward.Keyway, error) {
 	var v keyward.Keyway
 	var at string
-	err := r.Scan(&v.ID, &v.Name, &v.Manufacturer, &v.DuplicationPolicy, &at)
-	v.CreatedAt = parseTS(at)
+	var retired sql.NullString
+	err := r.Scan(&v.ID, &v.Name, &v.Manufacturer, &v.DuplicationPolicy, &at, &retired)
+	v.CreatedAt, v.RetiredAt = parseTS(at), tsPtr(retired)
 	return v, err
 }
 
@@ -244,7 +268,7 @@ func (s *Directory) Keyway(ctx context.Context, a keyward.Actor, id string) (*ke
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	k, err := scanKeyway(s.db.queryRow(ctx, `SELECT id, name, manufacturer, duplication_policy, created_at FROM keyways WHERE id = ?`, id))
+	k, err := scanKeyway(s.db.queryRow(ctx, `SELECT `+keywayCols+` FROM keyways WHERE id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "keyway", id)
 	}
@@ -255,7 +279,7 @@ func (s *Directory) Keyways(ctx context.Context, a keyward.Actor, opt keyward.Li
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	return namedList(ctx, s.db, opt, `SELECT id, name, manufacturer, duplication_policy, created_at FROM keyways`, "", nil,
+	return namedList(ctx, s.db, opt, `SELECT `+keywayCols+` FROM keyways`, "", nil,
 		func(r *sql.Rows) (keyward.Keyway, string, error) {
 			v, err := scanKeyway(r)
 			return v, v.Name, err
@@ -297,14 +321,15 @@ func b2i(b bool) int {
 	return 0
 }
 
-const holderCols = `id, name, COALESCE(email, ''), phone, kind, signatory, emergency_contact, created_at`
+const holderCols = `id, name, COALESCE(email, ''), phone, kind, signatory, emergency_contact, created_at, retired_at, COALESCE(merged_into, '')`
 
 func scanHolder(r interface{ Scan(...any) error }) (keyward.Holder, error) {
 	var v keyward.Holder
 	var at string
 	var sig, em int
-	err := r.Scan(&v.ID, &v.Name, &v.Email, &v.Phone, &v.Kind, &sig, &em, &at)
-	v.Signatory, v.EmergencyContact, v.CreatedAt = sig == 1, em == 1, parseTS(at)
+	var retired sql.NullString
+	err := r.Scan(&v.ID, &v.Name, &v.Email, &v.Phone, &v.Kind, &sig, &em, &at, &retired, &v.MergedInto)
+	v.Signatory, v.EmergencyContact, v.CreatedAt, v.RetiredAt = sig == 1, em == 1, parseTS(at), tsPtr(retired)
 	return v, err
 }
 

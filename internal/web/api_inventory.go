@@ -84,7 +84,9 @@ func (s *Server) createSite(w http.ResponseWriter, r *http.Request, a keyward.Ac
 }
 
 func (s *Server) listSites(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return listAll(s.directory.Sites)(w, r, a)
+	return directoryList(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Site], error) {
+		return s.directory.Sites(r.Context(), a, opt)
+	})(w, r, a)
 }
 
 func (s *Server) getSite(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -96,7 +98,7 @@ func (s *Server) createOpening(w http.ResponseWriter, r *http.Request, a keyward
 }
 
 func (s *Server) listOpenings(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Opening], error) {
+	return directoryList(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Opening], error) {
 		return s.directory.Openings(r.Context(), a, r.URL.Query().Get("site_id"), opt)
 	})(w, r, a)
 }
@@ -110,7 +112,9 @@ func (s *Server) createKeyway(w http.ResponseWriter, r *http.Request, a keyward.
 }
 
 func (s *Server) listKeyways(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return listAll(s.directory.Keyways)(w, r, a)
+	return directoryList(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Keyway], error) {
+		return s.directory.Keyways(r.Context(), a, opt)
+	})(w, r, a)
 }
 
 func (s *Server) getKeyway(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -122,7 +126,9 @@ func (s *Server) createHolder(w http.ResponseWriter, r *http.Request, a keyward.
 }
 
 func (s *Server) listHolders(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return listAll(s.directory.Holders)(w, r, a)
+	return directoryList(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.Holder], error) {
+		return s.directory.Holders(r.Context(), a, opt)
+	})(w, r, a)
 }
 
 func (s *Server) getHolder(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -162,4 +168,125 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, a keyward.Actor)
 		return err
 	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+// patch decodes a partial body, calls the service with {id} and answers 200 with the object.
+func patch[P any, Out any](fn func(context.Context, keyward.Actor, string, P) (Out, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+		var p P
+		if err := decode(r, &p); err != nil {
+			return err
+		}
+		out, err := fn(r.Context(), a, r.PathValue("id"), p)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// retireOrRestore retires (or restores) the record {id} of kind and answers
+// 200 with the record as it is now.
+func retireOrRestore[Out any](fn func(context.Context, keyward.Actor, string, string) error, kind string,
+	read func(context.Context, keyward.Actor, string) (Out, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+		if err := noBody(r); err != nil {
+			return err
+		}
+		if err := fn(r.Context(), a, kind, r.PathValue("id")); err != nil {
+			return err
+		}
+		return get(read)(w, r, a)
+	}
+}
+
+// directoryListOptions are a list's options plus include_retired.
+func directoryListOptions(r *http.Request) (keyward.ListOptions, error) {
+	opt, err := listOptions(r)
+	if err != nil {
+		return opt, err
+	}
+	switch r.URL.Query().Get("include_retired") {
+	case "", "false":
+	case "true":
+		opt.IncludeRetired = true
+	default:
+		return opt, keyward.Invalid("include_retired", "must be true or false")
+	}
+	return opt, nil
+}
+
+// directoryList answers 200 with one page of a directory list.
+func directoryList[T any](fn func(*http.Request, keyward.Actor, keyward.ListOptions) (*keyward.Page[T], error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+		opt, err := directoryListOptions(r)
+		if err != nil {
+			return err
+		}
+		p, err := fn(r, a, opt)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, p)
+	}
+}
+
+func (s *Server) mergeHolder(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.MergeInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	m, err := s.directory.MergeHolders(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) updateSite(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return patch(s.directory.UpdateSite)(w, r, a)
+}
+
+func (s *Server) retireSite(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return retireOrRestore(s.directory.Retire, keyward.KindSite, s.directory.Site)(w, r, a)
+}
+
+func (s *Server) restoreSite(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return retireOrRestore(s.directory.Restore, keyward.KindSite, s.directory.Site)(w, r, a)
+}
+
+func (s *Server) updateOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return patch(s.directory.UpdateOpening)(w, r, a)
+}
+
+func (s *Server) retireOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return retireOrRestore(s.directory.Retire, keyward.KindOpening, s.directory.Opening)(w, r, a)
+}
+
+func (s *Server) restoreOpening(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return retireOrRestore(s.directory.Restore, keyward.KindOpening, s.directory.Opening)(w, r, a)
+}
+
+func (s *Server) updateKeyway(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return patch(s.directory.UpdateKeyway)(w, r, a)
+}
+
+func (s *Server) retireKeyway(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return retireOrRestore(s.directory.Retire, keyward.KindKeyway, s.directory.Keyway)(w, r, a)
+}
+
+func (s *Server) restoreKeyway(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return retireOrRestore(s.directory.Restore, keyward.KindKeyway, s.directory.Keyway)(w, r, a)
+}
+
+func (s *Server) updateHolder(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return patch(s.directory.UpdateHolder)(w, r, a)
+}
+
+func (s *Server) retireHolder(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return retireOrRestore(s.directory.Retire, keyward.KindHolder, s.directory.Holder)(w, r, a)
+}
+
+func (s *Server) restoreHolder(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return retireOrRestore(s.directory.Restore, keyward.KindHolder, s.directory.Holder)(w, r, a)
 }

@@ -5,7 +5,7 @@ import "github.com/keyward/keyward/internal/keyward"
 // inventoryRoutes are sites, openings (with their hand-kept keying schedule and who can open
 // them), keyways, holders and search: the JSON API, then the pages.
 func (s *Server) inventoryRoutes() []route {
-	return []route{
+	return append(append(append(append([]route{
 		api("POST /api/v1/sites", keyward.ActInventoryEdit, s.createSite).describe(opDoc{
 			id: "createSite", tag: "inventory", summary: "Create a site",
 			params: []param{{ref: "IdempotencyKey"}},
@@ -15,8 +15,8 @@ func (s *Server) inventoryRoutes() []route {
 		}),
 		api("GET /api/v1/sites", keyward.ActInventoryRead, s.listSites).describe(opDoc{
 			id: "listSites", tag: "inventory", summary: "List sites",
-			desc:   "Sites ordered by name.",
-			params: []param{{ref: "Cursor"}, {ref: "Limit"}},
+			desc:   "Sites ordered by name; retired ones only with `include_retired=true`.",
+			params: []param{{name: "include_retired", in: "query", desc: "`true` lists retired ones too.", schema: `{"type":"boolean"}`}, {ref: "Cursor"}, {ref: "Limit"}},
 			out:    []reply{{200, "One page of the list.", keyward.Page[keyward.Site]{}, ""}},
 			errs:   []int{400, 401, 403},
 		}),
@@ -24,6 +24,25 @@ func (s *Server) inventoryRoutes() []route {
 			id: "getSite", tag: "inventory", summary: "Get a site",
 			out:  []reply{{200, "The site.", keyward.Site{}, ""}},
 			errs: []int{401, 403, 404},
+		}),
+		api("PATCH /api/v1/sites/{id}", keyward.ActInventoryEdit, s.updateSite).describe(opDoc{
+			id: "updateSite", tag: "inventory", summary: "Change a site",
+			desc: "A partial body: only the members sent change. The site after the change is validated like a create (400 naming the field and rule; an unknown member is a 400 too), and a refused change changes nothing. Every change is an audit record naming each field with its old and new value.",
+			in:   keyward.SitePatch{},
+			out:  []reply{{200, "The changed site.", keyward.Site{}, ""}},
+			errs: []int{400, 401, 403, 404},
+		}),
+		api("DELETE /api/v1/sites/{id}", keyward.ActInventoryEdit, s.retireSite).describe(opDoc{
+			id: "retireSite", tag: "inventory", summary: "Retire a site",
+			desc: "Retires, never erases: `retired_at` is set, the site leaves the default list (`?include_retired=true` shows it), stays readable by id with its history, and `POST /api/v1/sites/{id}/restore` brings it back. Retiring a retired site is not an error: 200, the first `retired_at` kept, no new audit record. 409 while the site has openings that are not retired, naming them.",
+			out:  []reply{{200, "The retired site.", keyward.Site{}, ""}},
+			errs: []int{400, 401, 403, 404, 409},
+		}),
+		api("POST /api/v1/sites/{id}/restore", keyward.ActInventoryEdit, s.restoreSite).describe(opDoc{
+			id: "restoreSite", tag: "inventory", summary: "Restore a retired site",
+			desc: "Brings a retired site back into the default list. Restoring one that is not retired is not an error.",
+			out:  []reply{{200, "The restored site.", keyward.Site{}, ""}},
+			errs: []int{400, 401, 403, 404},
 		}),
 		api("POST /api/v1/openings", keyward.ActInventoryEdit, s.createOpening).describe(opDoc{
 			id: "createOpening", tag: "inventory", summary: "Create an opening",
@@ -35,8 +54,8 @@ func (s *Server) inventoryRoutes() []route {
 		}),
 		api("GET /api/v1/openings", keyward.ActInventoryRead, s.listOpenings).describe(opDoc{
 			id: "listOpenings", tag: "inventory", summary: "List openings",
-			desc:   "Openings ordered by name.",
-			params: []param{{name: "site_id", in: "query", desc: "Only the openings of this site.", schema: `{"type":"string"}`}, {ref: "Cursor"}, {ref: "Limit"}},
+			desc:   "Openings ordered by name; retired ones only with `include_retired=true`.",
+			params: []param{{name: "include_retired", in: "query", desc: "`true` lists retired ones too.", schema: `{"type":"boolean"}`}, {name: "site_id", in: "query", desc: "Only the openings of this site.", schema: `{"type":"string"}`}, {ref: "Cursor"}, {ref: "Limit"}},
 			out:    []reply{{200, "One page of the list.", keyward.Page[keyward.Opening]{}, ""}},
 			errs:   []int{400, 401, 403},
 		}),
@@ -44,6 +63,25 @@ func (s *Server) inventoryRoutes() []route {
 			id: "getOpening", tag: "inventory", summary: "Get an opening",
 			out:  []reply{{200, "The opening.", keyward.Opening{}, ""}},
 			errs: []int{401, 403, 404},
+		}),
+		api("PATCH /api/v1/openings/{id}", keyward.ActInventoryEdit, s.updateOpening).describe(opDoc{
+			id: "updateOpening", tag: "inventory", summary: "Change an opening",
+			desc: "A partial body: only the members sent change. The opening after the change is validated like a create (400 naming the field and rule; an unknown member is a 400 too), and a refused change changes nothing. Every change is an audit record naming each field with its old and new value. An unknown or retired `site_id` is a 400 naming `site_id`.",
+			in:   keyward.OpeningPatch{},
+			out:  []reply{{200, "The changed opening.", keyward.Opening{}, ""}},
+			errs: []int{400, 401, 403, 404},
+		}),
+		api("DELETE /api/v1/openings/{id}", keyward.ActInventoryEdit, s.retireOpening).describe(opDoc{
+			id: "retireOpening", tag: "inventory", summary: "Retire an opening",
+			desc: "Retires, never erases: `retired_at` is set, the opening leaves the default list (`?include_retired=true` shows it), stays readable by id with its history, and `POST /api/v1/openings/{id}/restore` brings it back. Retiring a retired opening is not an error: 200, the first `retired_at` kept, no new audit record.",
+			out:  []reply{{200, "The retired opening.", keyward.Opening{}, ""}},
+			errs: []int{400, 401, 403, 404},
+		}),
+		api("POST /api/v1/openings/{id}/restore", keyward.ActInventoryEdit, s.restoreOpening).describe(opDoc{
+			id: "restoreOpening", tag: "inventory", summary: "Restore a retired opening",
+			desc: "Brings a retired opening back into the default list. Restoring one that is not retired is not an error.",
+			out:  []reply{{200, "The restored opening.", keyward.Opening{}, ""}},
+			errs: []int{400, 401, 403, 404},
 		}),
 		api("POST /api/v1/keyways", keyward.ActInventoryEdit, s.createKeyway).describe(opDoc{
 			id: "createKeyway", tag: "inventory", summary: "Create a keyway",
@@ -55,8 +93,8 @@ func (s *Server) inventoryRoutes() []route {
 		}),
 		api("GET /api/v1/keyways", keyward.ActInventoryRead, s.listKeyways).describe(opDoc{
 			id: "listKeyways", tag: "inventory", summary: "List keyways",
-			desc:   "Keyways ordered by name.",
-			params: []param{{ref: "Cursor"}, {ref: "Limit"}},
+			desc:   "Keyways ordered by name; retired ones only with `include_retired=true`.",
+			params: []param{{name: "include_retired", in: "query", desc: "`true` lists retired ones too.", schema: `{"type":"boolean"}`}, {ref: "Cursor"}, {ref: "Limit"}},
 			out:    []reply{{200, "One page of the list.", keyward.Page[keyward.Keyway]{}, ""}},
 			errs:   []int{400, 401, 403},
 		}),
@@ -64,6 +102,25 @@ func (s *Server) inventoryRoutes() []route {
 			id: "getKeyway", tag: "inventory", summary: "Get a keyway",
 			out:  []reply{{200, "The keyway.", keyward.Keyway{}, ""}},
 			errs: []int{401, 403, 404},
+		}),
+		api("PATCH /api/v1/keyways/{id}", keyward.ActInventoryEdit, s.updateKeyway).describe(opDoc{
+			id: "updateKeyway", tag: "inventory", summary: "Change a keyway",
+			desc: "A partial body: only the members sent change. The keyway after the change is validated like a create (400 naming the field and rule; an unknown member is a 400 too), and a refused change changes nothing. Every change is an audit record naming each field with its old and new value. 409 if another keyway has that name.",
+			in:   keyward.KeywayPatch{},
+			out:  []reply{{200, "The changed keyway.", keyward.Keyway{}, ""}},
+			errs: []int{400, 401, 403, 404, 409},
+		}),
+		api("DELETE /api/v1/keyways/{id}", keyward.ActInventoryEdit, s.retireKeyway).describe(opDoc{
+			id: "retireKeyway", tag: "inventory", summary: "Retire a keyway",
+			desc: "Retires, never erases: `retired_at` is set, the keyway leaves the default list (`?include_retired=true` shows it), stays readable by id with its history, and `POST /api/v1/keyways/{id}/restore` brings it back. Retiring a retired keyway is not an error: 200, the first `retired_at` kept, no new audit record. 409 while keys of the keyway are in circulation (in storage, issued or checked out), naming them.",
+			out:  []reply{{200, "The retired keyway.", keyward.Keyway{}, ""}},
+			errs: []int{400, 401, 403, 404, 409},
+		}),
+		api("POST /api/v1/keyways/{id}/restore", keyward.ActInventoryEdit, s.restoreKeyway).describe(opDoc{
+			id: "restoreKeyway", tag: "inventory", summary: "Restore a retired keyway",
+			desc: "Brings a retired keyway back into the default list. Restoring one that is not retired is not an error.",
+			out:  []reply{{200, "The restored keyway.", keyward.Keyway{}, ""}},
+			errs: []int{400, 401, 403, 404},
 		}),
 		api("POST /api/v1/holders", keyward.ActHolderEdit, s.createHolder).describe(opDoc{
 			id: "createHolder", tag: "holders", summary: "Create a holder",
@@ -75,8 +132,8 @@ func (s *Server) inventoryRoutes() []route {
 		}),
 		api("GET /api/v1/holders", keyward.ActInventoryRead, s.listHolders).describe(opDoc{
 			id: "listHolders", tag: "holders", summary: "List holders",
-			desc:   "Holders ordered by name.",
-			params: []param{{ref: "Cursor"}, {ref: "Limit"}},
+			desc:   "Holders ordered by name; retired ones only with `include_retired=true`.",
+			params: []param{{name: "include_retired", in: "query", desc: "`true` lists retired ones too.", schema: `{"type":"boolean"}`}, {ref: "Cursor"}, {ref: "Limit"}},
 			out:    []reply{{200, "One page of the list.", keyward.Page[keyward.Holder]{}, ""}},
 			errs:   []int{400, 401, 403},
 		}),
@@ -85,6 +142,32 @@ func (s *Server) inventoryRoutes() []route {
 			desc: "Staff and auditors may read any holder; a user of role `holder` only their own record (403 otherwise).",
 			out:  []reply{{200, "The holder.", keyward.Holder{}, ""}},
 			errs: []int{401, 403, 404},
+		}),
+		api("PATCH /api/v1/holders/{id}", keyward.ActHolderEdit, s.updateHolder).describe(opDoc{
+			id: "updateHolder", tag: "holders", summary: "Change a holder",
+			desc: "A partial body: only the members sent change. The holder after the change is validated like a create (400 naming the field and rule; an unknown member is a 400 too), and a refused change changes nothing. Every change is an audit record naming each field with its old and new value. 409 if another holder has that email.",
+			in:   keyward.HolderPatch{},
+			out:  []reply{{200, "The changed holder.", keyward.Holder{}, ""}},
+			errs: []int{400, 401, 403, 404, 409},
+		}),
+		api("DELETE /api/v1/holders/{id}", keyward.ActHolderEdit, s.retireHolder).describe(opDoc{
+			id: "retireHolder", tag: "holders", summary: "Retire a holder",
+			desc: "Retires, never erases: `retired_at` is set, the holder leaves the default list (`?include_retired=true` shows it), stays readable by id with its history, and `POST /api/v1/holders/{id}/restore` brings it back. Retiring a retired holder is not an error: 200, the first `retired_at` kept, no new audit record. 409 while the holder still holds keys, naming them.",
+			out:  []reply{{200, "The retired holder.", keyward.Holder{}, ""}},
+			errs: []int{400, 401, 403, 404, 409},
+		}),
+		api("POST /api/v1/holders/{id}/restore", keyward.ActHolderEdit, s.restoreHolder).describe(opDoc{
+			id: "restoreHolder", tag: "holders", summary: "Restore a retired holder",
+			desc: "Brings a retired holder back into the default list. Restoring one that is not retired is not an error.",
+			out:  []reply{{200, "The restored holder.", keyward.Holder{}, ""}},
+			errs: []int{400, 401, 403, 404},
+		}),
+		api("POST /api/v1/holders/{id}/merge", keyward.ActHolderEdit, s.mergeHolder).describe(opDoc{
+			id: "mergeHolder", tag: "holders", summary: "Merge a duplicate holder into another",
+			desc: "Moves every key, check-out, logbook line, credential, storage place, offboarding and account of this holder to `into`, retires this one (its `merged_into` names the holder who stayed), and writes one audit record, all in one transaction. `into` must name another holder who is not retired (400 naming `into`); 409 when both have an open offboarding.",
+			in:   keyward.MergeInput{},
+			out:  []reply{{200, "The holder who stayed and what moved to them.", keyward.Merged{}, ""}},
+			errs: []int{400, 401, 403, 404, 409},
 		}),
 		scoped(api("GET /api/v1/holders/{id}/keys", keyward.ActSelf, s.holderKeys)).describe(opDoc{
 			id: "listHolderKeys", tag: "holders", summary: "The keys a holder has now",
@@ -141,5 +224,9 @@ func (s *Server) inventoryRoutes() []route {
 		page("GET /openings/{id}", keyward.ActInventoryRead, s.openingAccessPage),
 		page("POST /openings/{id}/symbols", keyward.ActInventoryEdit, s.openingSymbolAdd),
 		page("POST /openings/{id}/symbols/{symbol}/delete", keyward.ActInventoryEdit, s.openingSymbolRemove),
-	}
+		page("GET /keyways/{id}", keyward.ActInventoryRead, s.keywayPage),
+		page("GET /holders/{id}/merge", keyward.ActHolderEdit, s.holderMergePage),
+		page("POST /holders/{id}/merge", keyward.ActHolderEdit, s.holderMerge),
+	}, s.directoryPages(keyward.KindSite)...), s.directoryPages(keyward.KindOpening)...),
+		s.directoryPages(keyward.KindKeyway)...), s.directoryPages(keyward.KindHolder)...)
 }

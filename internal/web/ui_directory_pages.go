@@ -14,12 +14,15 @@ type listPageData[T any] struct {
 	Form  map[string]string
 	// Choices for the create form's selects.
 	Kinds, Policies []string
+	// ShowRetired: the list shows retired records too; Path is the list's own.
+	ShowRetired bool
+	Path        string
 }
 
 // renderList shows one page of a list; failed and form re-show a refused create form.
 func renderList[T any](s *Server, w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, name, title string,
 	load func(opt keyward.ListOptions) (*keyward.Page[T], error), d listPageData[T], failed error) error {
-	opt, err := listOptions(r)
+	opt, err := directoryListOptions(r)
 	if err != nil {
 		return err
 	}
@@ -27,7 +30,7 @@ func renderList[T any](s *Server, w http.ResponseWriter, r *http.Request, a keyw
 	if err != nil {
 		return err
 	}
-	d.Items, d.Links = p.Items, cursorLinks(r, p.Next)
+	d.Items, d.Links, d.ShowRetired, d.Path = p.Items, cursorLinks(r, p.Next), opt.IncludeRetired, r.URL.Path
 	if failed != nil {
 		return s.render(w, r, a, status, name, title, newFormError(failed, d))
 	}
@@ -63,6 +66,8 @@ func (s *Server) holdersCreate(w http.ResponseWriter, r *http.Request, a keyward
 
 type holderPageData struct {
 	Holder keyward.Holder
+	Edit   editForm
+	Retire retireView
 	Keys   []keyRow
 	// Events is the holder's logbook, newest first: what they held before.
 	Events []eventRow
@@ -81,6 +86,13 @@ func (s *Server) holderPage(w http.ResponseWriter, r *http.Request, a keyward.Ac
 		return err
 	}
 	d := holderPageData{Holder: *h}
+	if a.Role != keyward.RoleHolder {
+		rec, err := s.record(r.Context(), a, keyward.KindHolder, h.ID, nil)
+		if err != nil {
+			return err
+		}
+		d.Edit, d.Retire = rec.Edit, rec.Retire
+	}
 	if d.Keys, err = s.newPageNames(r, a).rows(keys, s.now()); err != nil {
 		return err
 	}
@@ -135,11 +147,16 @@ func (s *Server) sitesCreate(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 type sitePageData struct {
-	Site     keyward.Site
-	Openings []keyward.Opening
-	Links    cursorLinksData
-	Kinds    []string
-	Form     map[string]string
+	Site   keyward.Site
+	Edit   editForm
+	Retire retireView
+	// ShowRetired: the openings list shows retired ones too; Path is the page's own.
+	ShowRetired bool
+	Path        string
+	Openings    []keyward.Opening
+	Links       cursorLinksData
+	Kinds       []string
+	Form        map[string]string
 }
 
 func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -151,7 +168,7 @@ func (s *Server) renderSite(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return err
 	}
-	opt, err := listOptions(r)
+	opt, err := directoryListOptions(r)
 	if err != nil {
 		return err
 	}
@@ -159,7 +176,12 @@ func (s *Server) renderSite(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return err
 	}
-	d := sitePageData{Site: *site, Openings: p.Items, Links: cursorLinks(r, p.Next), Kinds: keyward.OpeningKinds, Form: form}
+	rec, err := s.record(r.Context(), a, keyward.KindSite, site.ID, nil)
+	if err != nil {
+		return err
+	}
+	d := sitePageData{Site: *site, Openings: p.Items, Links: cursorLinks(r, p.Next), Kinds: keyward.OpeningKinds, Form: form,
+		Edit: rec.Edit, Retire: rec.Retire, ShowRetired: opt.IncludeRetired, Path: r.URL.Path}
 	if failed != nil {
 		return s.render(w, r, a, status, "site", site.Name, newFormError(failed, d))
 	}

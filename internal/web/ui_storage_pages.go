@@ -241,6 +241,8 @@ func (s *Server) storageAcknowledge(w http.ResponseWriter, r *http.Request, a ke
 
 type openingPageData struct {
 	Access keyward.OpeningAccess
+	Edit   editForm
+	Retire retireView
 	Holder map[string]string
 	Form   map[string]string
 }
@@ -254,7 +256,11 @@ func (s *Server) renderOpening(w http.ResponseWriter, r *http.Request, a keyward
 	if err != nil {
 		return err
 	}
-	d := openingPageData{Access: *acc, Holder: map[string]string{}, Form: map[string]string{}}
+	rec, err := s.record(r.Context(), a, keyward.KindOpening, acc.Opening.ID, nil)
+	if err != nil {
+		return err
+	}
+	d := openingPageData{Access: *acc, Holder: map[string]string{}, Form: map[string]string{}, Edit: rec.Edit, Retire: rec.Retire}
 	n := s.newPageNames(r, a)
 	for _, c := range acc.Credentials {
 		if d.Holder[c.HolderID], err = n.holder(c.HolderID); err != nil {

@@ -45,6 +45,9 @@ func Run(t *testing.T, b Backend) {
 		{"Tokens", testTokens},
 		{"Prune", testPrune},
 		{"HolderLogbook", testHolderLogbook},
+		{"DirectoryEdit", testDirectoryEdit},
+		{"DirectoryRetire", testDirectoryRetire},
+		{"HolderMerge", testHolderMerge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
