@@ -284,6 +284,8 @@ type Recipient struct {
 	Name  string // for the message
 	// LeavingSince is when their open offboarding started; nil if none is open.
 	LeavingSince *time.Time
+	// RetiredAt is when the holder record was retired (or merged away); nil if active.
+	RetiredAt *time.Time
 }
 
 // MayReceive: EINVALID on holder_id for an unknown holder; ECONFLICT for one
@@ -293,6 +295,8 @@ func (r Recipient) MayReceive() error {
 	switch {
 	case !r.Found:
 		return Invalid("holder_id", "must name an existing holder")
+	case r.RetiredAt != nil:
+		return Errorf(ECONFLICT, "%s was retired on %s: restore the holder before giving them a key", r.Name, r.RetiredAt.Format("2006-01-02"))
 	case r.LeavingSince != nil:
 		return Errorf(ECONFLICT, "%s is being offboarded (since %s): collect what they hold and clear the offboarding before giving them anything new",
 			r.Name, r.LeavingSince.Format("2006-01-02"))

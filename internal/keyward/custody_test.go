@@ -255,6 +255,8 @@ func TestMayReceive(t *testing.T) {
 		{Recipient{}, EINVALID, "holder_id"},
 		{Recipient{Found: true, Name: "Ann", LeavingSince: &since}, ECONFLICT,
 			"Ann is being offboarded (since 2026-02-27): collect what they hold and clear the offboarding before giving them anything new"},
+		{Recipient{Found: true, Name: "Ann", RetiredAt: &since}, ECONFLICT,
+			"Ann was retired on 2026-02-27: restore the holder before giving them a key"},
 	}
 	for _, c := range cases {
 		err := c.r.MayReceive()

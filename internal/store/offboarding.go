@@ -21,15 +21,15 @@ func (d *DB) Offboarding() *Offboarding { return &Offboarding{db: d} }
 // holderID, and asks it. One query, as it runs in every move.
 func (t *Tx) recipient(ctx context.Context, holderID string) error {
 	var r keyward.Recipient
-	var leaving sql.NullString
-	err := t.QueryRow(ctx, `SELECT h.name, (SELECT started_at FROM offboardings WHERE holder_id = h.id AND cleared_at IS NULL)
-		FROM holders h WHERE h.id = ?`, holderID).Scan(&r.Name, &leaving)
+	var leaving, retired sql.NullString
+	err := t.QueryRow(ctx, `SELECT h.name, (SELECT started_at FROM offboardings WHERE holder_id = h.id AND cleared_at IS NULL), h.retired_at
+		FROM holders h WHERE h.id = ?`, holderID).Scan(&r.Name, &leaving, &retired)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return fmt.Errorf("store: holder check: %w", err)
 	default:
-		r.Found, r.LeavingSince = true, tsPtr(leaving)
+		r.Found, r.LeavingSince, r.RetiredAt = true, tsPtr(leaving), tsPtr(retired)
 	}
 	return r.MayReceive()
 }

@@ -44,7 +44,7 @@ func (d *DB) Search(ctx context.Context, a keyward.Actor, q string, limit int) (
 		res.Keys = append(res.Keys, keys...)
 	}
 	pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
-	rows, err := d.query(ctx, `SELECT `+holderCols+` FROM holders WHERE LOWER(name) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\' ORDER BY name, id LIMIT ?`, pattern, pattern, pattern, limit)
+	rows, err := d.query(ctx, `SELECT `+holderCols+` FROM holders WHERE retired_at IS NULL AND (LOWER(name) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\') ORDER BY name, id LIMIT ?`, pattern, pattern, pattern, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: search holders: %w", err)
 	}
@@ -57,7 +57,7 @@ func (d *DB) Search(ctx context.Context, a keyward.Actor, q string, limit int) (
 		res.Holders = append(res.Holders, h)
 	}
 	rows.Close()
-	rows, err = d.query(ctx, `SELECT id, site_id, name, kind, created_at FROM openings WHERE LOWER(name) LIKE ? ESCAPE '\' ORDER BY name, id LIMIT ?`, pattern, limit)
+	rows, err = d.query(ctx, `SELECT id, site_id, name, kind, created_at FROM openings WHERE retired_at IS NULL AND LOWER(name) LIKE ? ESCAPE '\' ORDER BY name, id LIMIT ?`, pattern, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: search openings: %w", err)
 	}

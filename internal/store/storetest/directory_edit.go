@@ -320,3 +320,39 @@ func testHolderMerge(t *testing.T, b Backend) {
 		t.Fatalf("audit after merge: %v", err)
 	}
 }
+
+// A retired holder gets no key until restored, and retired holders and doors
+// leave the search.
+func testRetiredOutOfReach(t *testing.T, b Backend) {
+	f := setup(t, b)
+	dir := f.db.Directory()
+	_, h, k := f.stock(t) // holder Dana Ruiz, key AA1-1
+	site := must[*keyward.Site](t)(dir.CreateSite(ctx, f.owner, keyward.SiteInput{Name: "Harbour Office"}))
+	o := must[*keyward.Opening](t)(dir.CreateOpening(ctx, f.owner, keyward.OpeningInput{SiteID: site.ID, Name: "Room 101", Kind: "door"}))
+	if err := dir.Retire(ctx, f.owner, keyward.KindHolder, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.Retire(ctx, f.owner, keyward.KindOpening, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	due := f.env.Clock.Now().Add(time.Hour)
+	_, err := f.db.Custody().Checkout(ctx, f.owner, k.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: due})
+	wantCode(t, err, keyward.ECONFLICT)
+	if !strings.Contains(keyward.ErrorMessage(err), "Dana Ruiz was retired") {
+		t.Fatalf("check-out to a retired holder: %v", err)
+	}
+	res := must[*keyward.SearchResult](t)(f.db.Search(ctx, f.owner, "Ruiz", 10))
+	if len(res.Holders) != 0 {
+		t.Fatalf("search finds the retired holder: %+v", res.Holders)
+	}
+	if res := must[*keyward.SearchResult](t)(f.db.Search(ctx, f.owner, "Room 101", 10)); len(res.Openings) != 0 {
+		t.Fatalf("search finds the retired door: %+v", res.Openings)
+	}
+	if err := dir.Restore(ctx, f.owner, keyward.KindHolder, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	must[*keyward.Key](t)(f.db.Custody().Checkout(ctx, f.owner, k.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: due}))
+	if res := must[*keyward.SearchResult](t)(f.db.Search(ctx, f.owner, "Ruiz", 10)); len(res.Holders) != 1 {
+		t.Fatalf("search after restore = %+v", res.Holders)
+	}
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, b Backend) {
 		{"HolderLogbook", testHolderLogbook},
 		{"DirectoryEdit", testDirectoryEdit},
 		{"DirectoryRetire", testDirectoryRetire},
+		{"RetiredOutOfReach", testRetiredOutOfReach},
 		{"HolderMerge", testHolderMerge},
 	}
 	for _, tc := range tests {
