@@ -420,8 +420,14 @@ type Storage interface {
 	KeyHome(ctx context.Context, a Actor, keyID string) (*KeyHome, error)
 	// RevealCode returns a lockbox code after its audit record commits. EFORBIDDEN (recorded).
 	RevealCode(ctx context.Context, a Actor, id string, in CodeRevealInput) (Secret, error)
-	// ChangeCode seals a new lockbox code. ECONFLICT for anything but a lockbox.
-	ChangeCode(ctx context.Context, a Actor, id string, code Secret) error
+	// ChangeCode seals a new lockbox code, audited with its reason and never the code. ECONFLICT for anything but a lockbox in use.
+	ChangeCode(ctx context.Context, a Actor, id string, in CodeChangeInput) error
+	// Update edits name, site, location or a cabinet's hooks. EINVALID names the field.
+	Update(ctx context.Context, a Actor, id string, in StoragePatch) (*StoragePlace, error)
+	// RetireEmpty retires a place no key calls home; ECONFLICT names the keys that still do.
+	RetireEmpty(ctx context.Context, a Actor, id string) (*StoragePlace, error)
+	// Restore puts a retired place back in use. ECONFLICT if it is not retired.
+	Restore(ctx context.Context, a Actor, id string) (*StoragePlace, error)
 	// BreakSeal records an envelope opened and its new seal. ECONFLICT for anything but an envelope.
 	BreakSeal(ctx context.Context, a Actor, id string, in BreakSealInput) (*StoragePlace, error)
 	// Acknowledge records the owner's acknowledgement of a designated holder now.

@@ -323,7 +323,7 @@ func testLockboxCode(t *testing.T, f *storageFixture) {
 		t.Fatalf("%d reveal records, want 1", n)
 	}
 	// Change the code; the old one is gone.
-	if err := f.st.ChangeCode(ctx, f.owner, box.ID, "9090"); err != nil {
+	if err := f.st.ChangeCode(ctx, f.owner, box.ID, keyward.CodeChangeInput{Code: "9090", Reason: "the old code was seen"}); err != nil {
 		t.Fatal(err)
 	}
 	// Every reveal says why: without a reason it is refused, and nothing is recorded.

@@ -222,7 +222,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		box := c.json(owner, "POST", "/api/v1/storage", map[string]any{"kind": "lockbox", "name": "Gate box", "code": "73915"}, 201)
 		c.json(owner, "POST", "/api/v1/storage/"+id(box)+"/reveal", map[string]any{"reason": "let the plumber in"}, 200)
 		c.json(owner, "POST", "/api/v1/storage/"+id(box)+"/reveal", map[string]any{}, 400)
-		c.json(owner, "POST", "/api/v1/storage/"+id(box)+"/code", map[string]any{"code": "11235"}, 200)
+		c.json(owner, "POST", "/api/v1/storage/"+id(box)+"/code", map[string]any{"code": "11235", "reason": "a tenant moved out"}, 200)
 		c.json(owner, "POST", "/api/v1/storage/"+id(box)+"/retire", nil, 200)
 
 		// Credentials and offboarding.

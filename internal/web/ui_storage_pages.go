@@ -113,6 +113,8 @@ var storageActionLabels = map[string]string{
 	"seal.break":  "Seal broken and renewed",
 	"acknowledge": "Owner acknowledged",
 	"retire":      "Retired",
+	"restore":     "Restored",
+	"update":      "Details changed",
 }
 
 type hookRow struct {
@@ -129,6 +131,7 @@ type storagePageData struct {
 	Events     []keyward.StorageEvent
 	Keys       []keyward.Key
 	Code       string // set only on the answer to a reveal
+	Sites      []keyward.Site
 	failed     string
 	form       map[string]string
 }
@@ -183,6 +186,11 @@ func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a ke
 		opt.Cursor = page.Next
 	}
 	if keyward.Allowed(a.Role, keyward.ActStorageEdit) {
+		sites, err := s.directory.Sites(r.Context(), a, keyward.ListOptions{Limit: 500})
+		if err != nil {
+			return err
+		}
+		d.Sites = sites.Items
 		ks, err := s.custody.Keys(r.Context(), a, keyward.KeyFilter{ListOptions: keyward.ListOptions{Limit: 500}})
 		if err != nil {
 			return err
@@ -371,4 +379,52 @@ func (s *Server) credentialsRevoke(w http.ResponseWriter, r *http.Request, a key
 		return formRefused(err, func(st int) error { return s.renderCredentials(w, r, a, st, err, nil) })
 	}
 	return redirectFlash(w, r, "/credentials", "Revoked "+c.Kind+" "+c.ID+".")
+}
+
+// storageEdit serves the edit form: every field is on the form, so each is set.
+func (s *Server) storageEdit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	name, site, location := r.PostFormValue("name"), r.PostFormValue("site_id"), r.PostFormValue("location")
+	in := keyward.StoragePatch{Name: &name, SiteID: &site, Location: &location}
+	var err error
+	if _, ok := r.PostForm["hooks"]; ok {
+		var hooks int
+		if hooks, err = formInt(r, "hooks"); err == nil {
+			in.Hooks = &hooks
+		}
+	}
+	var p *keyward.StoragePlace
+	if err == nil {
+		p, err = s.storage.Update(r.Context(), a, r.PathValue("id"), in)
+	}
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "edit", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Saved.")
+}
+
+// storageCode seals a new lockbox code; the code is never shown back.
+func (s *Server) storageCode(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	id := r.PathValue("id")
+	err := s.storage.ChangeCode(r.Context(), a, id, keyward.CodeChangeInput{Code: keyward.Secret(r.PostFormValue("code")), Reason: r.PostFormValue("reason")})
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "code", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(id), "New code saved. Set the same code on the lockbox now.")
+}
+
+// storageRetire retires a place no key calls home (a 409 names the keys).
+func (s *Server) storageRetire(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	p, err := s.storage.RetireEmpty(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "retire", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Retired. It no longer shows in the list; you can restore it here.")
+}
+
+func (s *Server) storageRestore(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	p, err := s.storage.Restore(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "retire", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Restored.")
 }
