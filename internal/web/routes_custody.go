@@ -44,7 +44,7 @@ func (s *Server) custodyRoutes() []route {
 		page("GET /keys", keyward.ActInventoryRead, s.keysPage),
 		page("POST /keys", keyward.ActKeyCreate, s.keysCreate),
 		scoped(page("GET /keys/{id}", keyward.ActSelf, s.keyPage)),
-		page("POST /keys/{id}/edit", keyward.ActKeyCreate, s.keyEdit),
+		page("POST /keys/{id}", keyward.ActKeyCreate, s.keyEdit),
 	}
 	// The custody moves, one API route and one key-page form each, in the
 	// order of keyward.CustodyMoves.
