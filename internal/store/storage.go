@@ -150,13 +150,19 @@ func (s *Storage) Place(ctx context.Context, a keyward.Actor, id string) (*keywa
 }
 
 // Places lists storage places by name; kind and holderID narrow the list.
-func (s *Storage) Places(ctx context.Context, a keyward.Actor, kind, holderID string, opt keyward.ListOptions) (*keyward.Page[keyward.StoragePlace], error) {
+func (s *Storage) Places(ctx context.Context, a keyward.Actor, kind, holderID string, retired bool, opt keyward.ListOptions) (*keyward.Page[keyward.StoragePlace], error) {
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
 	where, args := "", []any{}
+	if !retired {
+		where = "retired_at IS NULL"
+	}
 	if kind != "" {
-		where, args = "kind = ?", append(args, kind)
+		if where != "" {
+			where += " AND "
+		}
+		where, args = where+"kind = ?", append(args, kind)
 	}
 	if holderID != "" {
 		if where != "" {

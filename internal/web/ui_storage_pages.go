@@ -13,6 +13,7 @@ import (
 
 type storageListData struct {
 	Items   []keyward.StoragePlace
+	Retired bool // retired places are listed too
 	Links   cursorLinksData
 	Kinds   []string
 	Holders []keyward.Holder
@@ -31,11 +32,15 @@ func (s *Server) renderStorageList(w http.ResponseWriter, r *http.Request, a key
 	if err != nil {
 		return err
 	}
-	p, err := s.storage.Places(r.Context(), a, r.URL.Query().Get("kind"), "", opt)
+	retired, err := retiredParam(r)
 	if err != nil {
 		return err
 	}
-	d := storageListData{Items: p.Items, Links: cursorLinks(r, p.Next), Kinds: keyward.StorageKinds, Form: form, SiteNames: map[string]string{}}
+	p, err := s.storage.Places(r.Context(), a, r.URL.Query().Get("kind"), "", retired, opt)
+	if err != nil {
+		return err
+	}
+	d := storageListData{Items: p.Items, Retired: retired, Links: cursorLinks(r, p.Next), Kinds: keyward.StorageKinds, Form: form, SiteNames: map[string]string{}}
 	names := s.newPageNames(r, a)
 	for _, place := range p.Items {
 		if d.SiteNames[place.SiteID], err = names.site(place.SiteID); err != nil {
