@@ -221,3 +221,40 @@ func TestStorageEditForms(t *testing.T) {
 		}
 	})
 }
+
+func TestUsersPageName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		app := newTestApp(t, b)
+		mgr := app.users[keyward.RoleManager]
+		path := "/users/" + mgr.ID
+		ps := app.pageSession(keyward.RoleAdmin)
+		_, body := ps.do("GET", "/users", nil)
+		form := uiWantForm(t, uiParse(t, body), path, ps.CSRF, "name", "role", "disabled")
+		if v := form.find(uiAttr("name", "name")).attr["value"]; v != mgr.Name {
+			t.Errorf("name field %q, want %q", v, mgr.Name)
+		}
+		user := func() keyward.User { return app.user(mgr.ID) }
+		if st, _ := ps.do("POST", path, url.Values{"csrf": {ps.CSRF}, "name": {" Mo Manager "}, "role": {"manager"}}); st != 303 {
+			t.Fatalf("rename: %d", st)
+		}
+		if u := user(); u.Name != "Mo Manager" || u.Role != keyward.RoleManager || u.Disabled {
+			t.Fatalf("after the rename: %+v", u)
+		}
+		// A form without the name field (an older page) leaves the name.
+		if st, _ := ps.do("POST", path, url.Values{"csrf": {ps.CSRF}, "role": {"auditor"}}); st != 303 {
+			t.Fatalf("role only: %d", st)
+		}
+		if u := user(); u.Name != "Mo Manager" || u.Role != keyward.RoleAuditor {
+			t.Fatalf("after the role change: %+v", u)
+		}
+		// An admin cannot make an owner; the page says so and nothing changes.
+		st, body := ps.do("POST", path, url.Values{"csrf": {ps.CSRF}, "name": {"Boss"}, "role": {"owner"}})
+		if st != 403 {
+			t.Fatalf("admin makes an owner: %d", st)
+		}
+		uiWantText(t, uiParse(t, body).find(uiClass("p", "error")), "refusal", "only an owner")
+		if u := user(); u.Name != "Mo Manager" || u.Role != keyward.RoleAuditor {
+			t.Fatalf("a refused form changed the user: %+v", u)
+		}
+	})
+}

@@ -241,8 +241,7 @@ func TestUserPatchAPI(t *testing.T) {
 		if st := app.call(keyward.RoleOwner, "PATCH", "/api/v1/users/"+owner.ID, map[string]any{"role": "admin"}, &p); st != 409 {
 			t.Fatalf("last owner demotes self: %d %+v", st, p)
 		}
-		app.call(keyward.RoleAdmin, "GET", "/api/v1/users/"+mgr.ID, nil, &u)
-		if u.Name != "Mo Manager" || u.Role != keyward.RoleManager {
+		if u := app.user(mgr.ID); u.Name != "Mo Manager" || u.Role != keyward.RoleManager {
 			t.Fatalf("refused patches changed the user: %+v", u)
 		}
 		if n := app.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'user.update'`); n != 1 {
@@ -299,4 +298,20 @@ func TestOrgAPI(t *testing.T) {
 			t.Fatalf("zone only: %d %+v", st, o)
 		}
 	})
+}
+
+// user reads one account from the list of users.
+func (a *testApp) user(id string) keyward.User {
+	a.t.Helper()
+	var list struct{ Items []keyward.User }
+	if st := a.call(keyward.RoleOwner, "GET", "/api/v1/users", nil, &list); st != 200 {
+		a.t.Fatalf("users: %d", st)
+	}
+	for _, u := range list.Items {
+		if u.ID == id {
+			return u
+		}
+	}
+	a.t.Fatalf("no user %s", id)
+	return keyward.User{}
 }
