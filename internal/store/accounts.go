@@ -251,18 +251,29 @@ func (s *Accounts) UpdateUser(ctx context.Context, a keyward.Actor, id string, i
 		return nil, err
 	}
 	err := s.db.withTx(ctx, func(tx *Tx) error {
-		lock := ""
+		// The user and the owners are locked together, in id order, so two
+		// owners demoting each other at once neither deadlock nor leave the
+		// organization without one: the second waits and then counts anew.
 		if tx.db.dialect == postgresDialect {
-			lock = " FOR UPDATE"
+			rows, err := tx.Query(ctx, `SELECT id FROM users WHERE id = ? OR role = ? ORDER BY id FOR UPDATE`, id, string(keyward.RoleOwner))
+			if err != nil {
+				return fmt.Errorf("store: lock owners: %w", err)
+			}
+			for rows.Next() {
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("store: lock owners: %w", err)
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("store: lock owners: %w", err)
+			}
 		}
-		u, _, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`+lock, id))
+		u, _, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 		if err != nil {
 			return notFound(err, "user", id)
 		}
-		// The owners are locked too, so two owners demoting each other at
-		// once cannot leave the organization without one.
 		var others int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT id FROM users WHERE role = ? AND disabled = 0 AND id <> ?`+lock+`) o`,
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0 AND id <> ?`,
 			string(keyward.RoleOwner), id).Scan(&others); err != nil {
 			return fmt.Errorf("store: count owners: %w", err)
 		}

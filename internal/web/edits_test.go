@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/keyward/keyward/internal/keyward"
@@ -314,4 +315,47 @@ func (a *testApp) user(id string) keyward.User {
 	}
 	a.t.Fatalf("no user %s", id)
 	return keyward.User{}
+}
+
+// TestOwnersDemoteEachOther: two owners demoting each other at once leave
+// one owner, never none.
+func TestOwnersDemoteEachOther(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		app := newTestApp(t, b)
+		owner, second := app.users[keyward.RoleOwner], app.users[keyward.RoleManager]
+		for round := 0; round < 5; round++ {
+			if st := app.call(keyward.RoleOwner, "PATCH", "/api/v1/users/"+second.ID, map[string]any{"role": "owner"}, nil); st != 200 {
+				t.Fatalf("round %d: promote: %d", round, st)
+			}
+			// The token of the "manager" user now acts as an owner.
+			var wg sync.WaitGroup
+			codes := make([]int, 2)
+			for i, c := range []struct {
+				as     keyward.Role
+				target string
+			}{{keyward.RoleOwner, second.ID}, {keyward.RoleManager, owner.ID}} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					codes[i] = app.call(c.as, "PATCH", "/api/v1/users/"+c.target, map[string]any{"role": "admin"}, nil)
+				}()
+			}
+			wg.Wait()
+			if n := app.count(`SELECT COUNT(*) FROM users WHERE role = 'owner' AND disabled = 0`); n != 1 {
+				t.Fatalf("round %d: %d active owners after %v", round, n, codes)
+			}
+			for _, c := range codes {
+				if c != 200 && c != 409 && c != 403 {
+					t.Fatalf("round %d: answers %v", round, codes)
+				}
+			}
+			// Put the first owner back if the second won.
+			if app.user(owner.ID).Role != keyward.RoleOwner {
+				if st := app.call(keyward.RoleManager, "PATCH", "/api/v1/users/"+owner.ID, map[string]any{"role": "owner"}, nil); st != 200 {
+					t.Fatalf("round %d: restore the owner: %d", round, st)
+				}
+				app.call(keyward.RoleOwner, "PATCH", "/api/v1/users/"+second.ID, map[string]any{"role": "manager"}, nil)
+			}
+		}
+	})
 }
