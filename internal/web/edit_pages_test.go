@@ -62,6 +62,10 @@ func TestSettingsPage(t *testing.T) {
 		if v := form.find(uiAttr("name", "name")).attr["value"]; v != "Acme Lettings" {
 			t.Errorf("after saving, name %q", v)
 		}
+		// Pages read and show times in the new zone at once.
+		_, _, keyID := app.stock()
+		_, body = ps.do("GET", "/keys/"+keyID, nil)
+		uiWantText(t, uiParse(t, body).find(uiTag("main")), "checkout form", "Due back (Europe/Berlin)")
 
 		// A zone not on the list is shown next to the field; nothing changes.
 		before = app.auditCount()

@@ -200,9 +200,33 @@ func TestStorageEditAPI(t *testing.T) {
 		if n := app.count(`SELECT COUNT(*) FROM audit_log WHERE subject_id = '` + boxID + `' AND details LIKE '%tenant moved out%'`); n != 1 {
 			t.Fatal("the reason is not in the audit record")
 		}
+		// No code on a cabinet, nor on a retired lockbox; an unknown site is named.
+		if st := app.call(owner, "POST", "/api/v1/storage/"+cabID+"/code", map[string]any{"code": "1", "reason": "r"}, &p); st != 409 {
+			t.Fatalf("code on a cabinet: %d %+v", st, p)
+		}
+		if st := app.call(owner, "PATCH", "/api/v1/storage/"+boxID, map[string]any{"site_id": "sit_nope"}, &p); st != 400 || !hasField(p, "site_id") {
+			t.Fatalf("unknown site: %d %+v", st, p)
+		}
+		if st := app.call(owner, "PATCH", "/api/v1/storage/"+boxID, map[string]any{"hooks": 3}, &p); st != 400 || !hasField(p, "hooks") {
+			t.Fatalf("hooks on a lockbox: %d %+v", st, p)
+		}
+		var site map[string]any
+		app.call(owner, "POST", "/api/v1/sites", map[string]any{"name": "Harbour Point"}, &site)
+		if st := app.call(owner, "PATCH", "/api/v1/storage/"+boxID, map[string]any{"site_id": site["id"]}, fresh()); st != 200 || pl.SiteID != site["id"] || pl.Name != "Gate box" {
+			t.Fatalf("site: %d %+v", st, pl)
+		}
+		if st := app.call(owner, "PATCH", "/api/v1/storage/"+boxID, map[string]any{"site_id": ""}, fresh()); st != 200 || pl.SiteID != "" {
+			t.Fatalf("no site: %d %+v", st, pl)
+		}
 		var rev map[string]string
 		if st := app.call(owner, "POST", "/api/v1/storage/"+boxID+"/reveal", map[string]any{"reason": "check"}, &rev); st != 200 || rev["code"] != "48261" {
 			t.Fatalf("the new code was not sealed: %d %v", st, rev)
+		}
+		if st := app.call(owner, "DELETE", "/api/v1/storage/"+boxID, nil, nil); st != 200 {
+			t.Fatalf("retire the lockbox: %d", st)
+		}
+		if st := app.call(owner, "POST", "/api/v1/storage/"+boxID+"/code", map[string]any{"code": "99999", "reason": "r"}, &p); st != 409 {
+			t.Fatalf("code on a retired lockbox: %d %+v", st, p)
 		}
 	})
 }
