@@ -43,6 +43,7 @@ type Organization interface {
 	CheckSetupToken(ctx context.Context, token string) bool
 	// SetRequireTOTP switches the second-factor rule for owners and admins.
 	SetRequireTOTP(ctx context.Context, a Actor, require bool) error
+	OrgEditor
 }
 
 // SignIn checks passwords and second factors, throttled, and resolves
@@ -76,8 +77,8 @@ type Users interface {
 	Users(ctx context.Context, a Actor) ([]User, error)
 	// User returns one account by id. ENOTFOUND.
 	User(ctx context.Context, id string) (*User, error)
-	// UpdateUser changes a user's role or disables the account.
-	UpdateUser(ctx context.Context, a Actor, id string, role Role, disabled bool) (*User, error)
+	// UpdateUser changes a user's name, role or disabled flag (MayChangeUser decides). EINVALID, EFORBIDDEN, ECONFLICT.
+	UpdateUser(ctx context.Context, a Actor, id string, in UserPatch) (*User, error)
 	// ChangePassword sets a new password after checking the old one.
 	ChangePassword(ctx context.Context, a Actor, old, pw string) error
 	// EnrolTOTP stores a new authenticator secret once the user proves it with a code.

@@ -394,6 +394,8 @@ type Custody interface {
 	// Key: ENOTFOUND.
 	Key(ctx context.Context, a Actor, id string) (*Key, error)
 	Keys(ctx context.Context, a Actor, f KeyFilter) (*Page[Key], error)
+	// UpdateKey edits a key's keyway; never its stamp (EINVALID with RuleStamped).
+	UpdateKey(ctx context.Context, a Actor, id string, in KeyPatch) (*Key, error)
 	// HolderKeys lists the keys a holder has now. ENOTFOUND for an unknown holder.
 	HolderKeys(ctx context.Context, a Actor, holderID string) ([]Key, error)
 	// Checkout lends a stored key. EINVALID (due_at, holder_id), ECONFLICT if the key is not in storage.

@@ -409,7 +409,8 @@ type Storage interface {
 	// Place returns a storage place with the keys whose home it is. ENOTFOUND.
 	Place(ctx context.Context, a Actor, id string) (*StoragePlace, error)
 	// Places lists storage places by name; kind and holderID narrow the list.
-	Places(ctx context.Context, a Actor, kind, holderID string, opt ListOptions) (*Page[StoragePlace], error)
+	// Retired places are left out unless retired is true.
+	Places(ctx context.Context, a Actor, kind, holderID string, retired bool, opt ListOptions) (*Page[StoragePlace], error)
 	// Events is a storage place's logbook, oldest first.
 	Events(ctx context.Context, a Actor, id string, opt ListOptions) (*Page[StorageEvent], error)
 	// Assign makes the place a key's home. ECONFLICT names an occupied hook and its key.
@@ -420,8 +421,14 @@ type Storage interface {
 	KeyHome(ctx context.Context, a Actor, keyID string) (*KeyHome, error)
 	// RevealCode returns a lockbox code after its audit record commits. EFORBIDDEN (recorded).
 	RevealCode(ctx context.Context, a Actor, id string, in CodeRevealInput) (Secret, error)
-	// ChangeCode seals a new lockbox code. ECONFLICT for anything but a lockbox.
-	ChangeCode(ctx context.Context, a Actor, id string, code Secret) error
+	// ChangeCode seals a new lockbox code, audited with its reason and never the code. ECONFLICT for anything but a lockbox in use.
+	ChangeCode(ctx context.Context, a Actor, id string, in CodeChangeInput) error
+	// Update edits name, site, location or a cabinet's hooks. EINVALID names the field.
+	Update(ctx context.Context, a Actor, id string, in StoragePatch) (*StoragePlace, error)
+	// RetireEmpty retires a place no key calls home; ECONFLICT names the keys that still do.
+	RetireEmpty(ctx context.Context, a Actor, id string) (*StoragePlace, error)
+	// Restore puts a retired place back in use. ECONFLICT if it is not retired.
+	Restore(ctx context.Context, a Actor, id string) (*StoragePlace, error)
 	// BreakSeal records an envelope opened and its new seal. ECONFLICT for anything but an envelope.
 	BreakSeal(ctx context.Context, a Actor, id string, in BreakSealInput) (*StoragePlace, error)
 	// Acknowledge records the owner's acknowledgement of a designated holder now.

@@ -243,25 +243,54 @@ func (s *Accounts) User(ctx context.Context, id string) (*keyward.User, error) {
 }
 
 // UpdateUser changes a user's role or disables the account.
-func (s *Accounts) UpdateUser(ctx context.Context, a keyward.Actor, id string, role keyward.Role, disabled bool) (*keyward.User, error) {
+func (s *Accounts) UpdateUser(ctx context.Context, a keyward.Actor, id string, in keyward.UserPatch) (*keyward.User, error) {
 	if err := s.db.recordDenial(ctx, a, keyward.ActUserManage, "user", id); err != nil {
 		return nil, err
 	}
-	if !keyward.ValidRole(role) {
-		return nil, keyward.Invalid("role", "must be one of owner, admin, manager, advisor, technician, holder, auditor")
-	}
-	if id == a.UserID {
-		return nil, keyward.Errorf(keyward.ECONFLICT, "you cannot change your own role or disable yourself")
+	if err := in.Validate(); err != nil {
+		return nil, err
 	}
 	err := s.db.withTx(ctx, func(tx *Tx) error {
+		// The user and the owners are locked together, in id order, so two
+		// owners demoting each other at once neither deadlock nor leave the
+		// organization without one: the second waits and then counts anew.
+		if tx.db.dialect == postgresDialect {
+			rows, err := tx.Query(ctx, `SELECT id FROM users WHERE id = ? OR role = ? ORDER BY id FOR UPDATE`, id, string(keyward.RoleOwner))
+			if err != nil {
+				return fmt.Errorf("store: lock owners: %w", err)
+			}
+			for rows.Next() {
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("store: lock owners: %w", err)
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("store: lock owners: %w", err)
+			}
+		}
 		u, _, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 		if err != nil {
 			return notFound(err, "user", id)
 		}
-		if (u.Role == keyward.RoleOwner || role == keyward.RoleOwner) && a.Role != keyward.RoleOwner {
-			return keyward.Errorf(keyward.EFORBIDDEN, "only an owner may change an owner")
+		var others int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0 AND id <> ?`,
+			string(keyward.RoleOwner), id).Scan(&others); err != nil {
+			return fmt.Errorf("store: count owners: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET role = ?, disabled = ? WHERE id = ?`, string(role), b2i(disabled), id); err != nil {
+		if err := keyward.MayChangeUser(a.Role, a.UserID, id, u.Role, in, others); err != nil {
+			return err
+		}
+		name, role, disabled := u.Name, u.Role, u.Disabled
+		if in.Name != nil {
+			name = *in.Name
+		}
+		if in.Role != nil {
+			role = *in.Role
+		}
+		if in.Disabled != nil {
+			disabled = *in.Disabled
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, role = ?, disabled = ? WHERE id = ?`, name, string(role), b2i(disabled), id); err != nil {
 			return err
 		}
 		if disabled {
@@ -272,13 +301,51 @@ func (s *Accounts) UpdateUser(ctx context.Context, a keyward.Actor, id string, r
 				return err
 			}
 		}
-		_, err = tx.record(ctx, a, "user.update", "user", id, map[string]any{"role": role, "disabled": disabled, "previous_role": u.Role})
+		details := map[string]any{"role": role, "disabled": disabled, "previous_role": u.Role}
+		if name != u.Name {
+			details["name"], details["previous_name"] = name, u.Name
+		}
+		_, err = tx.record(ctx, a, "user.update", "user", id, details)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.User(ctx, id)
+}
+
+// UpdateOrg changes the organization's name or time zone; owners only.
+func (s *Accounts) UpdateOrg(ctx context.Context, a keyward.Actor, in keyward.OrgPatch) (*keyward.Org, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActOrgManage, "org", ""); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		var id, name, zone string
+		if err := tx.QueryRow(ctx, `SELECT id, name, time_zone FROM org`).Scan(&id, &name, &zone); err != nil {
+			return notFound(err, "organization", "")
+		}
+		details := map[string]any{}
+		if in.Name != nil && *in.Name != name {
+			details["name"], details["previous_name"] = *in.Name, name
+			name = *in.Name
+		}
+		if in.TimeZone != nil && *in.TimeZone != zone {
+			details["time_zone"], details["previous_time_zone"] = *in.TimeZone, zone
+			zone = *in.TimeZone
+		}
+		if _, err := tx.Exec(ctx, `UPDATE org SET name = ?, time_zone = ? WHERE id = ?`, name, zone, id); err != nil {
+			return fmt.Errorf("store: update org: %w", err)
+		}
+		_, err := tx.record(ctx, a, "org.update", "org", id, details)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Org(ctx)
 }
 
 // ErrNeedTOTP tells sign-in that the password was right and a code is needed next.

@@ -74,6 +74,38 @@ func (t *Tx) createKey(ctx context.Context, a keyward.Actor, in keyward.KeyInput
 	return k, nil
 }
 
+// UpdateKey edits what is not stamped on a key: its keyway. The
+// stamp's symbol and copy number are refused (keyward.RuleStamped).
+func (s *Custody) UpdateKey(ctx context.Context, a keyward.Actor, id string, in keyward.KeyPatch) (*keyward.Key, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActKeyCreate, "key", id); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.Key, error) {
+		k, err := tx.key(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		details := map[string]any{"stamp": k.Stamp}
+		if in.KeywayID != nil && *in.KeywayID != k.KeywayID {
+			if !tx.exists(ctx, "keyways", *in.KeywayID) {
+				return nil, keyward.Invalid("keyway_id", "must name an existing keyway")
+			}
+			details["keyway_id"], details["previous_keyway_id"] = *in.KeywayID, k.KeywayID
+			k.KeywayID = *in.KeywayID
+		}
+		if _, err := tx.Exec(ctx, `UPDATE keys SET keyway_id = ? WHERE id = ?`, k.KeywayID, id); err != nil {
+			return nil, fmt.Errorf("store: update key: %w", err)
+		}
+		if _, err := tx.record(ctx, a, "key.update", "key", id, details); err != nil {
+			return nil, err
+		}
+		return k, nil
+	})
+}
+
 // eventDetails is what the audit record of a custody event says.
 func eventDetails(k *keyward.Key, holderID string, due *time.Time, note string) map[string]any {
 	details := map[string]any{"stamp": k.Stamp, "status": k.Status}

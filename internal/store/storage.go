@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/vault"
@@ -149,13 +150,19 @@ func (s *Storage) Place(ctx context.Context, a keyward.Actor, id string) (*keywa
 }
 
 // Places lists storage places by name; kind and holderID narrow the list.
-func (s *Storage) Places(ctx context.Context, a keyward.Actor, kind, holderID string, opt keyward.ListOptions) (*keyward.Page[keyward.StoragePlace], error) {
+func (s *Storage) Places(ctx context.Context, a keyward.Actor, kind, holderID string, retired bool, opt keyward.ListOptions) (*keyward.Page[keyward.StoragePlace], error) {
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
 	where, args := "", []any{}
+	if !retired {
+		where = "retired_at IS NULL"
+	}
 	if kind != "" {
-		where, args = "kind = ?", append(args, kind)
+		if where != "" {
+			where += " AND "
+		}
+		where, args = where+"kind = ?", append(args, kind)
 	}
 	if holderID != "" {
 		if where != "" {
@@ -392,14 +399,13 @@ func (s *Storage) RevealCode(ctx context.Context, a keyward.Actor, id string, in
 	return code, nil
 }
 
-// ChangeCode seals a new lockbox code.
-func (s *Storage) ChangeCode(ctx context.Context, a keyward.Actor, id string, code keyward.Secret) error {
+// ChangeCode seals a new lockbox code. The audit record keeps the reason,
+// never the code.
+func (s *Storage) ChangeCode(ctx context.Context, a keyward.Actor, id string, in keyward.CodeChangeInput) error {
 	if err := s.db.recordDenial(ctx, a, keyward.ActSecretReveal, "storage", id); err != nil {
 		return err
 	}
-	var v keyward.Validator
-	keyward.CheckCode(&v, "code", code, true)
-	if err := v.Err(); err != nil {
+	if err := in.Validate(); err != nil {
 		return err
 	}
 	return s.db.withTx(ctx, func(tx *Tx) error {
@@ -413,10 +419,117 @@ func (s *Storage) ChangeCode(ctx context.Context, a keyward.Actor, id string, co
 		if p.Kind != keyward.StorageLockbox {
 			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is a %s and has no code", p.Name, p.Kind)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE storage_places SET code_sealed = ? WHERE id = ?`, s.vault.Seal(code, codeAAD(id)), id); err != nil {
+		if p.RetiredAt != nil {
+			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is retired: restore it first", p.Name)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE storage_places SET code_sealed = ? WHERE id = ?`, s.vault.Seal(in.Code, codeAAD(id)), id); err != nil {
 			return fmt.Errorf("store: update lockbox code: %w", err)
 		}
-		return tx.storageEvent(ctx, a, id, "code.change", "", nil)
+		return tx.storageEvent(ctx, a, id, "code.change", in.Reason, nil)
+	})
+}
+
+// Update edits a storage place's name, site, location or hooks. EINVALID
+// names the field; a cabinet keeps at least the hooks its keys hang on.
+func (s *Storage) Update(ctx context.Context, a keyward.Actor, id string, in keyward.StoragePatch) (*keyward.StoragePlace, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", id); err != nil {
+		return nil, err
+	}
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.StoragePlace, error) {
+		p, err := tx.storagePlace(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		var highest int
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(hook), 0) FROM key_homes WHERE storage_id = ?`, id).Scan(&highest); err != nil {
+			return nil, fmt.Errorf("store: highest hook: %w", err)
+		}
+		if err := in.Validate(p.Kind, highest); err != nil {
+			return nil, err
+		}
+		if in.SiteID != nil && *in.SiteID != "" && !tx.exists(ctx, "sites", *in.SiteID) {
+			return nil, keyward.Invalid("site_id", "must name an existing site")
+		}
+		details := map[string]any{}
+		if in.Name != nil && *in.Name != p.Name {
+			details["name"], details["previous_name"] = *in.Name, p.Name
+			p.Name = *in.Name
+		}
+		if in.SiteID != nil && *in.SiteID != p.SiteID {
+			details["site_id"], details["previous_site_id"] = *in.SiteID, p.SiteID
+			p.SiteID = *in.SiteID
+		}
+		if in.Location != nil && *in.Location != p.Location {
+			details["location"], details["previous_location"] = *in.Location, p.Location
+			p.Location = *in.Location
+		}
+		if in.Hooks != nil && *in.Hooks != p.Hooks {
+			details["hooks"], details["previous_hooks"] = *in.Hooks, p.Hooks
+			p.Hooks = *in.Hooks
+		}
+		if _, err := tx.Exec(ctx, `UPDATE storage_places SET name = ?, site_id = ?, location = ?, hooks = ? WHERE id = ?`,
+			p.Name, nullStr(p.SiteID), p.Location, p.Hooks, id); err != nil {
+			return nil, fmt.Errorf("store: update storage place: %w", err)
+		}
+		return p, tx.storageEvent(ctx, a, id, "update", "", details)
+	})
+}
+
+// RetireEmpty retires a storage place that no key calls home; a place with
+// keys is ECONFLICT naming them (move them first, or Retire to unhome them).
+func (s *Storage) RetireEmpty(ctx context.Context, a keyward.Actor, id string) (*keyward.StoragePlace, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", id); err != nil {
+		return nil, err
+	}
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.StoragePlace, error) {
+		if _, err := tx.storagePlace(ctx, id); err != nil {
+			return nil, err
+		}
+		rows, err := tx.Query(ctx, `SELECT k.symbol, k.copy_number FROM key_homes h JOIN keys k ON k.id = h.key_id
+			WHERE h.storage_id = ? ORDER BY k.symbol, k.copy_number`, id)
+		if err != nil {
+			return nil, fmt.Errorf("store: homed keys: %w", err)
+		}
+		var stamps []string
+		for rows.Next() {
+			var sym string
+			var n int
+			if err := rows.Scan(&sym, &n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			stamps = append(stamps, stamp(sym, n))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(stamps) > 0 {
+			return nil, keyward.Errorf(keyward.ECONFLICT, "keys still belong here: %s; give them another place first", strings.Join(stamps, ", "))
+		}
+		return tx.retireStorage(ctx, a, id)
+	})
+}
+
+// Restore puts a retired storage place back in use.
+func (s *Storage) Restore(ctx context.Context, a keyward.Actor, id string) (*keyward.StoragePlace, error) {
+	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", id); err != nil {
+		return nil, err
+	}
+	return inTx(ctx, s.db, func(tx *Tx) (*keyward.StoragePlace, error) {
+		p, err := tx.storagePlace(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		res, err := tx.Exec(ctx, `UPDATE storage_places SET retired_at = NULL WHERE id = ? AND retired_at IS NOT NULL`, id)
+		if err != nil {
+			return nil, fmt.Errorf("store: restore: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, keyward.Errorf(keyward.ECONFLICT, "storage place %s is not retired", p.Name)
+		}
+		p.RetiredAt = nil
+		return p, tx.storageEvent(ctx, a, id, "restore", "", nil)
 	})
 }
 

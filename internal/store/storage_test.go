@@ -323,7 +323,7 @@ func testLockboxCode(t *testing.T, f *storageFixture) {
 		t.Fatalf("%d reveal records, want 1", n)
 	}
 	// Change the code; the old one is gone.
-	if err := f.st.ChangeCode(ctx, f.owner, box.ID, "9090"); err != nil {
+	if err := f.st.ChangeCode(ctx, f.owner, box.ID, keyward.CodeChangeInput{Code: "9090", Reason: "the old code was seen"}); err != nil {
 		t.Fatal(err)
 	}
 	// Every reveal says why: without a reason it is refused, and nothing is recorded.
@@ -397,7 +397,7 @@ func testDesignatedHolder(t *testing.T, f *storageFixture) {
 	if _, err := f.st.Assign(ctx, f.owner, p.ID, keyward.HookInput{KeyID: k.ID}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.st.Places(ctx, f.owner, "holder", f.holder.ID, keyward.ListOptions{})
+	got, err := f.st.Places(ctx, f.owner, "holder", f.holder.ID, false, keyward.ListOptions{})
 	if err != nil || len(got.Items) != 1 || got.Items[0].ID != p.ID {
 		t.Fatalf("places: %+v %v", got, err)
 	}

@@ -85,3 +85,15 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, a keyward.Act
 		return s.audit.Audit(r.Context(), a, keyward.AuditFilter{Action: q.Get("action"), Actor: q.Get("actor"), SubjectID: q.Get("subject_id"), ListOptions: opt})
 	})(w, r, a)
 }
+
+func (s *Server) updateKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.KeyPatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	k, err := s.custody.UpdateKey(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, k)
+}

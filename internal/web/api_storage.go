@@ -27,7 +27,11 @@ func (s *Server) listStorage(w http.ResponseWriter, r *http.Request, a keyward.A
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.storage.Places(r.Context(), a, q.Get("kind"), q.Get("holder_id"), opt)
+	retired, err := retiredParam(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.storage.Places(r.Context(), a, q.Get("kind"), q.Get("holder_id"), retired, opt)
 	if err != nil {
 		return err
 	}
@@ -114,18 +118,13 @@ type revealedCode struct {
 	Code string `json:"code"`
 }
 
-// codeInput is a lockbox's new code.
-type codeInput struct {
-	Code keyward.Secret `json:"code"`
-}
-
 func (s *Server) changeStorageCode(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	var in codeInput
+	var in keyward.CodeChangeInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
 	st := s.storage
-	if err := st.ChangeCode(r.Context(), a, r.PathValue("id"), in.Code); err != nil {
+	if err := st.ChangeCode(r.Context(), a, r.PathValue("id"), in); err != nil {
 		return err
 	}
 	p, err := st.Place(r.Context(), a, r.PathValue("id"))
@@ -373,4 +372,38 @@ func (s *Server) keysOutSeries(w http.ResponseWriter, r *http.Request, a keyward
 		return err
 	}
 	return writeJSON(w, http.StatusOK, keyward.Page[keyward.DayCount]{Items: series})
+}
+
+func (s *Server) updateStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.StoragePatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p, err := s.storage.Update(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) deleteStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := noBody(r); err != nil {
+		return err
+	}
+	p, err := s.storage.RetireEmpty(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) restoreStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := noBody(r); err != nil {
+		return err
+	}
+	p, err := s.storage.Restore(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }

@@ -45,10 +45,11 @@ type newAccount struct {
 	InitialPassword string       `json:"initial_password,omitempty"`
 }
 
-// userUpdate is the body of PATCH /api/v1/users/{id}.
+// userUpdate is the body of PATCH /api/v1/users/{id}: what it names changes.
 type userUpdate struct {
-	Role     keyward.Role `json:"role"`
-	Disabled bool         `json:"disabled"`
+	Name     *string       `json:"name,omitempty"`
+	Role     *keyward.Role `json:"role,omitempty"`
+	Disabled *bool         `json:"disabled,omitempty"`
 }
 
 // tokenInput is the body of POST /api/v1/tokens.
@@ -71,7 +72,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	u, err := s.accounts.UpdateUser(r.Context(), a, r.PathValue("id"), in.Role, in.Disabled)
+	u, err := s.accounts.UpdateUser(r.Context(), a, r.PathValue("id"), keyward.UserPatch{Name: in.Name, Role: in.Role, Disabled: in.Disabled})
 	if err != nil {
 		return err
 	}
@@ -129,4 +130,24 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, a keyward.A
 		return err
 	}
 	return writeJSON(w, http.StatusOK, t)
+}
+
+func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	o, err := s.accounts.Org(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	var in keyward.OrgPatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	o, err := s.accounts.UpdateOrg(r.Context(), a, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
 }

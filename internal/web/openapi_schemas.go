@@ -269,9 +269,10 @@ var schemaDocs = map[string]schemaDoc{
 		"due_at":    `{"description":"RFC 3339; must be in the future."}`,
 		"note":      `{"maxLength":2000}`,
 	}, required: []string{"holder_id", "due_at"}},
-	"CodeInput": {fields: map[string]string{
-		"code": `{"minLength":1,"maxLength":32,"pattern":"^[ -~]+$"}`,
-	}, required: []string{"code"}},
+	"CodeChangeInput": {desc: "A lockbox's new code and why it changes: the reason is recorded, the code is sealed and never echoed.", fields: map[string]string{
+		"code":   `{"minLength":1,"maxLength":32,"pattern":"^[ -~]+$"}`,
+		"reason": `{"minLength":1,"maxLength":2000}`,
+	}, required: []string{"code", "reason"}},
 	"CodeRevealInput": {desc: "Why the secret is revealed: required, recorded with the reveal.", fields: map[string]string{
 		"reason": `{"minLength":1,"maxLength":2000}`,
 	}, required: []string{"reason"}},

@@ -18,11 +18,23 @@ func (s *Server) accountRoutes() []route {
 			errs: []int{400, 401, 403, 409},
 		}),
 		api("PATCH /api/v1/users/{id}", keyward.ActUserManage, s.updateUser).describe(opDoc{
-			id: "updateUser", tag: "users", summary: "Change a user's role or disable the account",
-			desc: "Sets both fields: an omitted `disabled` means `false`, so the account is enabled. Disabling ends the user's sessions and revokes their tokens. Only owners may change an owner or make one (403). 409 for your own account.",
+			id: "updateUser", tag: "users", summary: "Change a user's name or role, or disable the account",
+			desc: "Changes `name`, `role` or `disabled`; members left out stay as they are. Disabling ends the user's sessions and revokes their tokens. Only owners may make or unmake an owner (403). 409 when you change your own role or disable yourself, and when the change would leave no active owner.",
 			in:   userUpdate{},
 			out:  []reply{{200, "The updated account.", keyward.User{}, ""}},
 			errs: []int{400, 401, 403, 404, 409},
+		}),
+		api("GET /api/v1/org", keyward.ActSelf, s.getOrg).describe(opDoc{
+			id: "getOrg", tag: "users", summary: "The organization",
+			out:  []reply{{200, "The organization: name and time zone.", keyward.Org{}, ""}},
+			errs: []int{401},
+		}),
+		api("PATCH /api/v1/org", keyward.ActOrgManage, s.updateOrg).describe(opDoc{
+			id: "updateOrg", tag: "users", summary: "Change the organization's name or time zone",
+			desc: "Owners only. `time_zone` must be `UTC` or one of the IANA zones the settings page lists (e.g. `Europe/Berlin`); members left out stay as they are.",
+			in:   keyward.OrgPatch{},
+			out:  []reply{{200, "The organization after the change.", keyward.Org{}, ""}},
+			errs: []int{400, 401, 403},
 		}),
 		// Tokens: everyone mints their own only; others' tokens are listed and
 		// revoked with token.manage (the service decides, so scoped).
@@ -58,6 +70,8 @@ func (s *Server) accountRoutes() []route {
 		page("POST /account/password", keyward.ActSelf, s.accountPassword),
 		page("POST /account/totp", keyward.ActSelf, s.accountTOTP),
 		page("POST /account/org", keyward.ActOrgManage, s.accountOrg),
+		page("GET /settings", keyward.ActOrgManage, s.settingsPage),
+		page("POST /settings", keyward.ActOrgManage, s.settingsSubmit),
 		page("GET /users", keyward.ActUserManage, s.usersPage),
 		page("POST /users", keyward.ActUserManage, s.usersCreate),
 		page("POST /users/{id}", keyward.ActUserManage, s.usersUpdate),

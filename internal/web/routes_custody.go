@@ -26,6 +26,13 @@ func (s *Server) custodyRoutes() []route {
 			out:  []reply{{200, "The key.", keyward.Key{}, ""}},
 			errs: []int{401, 403, 404},
 		}),
+		api("PATCH /api/v1/keys/{id}", keyward.ActKeyCreate, s.updateKey).describe(opDoc{
+			id: "updateKey", tag: "keys", summary: "Edit a key",
+			desc: "Changes what is not stamped on the key: `keyway_id` (its home in storage changes with `POST /api/v1/storage/{id}/keys`); members left out stay as they are. `symbol` and `copy_number` are stamped on the metal: naming either is a 400 (" + keyward.RuleStamped + ").",
+			in:   keyward.KeyPatch{},
+			out:  []reply{{200, "The key after the change.", keyward.Key{}, ""}},
+			errs: []int{400, 401, 403, 404},
+		}),
 		scoped(api("GET /api/v1/keys/{id}/history", keyward.ActSelf, s.keyHistory)).describe(opDoc{
 			id: "listKeyHistory", tag: "keys", summary: "A key's logbook",
 			desc:   "A user of role `holder` may read only the history of keys they hold (403 otherwise).",
@@ -37,6 +44,7 @@ func (s *Server) custodyRoutes() []route {
 		page("GET /keys", keyward.ActInventoryRead, s.keysPage),
 		page("POST /keys", keyward.ActKeyCreate, s.keysCreate),
 		scoped(page("GET /keys/{id}", keyward.ActSelf, s.keyPage)),
+		page("POST /keys/{id}", keyward.ActKeyCreate, s.keyEdit),
 	}
 	// The custody moves, one API route and one key-page form each, in the
 	// order of keyward.CustodyMoves.

@@ -307,7 +307,15 @@ func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 func (s *Server) usersUpdate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	_, err := s.accounts.UpdateUser(r.Context(), a, r.PathValue("id"), keyward.Role(r.PostFormValue("role")), r.PostFormValue("disabled") == "1")
+	// The form shows every field, so it sets them all; a name left out of an
+	// older form is left as it is.
+	role, disabled := keyward.Role(r.PostFormValue("role")), r.PostFormValue("disabled") == "1"
+	in := keyward.UserPatch{Role: &role, Disabled: &disabled}
+	if _, ok := r.PostForm["name"]; ok {
+		name := r.PostFormValue("name")
+		in.Name = &name
+	}
+	_, err := s.accounts.UpdateUser(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		if Status(err) >= 500 {
 			return err
@@ -315,4 +323,29 @@ func (s *Server) usersUpdate(w http.ResponseWriter, r *http.Request, a keyward.A
 		return s.renderUsers(w, r, a, Status(err), nil, err)
 	}
 	return redirect(w, r, "/users?flash=Saved.")
+}
+
+// settingsPage is the organization's settings: its name and time zone.
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return s.renderSettings(w, r, a, http.StatusOK, nil)
+}
+
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, ferr error) error {
+	o, err := s.accounts.Org(r.Context())
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Org": o, "Zones": keyward.TimeZones()}
+	if ferr != nil {
+		return s.render(w, r, a, status, "settings", "Settings", newFormError(ferr, data))
+	}
+	return s.render(w, r, a, status, "settings", "Settings", data)
+}
+
+func (s *Server) settingsSubmit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	name, zone := r.PostFormValue("name"), r.PostFormValue("time_zone")
+	if _, err := s.accounts.UpdateOrg(r.Context(), a, keyward.OrgPatch{Name: &name, TimeZone: &zone}); err != nil {
+		return formRefused(err, func(st int) error { return s.renderSettings(w, r, a, st, err) })
+	}
+	return redirect(w, r, "/settings?flash=Saved.")
 }

@@ -159,8 +159,10 @@ type keyPageData struct {
 	Opens      []siteOpenings
 	OpensCount int
 	Reach      bool // the actor may see what the key opens
-	failed     string
-	form       map[string]string
+	// Keyways are offered by the edit form, to those who may edit keys.
+	Keyways []keyward.Keyway
+	failed  string
+	form    map[string]string
 }
 
 // FieldsFor returns the field errors when form is the one that was refused.
@@ -256,6 +258,13 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 		if err := s.pickHolders(r, a, &d); err != nil {
 			return err
 		}
+	}
+	if keyward.Allowed(a.Role, keyward.ActKeyCreate) {
+		kws, err := s.directory.Keyways(ctx, a, keyward.ListOptions{Limit: 500})
+		if err != nil {
+			return err
+		}
+		d.Keyways = kws.Items
 	}
 	title := "Key " + k.Stamp
 	if ferr != nil {
@@ -373,4 +382,16 @@ func (s *Server) pickHolders(r *http.Request, a keyward.Actor, d *keyPageData) e
 		}
 	}
 	return nil
+}
+
+// keyEdit serves the key page's edit form: the keyway, never the stamp.
+func (s *Server) keyEdit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	keyway := r.PostFormValue("keyway_id")
+	k, err := s.custody.UpdateKey(r.Context(), a, r.PathValue("id"), keyward.KeyPatch{KeywayID: &keyway})
+	if err != nil {
+		return formRefused(err, func(st int) error {
+			return s.renderKey(w, r, a, st, "edit", postedValues(r, "keyway_id"), err)
+		})
+	}
+	return redirectFlash(w, r, "/keys/"+url.PathEscape(k.ID), "Saved.")
 }

@@ -13,6 +13,7 @@ import (
 
 type storageListData struct {
 	Items   []keyward.StoragePlace
+	Retired bool // retired places are listed too
 	Links   cursorLinksData
 	Kinds   []string
 	Holders []keyward.Holder
@@ -31,11 +32,15 @@ func (s *Server) renderStorageList(w http.ResponseWriter, r *http.Request, a key
 	if err != nil {
 		return err
 	}
-	p, err := s.storage.Places(r.Context(), a, r.URL.Query().Get("kind"), "", opt)
+	retired, err := retiredParam(r)
 	if err != nil {
 		return err
 	}
-	d := storageListData{Items: p.Items, Links: cursorLinks(r, p.Next), Kinds: keyward.StorageKinds, Form: form, SiteNames: map[string]string{}}
+	p, err := s.storage.Places(r.Context(), a, r.URL.Query().Get("kind"), "", retired, opt)
+	if err != nil {
+		return err
+	}
+	d := storageListData{Items: p.Items, Retired: retired, Links: cursorLinks(r, p.Next), Kinds: keyward.StorageKinds, Form: form, SiteNames: map[string]string{}}
 	names := s.newPageNames(r, a)
 	for _, place := range p.Items {
 		if d.SiteNames[place.SiteID], err = names.site(place.SiteID); err != nil {
@@ -113,6 +118,8 @@ var storageActionLabels = map[string]string{
 	"seal.break":  "Seal broken and renewed",
 	"acknowledge": "Owner acknowledged",
 	"retire":      "Retired",
+	"restore":     "Restored",
+	"update":      "Details changed",
 }
 
 type hookRow struct {
@@ -129,6 +136,7 @@ type storagePageData struct {
 	Events     []keyward.StorageEvent
 	Keys       []keyward.Key
 	Code       string // set only on the answer to a reveal
+	Sites      []keyward.Site
 	failed     string
 	form       map[string]string
 }
@@ -183,6 +191,11 @@ func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a ke
 		opt.Cursor = page.Next
 	}
 	if keyward.Allowed(a.Role, keyward.ActStorageEdit) {
+		sites, err := s.directory.Sites(r.Context(), a, keyward.ListOptions{Limit: 500})
+		if err != nil {
+			return err
+		}
+		d.Sites = sites.Items
 		ks, err := s.custody.Keys(r.Context(), a, keyward.KeyFilter{ListOptions: keyward.ListOptions{Limit: 500}})
 		if err != nil {
 			return err
@@ -377,4 +390,52 @@ func (s *Server) credentialsRevoke(w http.ResponseWriter, r *http.Request, a key
 		return formRefused(err, func(st int) error { return s.renderCredentials(w, r, a, st, err, nil) })
 	}
 	return redirectFlash(w, r, "/credentials", "Revoked "+c.Kind+" "+c.ID+".")
+}
+
+// storageEdit serves the edit form: every field is on the form, so each is set.
+func (s *Server) storageEdit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	name, site, location := r.PostFormValue("name"), r.PostFormValue("site_id"), r.PostFormValue("location")
+	in := keyward.StoragePatch{Name: &name, SiteID: &site, Location: &location}
+	var err error
+	if _, ok := r.PostForm["hooks"]; ok {
+		var hooks int
+		if hooks, err = formInt(r, "hooks"); err == nil {
+			in.Hooks = &hooks
+		}
+	}
+	var p *keyward.StoragePlace
+	if err == nil {
+		p, err = s.storage.Update(r.Context(), a, r.PathValue("id"), in)
+	}
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "edit", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Saved.")
+}
+
+// storageCode seals a new lockbox code; the code is never shown back.
+func (s *Server) storageCode(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	id := r.PathValue("id")
+	err := s.storage.ChangeCode(r.Context(), a, id, keyward.CodeChangeInput{Code: keyward.Secret(r.PostFormValue("code")), Reason: r.PostFormValue("reason")})
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "code", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(id), "New code saved. Set the same code on the lockbox now.")
+}
+
+// storageRetire retires a place no key calls home (a 409 names the keys).
+func (s *Server) storageRetire(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	p, err := s.storage.RetireEmpty(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "retire", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Retired. It no longer shows in the list; you can restore it here.")
+}
+
+func (s *Server) storageRestore(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	p, err := s.storage.Restore(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "retire", err, "") })
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Restored.")
 }
