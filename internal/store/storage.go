@@ -154,10 +154,8 @@ func (s *Storage) Places(ctx context.Context, a keyward.Actor, kind, holderID st
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
+	opt.IncludeRetired = retired // namedList hides retired places unless asked
 	where, args := "", []any{}
-	if !retired {
-		where = "retired_at IS NULL"
-	}
 	if kind != "" {
 		if where != "" {
 			where += " AND "
