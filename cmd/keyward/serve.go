@@ -18,6 +18,7 @@ import (
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/vault"
 	"github.com/keyward/keyward/internal/web"
+	"github.com/keyward/keyward/internal/wiring"
 )
 
 // openDB opens the database the global flags name, for the commands that
@@ -134,7 +135,7 @@ func (e *env) serve(args []string) int {
 	}
 	base := "http://" + ln.Addr().String()
 	notifications := db.Notifications(v)
-	cfg := webServices(db, v, accounts)
+	cfg := wiring.WebServices(db, v, accounts)
 	cfg.Log, cfg.Now = log, time.Now
 	cfg.SecureCookies = e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr())
 	cfg.AllowPrivateWebhooks = e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1"
@@ -181,32 +182,6 @@ func (e *env) serve(args []string) int {
 		return e.fail(err)
 	}
 	return 0
-}
-
-// webServices hands the web server the store's services as the domain
-// contracts it takes, those that seal secrets bound to the vault key v.
-func webServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Config {
-	keySystems := db.KeySystems(v)
-	return web.Config{
-		Health:        db,
-		Accounts:      accounts,
-		Directory:     db.Directory(),
-		Custody:       db.Custody(),
-		Storage:       db.Storage(v),
-		Credentials:   db.Credentials(v),
-		Offboarding:   db.Offboarding(),
-		Schedule:      db.Schedule(),
-		KeySystems:    keySystems,
-		KeyingSpecs:   keySystems,
-		Search:        db,
-		Dashboard:     db,
-		Imports:       db,
-		ImportUploads: db,
-		Exports:       db,
-		Webhooks:      db.Notifications(v),
-		Audit:         db,
-		Idempotency:   db,
-	}
 }
 
 func isLoopback(a net.Addr) bool {
