@@ -78,12 +78,24 @@ func (s *Directory) UpdateOpening(ctx context.Context, a keyward.Actor, id strin
 
 // activeSite refuses a site_id that names no site, or a retired one.
 func (t *Tx) activeSite(ctx context.Context, id string) error {
+	return t.active(ctx, "sites", "site_id", "site", id)
+}
+
+// activeKeyway refuses a keyway_id that names no keyway, or a retired one:
+// no new copy is cut on a keyway taken out of use.
+func (t *Tx) activeKeyway(ctx context.Context, id string) error {
+	return t.active(ctx, "keyways", "keyway_id", "keyway", id)
+}
+
+// active refuses an id of table (a constant of ours) that names no record,
+// or a retired one, as a 400 on field.
+func (t *Tx) active(ctx context.Context, table, field, noun, id string) error {
 	var retired sql.NullString
-	if err := t.QueryRow(ctx, `SELECT retired_at FROM sites WHERE id = ?`, id).Scan(&retired); err != nil {
-		return keyward.Invalid("site_id", "must name an existing site")
+	if err := t.QueryRow(ctx, `SELECT retired_at FROM `+table+` WHERE id = ?`, id).Scan(&retired); err != nil {
+		return keyward.Invalid(field, "must name an existing "+noun)
 	}
 	if retired.Valid {
-		return keyward.Invalid("site_id", "must name a site that is not retired")
+		return keyward.Invalid(field, "must name a "+noun+" that is not retired")
 	}
 	return nil
 }

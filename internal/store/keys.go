@@ -49,8 +49,8 @@ func (s *Custody) CreateKey(ctx context.Context, a keyward.Actor, in keyward.Key
 // createKey stamps a copy; a zero copy number takes the next one for the symbol.
 // The UNIQUE (symbol, copy_number) constraint settles two concurrent creates.
 func (t *Tx) createKey(ctx context.Context, a keyward.Actor, in keyward.KeyInput, status, holderID string, due *time.Time) (*keyward.Key, error) {
-	if !t.exists(ctx, "keyways", in.KeywayID) {
-		return nil, keyward.Invalid("keyway_id", "must name an existing keyway")
+	if err := t.activeKeyway(ctx, in.KeywayID); err != nil {
+		return nil, err
 	}
 	n := in.CopyNumber
 	if n == 0 {
@@ -90,8 +90,8 @@ func (s *Custody) UpdateKey(ctx context.Context, a keyward.Actor, id string, in 
 		}
 		details := map[string]any{"stamp": k.Stamp}
 		if in.KeywayID != nil && *in.KeywayID != k.KeywayID {
-			if !tx.exists(ctx, "keyways", *in.KeywayID) {
-				return nil, keyward.Invalid("keyway_id", "must name an existing keyway")
+			if err := tx.activeKeyway(ctx, *in.KeywayID); err != nil {
+				return nil, err
 			}
 			details["keyway_id"], details["previous_keyway_id"] = *in.KeywayID, k.KeywayID
 			k.KeywayID = *in.KeywayID

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -347,6 +348,16 @@ func testRetiredOutOfReach(t *testing.T, b Backend) {
 	}
 	if res := must[*keyward.SearchResult](t)(f.db.Search(ctx, f.owner, "Room 101", 10)); len(res.Openings) != 0 {
 		t.Fatalf("search finds the retired door: %+v", res.Openings)
+	}
+	// No new copy is cut on a keyway taken out of use.
+	old := must[*keyward.Keyway](t)(dir.CreateKeyway(ctx, f.owner, keyward.KeywayInput{Name: "Old Kwikset", Manufacturer: "Kwikset", DuplicationPolicy: "open"}))
+	if err := dir.Retire(ctx, f.owner, keyward.KindKeyway, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.db.Custody().CreateKey(ctx, f.owner, keyward.KeyInput{KeywayID: old.ID, Symbol: "K1"})
+	var e *keyward.Error
+	if !errors.As(err, &e) || e.Code != keyward.EINVALID || len(e.Fields) != 1 || e.Fields[0].Field != "keyway_id" || !strings.Contains(e.Fields[0].Rule, "retired") {
+		t.Fatalf("key on a retired keyway: %v, want a 400 naming keyway_id", err)
 	}
 	if err := dir.Restore(ctx, f.owner, keyward.KindHolder, h.ID); err != nil {
 		t.Fatal(err)
