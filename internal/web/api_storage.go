@@ -22,16 +22,12 @@ func (s *Server) createStorage(w http.ResponseWriter, r *http.Request, a keyward
 }
 
 func (s *Server) listStorage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	opt, err := listOptions(r)
+	opt, err := directoryListOptions(r) // include_retired, like every list of records that retire
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	retired, err := retiredParam(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.storage.Places(r.Context(), a, q.Get("kind"), q.Get("holder_id"), retired, opt)
+	p, err := s.storage.Places(r.Context(), a, q.Get("kind"), q.Get("holder_id"), opt.IncludeRetired, opt)
 	if err != nil {
 		return err
 	}

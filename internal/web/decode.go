@@ -102,17 +102,6 @@ func decodeError(err error) error {
 }
 
 // listOptions reads ?cursor= and ?limit=.
-// retiredParam reads ?retired=true, which lists retired places too.
-func retiredParam(r *http.Request) (bool, error) {
-	switch r.URL.Query().Get("retired") {
-	case "", "false":
-		return false, nil
-	case "true":
-		return true, nil
-	}
-	return false, keyward.Invalid("retired", "must be true or false")
-}
-
 func listOptions(r *http.Request) (keyward.ListOptions, error) {
 	opt := keyward.ListOptions{Cursor: r.URL.Query().Get("cursor")}
 	if l := r.URL.Query().Get("limit"); l != "" {

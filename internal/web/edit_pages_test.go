@@ -197,9 +197,9 @@ func TestStorageEditForms(t *testing.T) {
 		if strings.Contains(body, "Gate box") {
 			t.Error("the retired place is in the storage list")
 		}
-		_, body = ps.do("GET", "/storage?retired=true", nil)
+		_, body = ps.do("GET", "/storage?include_retired=true", nil)
 		if !strings.Contains(body, "Gate box") {
-			t.Error("the retired place is not listed with retired=true")
+			t.Error("the retired place is not listed with include_retired=true")
 		}
 		if st, _ := ps.do("POST", boxPath+"/restore", url.Values{"csrf": {ps.CSRF}}); st != 303 {
 			t.Fatalf("restore: %d", st)

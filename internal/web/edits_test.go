@@ -143,10 +143,10 @@ func TestStorageEditAPI(t *testing.T) {
 			t.Fatal("the retired place is in the default list, or the other is not")
 		}
 		var all struct{ Items []keyward.StoragePlace }
-		if st := app.call(owner, "GET", "/api/v1/storage?retired=true", nil, &all); st != 200 || len(all.Items) != 2 {
-			t.Fatalf("list with retired=true: %d %+v", st, all)
+		if st := app.call(owner, "GET", "/api/v1/storage?include_retired=true", nil, &all); st != 200 || len(all.Items) != 2 {
+			t.Fatalf("list with include_retired=true: %d %+v", st, all)
 		}
-		if st := app.call(owner, "GET", "/api/v1/storage?retired=yes", nil, &p); st != 400 || !hasField(p, "retired") {
+		if st := app.call(owner, "GET", "/api/v1/storage?include_retired=yes", nil, &p); st != 400 || !hasField(p, "include_retired") {
 			t.Fatalf("retired=yes: %d %+v", st, p)
 		}
 		if st := app.call(keyward.RoleAuditor, "GET", "/api/v1/storage/"+shelfID, nil, fresh()); st != 200 || pl.RetiredAt == nil || pl.Name != "Spare cabinet" {

@@ -269,8 +269,8 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		c.json(owner, "POST", "/api/v1/storage/"+id(box)+"/restore", nil, 200)
 		c.json(owner, "POST", "/api/v1/storage/"+id(box)+"/restore", nil, 409)
 		c.json(owner, "DELETE", "/api/v1/storage/"+id(box), nil, 200)
-		c.json(owner, "GET", "/api/v1/storage?retired=true", nil, 200)
-		c.json(owner, "GET", "/api/v1/storage?retired=maybe", nil, 400)
+		c.json(owner, "GET", "/api/v1/storage?include_retired=true", nil, 200)
+		c.json(owner, "GET", "/api/v1/storage?include_retired=maybe", nil, 400)
 
 		// Credentials and offboarding.
 		cred := c.json(owner, "POST", "/api/v1/credentials", map[string]any{"kind": "pin", "pin": "4711", "holder_id": id(bob), "opening_ids": []string{id(door)}}, 201)

@@ -15,7 +15,7 @@ func (s *Server) storageRoutes() []route {
 		}),
 		api("GET /api/v1/storage", keyward.ActInventoryRead, s.listStorage).describe(opDoc{
 			id: "listStorage", tag: "storage", summary: "List storage places",
-			params: []param{{name: "kind", in: "query", desc: "Only places of this kind.", schema: `{"$ref":"#/components/schemas/StorageKind"}`}, {name: "holder_id", in: "query", desc: "Only the places designated to this holder.", schema: `{"type":"string"}`}, {name: "retired", in: "query", desc: "`true` lists retired places too; they are left out by default.", schema: `{"type":"boolean"}`}, {ref: "Cursor"}, {ref: "Limit"}},
+			params: []param{{name: "kind", in: "query", desc: "Only places of this kind.", schema: `{"$ref":"#/components/schemas/StorageKind"}`}, {name: "holder_id", in: "query", desc: "Only the places designated to this holder.", schema: `{"type":"string"}`}, {name: "include_retired", in: "query", desc: "`true` lists retired places too; they are left out by default.", schema: `{"type":"boolean"}`}, {ref: "Cursor"}, {ref: "Limit"}},
 			out:    []reply{{200, "One page of the list.", keyward.Page[keyward.StoragePlace]{}, ""}},
 			errs:   []int{400, 401, 403},
 		}),

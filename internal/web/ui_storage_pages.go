@@ -28,14 +28,11 @@ func (s *Server) storageListPage(w http.ResponseWriter, r *http.Request, a keywa
 }
 
 func (s *Server) renderStorageList(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed error, form map[string]string) error {
-	opt, err := listOptions(r)
+	opt, err := directoryListOptions(r)
 	if err != nil {
 		return err
 	}
-	retired, err := retiredParam(r)
-	if err != nil {
-		return err
-	}
+	retired := opt.IncludeRetired
 	p, err := s.storage.Places(r.Context(), a, r.URL.Query().Get("kind"), "", retired, opt)
 	if err != nil {
 		return err
