@@ -438,6 +438,9 @@ func (s *Storage) Update(ctx context.Context, a keyward.Actor, id string, in key
 		if err != nil {
 			return nil, err
 		}
+		if p.RetiredAt != nil {
+			return nil, keyward.Errorf(keyward.ECONFLICT, "storage place %s is retired: restore it first", p.Name)
+		}
 		var highest int
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(hook), 0) FROM key_homes WHERE storage_id = ?`, id).Scan(&highest); err != nil {
 			return nil, fmt.Errorf("store: highest hook: %w", err)
@@ -445,8 +448,10 @@ func (s *Storage) Update(ctx context.Context, a keyward.Actor, id string, in key
 		if err := in.Validate(p.Kind, highest); err != nil {
 			return nil, err
 		}
-		if in.SiteID != nil && *in.SiteID != "" && !tx.exists(ctx, "sites", *in.SiteID) {
-			return nil, keyward.Invalid("site_id", "must name an existing site")
+		if in.SiteID != nil && *in.SiteID != "" {
+			if err := tx.activeSite(ctx, *in.SiteID); err != nil {
+				return nil, err
+			}
 		}
 		details := map[string]any{}
 		if in.Name != nil && *in.Name != p.Name {

@@ -155,6 +155,10 @@ func TestStorageEditAPI(t *testing.T) {
 		if st := app.call(owner, "DELETE", "/api/v1/storage/"+shelfID, nil, &p); st != 409 {
 			t.Fatalf("delete twice: %d", st)
 		}
+		// A retired place is not edited until restored.
+		if st := app.call(owner, "PATCH", "/api/v1/storage/"+shelfID, map[string]any{"name": "Renamed"}, &p); st != 409 || !strings.Contains(p.Detail, "restore it first") {
+			t.Fatalf("edit a retired place: %d %+v", st, p)
+		}
 
 		// Restore brings it back.
 		before = app.auditCount()
