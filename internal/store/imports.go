@@ -98,7 +98,7 @@ func importLookups(ctx context.Context, q querier, f *importer.File) (importer.L
 	}
 	// Holder emails are stored lower case (createHolder), as the importer compares them.
 	for chunk := range chunks(f.Emails(), importBatch) {
-		err := scanEach(ctx, q, `SELECT email, id FROM holders WHERE email IN (`+marks(len(chunk))+`)`, chunk, func(r *sql.Rows) error {
+		err := scanEach(ctx, q, `SELECT email, id FROM holders WHERE email IN (`+marks(len(chunk))+`)`, anys(chunk), func(r *sql.Rows) error {
 			var email, id string
 			err := r.Scan(&email, &id)
 			lk.Holders[email] = id
@@ -109,7 +109,7 @@ func importLookups(ctx context.Context, q querier, f *importer.File) (importer.L
 		}
 	}
 	for chunk := range chunks(f.Symbols(), importBatch) {
-		err := scanEach(ctx, q, `SELECT symbol, copy_number FROM keys WHERE symbol IN (`+marks(len(chunk))+`)`, chunk, func(r *sql.Rows) error {
+		err := scanEach(ctx, q, `SELECT symbol, copy_number FROM keys WHERE symbol IN (`+marks(len(chunk))+`)`, anys(chunk), func(r *sql.Rows) error {
 			var sym string
 			var n int
 			err := r.Scan(&sym, &n)
@@ -123,12 +123,9 @@ func importLookups(ctx context.Context, q querier, f *importer.File) (importer.L
 	return lk, nil
 }
 
-func scanEach(ctx context.Context, q querier, query string, args []string, scan func(*sql.Rows) error) error {
-	anys := make([]any, len(args))
-	for i, a := range args {
-		anys[i] = a
-	}
-	rows, err := q.Query(ctx, query, anys...)
+// scanEach runs a query and calls scan for every row.
+func scanEach(ctx context.Context, q querier, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -139,6 +136,15 @@ func scanEach(ctx context.Context, q querier, query string, args []string, scan 
 		}
 	}
 	return rows.Err()
+}
+
+// anys passes strings as query arguments.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // chunks yields s in slices of at most n.

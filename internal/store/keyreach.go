@@ -45,7 +45,7 @@ func (s *Schedule) KeyReaches(ctx context.Context, a keyward.Actor, keyIDs []str
 		symbolOf := map[string]string{} // key id → symbol
 		var lost []string
 		for ids := range slices.Chunk(keyIDs, reachChunk) {
-			err := tx.each(ctx, `SELECT k.id, k.symbol, k.status, COALESCE(hd.name, ''),
+			err := scanEach(ctx, tx, `SELECT k.id, k.symbol, k.status, COALESCE(hd.name, ''),
 					COALESCE(h.storage_id, ''), COALESCE(p.name, ''), COALESCE(p.kind, ''), COALESCE(h.hook, 0), COALESCE(p.seal_number, '')
 				FROM keys k
 				LEFT JOIN holders hd ON hd.id = k.holder_id
@@ -77,7 +77,7 @@ func (s *Schedule) KeyReaches(ctx context.Context, a keyward.Actor, keyIDs []str
 			}
 		}
 		for ids := range slices.Chunk(lost, reachChunk) {
-			err := tx.each(ctx, `SELECT key_id, MAX(at) FROM custody_events WHERE action = ? AND key_id IN (`+marks(len(ids))+`) GROUP BY key_id`,
+			err := scanEach(ctx, tx, `SELECT key_id, MAX(at) FROM custody_events WHERE action = ? AND key_id IN (`+marks(len(ids))+`) GROUP BY key_id`,
 				append([]any{keyward.CustodyLost}, anys(ids)...), func(rows *sql.Rows) error {
 					var id, at string
 					if err := rows.Scan(&id, &at); err != nil {
@@ -122,7 +122,7 @@ func (t *Tx) symbolOpenings(ctx context.Context, symbols []string) (map[string][
 	symbolByID := map[string]string{}
 	for syms := range slices.Chunk(symbols, reachChunk) {
 		// The schedule, and the schedule of every symbol below it in its key system.
-		err := t.each(ctx, `WITH RECURSIVE down (id, symbol, root, depth) AS (
+		err := scanEach(ctx, t, `WITH RECURSIVE down (id, symbol, root, depth) AS (
 				SELECT id, symbol, symbol, 0 FROM key_symbols WHERE symbol IN (`+marks(len(syms))+`)
 				UNION ALL
 				SELECT k.id, k.symbol, d.root, d.depth + 1 FROM key_symbols k JOIN down d ON k.parent_id = d.id
@@ -140,7 +140,7 @@ func (t *Tx) symbolOpenings(ctx context.Context, symbols []string) (map[string][
 		if err != nil {
 			return nil, fmt.Errorf("store: symbols as masters: %w", err)
 		}
-		err = t.each(ctx, `SELECT symbol, opening_id FROM opening_symbols WHERE symbol IN (`+marks(len(syms))+`)`, anys(syms), func(rows *sql.Rows) error {
+		err = scanEach(ctx, t, `SELECT symbol, opening_id FROM opening_symbols WHERE symbol IN (`+marks(len(syms))+`)`, anys(syms), func(rows *sql.Rows) error {
 			r := reach{source: keyward.OperatesBySchedule}
 			if err := rows.Scan(&r.symbol, &r.opening); err != nil {
 				return err
@@ -151,7 +151,7 @@ func (t *Tx) symbolOpenings(ctx context.Context, symbols []string) (map[string][
 		if err != nil {
 			return nil, fmt.Errorf("store: scheduled symbols: %w", err)
 		}
-		err = t.each(ctx, `SELECT id, symbol, system_id FROM key_symbols WHERE symbol IN (`+marks(len(syms))+`)`, anys(syms), func(rows *sql.Rows) error {
+		err = scanEach(ctx, t, `SELECT id, symbol, system_id FROM key_symbols WHERE symbol IN (`+marks(len(syms))+`)`, anys(syms), func(rows *sql.Rows) error {
 			var id, sym, system string
 			if err := rows.Scan(&id, &sym, &system); err != nil {
 				return err
@@ -165,7 +165,7 @@ func (t *Tx) symbolOpenings(ctx context.Context, symbols []string) (map[string][
 	}
 	// The current pinnings of those key systems whose key list names a symbol.
 	for system := range systems {
-		err := t.each(ctx, `SELECT opening_id, key_list FROM cylinder_pinnings WHERE system_id = ? AND active = 1`, []any{system}, func(rows *sql.Rows) error {
+		err := scanEach(ctx, t, `SELECT opening_id, key_list FROM cylinder_pinnings WHERE system_id = ? AND active = 1`, []any{system}, func(rows *sql.Rows) error {
 			var opening, list string
 			if err := rows.Scan(&opening, &list); err != nil {
 				return err
@@ -204,7 +204,7 @@ func (t *Tx) symbolOpenings(ctx context.Context, symbols []string) (map[string][
 	}
 	openings := map[string]keyward.KeyOpening{}
 	for ids := range slices.Chunk(openingIDs, reachChunk) {
-		err := t.each(ctx, `SELECT o.id, o.name, o.site_id, s.name FROM openings o JOIN sites s ON s.id = o.site_id WHERE o.id IN (`+marks(len(ids))+`)`, anys(ids), func(rows *sql.Rows) error {
+		err := scanEach(ctx, t, `SELECT o.id, o.name, o.site_id, s.name FROM openings o JOIN sites s ON s.id = o.site_id WHERE o.id IN (`+marks(len(ids))+`)`, anys(ids), func(rows *sql.Rows) error {
 			var o keyward.KeyOpening
 			if err := rows.Scan(&o.OpeningID, &o.OpeningName, &o.SiteID, &o.SiteName); err != nil {
 				return err
@@ -237,27 +237,4 @@ func (t *Tx) symbolOpenings(ctx context.Context, symbols []string) (map[string][
 		})
 	}
 	return out, nil
-}
-
-// each runs a query in the transaction and calls scan for every row.
-func (t *Tx) each(ctx context.Context, q string, args []any, scan func(*sql.Rows) error) error {
-	rows, err := t.Query(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-func anys(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
