@@ -41,7 +41,7 @@ func StampReadings(q string) []StampReading {
 	return out
 }
 
-// symbolText is ValidSymbol's rule as a test: 1-32 letters, digits, '.', '_'.
+// symbolText is the symbol rule (ValidSymbol): 1-32 letters, digits, '.', '_'.
 func symbolText(s string) bool {
 	if s == "" || len(s) > 32 {
 		return false

@@ -244,13 +244,7 @@ func ValidSymbol(v *Validator, field, s string) {
 		v.Check(false, field, "is required")
 		return
 	}
-	ok := len(s) <= 32
-	for _, r := range s {
-		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_') {
-			ok = false
-		}
-	}
-	v.Check(ok, field, "must be 1-32 letters, digits, '.' or '_'")
+	v.Check(symbolText(s), field, "must be 1-32 letters, digits, '.' or '_'")
 }
 
 type CheckoutInput struct {
