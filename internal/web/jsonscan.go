@@ -269,20 +269,10 @@ func (s *jsonScan) object(t reflect.Type) error {
 			return err
 		}
 		s.path = s.path[:base]
-		s.ws()
-		if s.pos == len(s.data) {
-			return s.syntax()
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case '}':
-			s.pos++
+		if done, err := s.afterItem('}'); err != nil || done {
 			s.names = s.names[:first]
 			s.depth--
-			return nil
-		default:
-			return s.syntax()
+			return err
 		}
 	}
 }
@@ -312,21 +302,29 @@ func (s *jsonScan) array(t reflect.Type) error {
 			return err
 		}
 		s.path = s.path[:base]
-		s.ws()
-		if s.pos == len(s.data) {
-			return s.syntax()
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
+		if done, err := s.afterItem(']'); err != nil || done {
 			s.depth--
-			return nil
-		default:
-			return s.syntax()
+			return err
 		}
 	}
+}
+
+// afterItem reads what follows a member or element: a comma (more to come)
+// or the closing bracket (done).
+func (s *jsonScan) afterItem(closing byte) (done bool, err error) {
+	s.ws()
+	if s.pos == len(s.data) {
+		return false, s.syntax()
+	}
+	switch s.data[s.pos] {
+	case ',':
+		s.pos++
+		return false, nil
+	case closing:
+		s.pos++
+		return true, nil
+	}
+	return false, s.syntax()
 }
 
 // str reads a string token at s.pos (its opening quote). It reports whether it
