@@ -409,8 +409,8 @@ type Storage interface {
 	// Place returns a storage place with the keys whose home it is. ENOTFOUND.
 	Place(ctx context.Context, a Actor, id string) (*StoragePlace, error)
 	// Places lists storage places by name; kind and holderID narrow the list.
-	// Retired places are left out unless retired is true.
-	Places(ctx context.Context, a Actor, kind, holderID string, retired bool, opt ListOptions) (*Page[StoragePlace], error)
+	// Retired places are left out unless opt.IncludeRetired.
+	Places(ctx context.Context, a Actor, kind, holderID string, opt ListOptions) (*Page[StoragePlace], error)
 	// Events is a storage place's logbook, oldest first.
 	Events(ctx context.Context, a Actor, id string, opt ListOptions) (*Page[StorageEvent], error)
 	// Assign makes the place a key's home. ECONFLICT names an occupied hook and its key.

@@ -150,11 +150,10 @@ func (s *Storage) Place(ctx context.Context, a keyward.Actor, id string) (*keywa
 }
 
 // Places lists storage places by name; kind and holderID narrow the list.
-func (s *Storage) Places(ctx context.Context, a keyward.Actor, kind, holderID string, retired bool, opt keyward.ListOptions) (*keyward.Page[keyward.StoragePlace], error) {
+func (s *Storage) Places(ctx context.Context, a keyward.Actor, kind, holderID string, opt keyward.ListOptions) (*keyward.Page[keyward.StoragePlace], error) {
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
-	opt.IncludeRetired = retired // namedList hides retired places unless asked
 	where, args := "", []any{}
 	if kind != "" {
 		if where != "" {

@@ -397,7 +397,7 @@ func testDesignatedHolder(t *testing.T, f *storageFixture) {
 	if _, err := f.st.Assign(ctx, f.owner, p.ID, keyward.HookInput{KeyID: k.ID}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.st.Places(ctx, f.owner, "holder", f.holder.ID, false, keyward.ListOptions{})
+	got, err := f.st.Places(ctx, f.owner, "holder", f.holder.ID, keyward.ListOptions{})
 	if err != nil || len(got.Items) != 1 || got.Items[0].ID != p.ID {
 		t.Fatalf("places: %+v %v", got, err)
 	}

@@ -27,7 +27,7 @@ func (s *Server) listStorage(w http.ResponseWriter, r *http.Request, a keyward.A
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.storage.Places(r.Context(), a, q.Get("kind"), q.Get("holder_id"), opt.IncludeRetired, opt)
+	p, err := s.storage.Places(r.Context(), a, q.Get("kind"), q.Get("holder_id"), opt)
 	if err != nil {
 		return err
 	}

@@ -32,12 +32,11 @@ func (s *Server) renderStorageList(w http.ResponseWriter, r *http.Request, a key
 	if err != nil {
 		return err
 	}
-	retired := opt.IncludeRetired
-	p, err := s.storage.Places(r.Context(), a, r.URL.Query().Get("kind"), "", retired, opt)
+	p, err := s.storage.Places(r.Context(), a, r.URL.Query().Get("kind"), "", opt)
 	if err != nil {
 		return err
 	}
-	d := storageListData{Items: p.Items, Retired: retired, Links: cursorLinks(r, p.Next), Kinds: keyward.StorageKinds, Form: form, SiteNames: map[string]string{}}
+	d := storageListData{Items: p.Items, Retired: opt.IncludeRetired, Links: cursorLinks(r, p.Next), Kinds: keyward.StorageKinds, Form: form, SiteNames: map[string]string{}}
 	names := s.newPageNames(r, a)
 	for _, place := range p.Items {
 		if d.SiteNames[place.SiteID], err = names.site(place.SiteID); err != nil {
