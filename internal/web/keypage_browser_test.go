@@ -20,30 +20,7 @@ func TestUIBrowserFindKeyAndCheckOut(t *testing.T) {
 	st := s.stock()
 	ctx := context.Background()
 	d := s.db.Directory()
-	key, err := s.db.Custody().CreateKey(ctx, s.sys, keyward.KeyInput{KeywayID: st.keyway.ID, Symbol: "AA2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	site, err := d.CreateSite(ctx, s.sys, keyward.SiteInput{Name: "Harbour Point"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"Unit 1", "Unit 2", "Unit 10"} {
-		o, err := d.CreateOpening(ctx, s.sys, keyward.OpeningInput{SiteID: site.ID, Name: name, Kind: "door"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.db.Schedule().AddSymbol(ctx, s.sys, o.ID, keyward.SymbolInput{Symbol: "AA2"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cab, err := s.db.Storage(nil).Create(ctx, s.sys, keyward.StorageInput{Kind: keyward.StorageCabinet, Name: "Cabinet A", Hooks: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.db.Storage(nil).Assign(ctx, s.sys, cab.ID, keyward.HookInput{KeyID: key.ID, Hook: 12}); err != nil {
-		t.Fatal(err)
-	}
+	key, _ := s.keyOnHook(st.keyway.ID, "Unit 1", "Unit 2", "Unit 10")
 	for _, h := range []keyward.HolderInput{{Name: "Priya Natarajan", Email: "priya@harbour.test", Kind: "staff"}, {Name: "Priya Shah", Email: "shah@harbour.test", Kind: "staff"}} {
 		if _, err := d.CreateHolder(ctx, s.sys, h); err != nil {
 			t.Fatal(err)
@@ -96,4 +73,38 @@ func TestUIBrowserFindKeyAndCheckOut(t *testing.T) {
 		t.Fatalf("after the browser's check-out: %+v", k)
 	}
 	screenshot("key-checked-out-phone.png")
+}
+
+// keyOnHook makes key AA2-1 of keyway, scheduled for the named doors of site
+// Harbour Point, on hook 12 of Cabinet A; it returns the key and the doors.
+func (s *uiServer) keyOnHook(keyway string, doorNames ...string) (*keyward.Key, []*keyward.Opening) {
+	t, ctx, d := s.t, context.Background(), s.db.Directory()
+	t.Helper()
+	key, err := s.db.Custody().CreateKey(ctx, s.sys, keyward.KeyInput{KeywayID: keyway, Symbol: "AA2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := d.CreateSite(ctx, s.sys, keyward.SiteInput{Name: "Harbour Point"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doors []*keyward.Opening
+	for _, name := range doorNames {
+		o, err := d.CreateOpening(ctx, s.sys, keyward.OpeningInput{SiteID: site.ID, Name: name, Kind: "door"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.Schedule().AddSymbol(ctx, s.sys, o.ID, keyward.SymbolInput{Symbol: "AA2"}); err != nil {
+			t.Fatal(err)
+		}
+		doors = append(doors, o)
+	}
+	cab, err := s.db.Storage(nil).Create(ctx, s.sys, keyward.StorageInput{Kind: keyward.StorageCabinet, Name: "Cabinet A", Hooks: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Storage(nil).Assign(ctx, s.sys, cab.ID, keyward.HookInput{KeyID: key.ID, Hook: 12}); err != nil {
+		t.Fatal(err)
+	}
+	return key, doors
 }

@@ -22,32 +22,11 @@ func TestUIBrowserFacilityManagersMorning(t *testing.T) {
 	st := s.stock()
 	ctx := context.Background()
 	d := s.db.Directory()
-	key, err := s.db.Custody().CreateKey(ctx, s.sys, keyward.KeyInput{KeywayID: st.keyway.ID, Symbol: "AA2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	site, err := d.CreateSite(ctx, s.sys, keyward.SiteInput{Name: "Harbour Point"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doors []*keyward.Opening
+	var names []string
 	for i := 1; i <= 10; i++ {
-		o, err := d.CreateOpening(ctx, s.sys, keyward.OpeningInput{SiteID: site.ID, Name: fmt.Sprintf("Unit %d", i), Kind: "door"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.db.Schedule().AddSymbol(ctx, s.sys, o.ID, keyward.SymbolInput{Symbol: "AA2"}); err != nil {
-			t.Fatal(err)
-		}
-		doors = append(doors, o)
+		names = append(names, fmt.Sprintf("Unit %d", i))
 	}
-	cab, err := s.db.Storage(nil).Create(ctx, s.sys, keyward.StorageInput{Kind: keyward.StorageCabinet, Name: "Cabinet A", Hooks: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.db.Storage(nil).Assign(ctx, s.sys, cab.ID, keyward.HookInput{KeyID: key.ID, Hook: 12}); err != nil {
-		t.Fatal(err)
-	}
+	key, doors := s.keyOnHook(st.keyway.ID, names...)
 	// 10,000 holders; she is #9,999.
 	const n, her = 10000, "hld_bulk09999"
 	for start := 0; start < n; start += 1000 {
