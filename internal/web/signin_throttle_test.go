@@ -120,17 +120,7 @@ func TestSignInKnownAddressDuringAttack(t *testing.T) {
 
 		// With an authenticator, the right password from a new address reaches
 		// the code step however hard the account is guessed at.
-		ctx := context.Background()
-		acc := app.db.Accounts(app.env.Vault)
-		u, _, err := acc.CreateUser(ctx, keyward.SystemActor("test"), store.UserInput{Email: "kim@acme.test", Role: keyward.RoleAdmin, Password: "a long unusual passphrase"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		secret := auth.NewTOTPSecret()
-		code, _ := auth.TOTPCode(secret, app.env.Clock.Now())
-		if err := acc.EnrolTOTP(ctx, keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role}, secret, code); err != nil {
-			t.Fatal(err)
-		}
+		secret := adminWithAuthenticator(t, app)
 		app.env.Clock.Advance(time.Minute)
 		if checked := guess(t, app, client("203.0.113.99"), "kim@acme.test"); checked != 10 {
 			t.Fatalf("%d of 50 guesses at kim were checked, want 10", checked)
@@ -139,7 +129,7 @@ func TestSignInKnownAddressDuringAttack(t *testing.T) {
 			t.Fatalf("a new address, with an authenticator: %d %s, want the code step", st, loc)
 		}
 		_, _, tok := newPlace.get("/login/totp")
-		code, _ = auth.TOTPCode(secret, app.env.Clock.Now())
+		code, _ := auth.TOTPCode(secret, app.env.Clock.Now())
 		notice = "10 failed sign-in attempts since your last sign-in, most recent from 203.0.113.99 at 2026-03-02 09:03 UTC."
 		if st, loc := newPlace.post("/login/totp", url.Values{"csrf": {tok}, "code": {code}}); st != http.StatusSeeOther || loc != "/?flash="+url.QueryEscape(notice) {
 			t.Fatalf("code step: %d %s, want the notice", st, loc)
@@ -155,17 +145,7 @@ func TestSignInCodeStepThrottled(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		client := proxiedClients(t, app)
-		ctx := context.Background()
-		acc := app.db.Accounts(app.env.Vault)
-		u, _, err := acc.CreateUser(ctx, keyward.SystemActor("test"), store.UserInput{Email: "kim@acme.test", Role: keyward.RoleAdmin, Password: "a long unusual passphrase"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		secret := auth.NewTOTPSecret()
-		code, _ := auth.TOTPCode(secret, app.env.Clock.Now())
-		if err := acc.EnrolTOTP(ctx, keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role}, secret, code); err != nil {
-			t.Fatal(err)
-		}
+		secret := adminWithAuthenticator(t, app)
 		signIn := func(f *formClient) string {
 			t.Helper()
 			if st, loc := f.login("kim@acme.test", "a long unusual passphrase"); st != http.StatusSeeOther || loc != "/login/totp" {
@@ -184,7 +164,7 @@ func TestSignInCodeStepThrottled(t *testing.T) {
 		app.env.Clock.Advance(time.Minute)
 		home := client("198.51.100.9")
 		tok := signIn(home)
-		code, _ = auth.TOTPCode(secret, app.env.Clock.Now())
+		code, _ := auth.TOTPCode(secret, app.env.Clock.Now())
 		if st, _ := home.post("/login/totp", url.Values{"csrf": {tok}, "code": {code}}); st != http.StatusSeeOther {
 			t.Fatalf("code at home: %d", st)
 		}
@@ -222,4 +202,22 @@ func TestSignInCodeStepThrottled(t *testing.T) {
 			t.Fatalf("code at home during the attack: %d %s", st, loc)
 		}
 	})
+}
+
+// adminWithAuthenticator makes admin kim@acme.test (password "a long unusual
+// passphrase") with an authenticator enrolled, and returns its secret.
+func adminWithAuthenticator(t *testing.T, app *testApp) string {
+	t.Helper()
+	ctx := context.Background()
+	acc := app.db.Accounts(app.env.Vault)
+	u, _, err := acc.CreateUser(ctx, keyward.SystemActor("test"), store.UserInput{Email: "kim@acme.test", Role: keyward.RoleAdmin, Password: "a long unusual passphrase"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := auth.NewTOTPSecret()
+	code, _ := auth.TOTPCode(secret, app.env.Clock.Now())
+	if err := acc.EnrolTOTP(ctx, keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role}, secret, code); err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
