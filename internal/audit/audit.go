@@ -9,8 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -41,47 +39,6 @@ func LeafData(r Record) []byte {
 	_ = enc.Encode([]any{r.Seq, r.ID, r.At.UTC().Format(time.RFC3339Nano), r.Actor, r.ActorRole,
 		r.Action, r.SubjectType, r.SubjectID, r.Details})
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-}
-
-// Splice is a leaf with two holes, for a database that learns the sequence
-// number and one piece of the details only while it appends in one statement:
-// the leaf is "[" + seq + Mid + piece + Tail. The piece must be text that JSON
-// never escapes (letters, digits, '.', '_', '-'), so it reads the same inside
-// the details and inside the leaf.
-type Splice struct{ Mid, Tail []byte }
-
-// SpliceLeaf builds r's leaf around its sequence number and around the last
-// occurrence of mark in r.Details; r.Seq is ignored. ok is false when mark is
-// not in the details or is not plain text.
-func SpliceLeaf(r Record, mark string) (sp Splice, ok bool) {
-	if mark == "" || !plain(mark) || !strings.Contains(r.Details, mark) {
-		return Splice{}, false
-	}
-	r.Seq = 0
-	leaf := LeafData(r)
-	rest, found := bytes.CutPrefix(leaf, []byte("[0"))
-	if !found {
-		return Splice{}, false
-	}
-	i := bytes.LastIndex(rest, []byte(mark))
-	return Splice{Mid: rest[:i], Tail: rest[i+len(mark):]}, true
-}
-
-// Join is the leaf with the holes filled.
-func (sp Splice) Join(seq int64, piece string) []byte {
-	out := append([]byte("["), strconv.FormatInt(seq, 10)...)
-	out = append(out, sp.Mid...)
-	out = append(out, piece...)
-	return append(out, sp.Tail...)
-}
-
-func plain(s string) bool {
-	for _, c := range s {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // ChainHash is SHA-256(prev || leaf), hex encoded.

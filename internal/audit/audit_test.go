@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,40 +59,5 @@ func TestVerifierNamesFirstBadRecord(t *testing.T) {
 	bad, ok := err.(*BadRecord)
 	if !ok || bad.Seq != 2 || !strings.Contains(bad.Reason, "edited") {
 		t.Fatalf("err = %v", err)
-	}
-}
-
-// A spliced leaf is byte for byte the leaf of the record with the piece in
-// place of the mark, whatever the rest of the details hold.
-func TestSpliceLeafMatchesLeafData(t *testing.T) {
-	const mark = "MARK.x_"
-	notes := []string{"", "plain", `quote " backslash \ slash /`, "line\nbreak\ttab", "\u2028\u2029 <&>", "emoji 🔑", "has MARK.x_ inside", "\x01\x1f"}
-	for _, note := range notes {
-		for _, piece := range []string{"AA1-3", "S00042-10", "a.b_c-1"} {
-			details := func(stamp string) string {
-				b, err := json.Marshal(map[string]any{"note": note, "stamp": stamp, "status": "issued"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return string(b)
-			}
-			r := Record{ID: "aud_x", At: time.Date(2026, 11, 23, 10, 0, 0, 123456789, time.UTC), Actor: "ö@example.test",
-				ActorRole: "admin", Action: "key.checkout", SubjectType: "key", SubjectID: "key_1", Details: details(mark)}
-			sp, ok := SpliceLeaf(r, mark)
-			if !ok {
-				t.Fatalf("note %q: no splice", note)
-			}
-			want := r
-			want.Seq, want.Details = 4711, details(piece)
-			if got := sp.Join(4711, piece); string(got) != string(LeafData(want)) {
-				t.Fatalf("note %q piece %q:\n got %s\nwant %s", note, piece, got, LeafData(want))
-			}
-		}
-	}
-	if _, ok := SpliceLeaf(Record{Details: `{"a":"b"}`}, mark); ok {
-		t.Fatal("a mark that is not in the details was spliced")
-	}
-	if _, ok := SpliceLeaf(Record{Details: `{"a":"x<y"}`}, "x<y"); ok {
-		t.Fatal("a mark JSON may escape was accepted")
 	}
 }

@@ -9,9 +9,6 @@ import (
 // RuleStamped is why a key's symbol and copy number are never edited.
 const RuleStamped = "is stamped on the key: destroy this key and register the right one"
 
-// KeyNotRetired explains why a key has no DELETE: it leaves service by a custody action.
-const KeyNotRetired = "a key is never deleted or retired: it leaves service only when it is reported lost or destroyed, so its history stays whole"
-
 // KeyPatch edits what is not stamped on a key's metal. Absent members are
 // left as they are. Symbol and CopyNumber are accepted only to be refused
 // with RuleStamped.

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -347,9 +346,6 @@ func (s *Accounts) UpdateOrg(ctx context.Context, a keyward.Actor, in keyward.Or
 	}
 	return s.Org(ctx)
 }
-
-// ErrNeedTOTP tells sign-in that the password was right and a code is needed next.
-var ErrNeedTOTP = errors.New("second factor required")
 
 // Authenticate checks a password, throttled per account and client address
 // from failures counted in the database (auth.Throttle decides). A failure
