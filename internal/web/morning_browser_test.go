@@ -28,20 +28,8 @@ func TestUIBrowserFacilityManagersMorning(t *testing.T) {
 	}
 	key, doors := s.keyOnHook(st.keyway.ID, names...)
 	// 10,000 holders; she is #9,999.
-	const n, her = 10000, "hld_bulk09999"
-	for start := 0; start < n; start += 1000 {
-		var rows []string
-		for i := start; i < start+1000; i++ {
-			name := fmt.Sprintf("Tenant %05d", i+1)
-			if i+1 == 9999 {
-				name = "Priya Natarajan"
-			}
-			rows = append(rows, fmt.Sprintf("('hld_bulk%05d', '%s', 'tenant%05d@harbour.test', '', 'tenant', '2026-03-01T00:00:00.000000000Z')", i+1, name, i+1))
-		}
-		if err := s.sql.Exec(`INSERT INTO holders (id, name, email, phone, kind, created_at) VALUES ` + strings.Join(rows, ", ")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	const her = "hld_bulk09999"
+	tenThousandHolders(t, s.sql, "harbour.test")
 	dup, err := d.CreateHolder(ctx, s.sys, keyward.HolderInput{Name: "P. Natarajan", Email: "priya.n@old-mail.test", Kind: "tenant"})
 	if err != nil {
 		t.Fatal(err)

@@ -127,21 +127,7 @@ func TestUIHolderPicker(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		app := newTestApp(t, b)
 		_, _, keyID := app.stock()
-		sqldb := app.env.SQL()
-		const n = 10000
-		for start := 0; start < n; start += 1000 {
-			var rows []string
-			for i := start; i < start+1000; i++ {
-				name := fmt.Sprintf("Tenant %05d", i+1)
-				if i+1 == 9999 {
-					name = "Priya Natarajan"
-				}
-				rows = append(rows, fmt.Sprintf("('hld_bulk%05d', '%s', 'tenant%05d@acme.test', '', 'tenant', '2026-03-01T00:00:00.000000000Z')", i+1, name, i+1))
-			}
-			if err := sqldb.Exec(`INSERT INTO holders (id, name, email, phone, kind, created_at) VALUES ` + strings.Join(rows, ", ")); err != nil {
-				t.Fatal(err)
-			}
-		}
+		tenThousandHolders(t, app.env.SQL(), "acme.test")
 		p := app.pageSession(keyward.RoleManager)
 		st, body := p.do("GET", "/keys/"+keyID, nil)
 		doc := uiParse(t, body)
@@ -174,4 +160,25 @@ func TestUIHolderPicker(t *testing.T) {
 			t.Errorf("transfer does not offer the match: %s", body)
 		}
 	})
+}
+
+// tenThousandHolders inserts holders hld_bulk00001 … hld_bulk10000 named
+// "Tenant NNNNN" with emails tenantNNNNN@domain, except #9,999, who is Priya
+// Natarajan: enough to show that a holder choice never lists them all.
+func tenThousandHolders(t *testing.T, db *storetest.SQL, domain string) {
+	t.Helper()
+	const n = 10000
+	for start := 0; start < n; start += 1000 {
+		var rows []string
+		for i := start; i < start+1000; i++ {
+			name := fmt.Sprintf("Tenant %05d", i+1)
+			if i+1 == 9999 {
+				name = "Priya Natarajan"
+			}
+			rows = append(rows, fmt.Sprintf("('hld_bulk%05d', '%s', 'tenant%05d@%s', '', 'tenant', '2026-03-01T00:00:00.000000000Z')", i+1, name, i+1, domain))
+		}
+		if err := db.Exec(`INSERT INTO holders (id, name, email, phone, kind, created_at) VALUES ` + strings.Join(rows, ", ")); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
