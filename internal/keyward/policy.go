@@ -66,6 +66,13 @@ const (
 	ActCredential    Action = "credential.manage"
 	ActOffboard      Action = "offboard"
 	ActMetricsRead   Action = "metrics.read"
+	// ActCopyRequest takes part in the copy workflow: request, follow, and
+	// the steps CheckCopyStep allows the actor's role.
+	ActCopyRequest Action = "copy.request"
+	// ActCopyControl registers signatories and sets a keyway's authorization card.
+	ActCopyControl Action = "copy.control"
+	// ActCopyRead reads copy counts and requests of everyone.
+	ActCopyRead Action = "copy.read"
 )
 
 var staff = []Role{RoleOwner, RoleAdmin, RoleManager, RoleAdvisor, RoleTechnician}
@@ -94,6 +101,9 @@ var Policy = map[Action][]Role{
 	ActOffboard:      {RoleOwner, RoleAdmin, RoleManager},
 	// Request counts per route tell an outsider what the organization does.
 	ActMetricsRead: {RoleOwner, RoleAdmin, RoleAuditor},
+	ActCopyRequest: append(slices.Clone(staff), RoleHolder),
+	ActCopyControl: {RoleOwner, RoleAdmin, RoleManager},
+	ActCopyRead:    append(slices.Clone(staff), RoleAuditor),
 }
 
 // Allowed reports whether role may take action. The system actor may do everything.

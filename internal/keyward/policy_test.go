@@ -29,6 +29,9 @@ var wantPolicy = map[Action]string{
 	ActCredential:    "YYY....",
 	ActOffboard:      "YYY....",
 	ActMetricsRead:   "YY....Y",
+	ActCopyRequest:   "YYYYYY.",
+	ActCopyControl:   "YYY....",
+	ActCopyRead:      "YYYYY.Y",
 }
 
 func TestPolicyTable(t *testing.T) {
