@@ -2,6 +2,7 @@ package keyward
 
 import (
 	"context"
+	"crypto/subtle"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ var CopyPendingStates = []string{CopyRequested, CopyEvidenceAccepted, CopyEscala
 
 // Steps a person takes on a copy request.
 const (
+	// CopyStepRequest opens a request; it is the first line of its history
+	// and no step CheckCopyStep takes.
+	CopyStepRequest  = "request"
 	CopyStepEvidence = "evidence"
 	CopyStepApprove  = "approve"
 	CopyStepDeny     = "deny"
@@ -53,6 +57,52 @@ const (
 
 // IDTypes are the kinds of photo ID a counter checks.
 var IDTypes = []string{"driving_licence", "passport", "national_id", "residence_permit", "other"}
+
+// idTypeSpellings are other common spellings of IDTypes, as a counter or
+// another system may send them; NormalizeIDType maps them to ours.
+var idTypeSpellings = map[string]string{
+	"driving_license":  "driving_licence",
+	"driver_license":   "driving_licence",
+	"driver_licence":   "driving_licence",
+	"drivers_license":  "driving_licence",
+	"drivers_licence":  "driving_licence",
+	"driver's_license": "driving_licence",
+	"national_id_card": "national_id",
+	"id_card":          "national_id",
+	"residence_card":   "residence_permit",
+}
+
+// NormalizeIDType returns the IDTypes value s names: itself, or one of its
+// common spellings ("driver_license", "Drivers-License"), case, spaces and
+// dashes aside. An ID type it does not know is returned as given, for
+// Validate to refuse.
+func NormalizeIDType(s string) string {
+	k := strings.ToLower(strings.TrimSpace(s))
+	k = strings.NewReplacer("-", "_", " ", "_").Replace(k)
+	if slices.Contains(IDTypes, k) {
+		return k
+	}
+	if v, ok := idTypeSpellings[k]; ok {
+		return v
+	}
+	return s
+}
+
+// CardMatches reports whether the authorization card number given matches
+// the one on file, ignoring case, spaces and dashes (a card printed
+// "MC-0042 17" is read back as "mc004217"); the comparison takes the same
+// time wherever the two differ. An empty card matches nothing.
+func CardMatches(onFile, given Secret) bool {
+	a, b := cardDigits(onFile.Reveal()), cardDigits(given.Reveal())
+	if a == "" || b == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+func cardDigits(s string) string {
+	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "\t", "").Replace(s))
+}
 
 // Key origins: how a copy came under control.
 const (
@@ -123,6 +173,7 @@ type CopyEvidenceInput struct {
 func (in *CopyEvidenceInput) Validate() error {
 	var v Validator
 	in.IDLast4 = strings.ToUpper(strings.TrimSpace(in.IDLast4))
+	in.IDType = NormalizeIDType(in.IDType)
 	v.Check(in.SignatoryHolderID != "", "signatory_holder_id", "is required")
 	v.Check(slices.Contains(IDTypes, in.IDType), "id_type", "must be one of "+strings.Join(IDTypes, ", "))
 	v.Check(validLast4(in.IDLast4), "id_last4", "must be the last 4 letters or digits of the ID")
@@ -513,11 +564,59 @@ func NextCopyState(r *CopyRequest, step string) string {
 // MayCreateKeyDirectly says whether a plain key create (not a copy request)
 // is allowed: for an open keyway anyone with key.create; for dnd and
 // restricted only an owner or admin, registering a copy that already exists.
+// The refusal names keyway_id, so a form shows it beside the keyway.
 func MayCreateKeyDirectly(role Role, policy string) error {
 	if policy == DupOpen || role == RoleOwner || role == RoleAdmin || role == RoleSystem {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "keys of a %s keyway are copied only through a copy request; an owner or admin may register copies that already exist", PolicyWords(policy))
+	return &Error{Code: EFORBIDDEN,
+		Message: "keys of a " + PolicyWords(policy) + " keyway are copied only through a copy request; an owner or admin may register copies that already exist",
+		Fields:  []FieldError{{Field: "keyway_id", Rule: RuleCopyThroughRequest}}}
+}
+
+// RuleCopyThroughRequest is the rule a plain create or an import row of a
+// dnd or restricted keyway breaks when a manager makes it.
+const RuleCopyThroughRequest = "new copies of this keyway need a copy request; only an owner or admin may register copies that already exist"
+
+// MayRequestCopies decides who a new request is for and whether actor a may
+// make it. A holder asks only for copies of a key they hold now, and only
+// for themselves (ForHolderID becomes theirs); staff may name any holder.
+// held says whether k is with a holder (one of HeldStatuses).
+func MayRequestCopies(a Actor, k Key, held bool, in *CopyRequestInput) error {
+	if a.Role != RoleHolder {
+		return nil
+	}
+	if a.HolderID == "" || !held || k.HolderID != a.HolderID {
+		return Errorf(EFORBIDDEN, "you may ask for copies only of a key you hold")
+	}
+	if in.ForHolderID != "" && in.ForHolderID != a.HolderID {
+		return Errorf(EFORBIDDEN, "you may ask for copies only for yourself")
+	}
+	in.ForHolderID = a.HolderID
+	return nil
+}
+
+// VisibleTo reports whether actor a may see request r: whoever reads copy
+// requests sees every one; a holder sees the ones they made and the ones
+// made for them.
+func (r *CopyRequest) VisibleTo(a Actor) bool {
+	if a.Role == RoleHolder {
+		return r.RequestedBy == a.UserID || (a.HolderID != "" && r.ForHolderID == a.HolderID)
+	}
+	return Allowed(a.Role, ActCopyRead)
+}
+
+// CheckHandOver decides whether r's copies may be issued to holderID: a
+// request made for a holder hands its copies to that holder only.
+func CheckHandOver(r *CopyRequest, holderID string) error {
+	if r.ForHolderID != "" && holderID != r.ForHolderID {
+		name := r.ForHolderName
+		if name == "" {
+			name = "the holder they were requested for"
+		}
+		return Invalid("holder_id", "must be "+name+": the copies were requested for them")
+	}
+	return nil
 }
 
 func stepWords(step string) string {

@@ -203,6 +203,9 @@ func TestSignatoryCurrent(t *testing.T) {
 }
 
 func TestMayCreateKeyDirectly(t *testing.T) {
+	if err := MayCreateKeyDirectly(RoleManager, DupDND); ErrorCode(err) != EFORBIDDEN || !strings.Contains(err.Error(), "[keyway_id:") {
+		t.Fatalf("refusal %v does not name keyway_id", err)
+	}
 	cases := []struct {
 		role   Role
 		policy string
@@ -218,6 +221,129 @@ func TestMayCreateKeyDirectly(t *testing.T) {
 	for _, c := range cases {
 		if err := MayCreateKeyDirectly(c.role, c.policy); (err == nil) != c.ok {
 			t.Errorf("MayCreateKeyDirectly(%s, %s) = %v, want ok=%v", c.role, c.policy, err, c.ok)
+		}
+	}
+}
+
+func TestNormalizeIDType(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"passport", "passport"},
+		{"driving_licence", "driving_licence"},
+		{"driver_license", "driving_licence"},
+		{"drivers_license", "driving_licence"},
+		{"Drivers-License", "driving_licence"},
+		{"driving license", "driving_licence"},
+		{" National_ID ", "national_id"},
+		{"library_card", "library_card"}, // unknown: left for Validate to refuse
+		{"", ""},
+	}
+	for _, c := range cases {
+		if got := NormalizeIDType(c.in); got != c.want {
+			t.Errorf("NormalizeIDType(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	in := CopyEvidenceInput{SignatoryHolderID: "h", IDType: "drivers_license", IDLast4: "1234", AuthorizationCard: "C"}
+	if err := in.Validate(); err != nil || in.IDType != "driving_licence" {
+		t.Fatalf("evidence with drivers_license: %v, id_type %q", err, in.IDType)
+	}
+}
+
+func TestCardMatches(t *testing.T) {
+	cases := []struct {
+		onFile, given Secret
+		want          bool
+	}{
+		{"MC-004217", "MC-004217", true},
+		{"MC-004217", "mc004217", true},
+		{"MC-004217", "MC 0042 17", true},
+		{"MC-004217", "MC-004218", false},
+		{"MC-004217", "MC-00421", false},
+		{"MC-004217", "", false},
+		{"", "", false},
+		{"", "MC-004217", false},
+	}
+	for _, c := range cases {
+		if got := CardMatches(c.onFile, c.given); got != c.want {
+			t.Errorf("CardMatches(%q, %q) = %v, want %v", c.onFile.Reveal(), c.given.Reveal(), got, c.want)
+		}
+	}
+}
+
+func TestMayRequestCopies(t *testing.T) {
+	holder := Actor{UserID: "u_h", Role: RoleHolder, HolderID: "h1"}
+	unlinked := Actor{UserID: "u_x", Role: RoleHolder}
+	advisor := Actor{UserID: "u_a", Role: RoleAdvisor}
+	mine := Key{ID: "k1", HolderID: "h1"}
+	theirs := Key{ID: "k2", HolderID: "h2"}
+	cases := []struct {
+		name    string
+		a       Actor
+		k       Key
+		held    bool
+		forID   string
+		want    Code
+		wantFor string
+	}{
+		{"holder, own key", holder, mine, true, "", "", "h1"},
+		{"holder, own key, for self", holder, mine, true, "h1", "", "h1"},
+		{"holder, own key, for another", holder, mine, true, "h2", EFORBIDDEN, ""},
+		{"holder, another's key", holder, theirs, true, "", EFORBIDDEN, ""},
+		{"holder, key returned (not held)", holder, mine, false, "", EFORBIDDEN, ""},
+		{"holder user linked to no holder", unlinked, Key{}, false, "", EFORBIDDEN, ""},
+		{"staff, any key, for anyone", advisor, theirs, false, "h9", "", "h9"},
+		{"staff, for nobody", advisor, theirs, true, "", "", ""},
+	}
+	for _, c := range cases {
+		in := CopyRequestInput{KeyID: c.k.ID, Count: 1, ForHolderID: c.forID}
+		err := MayRequestCopies(c.a, c.k, c.held, &in)
+		if got := ErrorCode(err); got != c.want {
+			t.Errorf("%s: code %q (%v), want %q", c.name, got, err, c.want)
+			continue
+		}
+		if err == nil && in.ForHolderID != c.wantFor {
+			t.Errorf("%s: for %q, want %q", c.name, in.ForHolderID, c.wantFor)
+		}
+	}
+}
+
+func TestCheckHandOver(t *testing.T) {
+	cases := []struct {
+		name  string
+		r     CopyRequest
+		to    string
+		field string
+	}{
+		{"requested for nobody: anyone", CopyRequest{}, "h2", ""},
+		{"requested for h1: h1", CopyRequest{ForHolderID: "h1", ForHolderName: "Dana"}, "h1", ""},
+		{"requested for h1: not h2", CopyRequest{ForHolderID: "h1", ForHolderName: "Dana"}, "h2", "holder_id"},
+	}
+	for _, c := range cases {
+		err := CheckHandOver(&c.r, c.to)
+		if c.field == "" && err != nil || c.field != "" && (err == nil || !strings.Contains(err.Error(), "["+c.field+":")) {
+			t.Errorf("%s: %v, want field %q", c.name, err, c.field)
+		}
+	}
+}
+
+func TestCopyRequestVisibleTo(t *testing.T) {
+	r := &CopyRequest{RequestedBy: "u_h", ForHolderID: "h1"}
+	staffMade := &CopyRequest{RequestedBy: "u_mgr", ForHolderID: "h1"}
+	cases := []struct {
+		name string
+		r    *CopyRequest
+		a    Actor
+		want bool
+	}{
+		{"holder who asked", r, Actor{UserID: "u_h", Role: RoleHolder, HolderID: "h1"}, true},
+		{"holder it was made for", staffMade, Actor{UserID: "u_h", Role: RoleHolder, HolderID: "h1"}, true},
+		{"another holder", r, Actor{UserID: "u_o", Role: RoleHolder, HolderID: "h2"}, false},
+		{"holder user linked to nobody", &CopyRequest{RequestedBy: "u_mgr"}, Actor{UserID: "u_x", Role: RoleHolder}, false},
+		{"auditor", r, Actor{UserID: "u_a", Role: RoleAuditor}, true},
+		{"technician", r, Actor{UserID: "u_t", Role: RoleTechnician}, true},
+	}
+	for _, c := range cases {
+		if got := c.r.VisibleTo(c.a); got != c.want {
+			t.Errorf("%s: VisibleTo = %v, want %v", c.name, got, c.want)
 		}
 	}
 }

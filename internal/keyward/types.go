@@ -94,6 +94,11 @@ type Key struct {
 	HolderID   string     `json:"holder_id,omitempty"`
 	DueAt      *time.Time `json:"due_at,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
+	// Origin is how the copy came under control: registered, imported or
+	// produced (see OriginRegistered…); CopyRequestID names the request a
+	// produced copy was cut for.
+	Origin        string `json:"origin,omitempty"`
+	CopyRequestID string `json:"copy_request_id,omitempty"`
 }
 
 // Event is one line of a key's logbook.
