@@ -121,6 +121,10 @@ type Lookups struct {
 	Holders map[string]string
 	// Copies lists, per symbol of the file, the copy numbers already stamped.
 	Copies map[string][]int
+	// Refused maps the id of each keyway whose copies the importing user may
+	// not register to the rule a row naming it breaks (the store asks
+	// keyward.MayCreateKeyDirectly); nil when every keyway is allowed.
+	Refused map[string]string
 }
 
 // Key is one key to create.
@@ -375,10 +379,14 @@ func Check(f *File, lk Lookups) *Plan {
 			if ids := folded[strings.ToLower(r.Keyway)]; !ok && len(ids) == 1 {
 				id, ok = ids[0], true
 			}
-			if ok {
-				k.KeywayID = id
-			} else {
+			rule, refused := lk.Refused[id]
+			switch {
+			case !ok:
 				fail(colKeyway, RuleKeywayUnknown)
+			case refused:
+				fail(colKeyway, rule)
+			default:
+				k.KeywayID = id
 			}
 		}
 		if !failed(colSymbol) && !failed(colCopyNumber) {

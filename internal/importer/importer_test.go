@@ -327,3 +327,27 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A keyway the importing user may not register copies of (Lookups.Refused)
+// fails each row that names it, on the keyway column, with the rule given;
+// the other rows are fine, and nothing is planned.
+func TestCheckRefusedKeyway(t *testing.T) {
+	f, err := importer.Parse(strings.NewReader("symbol,keyway\nAA2,Schlage SC1\nM1,Medeco M3\nM2,medeco m3\n"), importer.CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk := lookups()
+	lk.Refused = map[string]string{"kwy_m3": keyward.RuleCopyThroughRequest}
+	plan := importer.Check(f, lk)
+	want := []importer.RowError{
+		{Row: 2, Column: "keyway", Rule: keyward.RuleCopyThroughRequest},
+		{Row: 3, Column: "keyway", Rule: keyward.RuleCopyThroughRequest},
+	}
+	if !reflect.DeepEqual(plan.Errors, want) || plan.Keys != nil {
+		t.Fatalf("errors = %+v, keys = %v; want %+v and no keys", plan.Errors, plan.Keys, want)
+	}
+	lk.Refused = nil
+	if plan := importer.Check(f, lk); len(plan.Errors) != 0 || len(plan.Keys) != 3 {
+		t.Fatalf("without refusals: %+v", plan)
+	}
+}

@@ -111,6 +111,9 @@ const (
 	OriginProduced   = "produced"   // cut for an approved copy request
 )
 
+// KeyOrigins lists the origins.
+var KeyOrigins = []string{OriginRegistered, OriginImported, OriginProduced}
+
 // CopySettings are the organization's duplication rules beyond the keyway policy.
 type CopySettings struct {
 	// ApprovalsRequired is how many different managers approve a dnd or

@@ -34,7 +34,7 @@ func (d *DB) Import(ctx context.Context, a keyward.Actor, f *importer.File, dryR
 	if dryRun {
 		// Reads only, outside a write transaction: a dry run must not hold
 		// SQLite's write lock while it reads thousands of rows.
-		lk, err := importLookups(ctx, poolQuerier{d}, f)
+		lk, err := importLookups(ctx, poolQuerier{d}, a, f)
 		if err != nil {
 			return nil, err
 		}
@@ -43,7 +43,7 @@ func (d *DB) Import(ctx context.Context, a keyward.Actor, f *importer.File, dryR
 	}
 	var res *ImportResult
 	err := d.withTx(ctx, func(tx *Tx) error {
-		lk, err := importLookups(ctx, tx, f)
+		lk, err := importLookups(ctx, tx, a, f)
 		if err != nil {
 			return err
 		}
@@ -80,17 +80,21 @@ func (p poolQuerier) Query(ctx context.Context, q string, args ...any) (*sql.Row
 	return p.d.query(ctx, q, args...)
 }
 
-// importLookups reads what importer.Check needs: every keyway, and the holders
-// and stamped copies that the file's emails and symbols name.
-func importLookups(ctx context.Context, q querier, f *importer.File) (importer.Lookups, error) {
-	lk := importer.Lookups{Keyways: map[string]string{}, Holders: map[string]string{}, Copies: map[string][]int{}}
+// importLookups reads what importer.Check needs: every keyway (and those
+// whose copies a may not register), and the holders and stamped copies that
+// the file's emails and symbols name.
+func importLookups(ctx context.Context, q querier, a keyward.Actor, f *importer.File) (importer.Lookups, error) {
+	lk := importer.Lookups{Keyways: map[string]string{}, Holders: map[string]string{}, Copies: map[string][]int{}, Refused: map[string]string{}}
 	if !f.Header {
 		return lk, nil
 	}
-	err := scanEach(ctx, q, `SELECT name, id FROM keyways`, nil, func(r *sql.Rows) error {
-		var name, id string
-		err := r.Scan(&name, &id)
+	err := scanEach(ctx, q, `SELECT name, id, duplication_policy FROM keyways`, nil, func(r *sql.Rows) error {
+		var name, id, policy string
+		err := r.Scan(&name, &id, &policy)
 		lk.Keyways[name] = id
+		if keyward.MayCreateKeyDirectly(a.Role, policy) != nil {
+			lk.Refused[id] = keyward.RuleCopyThroughRequest
+		}
 		return err
 	})
 	if err != nil {
@@ -203,14 +207,14 @@ func (t *Tx) applyImport(ctx context.Context, a keyward.Actor, f *importer.File,
 			holders[i] = nullStr(holderIDs[k.HolderEmail])
 		}
 	}
-	err = insertBatches(ctx, t, `INSERT INTO keys (id, keyway_id, symbol, copy_number, status, holder_id, due_at, checkout_id, created_at) VALUES `,
-		9, plan.Keys, func(i int, k importer.Key) []any {
+	err = insertBatches(ctx, t, `INSERT INTO keys (id, keyway_id, symbol, copy_number, status, holder_id, due_at, checkout_id, created_at, origin) VALUES `,
+		10, plan.Keys, func(i int, k importer.Key) []any {
 			// A check-out gets its own id, as in Custody.move, so its overdue reminder is sent once.
 			checkout := sql.NullString{}
 			if k.Status == keyward.StatusCheckedOut {
 				checkout = nullStr(newID("co"))
 			}
-			return []any{keyIDs[i], k.KeywayID, k.Symbol, k.CopyNumber, k.Status, holders[i], nullTS(k.DueAt), checkout, now}
+			return []any{keyIDs[i], k.KeywayID, k.Symbol, k.CopyNumber, k.Status, holders[i], nullTS(k.DueAt), checkout, now, keyward.OriginImported}
 		})
 	if err != nil {
 		return nil, fmt.Errorf("store: import keys: %w", err)

@@ -20,13 +20,13 @@ func (d *DB) Custody() *Custody { return &Custody{db: d} }
 
 var _ keyward.Custody = (*Custody)(nil)
 
-const keyCols = `id, keyway_id, symbol, copy_number, status, COALESCE(holder_id, ''), due_at, created_at`
+const keyCols = `id, keyway_id, symbol, copy_number, status, COALESCE(holder_id, ''), due_at, created_at, origin, COALESCE(copy_request_id, '')`
 
 func scanKey(r interface{ Scan(...any) error }) (keyward.Key, error) {
 	var k keyward.Key
 	var due sql.NullString
 	var at string
-	err := r.Scan(&k.ID, &k.KeywayID, &k.Symbol, &k.CopyNumber, &k.Status, &k.HolderID, &due, &at)
+	err := r.Scan(&k.ID, &k.KeywayID, &k.Symbol, &k.CopyNumber, &k.Status, &k.HolderID, &due, &at, &k.Origin, &k.CopyRequestID)
 	k.DueAt, k.CreatedAt = tsPtr(due), parseTS(at)
 	k.Stamp = stamp(k.Symbol, k.CopyNumber)
 	return k, err
@@ -41,14 +41,35 @@ func (s *Custody) CreateKey(ctx context.Context, a keyward.Actor, in keyward.Key
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	return inTx(ctx, s.db, func(tx *Tx) (*keyward.Key, error) {
-		return tx.createKey(ctx, a, in, keyward.StatusInStorage, "", nil)
+	var refused error
+	var policy string
+	k, err := inTx(ctx, s.db, func(tx *Tx) (*keyward.Key, error) {
+		// A plain create registers a copy that exists: of a dnd or
+		// restricted keyway, only an owner or admin may (new copies go
+		// through a copy request).
+		if err := tx.QueryRow(ctx, `SELECT duplication_policy FROM keyways WHERE id = ?`, in.KeywayID).Scan(&policy); err == nil {
+			if refused = keyward.MayCreateKeyDirectly(a.Role, policy); refused != nil {
+				return nil, refused
+			}
+		}
+		return tx.createKey(ctx, a, in, keyward.StatusInStorage, "", nil, keyOrigin{kind: keyward.OriginRegistered})
 	})
+	if refused != nil {
+		return nil, s.db.recordRefusal(ctx, a, string(keyward.ActKeyCreate), "keyway", in.KeywayID,
+			map[string]any{"symbol": in.Symbol, "policy": policy}, refused)
+	}
+	return k, err
+}
+
+// keyOrigin is how a new copy comes under control (keyward.OriginRegistered…),
+// the copy request it was cut for, and its logbook note.
+type keyOrigin struct {
+	kind, requestID, note string
 }
 
 // createKey stamps a copy; a zero copy number takes the next one for the symbol.
 // The UNIQUE (symbol, copy_number) constraint settles two concurrent creates.
-func (t *Tx) createKey(ctx context.Context, a keyward.Actor, in keyward.KeyInput, status, holderID string, due *time.Time) (*keyward.Key, error) {
+func (t *Tx) createKey(ctx context.Context, a keyward.Actor, in keyward.KeyInput, status, holderID string, due *time.Time, origin keyOrigin) (*keyward.Key, error) {
 	if err := t.activeKeyway(ctx, in.KeywayID); err != nil {
 		return nil, err
 	}
@@ -59,16 +80,16 @@ func (t *Tx) createKey(ctx context.Context, a keyward.Actor, in keyward.KeyInput
 		}
 	}
 	k := &keyward.Key{ID: newID("key"), KeywayID: in.KeywayID, Symbol: in.Symbol, CopyNumber: n, Stamp: stamp(in.Symbol, n),
-		Status: status, HolderID: holderID, DueAt: due, CreatedAt: t.now}
-	if _, err := t.Exec(ctx, `INSERT INTO keys (id, keyway_id, symbol, copy_number, status, holder_id, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.KeywayID, k.Symbol, k.CopyNumber, k.Status, nullStr(holderID), nullTS(due), ts(k.CreatedAt)); err != nil {
+		Status: status, HolderID: holderID, DueAt: due, CreatedAt: t.now, Origin: origin.kind, CopyRequestID: origin.requestID}
+	if _, err := t.Exec(ctx, `INSERT INTO keys (id, keyway_id, symbol, copy_number, status, holder_id, due_at, created_at, origin, copy_request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.KeywayID, k.Symbol, k.CopyNumber, k.Status, nullStr(holderID), nullTS(due), ts(k.CreatedAt), k.Origin, nullStr(k.CopyRequestID)); err != nil {
 		if isUnique(err) {
 			return nil, &keyward.Error{Code: keyward.ECONFLICT, Message: fmt.Sprintf("key %s already exists", k.Stamp),
 				Fields: []keyward.FieldError{{Field: "copy_number", Rule: "must be unique for the symbol"}}}
 		}
 		return nil, fmt.Errorf("store: insert key: %w", err)
 	}
-	if err := t.logEvent(ctx, a, &keyward.Move{Action: keyward.CustodyCreate, Key: *k, Recipient: holderID, LineHolder: holderID, DueAt: due}); err != nil {
+	if err := t.logEvent(ctx, a, &keyward.Move{Action: keyward.CustodyCreate, Key: *k, Recipient: holderID, LineHolder: holderID, DueAt: due, Note: origin.note}); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -123,7 +144,15 @@ func eventDetails(k *keyward.Key, holderID string, due *time.Time, note string) 
 
 // logEvent writes the audit record and the logbook line of one custody move.
 func (t *Tx) logEvent(ctx context.Context, a keyward.Actor, m *keyward.Move) error {
-	seq, err := t.record(ctx, a, "key."+m.Action, "key", m.Key.ID, eventDetails(&m.Key, m.Recipient, m.DueAt, m.Note))
+	details := eventDetails(&m.Key, m.Recipient, m.DueAt, m.Note)
+	if m.Action == keyward.CustodyCreate {
+		// How the copy came under control: registered by hand, or produced.
+		details["origin"] = m.Key.Origin
+		if m.Key.CopyRequestID != "" {
+			details["copy_request_id"] = m.Key.CopyRequestID
+		}
+	}
+	seq, err := t.record(ctx, a, "key."+m.Action, "key", m.Key.ID, details)
 	if err != nil {
 		return err
 	}

@@ -331,4 +331,4 @@ type multiScan struct {
 func (m multiScan) Scan(dest ...any) error { return m.r.Scan(append(dest, m.extra...)...) }
 
 // keyColsK is keyCols for a query where keys is aliased k.
-const keyColsK = `k.id, k.keyway_id, k.symbol, k.copy_number, k.status, COALESCE(k.holder_id, ''), k.due_at, k.created_at`
+const keyColsK = `k.id, k.keyway_id, k.symbol, k.copy_number, k.status, COALESCE(k.holder_id, ''), k.due_at, k.created_at, k.origin, COALESCE(k.copy_request_id, '')`

@@ -49,6 +49,13 @@ func Run(t *testing.T, b Backend) {
 		{"DirectoryRetire", testDirectoryRetire},
 		{"RetiredOutOfReach", testRetiredOutOfReach},
 		{"HolderMerge", testHolderMerge},
+		{"CopyRestrictedWorkflow", testCopyRestrictedWorkflow},
+		{"CopySignatories", testCopySignatories},
+		{"CopyDecisions", testCopyDecisions},
+		{"CopyOpenKeyway", testCopyOpenKeyway},
+		{"CopyConcurrency", testCopyConcurrency},
+		{"CopySelfService", testCopySelfService},
+		{"KeyCreatePolicy", testKeyCreatePolicy},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
