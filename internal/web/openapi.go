@@ -95,6 +95,9 @@ func enumSchemas() []struct {
 		{"StorageKind", "`cabinet`: numbered hooks; `lockbox`: a sealed code; `envelope`: a numbered seal; `holder`: a designated key holder keeping a spare.", keyward.StorageKinds},
 		{"CredentialKind", "", keyward.CredentialKinds},
 		{"WebhookEvent", "", keyward.WebhookEvents},
+		{"CopyState", "Where a copy request stands: `requested` → (`evidence_accepted`, for a restricted keyway) → `approved` or `denied` (or `escalated` to the owner) → `produced` → `handed_over`; `cancelled` at any step before production.", keyward.CopyStates},
+		{"IDType", "The kind of photo ID checked at the counter.", keyward.IDTypes},
+		{"KeyOrigin", "How a copy came under control: `registered` (an existing copy entered by an owner or admin, or any copy of an open keyway), `imported` (from a spreadsheet) or `produced` (cut for a copy request).", keyward.KeyOrigins},
 	}
 }
 

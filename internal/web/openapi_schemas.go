@@ -240,6 +240,45 @@ var schemaDocs = map[string]schemaDoc{
 	"APITokenPage": {desc: "API tokens (no further pages).", fields: map[string]string{
 		"next": `{"description":"Empty: this list has no further pages."}`,
 	}},
+	"CardInput": {desc: "A keyway's authorization card number: sealed, compared, never returned.", fields: map[string]string{
+		"number": `{"minLength":1,"maxLength":64}`,
+	}, required: []string{"number"}},
+	"CopyDecisionInput": {fields: map[string]string{
+		"reason": `{"minLength":1,"maxLength":2000}`,
+	}, required: []string{"reason"}},
+	"CopyEvidence": {desc: "What the counter checked for a restricted keyway, by whom and when; never the card."},
+	"CopyEvidenceInput": {fields: map[string]string{
+		"id_type":            `{"description":"One of the IDType values, or a common spelling of one (\u0060driver_license\u0060, \u0060drivers_license\u0060 → \u0060driving_licence\u0060)."}`,
+		"id_last4":           `{"description":"The last four letters or digits of the ID.","pattern":"^[A-Za-z0-9]{4}$"}`,
+		"authorization_card": `{"description":"The card number shown; compared with the keyway's card, never stored with the request."}`,
+	}, required: []string{"signatory_holder_id", "id_type", "id_last4", "authorization_card"}},
+	"CopyRequest": {desc: "A request for new copies of one key's symbol and keyway, with its evidence, approvals, produced copies and (single request only) history.", fields: map[string]string{
+		"id":                 `{"description":"Opaque identifier."}`,
+		"key_id":             `{"description":"The key the copies are cut from."}`,
+		"policy":             `{"description":"The keyway's duplication policy when the request was made."}`,
+		"approvals_required": `{"description":"How many managers approve it, fixed when it was made (0 for an open keyway).","minimum":0,"maximum":3}`,
+		"keys":               `{"description":"The copies produced for it."}`,
+	}},
+	"CopyRequestInput": {fields: map[string]string{
+		"count":         `{"description":"How many new copies: a whole number from 1 to 20.","minimum":1,"maximum":20}`,
+		"reason":        `{"description":"Required for a \u0060dnd\u0060 or \u0060restricted\u0060 keyway.","maxLength":2000}`,
+		"for_holder_id": `{"description":"Who will receive the copies; a holder's own request is for themselves."}`,
+	}, required: []string{"key_id", "count"}},
+	"CopyRequestPage": {desc: "One page of copy requests, newest first.", fields: map[string]string{
+		"next": `{"description":"Pass as \u0060?cursor=\u0060 for the following page; empty on the last page."}`,
+	}},
+	"CopySettings": {desc: "The organization's duplication settings.", fields: map[string]string{
+		"approvals_required": `{"description":"How many different managers approve a dnd or restricted request.","minimum":1,"maximum":3}`,
+		"two_person_rule":    `{"description":"Whoever checked the ID does not also approve.","default":false}`,
+	}, required: []string{"approvals_required"}},
+	"HandOverInput": {fields: map[string]string{
+		"note": `{"maxLength":2000}`,
+	}, required: []string{"holder_id"}},
+	"KeywayControl": {desc: "A keyway's duplication control: its signatories and whether an authorization card is on file (never the number)."},
+	"Signatory":     {desc: "A holder registered to authorize copies of a keyway, until `until` or until removed."},
+	"SignatoryInput": {fields: map[string]string{
+		"until": `{"description":"When the registration ends (RFC 3339, in the future); omitted: until removed."}`,
+	}, required: []string{"holder_id"}},
 	"AssignInput": {fields: map[string]string{
 		"opening_id": `{"minLength":1}`,
 		"symbol":     `{"pattern":"^[A-Za-z0-9._]{1,32}$"}`,
@@ -636,4 +675,10 @@ var fieldEnums = map[string]string{
 	"CredentialInput.kind":           "CredentialKind",
 	"Webhook.events":                 "WebhookEvent",
 	"WebhookInput.events":            "WebhookEvent",
+	"Key.origin":                     "KeyOrigin",
+	"CopyRequest.state":              "CopyState",
+	"CopyRequest.policy":             "DuplicationPolicy",
+	"CopyRequestEvent.state":         "CopyState",
+	"CopyEvidence.id_type":           "IDType",
+	"KeywayControl.policy":           "DuplicationPolicy",
 }

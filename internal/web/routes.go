@@ -51,6 +51,7 @@ func (s *Server) routeTable() []route {
 		s.inventoryRoutes(),
 		s.custodyRoutes(),
 		s.storageRoutes(),
+		s.copyRoutes(),
 		s.credentialRoutes(),
 		s.offboardingRoutes(),
 		s.keySystemRoutes(),

@@ -53,6 +53,8 @@ type Config struct {
 	ImportUploads keyward.ImportUploads
 	// Exports stream keys, holders or the logbook as CSV rows.
 	Exports keyward.Exports
+	// Duplication is copy control: copy requests, signatories and cards.
+	Duplication keyward.Duplication
 	// Webhooks are the organization's event subscriptions.
 	Webhooks keyward.Webhooks
 	// Audit reads the audit log and records refused requests.
@@ -107,6 +109,7 @@ type Server struct {
 	uploads        keyward.ImportUploads
 	exports        keyward.Exports
 	webhooks       keyward.Webhooks
+	duplication    keyward.Duplication
 	audit          keyward.AuditLog
 	idempotency    keyward.Idempotency
 	log            *slog.Logger
@@ -129,7 +132,7 @@ func NewServer(cfg Config) *Server {
 		storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs, finder: cfg.Search, stats: cfg.Dashboard,
 		imports: cfg.Imports, uploads: cfg.ImportUploads, exports: cfg.Exports, webhooks: cfg.Webhooks,
-		audit: cfg.Audit, idempotency: cfg.Idempotency,
+		audit: cfg.Audit, idempotency: cfg.Idempotency, duplication: cfg.Duplication,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
 		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),

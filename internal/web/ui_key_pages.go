@@ -96,9 +96,14 @@ func (s *Server) keysCreate(w http.ResponseWriter, r *http.Request, a keyward.Ac
 		k, err = s.custody.CreateKey(r.Context(), a, in)
 	}
 	if err != nil {
-		return formRefused(err, func(st int) error {
+		rerender := func(st int) error {
 			return s.renderKeys(w, r, a, st, err, postedValues(r, "keyway_id", "symbol", "copy_number"))
-		})
+		}
+		if keyward.ErrorCode(err) == keyward.EFORBIDDEN && fieldNamed(err, "keyway_id") {
+			// A keyway whose new copies need a copy request: the form says so beside the keyway.
+			return rerender(http.StatusForbidden)
+		}
+		return formRefused(err, rerender)
 	}
 	return redirectFlash(w, r, "/keys/"+url.PathEscape(k.ID), "Created key "+k.Stamp+".")
 }
@@ -394,4 +399,17 @@ func (s *Server) keyEdit(w http.ResponseWriter, r *http.Request, a keyward.Actor
 		})
 	}
 	return redirectFlash(w, r, "/keys/"+url.PathEscape(k.ID), "Saved.")
+}
+
+// fieldNamed reports whether err names field.
+func fieldNamed(err error, field string) bool {
+	var e *keyward.Error
+	if errors.As(err, &e) {
+		for _, f := range e.Fields {
+			if f.Field == field {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -32,6 +32,7 @@ func WebServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Confi
 		ImportUploads: db,
 		Exports:       db,
 		Webhooks:      db.Notifications(v),
+		Duplication:   db.Duplication(v),
 		Audit:         db,
 		Idempotency:   db,
 	}
