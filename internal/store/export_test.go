@@ -106,3 +106,27 @@ func (d *DB) FloorMoveForTest(ctx context.Context, keyID, holderID string, seq i
 		return err
 	})
 }
+
+// MigrateToForTest opens the database of cfg and applies the migrations up to
+// and including number n only, as an older binary would have left it.
+func MigrateToForTest(ctx context.Context, cfg Config, n int) error {
+	d, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS keyward_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	for _, m := range ms[:n] {
+		if err := d.applyMigration(ctx, m, len(ms)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
