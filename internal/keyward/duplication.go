@@ -390,10 +390,11 @@ type CopyCount struct {
 // signatories and cards, and the count of every copy.
 type Duplication interface {
 	// RequestCopies opens a request. An open keyway's request is approved at
-	// once. EINVALID (count, reason), ENOTFOUND, EFORBIDDEN (a holder asking
-	// for a key they do not hold).
+	// once. EINVALID (count, reason; key_id for an unknown key or a retired
+	// keyway), EFORBIDDEN (a holder asking for a key they do not hold).
 	RequestCopies(ctx context.Context, a Actor, in CopyRequestInput) (*CopyRequest, error)
-	// CopyRequest returns one request with its history. ENOTFOUND (a holder sees only their own).
+	// CopyRequest returns one request with its history. ENOTFOUND (a holder
+	// sees only the requests they made or that were made for them).
 	CopyRequest(ctx context.Context, a Actor, id string) (*CopyRequest, error)
 	// CopyRequests lists requests, newest first; states narrows the list.
 	CopyRequests(ctx context.Context, a Actor, states []string, opt ListOptions) (Page[CopyRequest], error)
