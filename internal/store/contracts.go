@@ -24,4 +24,5 @@ var (
 	_ keyward.Credentials             = (*Credentials)(nil)
 	_ keyward.Offboardings            = (*Offboarding)(nil)
 	_ keyward.Schedule                = (*Schedule)(nil)
+	_ keyward.LostKeys                = (*LostKeys)(nil)
 )

@@ -95,6 +95,9 @@ func enumSchemas() []struct {
 		{"StorageKind", "`cabinet`: numbered hooks; `lockbox`: a sealed code; `envelope`: a numbered seal; `holder`: a designated key holder keeping a spare.", keyward.StorageKinds},
 		{"CredentialKind", "", keyward.CredentialKinds},
 		{"WebhookEvent", "", keyward.WebhookEvents},
+		{"LostReach", "How a lost key opens a door: `intended`, a key system cylinder is pinned for it; `incidental`, its bitting operates the cylinder through master pins though no record says so; `schedule`, the door's keying schedule lists it.", keyward.LostReaches},
+		{"LostNextStep", "The next step for a lost key: start or continue its key system's rekey plan (or see it finished); make or continue the work list of a key outside key systems (or see it finished); or `nothing`, when no door on record lists a key outside key systems.", keyward.LostNextSteps},
+		{"WorkMethod", "How a work-list door was made safe: its lock `rekey`ed or `replace`d.", keyward.WorkMethods},
 	}
 }
 
