@@ -68,10 +68,10 @@ func workOrderDoc(o workOrder) ([]byte, error) {
 		}
 		f.Ln(3)
 		d.line("B", 11, sec.Heading)
-		widths := []float64{10, 180}
+		widths := []float64{12, 178}
 		head := []string{"Done", "What to do"}
 		if sec.Doors {
-			widths = []float64{10, 34, 40, 106}
+			widths = []float64{12, 32, 40, 106}
 			head = []string{"Done", "Site", "Door", "What to do"}
 		}
 		d.woRow(widths, head, true, false, false)
@@ -175,10 +175,11 @@ func (s *Server) planPDF(w http.ResponseWriter, r *http.Request, a keyward.Actor
 		return err
 	}
 	zone := s.zone(r)
+	opened := len(p.Intended) + len(p.Incidental)
 	o := workOrder{Org: s.orgName(r), Title: "Work order: rekey after lost key " + p.LostSymbol, Printed: s.now(), Zone: zone,
 		Facts: []string{"Key system " + ks.Name + ". Lost key " + p.LostSymbol + ", reported " + p.CreatedAt.In(zone).Format("2 Jan 2006") + "."},
-		Intro: "Whoever finds the lost key " + p.LostSymbol + " could open " + strconv.Itoa(len(p.Intended)+len(p.Incidental)) +
-			" door(s). Do the steps in order; tick each one and write down the keys where asked."}
+		Intro: "Whoever finds the lost key " + p.LostSymbol + " could open " + strconv.Itoa(opened) + " door" + pluralS(opened) +
+			". Do the steps in order; tick each one and write down the keys where asked."}
 	if p.Status == keyward.WorkDone && p.ClosedAt != nil {
 		o.Facts = append(o.Facts, "All steps were done by "+p.ClosedAt.In(zone).Format("2 Jan 2006")+".")
 	}

@@ -239,7 +239,7 @@ func (s *Server) keySystemLost(w http.ResponseWriter, r *http.Request, a keyward
 			return s.renderKeySystem(w, r, a, st, nil, err, postedValues(r, "symbol", "note"))
 		})
 	}
-	return redirectFlash(w, r, "/keysystems/"+url.PathEscape(r.PathValue("id"))+"/plans/"+url.PathEscape(p.ID), "Rekey plan for lost "+p.LostSymbol+".")
+	return redirectFlash(w, r, "/keysystems/"+url.PathEscape(r.PathValue("id"))+"/plans/"+url.PathEscape(p.ID), "Rekey plan started for lost key "+p.LostSymbol+": "+strconv.Itoa(len(p.Items))+" step"+pluralS(len(p.Items))+".")
 }
 
 type cylinderPageData struct {
