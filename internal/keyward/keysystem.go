@@ -286,19 +286,26 @@ type RekeyPlan struct {
 
 // PlanItem is one step of a rekey plan.
 type PlanItem struct {
-	ID          string     `json:"id"`
-	Seq         int        `json:"seq"`
-	Kind        string     `json:"kind"`
-	OpeningID   string     `json:"opening_id,omitempty"`
-	OpeningName string     `json:"opening_name,omitempty"`
-	FromSymbol  string     `json:"from_symbol,omitempty"`
-	ToSymbol    string     `json:"to_symbol,omitempty"`
-	CrossKeys   []string   `json:"cross_keys,omitempty"` // rekey: the new cross keys
-	Copies      int        `json:"copies,omitempty"`
-	Note        string     `json:"note"`
-	Done        bool       `json:"done"`
-	DoneAt      *time.Time `json:"done_at,omitempty"`
-	DoneBy      string     `json:"done_by,omitempty"`
+	ID          string   `json:"id"`
+	Seq         int      `json:"seq"`
+	Kind        string   `json:"kind"`
+	OpeningID   string   `json:"opening_id,omitempty"`
+	OpeningName string   `json:"opening_name,omitempty"`
+	SiteID      string   `json:"site_id,omitempty"`
+	SiteName    string   `json:"site_name,omitempty"`
+	FromSymbol  string   `json:"from_symbol,omitempty"`
+	ToSymbol    string   `json:"to_symbol,omitempty"`
+	CrossKeys   []string `json:"cross_keys,omitempty"` // rekey: the new cross keys
+	Copies      int      `json:"copies,omitempty"`
+	Note        string   `json:"note"`
+	// NewKeys are the keys that open the door after the step: for a rekey,
+	// the key list it is re-pinned for; for a replaced cylinder, the keys
+	// recorded when it was marked done.
+	NewKeys  []string   `json:"new_keys,omitempty"`
+	Done     bool       `json:"done"`
+	DoneAt   *time.Time `json:"done_at,omitempty"`
+	DoneBy   string     `json:"done_by,omitempty"`
+	DoneNote string     `json:"done_note,omitempty"`
 }
 
 // KeySystems is master keying in the product: the key tree, the keying
@@ -325,9 +332,12 @@ type KeySystems interface {
 	ReportLost(ctx context.Context, a Actor, id string, in LostKeyInput) (*RekeyPlan, error)
 	// Plan returns one rekey plan with its items. ENOTFOUND.
 	Plan(ctx context.Context, a Actor, id, planID string) (*RekeyPlan, error)
-	// CompleteItem marks one plan item done (a rekey applies its pinning);
-	// the last one closes the plan. ECONFLICT if it is already done.
-	CompleteItem(ctx context.Context, a Actor, id, planID, itemID string) (*RekeyPlan, error)
+	// CompleteItem marks one plan item done, confirmed and recording what
+	// DoneRecords asks (a rekey applies its pinning; a replaced cylinder
+	// records the keys of the new one in the door's keying schedule); the
+	// last one closes the plan. EINVALID naming the field; ECONFLICT if it is
+	// already done.
+	CompleteItem(ctx context.Context, a Actor, id, planID, itemID string, in ItemDoneInput) (*RekeyPlan, error)
 }
 
 // Sources of a keying spec in the spec list.

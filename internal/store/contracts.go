@@ -25,4 +25,5 @@ var (
 	_ keyward.Offboardings            = (*Offboarding)(nil)
 	_ keyward.Schedule                = (*Schedule)(nil)
 	_ keyward.Duplication             = (*Duplication)(nil)
+	_ keyward.LostKeys                = (*LostKeys)(nil)
 )

@@ -244,9 +244,11 @@ func (st *sysState) plans(ctx context.Context, tx *Tx, planID string) ([]keyward
 }
 
 func (st *sysState) items(ctx context.Context, tx *Tx, planID string) ([]keyward.PlanItem, error) {
-	rows, err := tx.Query(ctx, `SELECT i.id, i.seq, i.kind, COALESCE(i.opening_id, ''), COALESCE(o.name, ''), COALESCE(i.from_symbol_id, ''), COALESCE(i.to_symbol_id, ''),
-		i.cross_keys, i.copies, i.note, i.done, i.done_at, COALESCE(i.done_by, '')
-		FROM rekey_plan_items i LEFT JOIN openings o ON o.id = i.opening_id WHERE i.plan_id = ? ORDER BY i.seq`, planID)
+	rows, err := tx.Query(ctx, `SELECT i.id, i.seq, i.kind, COALESCE(i.opening_id, ''), COALESCE(o.name, ''), COALESCE(o.site_id, ''), COALESCE(s.name, ''),
+		COALESCE(i.from_symbol_id, ''), COALESCE(i.to_symbol_id, ''),
+		i.cross_keys, i.copies, i.note, i.done, i.done_at, COALESCE(i.done_by, ''), i.new_keys, i.done_note
+		FROM rekey_plan_items i LEFT JOIN openings o ON o.id = i.opening_id LEFT JOIN sites s ON s.id = o.site_id
+		WHERE i.plan_id = ? ORDER BY i.seq`, planID)
 	if err != nil {
 		return nil, fmt.Errorf("store: plan items: %w", err)
 	}
@@ -254,10 +256,11 @@ func (st *sysState) items(ctx context.Context, tx *Tx, planID string) ([]keyward
 	out := []keyward.PlanItem{}
 	for rows.Next() {
 		var it keyward.PlanItem
-		var from, to, cross string
+		var from, to, cross, newKeys string
 		var done int
 		var doneAt sql.NullString
-		if err := rows.Scan(&it.ID, &it.Seq, &it.Kind, &it.OpeningID, &it.OpeningName, &from, &to, &cross, &it.Copies, &it.Note, &done, &doneAt, &it.DoneBy); err != nil {
+		if err := rows.Scan(&it.ID, &it.Seq, &it.Kind, &it.OpeningID, &it.OpeningName, &it.SiteID, &it.SiteName, &from, &to, &cross, &it.Copies, &it.Note,
+			&done, &doneAt, &it.DoneBy, &newKeys, &it.DoneNote); err != nil {
 			return nil, fmt.Errorf("store: scan plan item: %w", err)
 		}
 		if r := st.byID[from]; r != nil {
@@ -268,8 +271,14 @@ func (st *sysState) items(ctx context.Context, tx *Tx, planID string) ([]keyward
 		}
 		var crossIDs []string
 		_ = json.Unmarshal([]byte(cross), &crossIDs)
-		if it.Kind == keyward.PlanRekey {
+		switch it.Kind {
+		case keyward.PlanRekey:
 			it.CrossKeys = st.symbols(crossIDs)
+			if to != "" {
+				it.NewKeys = st.symbols(st.tree().KeyList(to, crossIDs))
+			}
+		case keyward.PlanReplaceCylinder:
+			_ = json.Unmarshal([]byte(newKeys), &it.NewKeys)
 		}
 		it.Done, it.DoneAt = done == 1, tsPtr(doneAt)
 		out = append(out, it)
@@ -277,10 +286,11 @@ func (st *sysState) items(ctx context.Context, tx *Tx, planID string) ([]keyward
 	return out, rows.Err()
 }
 
-func (s *KeySystems) CompleteItem(ctx context.Context, a keyward.Actor, id, planID, itemID string) (*keyward.RekeyPlan, error) {
+func (s *KeySystems) CompleteItem(ctx context.Context, a keyward.Actor, id, planID, itemID string, in keyward.ItemDoneInput) (*keyward.RekeyPlan, error) {
 	if err := s.db.recordDenial(ctx, a, keyward.ActKeySystemEdit, "keysystem", id); err != nil {
 		return nil, err
 	}
+	in.Normalize()
 	return inSystem(ctx, s, id, func(tx *Tx, st *sysState) (*keyward.RekeyPlan, error) {
 		p, err := st.plan(ctx, tx, planID)
 		if err != nil {
@@ -291,27 +301,58 @@ func (s *KeySystems) CompleteItem(ctx context.Context, a keyward.Actor, id, plan
 			return nil, keyward.Errorf(keyward.ENOTFOUND, "plan item %q not found", itemID)
 		}
 		it := p.Items[i]
+		if it.Done {
+			return nil, keyward.Errorf(keyward.ECONFLICT, "plan item %d is already done", it.Seq)
+		}
+		inSystems, err := tx.keySystemSymbols(ctx, in.NewKeys)
+		if err != nil {
+			return nil, err
+		}
+		if err := in.Check(keyward.DoneWork{Kind: it.Kind, LostSymbol: p.LostSymbol, InKeySystem: inSystems}); err != nil {
+			return nil, err
+		}
+		newKeys := in.NewKeys
+		if newKeys == nil {
+			newKeys = []string{}
+		}
+		nk, _ := json.Marshal(newKeys)
 		// The guarded update is the race guard: an item is done once.
-		r, err := tx.Exec(ctx, `UPDATE rekey_plan_items SET done = 1, done_at = ?, done_by = ? WHERE id = ? AND plan_id = ? AND done = 0`,
-			ts(tx.now), actorName(a), itemID, planID)
+		r, err := tx.Exec(ctx, `UPDATE rekey_plan_items SET done = 1, done_at = ?, done_by = ?, new_keys = ?, done_note = ? WHERE id = ? AND plan_id = ? AND done = 0`,
+			ts(tx.now), actorName(a), string(nk), in.Note, itemID, planID)
 		if err != nil {
 			return nil, fmt.Errorf("store: complete plan item: %w", err)
 		}
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil, keyward.Errorf(keyward.ECONFLICT, "plan item %d is already done", it.Seq)
 		}
+		details := map[string]any{"plan_id": planID, "item": it.Seq, "kind": it.Kind,
+			"opening_id": it.OpeningID, "from": it.FromSymbol, "to": it.ToSymbol, "note": in.Note}
 		switch it.Kind {
 		case keyward.PlanRekey:
 			if _, err := st.repin(ctx, tx, a, it.OpeningID, st.idOf(it.ToSymbol), st.ids(it.CrossKeys), "rekeyed: "+p.LostSymbol+" lost"); err != nil {
 				return nil, err
 			}
+			removed, err := st.followSchedule(ctx, tx, it.OpeningID, it.NewKeys)
+			if err != nil {
+				return nil, err
+			}
+			details["new_keys"], details["schedule_removed"] = it.NewKeys, removed
 		case keyward.PlanReplaceCylinder:
 			if _, err := st.repin(ctx, tx, a, it.OpeningID, "", nil, "cylinder replaced: "+p.LostSymbol+" lost"); err != nil {
 				return nil, err
 			}
+			// The new cylinder is keyed by hand: its keys go into the door's
+			// keying schedule, so the door is not left without keys.
+			removed, err := st.followSchedule(ctx, tx, it.OpeningID, nil)
+			if err != nil {
+				return nil, err
+			}
+			if err := tx.scheduleKeys(ctx, it.OpeningID, in.NewKeys); err != nil {
+				return nil, err
+			}
+			details["new_keys"], details["schedule_removed"] = in.NewKeys, removed
 		}
-		if _, err := tx.record(ctx, a, "keysystem.plan_item", "keysystem", id, map[string]any{"plan_id": planID, "item": it.Seq, "kind": it.Kind,
-			"opening_id": it.OpeningID, "from": it.FromSymbol, "to": it.ToSymbol}); err != nil {
+		if _, err := tx.record(ctx, a, "keysystem.plan_item", "keysystem", id, details); err != nil {
 			return nil, err
 		}
 		var open int
@@ -325,6 +366,27 @@ func (s *KeySystems) CompleteItem(ctx context.Context, a keyward.Actor, id, plan
 		}
 		return st.plan(ctx, tx, planID)
 	})
+}
+
+// followSchedule keeps a re-pinned or replaced door's hand-kept keying
+// schedule true: it removes the symbols of this key system that are not in
+// keep (the door's new key list; none for a replaced cylinder), and returns them.
+func (st *sysState) followSchedule(ctx context.Context, tx *Tx, openingID string, keep []string) ([]string, error) {
+	listed, err := tx.openingSymbols(ctx, openingID)
+	if err != nil {
+		return nil, err
+	}
+	removed := []string{}
+	for _, sym := range listed {
+		if st.bySymbol[sym] == nil || slices.Contains(keep, sym) {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM opening_symbols WHERE opening_id = ? AND symbol = ?`, openingID, sym); err != nil {
+			return nil, fmt.Errorf("store: unschedule symbol: %w", err)
+		}
+		removed = append(removed, sym)
+	}
+	return removed, nil
 }
 
 // closePlan re-runs the cross-key audit, checks what the lost bitting still

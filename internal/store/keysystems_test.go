@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,12 +82,21 @@ func (f *ksFixture) completeAll(t *testing.T, id string, plan *keyward.RekeyPlan
 	ctx := context.Background()
 	for _, it := range plan.Items {
 		var err error
-		plan, err = f.ks.CompleteItem(ctx, f.owner, id, plan.ID, it.ID)
+		plan, err = f.ks.CompleteItem(ctx, f.owner, id, plan.ID, it.ID, doneInput(it))
 		if err != nil {
 			t.Fatalf("complete item %d (%s): %v", it.Seq, it.Kind, err)
 		}
 	}
 	return plan
+}
+
+// doneInput confirms an item, naming a new key for a replaced cylinder.
+func doneInput(it keyward.PlanItem) keyward.ItemDoneInput {
+	in := keyward.ItemDoneInput{Confirm: true}
+	if keyward.DoneRecords(it.Kind).NewKeys {
+		in.NewKeys = []string{"NEW" + strconv.Itoa(it.Seq)}
+	}
+	return in
 }
 
 func TestKeySystems(t *testing.T) {
@@ -226,7 +236,7 @@ func testKeySystems(t *testing.T, b storetest.Backend) {
 	if plan.Status != "done" || len(plan.LostOperates) != 0 || plan.ClosedAt == nil {
 		t.Fatalf("closed plan = %+v", plan)
 	}
-	if _, err := f.ks.CompleteItem(ctx, f.owner, sys.ID, plan.ID, plan.Items[0].ID); keyward.ErrorCode(err) != keyward.ECONFLICT {
+	if _, err := f.ks.CompleteItem(ctx, f.owner, sys.ID, plan.ID, plan.Items[0].ID, keyward.ItemDoneInput{Confirm: true}); keyward.ErrorCode(err) != keyward.ECONFLICT {
 		t.Fatalf("item done twice: %v", err)
 	}
 	cyl, err := f.ks.Cylinder(ctx, f.owner, sys.ID, f.doors["Office 2"])

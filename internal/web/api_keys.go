@@ -29,13 +29,16 @@ func (s *Server) keyHistory(w http.ResponseWriter, r *http.Request, a keyward.Ac
 }
 
 // apiMove is the API handler of a custody move (keyward.CustodyMoves):
-// check-out and check-in take their own bodies, the others a CustodyInput.
+// check-out and check-in take their own bodies, the others a CustodyInput;
+// the answer to a lost key adds what it opens and the next step.
 func (s *Server) apiMove(action string) handler {
 	switch action {
 	case keyward.CustodyCheckout:
 		return s.checkoutKey
 	case keyward.CustodyCheckin:
 		return s.checkinKey
+	case keyward.CustodyLost:
+		return s.reportKeyLost
 	}
 	return s.moveKey(action)
 }
@@ -64,7 +67,7 @@ func (s *Server) checkinKey(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	return writeJSON(w, http.StatusOK, k)
 }
 
-// moveKey serves issue, return, transfer, lost, found and destroy.
+// moveKey serves issue, return, transfer, found and destroy.
 func (s *Server) moveKey(action string) handler {
 	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 		var in keyward.CustodyInput

@@ -123,10 +123,11 @@ func (s *Server) getRekeyPlan(w http.ResponseWriter, r *http.Request, a keyward.
 }
 
 func (s *Server) completePlanItem(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	if err := noBody(r); err != nil {
+	var in keyward.ItemDoneInput
+	if err := decode(r, &in); err != nil {
 		return err
 	}
-	p, err := s.keySystems.CompleteItem(r.Context(), a, r.PathValue("id"), r.PathValue("plan"), r.PathValue("item"))
+	p, err := s.keySystems.CompleteItem(r.Context(), a, r.PathValue("id"), r.PathValue("plan"), r.PathValue("item"), in)
 	if err != nil {
 		return err
 	}

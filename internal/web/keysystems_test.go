@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -191,7 +192,7 @@ func TestAPIKeySystems(t *testing.T) {
 			t.Fatalf("lost AA2: %d %+v", st, plan)
 		}
 		for _, it := range plan.Items {
-			if st := app.call(keyward.RoleTechnician, "POST", base+"/plans/"+plan.ID+"/items/"+it.ID+"/done", nil, &plan); st != 200 {
+			if st := app.call(keyward.RoleTechnician, "POST", base+"/plans/"+plan.ID+"/items/"+it.ID+"/done", apiDone(it), &plan); st != 200 {
 				t.Fatalf("item %d: %d", it.Seq, st)
 			}
 		}
@@ -221,7 +222,7 @@ func TestAPIKeySystems(t *testing.T) {
 			t.Fatalf("second report: %d", st)
 		}
 		for _, it := range plan.Items {
-			if st := app.call(keyward.RoleTechnician, "POST", base+"/plans/"+plan.ID+"/items/"+it.ID+"/done", nil, &plan); st != 200 {
+			if st := app.call(keyward.RoleTechnician, "POST", base+"/plans/"+plan.ID+"/items/"+it.ID+"/done", apiDone(it), &plan); st != 200 {
 				t.Fatalf("item %d: %d", it.Seq, st)
 			}
 		}
@@ -246,6 +247,16 @@ func TestAPIKeySystems(t *testing.T) {
 			t.Fatalf("a bitting is in %d audit records", n)
 		}
 	})
+}
+
+// apiDone is the body that marks a plan item done: confirmed, and for a
+// replaced cylinder the key that operates the new one.
+func apiDone(it keyward.PlanItem) map[string]any {
+	body := map[string]any{"confirm": true}
+	if keyward.DoneRecords(it.Kind).NewKeys {
+		body["new_keys"] = []string{"NEW" + strconv.Itoa(it.Seq)}
+	}
+	return body
 }
 
 // pdfText renders a PDF with pdftoppm (it must be a valid, drawable page)

@@ -98,6 +98,9 @@ func enumSchemas() []struct {
 		{"CopyState", "Where a copy request stands: `requested` → (`evidence_accepted`, for a restricted keyway) → `approved` or `denied` (or `escalated` to the owner) → `produced` → `handed_over`; `cancelled` at any step before production.", keyward.CopyStates},
 		{"IDType", "The kind of photo ID checked at the counter.", keyward.IDTypes},
 		{"KeyOrigin", "How a copy came under control: `registered` (an existing copy entered by an owner or admin, or any copy of an open keyway), `imported` (from a spreadsheet) or `produced` (cut for a copy request).", keyward.KeyOrigins},
+		{"LostReach", "How a lost key opens a door: `intended`, a key system cylinder is pinned for it; `incidental`, its bitting operates the cylinder through master pins though no record says so; `schedule`, the door's keying schedule lists it.", keyward.LostReaches},
+		{"LostNextStep", "The next step for a lost key: start or continue its key system's rekey plan (or see it finished); make or continue the work list of a key outside key systems (or see it finished); or `nothing`, when no door on record lists a key outside key systems.", keyward.LostNextSteps},
+		{"WorkMethod", "How a work-list door was made safe: its lock `rekey`ed or `replace`d.", keyward.WorkMethods},
 	}
 }
 

@@ -238,6 +238,21 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		c.json(owner, "GET", "/api/v1/holders/"+id(ann)+"/keys", nil, 200)
 		c.json(owner, "POST", "/api/v1/keys/"+id(k1)+"/return", map[string]any{}, 200)
 		c.json(owner, "POST", "/api/v1/keys/"+id(k2)+"/lost", map[string]any{"note": "left on the bus"}, 200)
+		c.json(owner, "GET", "/api/v1/keys/"+id(k2)+"/lost", nil, 200)
+		c.json(owner, "GET", "/api/v1/keys/"+id(k1)+"/lost", nil, 409)
+		c.json(owner, "POST", "/api/v1/worklists", map[string]any{}, 400)
+		wl := c.json(owner, "POST", "/api/v1/worklists", map[string]any{"key_id": id(k2), "note": "Ace Locks"}, 201)
+		c.json(owner, "POST", "/api/v1/worklists", map[string]any{"key_id": id(k2)}, 409)
+		c.json(owner, "GET", "/api/v1/worklists", nil, 200)
+		c.json(owner, "GET", "/api/v1/worklists?status=open", nil, 200)
+		c.json(owner, "GET", "/api/v1/worklists/"+id(wl), nil, 200)
+		c.json(owner, "GET", "/api/v1/worklists/nope", nil, 404)
+		c.json(owner, "GET", "/api/v1/rekey-work", nil, 200)
+		wlDoor := "/api/v1/worklists/" + id(wl) + "/items/" + id(wl["items"].([]any)[0].(map[string]any)) + "/done"
+		c.json(owner, "POST", wlDoor, map[string]any{"confirm": true, "method": "rekey"}, 400)
+		c.json(owner, "POST", wlDoor, map[string]any{"confirm": true, "method": "rekey", "new_keys": []string{"AA1B"}}, 200)
+		c.json(owner, "POST", wlDoor, map[string]any{"confirm": true, "method": "rekey", "new_keys": []string{"AA1C"}}, 409)
+		c.do(owner, "GET", "/api/v1/worklists/"+id(wl)+"/workorder.pdf", "", nil, 200)
 		c.json(owner, "POST", "/api/v1/keys/"+id(k2)+"/found", map[string]any{}, 200)
 		c.json(owner, "POST", "/api/v1/keys/"+id(k2)+"/destroy", map[string]any{"note": "worn"}, 200)
 		c.json(owner, "GET", "/api/v1/keys/"+id(k1)+"/history", nil, 200)
@@ -323,6 +338,23 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		c.json(owner, "POST", "/api/v1/keysystems/"+id(ks)+"/audit", nil, 200)
 		c.json(owner, "GET", "/api/v1/keysystems/"+id(ks)+"/audit", nil, 200)
 		c.json(owner, "GET", "/api/v1/keying-specs", nil, 200)
+		c.json(owner, "POST", "/api/v1/keysystems/"+id(ks)+"/assignments", map[string]any{"opening_id": id(door), "symbol": "AA2"}, 200)
+		plan := c.json(owner, "POST", "/api/v1/keysystems/"+id(ks)+"/lost", map[string]any{"symbol": "AA2"}, 201)
+		planPath := "/api/v1/keysystems/" + id(ks) + "/plans/" + id(plan)
+		for i, it := range plan["items"].([]any) {
+			item := it.(map[string]any)
+			if i == 0 {
+				c.json(owner, "POST", planPath+"/items/"+id(item)+"/done", map[string]any{}, 400)
+			}
+			body := map[string]any{"confirm": true}
+			if item["kind"] == keyward.PlanReplaceCylinder {
+				body["new_keys"] = []string{"FD1"}
+			}
+			c.json(owner, "POST", planPath+"/items/"+id(item)+"/done", body, 200)
+		}
+		c.json(owner, "GET", planPath, nil, 200)
+		c.do(owner, "GET", planPath+"/workorder.pdf", "", nil, 200)
+		c.do(owner, "GET", "/api/v1/keysystems/"+id(ks)+"/plans/nope/workorder.pdf", "", nil, 404)
 
 		// Imports and exports.
 		csv := "symbol,keyway,copy_number,holder_name,holder_email,due_at\nAB2,Schlage SC1,,,,\nAB2,Nope,,,,\n"

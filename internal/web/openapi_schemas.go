@@ -500,6 +500,45 @@ var schemaDocs = map[string]schemaDoc{
 		"key_id": `{"description":"The stamped copy, if known."}`,
 		"note":   `{"maxLength":2000}`,
 	}, required: []string{"symbol"}},
+	"LostDoor": {desc: "A door a lost key opens, and how."},
+	"LostKey": {desc: "What a lost key opens now, and the next step.", fields: map[string]string{
+		"system_id":        `{"description":"The key system of its symbol; absent outside key systems."}`,
+		"doors":            `{"description":"Every door it opens now: by how (intended, incidental, schedule), then site and door."}`,
+		"plan_id":          `{"description":"The latest rekey plan for its symbol, if any."}`,
+		"work_list_id":     `{"description":"The open (else the latest) work list for its symbol, if any."}`,
+		"work_list_status": `{"enum":["open","done"]}`,
+		"plan_status":      `{"enum":["open","done"]}`,
+	}},
+	"LostKeyReply": {desc: "The key after it is reported lost; `lost_key` for those who may read the inventory.", fields: map[string]string{
+		"lost_key": `{"description":"Every door the key opens now and the next step."}`,
+	}},
+	"WorkListInput": {desc: "The lost key whose doors to list.", fields: map[string]string{
+		"key_id": `{"description":"A lost key outside any key system.","minLength":1}`,
+		"note":   `{"maxLength":2000}`,
+	}, required: []string{"key_id"}},
+	"WorkList": {desc: "The work list of a lost key outside key systems: one door each to rekey or replace.", fields: map[string]string{
+		"id":     `{"description":"Opaque identifier."}`,
+		"status": `{"enum":["open","done"]}`,
+	}},
+	"WorkItem": {desc: "One door of a work list.", fields: map[string]string{
+		"id":       `{"description":"Opaque identifier."}`,
+		"new_keys": `{"description":"The keys that open the door since it was done; empty before."}`,
+	}},
+	"WorkListPage": {desc: "Work lists, newest first (no further pages).", fields: map[string]string{
+		"next": `{"description":"Empty: this list has no further pages."}`,
+	}},
+	"OpenWork": {desc: "An open rekey plan or work list.", fields: map[string]string{
+		"kind": `{"enum":["plan","work_list"]}`,
+	}},
+	"OpenWorkPage": {desc: "Open rekey work (no further pages).", fields: map[string]string{
+		"next": `{"description":"Empty: this list has no further pages."}`,
+	}},
+	"ItemDoneInput": {desc: "Marks a rekey plan item or a work-list door done.", fields: map[string]string{
+		"confirm":  `{"description":"Must be true: marking done changes what opens a door."}`,
+		"method":   `{"description":"A work-list door only: whether its lock was rekeyed or replaced."}`,
+		"new_keys": `{"description":"The keys (symbols as stamped, outside any key system) that open the door now: required for a replaced cylinder and a work-list door, empty otherwise.","maxItems":20,"items":{"type":"string","pattern":"^[A-Za-z0-9._]{1,32}$"}}`,
+		"note":     `{"maxLength":2000}`,
+	}, required: []string{"confirm"}},
 	"Me": {desc: "The account a token acts for.", fields: map[string]string{
 		"id":        `{"description":"The user id."}`,
 		"holder_id": `{"description":"Empty unless the account is linked to a holder."}`,
@@ -546,7 +585,8 @@ var schemaDocs = map[string]schemaDoc{
 	}},
 	"PinningChart": {desc: "A revealed pinning with the bittings of its key list."},
 	"PlanItem": {desc: "One step of a rekey plan.", fields: map[string]string{
-		"id": `{"description":"Opaque identifier."}`,
+		"id":       `{"description":"Opaque identifier."}`,
+		"new_keys": `{"description":"The keys that open the door after the step: for \u0060rekey\u0060 the key list it is re-pinned for; for \u0060replace_cylinder\u0060 the keys recorded when it was done."}`,
 	}},
 	"Problem": {desc: "An RFC 9457 problem detail (`application/problem+json`).", fields: map[string]string{
 		"type":     `{"const":"about:blank"}`,
@@ -681,4 +721,9 @@ var fieldEnums = map[string]string{
 	"CopyRequestEvent.state":         "CopyState",
 	"CopyEvidence.id_type":           "IDType",
 	"KeywayControl.policy":           "DuplicationPolicy",
+	"LostDoor.how":                   "LostReach",
+	"LostKey.next":                   "LostNextStep",
+	"WorkItem.method":                "WorkMethod",
+	"ItemDoneInput.method":           "WorkMethod",
+	"LostKeyReply.status":            "KeyStatus",
 }

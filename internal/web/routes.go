@@ -55,6 +55,7 @@ func (s *Server) routeTable() []route {
 		s.credentialRoutes(),
 		s.offboardingRoutes(),
 		s.keySystemRoutes(),
+		s.lostKeyRoutes(),
 		s.auditRoutes(),
 		s.importRoutes(),
 		s.webhookRoutes(),

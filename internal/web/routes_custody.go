@@ -113,11 +113,11 @@ var custodyDocs = map[string]opDoc{
 	},
 	keyward.CustodyLost: {
 		id: "reportKeyLost", tag: "custody", summary: "Report a key lost",
-		desc:         "The key becomes `lost` (from `in_storage`, `issued` or `checked_out`; 409 otherwise); checking out a lost key is a 409. A user of role `holder` may report only keys they hold (403 otherwise). `holder_id` must be empty.",
+		desc:         "The key becomes `lost` (from `in_storage`, `issued` or `checked_out`; 409 otherwise); checking out a lost key is a 409. A user of role `holder` may report only keys they hold (403 otherwise). `holder_id` must be empty. For those who may read the inventory the answer adds `lost_key`: every door the key opens now and the next step (the key system's rekey plan, or a work list of doors to rekey or replace), as `GET /api/v1/keys/{id}/lost` answers.",
 		params:       []param{{ref: "IdempotencyKey"}},
 		in:           keyward.CustodyInput{},
 		optionalBody: true,
-		out:          []reply{{200, "The key after the move.", keyward.Key{}, ""}},
+		out:          []reply{{200, "The key after the move, and what it opens.", lostKeyReply{}, ""}},
 		errs:         []int{400, 401, 403, 404, 409, 422},
 	},
 	keyward.CustodyFound: {

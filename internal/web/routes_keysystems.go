@@ -96,10 +96,17 @@ func (s *Server) keySystemRoutes() []route {
 		}),
 		api("POST /api/v1/keysystems/{id}/plans/{plan}/items/{item}/done", keyward.ActKeySystemEdit, s.completePlanItem).describe(opDoc{
 			id: "completePlanItem", tag: "keysystems", summary: "Mark a rekey plan item done",
-			desc:   "Takes no body. A `rekey` item applies its pinning. 409 if the item is already done.",
+			desc:   "`confirm` must be true: marking done changes what opens a door. A `rekey` item applies its pinning (its `new_keys` are the key list it is re-pinned for; the body names none). A `replace_cylinder` item ends the cylinder's pinning, so `new_keys` must name the keys that operate the new cylinder, keys outside any key system: they join the door's keying schedule and the system's symbols leave it, so the door is never left without keys. 400 naming the field; 409 if the item is already done.",
 			params: []param{{name: "plan", in: "path", desc: "The rekey plan id.", schema: `{"type":"string"}`}, {name: "item", in: "path", desc: "The plan item id.", schema: `{"type":"string"}`}, {ref: "IdempotencyKey"}},
+			in:     keyward.ItemDoneInput{},
 			out:    []reply{{200, "The plan after the change; the last item closes it.", keyward.RekeyPlan{}, ""}},
-			errs:   []int{401, 403, 404, 409, 422},
+			errs:   []int{400, 401, 403, 404, 409, 422},
+		}),
+		api("GET /api/v1/keysystems/{id}/plans/{plan}/workorder.pdf", keyward.ActKeySystemRead, s.planPDF).describe(opDoc{
+			id: "planWorkOrderPDF", tag: "keysystems", summary: "A rekey plan as a locksmith's work order (PDF)",
+			params: []param{{name: "plan", in: "path", desc: "The rekey plan id.", schema: `{"type":"string"}`}},
+			out:    []reply{{200, "The work order: the organization, the date, the keys to cut, each door with its site and what to do in plain words, boxes to tick and a signature line. Never a bitting.", nil, pdfContent}},
+			errs:   []int{401, 403, 404},
 		}),
 		api("GET /api/v1/keying-specs", keyward.ActKeySystemRead, s.listKeyingSpecs).describe(opDoc{
 			id: "listKeyingSpecs", tag: "keysystems", summary: "List keying specs",
@@ -127,6 +134,8 @@ func (s *Server) keySystemRoutes() []route {
 		page("POST /keysystems/{id}/cylinders/{opening}/reveal", keyward.ActBittingReveal, s.cylinderReveal),
 		page("POST /keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF),
 		page("GET /keysystems/{id}/plans/{plan}", keyward.ActKeySystemRead, s.planPage),
+		page("GET /keysystems/{id}/plans/{plan}/workorder.pdf", keyward.ActKeySystemRead, s.planPDF),
+		page("GET /keysystems/{id}/plans/{plan}/items/{item}/done", keyward.ActKeySystemEdit, s.planItemConfirm),
 		page("POST /keysystems/{id}/plans/{plan}/items/{item}/done", keyward.ActKeySystemEdit, s.planItemDone),
 		page("POST /keysystems/specs", keyward.ActKeySystemEdit, s.keyingSpecCreate),
 	}

@@ -43,6 +43,9 @@ type Config struct {
 	KeySystems keyward.KeySystems
 	// KeyingSpecs are the specs key systems are generated from.
 	KeyingSpecs keyward.KeyingSpecs
+	// LostKeys says what a lost key opens and keeps the work lists of keys
+	// outside key systems.
+	LostKeys keyward.LostKeys
 	// Search finds keys, holders and openings, and reads a holder's logbook.
 	Search keyward.Search
 	// Dashboard counts keys, lists what is overdue and charts keys out.
@@ -103,6 +106,7 @@ type Server struct {
 	schedule       keyward.Schedule
 	keySystems     keyward.KeySystems
 	keyingSpecs    keyward.KeyingSpecs
+	lostKeys       keyward.LostKeys
 	finder         keyward.Search
 	stats          keyward.Dashboard
 	imports        keyward.Imports[*importer.File]
@@ -130,7 +134,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{
 		health: cfg.Health, accounts: cfg.Accounts, directory: cfg.Directory, custody: cfg.Custody,
 		storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
-		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs, finder: cfg.Search, stats: cfg.Dashboard,
+		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs, lostKeys: cfg.LostKeys, finder: cfg.Search, stats: cfg.Dashboard,
 		imports: cfg.Imports, uploads: cfg.ImportUploads, exports: cfg.Exports, webhooks: cfg.Webhooks,
 		audit: cfg.Audit, idempotency: cfg.Idempotency, duplication: cfg.Duplication,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,

@@ -164,6 +164,9 @@ type keyPageData struct {
 	Opens      []siteOpenings
 	OpensCount int
 	Reach      bool // the actor may see what the key opens
+	// Lost is, for a lost key, every door it opens now and the next step.
+	Lost       *keyward.LostKey
+	LostGroups []lostGroup
 	// Keyways are offered by the edit form, to those who may edit keys.
 	Keyways []keyward.Keyway
 	failed  string
@@ -230,6 +233,12 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 		reach = &keyward.KeyReach{HolderName: d.HolderName}
 	}
 	d.Where = whereWords(*k, reach, now, zone)
+	if k.Status == keyward.StatusLost && keyward.Allowed(a.Role, keyward.ActInventoryRead) {
+		if d.Lost, err = s.lostKeys.LostKey(ctx, a, k.ID); err != nil {
+			return err
+		}
+		d.LostGroups = lostGroups(d.Lost)
+	}
 	opt := keyward.ListOptions{Limit: 500}
 	for range maxHistoryPages {
 		p, err := s.custody.History(ctx, a, k.ID, opt)

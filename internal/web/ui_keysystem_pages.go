@@ -239,7 +239,7 @@ func (s *Server) keySystemLost(w http.ResponseWriter, r *http.Request, a keyward
 			return s.renderKeySystem(w, r, a, st, nil, err, postedValues(r, "symbol", "note"))
 		})
 	}
-	return redirectFlash(w, r, "/keysystems/"+url.PathEscape(r.PathValue("id"))+"/plans/"+url.PathEscape(p.ID), "Rekey plan for lost "+p.LostSymbol+".")
+	return redirectFlash(w, r, "/keysystems/"+url.PathEscape(r.PathValue("id"))+"/plans/"+url.PathEscape(p.ID), "Rekey plan started for lost key "+p.LostSymbol+": "+strconv.Itoa(len(p.Items))+" step"+pluralS(len(p.Items))+".")
 }
 
 type cylinderPageData struct {
@@ -276,6 +276,27 @@ type planPageData struct {
 	SystemName string
 	Plan       *keyward.RekeyPlan
 	Names      map[string]string
+	Steps      []planStep
+	// Left counts the steps not done yet; Doors the doors the lost key opened.
+	Left, Doors int
+}
+
+// planStep is a plan item with its words.
+type planStep struct {
+	keyward.PlanItem
+	Text keyward.StepText
+	// Door says whether the step changes a door (rekey or replace).
+	Door bool
+}
+
+// planSteps says each item of a plan in plain words (keyward.DescribePlanItem).
+func planSteps(ks *keyward.KeySystem, p *keyward.RekeyPlan) []planStep {
+	w := keyward.NewPlanWords(ks, p)
+	out := make([]planStep, len(p.Items))
+	for i, it := range p.Items {
+		out[i] = planStep{PlanItem: it, Text: keyward.DescribePlanItem(it, w), Door: it.OpeningID != ""}
+	}
+	return out
 }
 
 func (s *Server) planPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -287,28 +308,20 @@ func (s *Server) planPage(w http.ResponseWriter, r *http.Request, a keyward.Acto
 	if err != nil {
 		return err
 	}
-	d := planPageData{SystemID: ks.ID, SystemName: ks.Name, Plan: p, Names: map[string]string{}}
+	d := planPageData{SystemID: ks.ID, SystemName: ks.Name, Plan: p, Names: map[string]string{}, Steps: planSteps(ks, p),
+		Doors: len(p.Intended) + len(p.Incidental)}
+	for _, c := range ks.Cylinders {
+		d.Names[c.OpeningID] = c.OpeningName
+	}
 	for _, it := range p.Items {
 		if it.OpeningID != "" {
 			d.Names[it.OpeningID] = it.OpeningName
 		}
-	}
-	return s.render(w, r, a, http.StatusOK, "keysystem_plan", "Rekey plan: "+p.LostSymbol+" lost", d)
-}
-
-func (s *Server) planItemDone(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	p, err := s.keySystems.CompleteItem(r.Context(), a, r.PathValue("id"), r.PathValue("plan"), r.PathValue("item"))
-	if err != nil {
-		return err
-	}
-	msg := "Item done."
-	if p.Status == "done" {
-		msg = "Plan complete: the audit was re-run."
-		if len(p.LostOperates) == 0 {
-			msg += " The lost key " + p.LostSymbol + " operates nothing."
+		if !it.Done {
+			d.Left++
 		}
 	}
-	return redirectFlash(w, r, "/keysystems/"+url.PathEscape(r.PathValue("id"))+"/plans/"+url.PathEscape(p.ID), msg)
+	return s.render(w, r, a, http.StatusOK, "keysystem_plan", "Rekey plan: "+p.LostSymbol+" lost", d)
 }
 
 // optionalCount reads an optional whole number of a form: "" is 0.

@@ -148,7 +148,9 @@ func (s *Server) offboardingClear(w http.ResponseWriter, r *http.Request, a keyw
 type dashboardView struct {
 	dashboardData
 	Offboardings []keyward.Offboarding
-	Chart        keysOutChart
+	// Work is the open rekey plans and work lists of lost keys.
+	Work  []keyward.OpenWork
+	Chart keysOutChart
 }
 
 // chartDays is the span of the keys-out chart.
@@ -171,6 +173,9 @@ func (s *Server) dashboardMore(r *http.Request, a keyward.Actor, d dashboardData
 	v := dashboardView{dashboardData: d}
 	var err error
 	if v.Offboardings, err = s.offboarding.Open(r.Context(), a); err != nil {
+		return v, err
+	}
+	if v.Work, err = s.lostKeys.OpenWork(r.Context(), a); err != nil {
 		return v, err
 	}
 	series, err := s.stats.KeysOut(r.Context(), a, chartDays)

@@ -26,6 +26,7 @@ func WebServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Confi
 		Schedule:      db.Schedule(),
 		KeySystems:    keySystems,
 		KeyingSpecs:   keySystems,
+		LostKeys:      db.LostKeys(v),
 		Search:        db,
 		Dashboard:     db,
 		Imports:       db,
