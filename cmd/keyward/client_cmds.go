@@ -451,10 +451,11 @@ func (e *env) keysCommand() *cobra.Command {
 
 func (e *env) keyShow() *cobra.Command {
 	return &cobra.Command{
-		Use:   "show KEY",
-		Short: "Where a key is now: its status, holder and due time",
-		Long:  keyLong,
-		Args:  oneArg("KEY"),
+		Use:               "show KEY",
+		Short:             "Where a key is now: its status, holder and due time",
+		Long:              keyLong,
+		Args:              oneArg("KEY"),
+		ValidArgsFunction: e.completeKey,
 		RunE: func(_ *cobra.Command, args []string) error {
 			a := e.api()
 			id, err := a.keyID(args[0])
@@ -511,10 +512,11 @@ func actionText(action string) string {
 func (e *env) keyHistory() *cobra.Command {
 	var l listFlags
 	c := &cobra.Command{
-		Use:   "history KEY",
-		Short: "A key's logbook, oldest first: who had it when",
-		Long:  keyLong,
-		Args:  oneArg("KEY"),
+		Use:               "history KEY",
+		Short:             "A key's logbook, oldest first: who had it when",
+		Long:              keyLong,
+		Args:              oneArg("KEY"),
+		ValidArgsFunction: e.completeKey,
 		RunE: func(_ *cobra.Command, args []string) error {
 			a := e.api()
 			id, err := a.keyID(args[0])
@@ -578,10 +580,11 @@ func (e *env) keyMove(m keyward.CustodyMove) *cobra.Command {
 		long += "\n\nWHEN is a span from now (4h, 90m, 2d, 1w), a time today or tomorrow (17:00,\n5pm, tomorrow 9:00), a date and time ('2026-12-20 17:00'), on the organization's\nclock, or RFC 3339 with its own offset."
 	}
 	c := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Long:  long,
-		Args:  oneArg("KEY"),
+		Use:               use,
+		Short:             short,
+		Long:              long,
+		Args:              oneArg("KEY"),
+		ValidArgsFunction: e.completeKey,
 		RunE: func(_ *cobra.Command, args []string) error {
 			a := e.api()
 			in := map[string]any{}
@@ -629,6 +632,7 @@ func (e *env) keyMove(m keyward.CustodyMove) *cobra.Command {
 	}
 	if m.Holder {
 		c.Flags().StringVar(&holder, "holder", "", "the HOLDER who gets the key: an email or a name")
+		_ = c.RegisterFlagCompletionFunc("holder", e.completeHolder)
 	}
 	if m.Action == keyward.CustodyCheckout {
 		c.Flags().StringVar(&due, "due", "", "WHEN it is due back: 4h, 2d, 17:00, '2026-12-20 17:00'")
