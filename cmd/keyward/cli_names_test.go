@@ -178,6 +178,8 @@ func TestCLINamesRefusedInWords(t *testing.T) {
 			[]string{"keyward: --due: say when the key is due back"}},
 		{[]string{"keys", "checkout", "AA3", "--holder", "jane@example.com", "--due", "4h"}, 1,
 			[]string{`"AA3" is stamped on 2 keys: AA3-1 and AA3-2; say which copy`}},
+		{[]string{"keys", "checkout", "AA3-1", "--due", "4h"}, 2, []string{"keyward: --holder: say who gets the key: an email or a name"}},
+		{[]string{"keys", "transfer", "AA3-1"}, 2, []string{"keyward: --holder: say who gets the key"}},
 		{[]string{"keys", "checkin", "ZZ9-1"}, 1, []string{`No key is stamped "ZZ9-1".`}},
 		{[]string{"keys", "issue", "AA3-1", "--holder", "nobody@example.com"}, 1, []string{`No holder has the email "nobody@example.com".`}},
 		{[]string{"keys", "create", "--keyway", "Medeco", "--symbol", "B1"}, 1, []string{`No keyway is named "Medeco".`}},
@@ -434,4 +436,43 @@ func TestCLIFlagForms(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// TestCLIHolderNamesOwnKey: a user of role holder may not search, yet names
+// the key they hold by its stamp: reads its history with their own name in
+// it and reports it lost; a key they do not hold is not found.
+func TestCLIHolderNamesOwnKey(t *testing.T) {
+	tg := sqliteTarget(t, storetest.SQLite(t))
+	cenv, token := cliServer(t, tg, nil)
+	c := &cli{t: t, env: cenv}
+	c.ok("keyways", "create", "--name", "SC1", "--policy", "open")
+	c.ok("holders", "create", "--name", "Bob Stone", "--email", "bob@example.com")
+	c.ok("keys", "create", "--keyway", "SC1", "--symbol", "AA3")
+	c.ok("keys", "create", "--keyway", "SC1", "--symbol", "AA3")
+	c.ok("keys", "issue", "AA3-1", "--holder", "bob@example.com")
+	var found keyward.SearchResult
+	apiCall(t, cenv["KEYWARD_SERVER"], token, "GET", "/api/v1/search?q=bob", nil, &found)
+	if len(found.Holders) != 1 {
+		t.Fatalf("search for Bob: %+v", found)
+	}
+	if st := apiCall(t, cenv["KEYWARD_SERVER"], token, "POST", "/api/v1/users", map[string]any{"email": "bob@example.com", "name": "Bob Stone", "role": "holder", "holder_id": found.Holders[0].ID}, nil); st != 201 {
+		t.Fatalf("holder account: %d", st)
+	}
+	env := map[string]string{"KEYWARD_DATA": tg.env["KEYWARD_DATA"]}
+	bobToken := lastLine(mustRun(t, env, "token", "create", "--user", "bob@example.com", "--name", "phone"))
+	bob := &cli{t: t, env: map[string]string{"KEYWARD_SERVER": cenv["KEYWARD_SERVER"], "KEYWARD_TOKEN": bobToken}}
+	if out := bob.ok("keys", "history", "AA3-1"); !regexp.MustCompile(`issued +Bob Stone`).MatchString(out) {
+		t.Fatalf("holder reads their key's history:\n%s", out)
+	}
+	if out := bob.ok("keys", "lost", "aa3-1", "--note", "left on the bus"); out != "Reported lost AA3-1.\n" {
+		t.Fatalf("holder reports their key lost: %q", out)
+	}
+	for _, stamp := range []string{"AA3-2", "AA3-1"} { // never held; no longer held
+		if code, _, errOut := bob.run("keys", "lost", stamp); code != 1 || !strings.Contains(errOut, `No key is stamped "`+stamp+`".`) {
+			t.Fatalf("%s, a key the holder does not hold: %d %s", stamp, code, errOut)
+		}
+	}
+	if out := c.ok("keys", "show", "AA3-1"); !strings.Contains(out, "lost") {
+		t.Fatalf("AA3-1 after the holder reported it lost:\n%s", out)
+	}
 }

@@ -256,13 +256,37 @@ func (a *api) keyID(ref string) (string, error) {
 	var found []keyward.Key
 	if len(keyward.StampReadings(ref)) > 0 {
 		res, err := a.search(ref)
-		if err != nil {
+		switch {
+		case keyward.ErrorCode(err) == keyward.EFORBIDDEN:
+			// A holder may not search, but names the keys they hold.
+			if found, err = a.ownKeys(err); err != nil {
+				return "", err
+			}
+		case err != nil:
 			return "", err
+		default:
+			found = res.Keys
 		}
-		found = res.Keys
 	}
 	k, err := keyward.PickKey(ref, found)
 	return k.ID, err
+}
+
+// ownKeys are the keys the token's own holder has now; refused, when the
+// token's user is no holder, with the refusal of the search.
+func (a *api) ownKeys(refused error) ([]keyward.Key, error) {
+	var me struct {
+		HolderID string `json:"holder_id"`
+	}
+	if err := a.get("/api/v1/me", nil, &me); err != nil {
+		return nil, err
+	}
+	if me.HolderID == "" {
+		return nil, refused
+	}
+	var p keyward.Page[keyward.Key]
+	err := a.get("/api/v1/holders/"+url.PathEscape(me.HolderID)+"/keys", nil, &p)
+	return p.Items, err
 }
 
 // holderID is the id of the holder ref names, by email or name (see

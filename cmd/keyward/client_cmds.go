@@ -603,14 +603,16 @@ func (e *env) keyMove(m keyward.CustodyMove) *cobra.Command {
 				}
 				in["due_at"] = t
 			}
-			if holder != "" {
+			if m.Holder {
+				if strings.TrimSpace(holder) == "" {
+					fmt.Fprintln(e.stderr, "keyward: --holder: say who gets the key: an email or a name")
+					return exitCode(2)
+				}
 				id, err := a.holderID(holder, false)
 				if err != nil {
 					return status(e.fail(err))
 				}
 				in["holder_id"] = id
-			} else if m.Action == keyward.CustodyCheckout {
-				in["holder_id"] = "" // the server names the missing field
 			}
 			id, err := a.keyID(args[0])
 			if err != nil {
@@ -646,7 +648,7 @@ func (e *env) keyMove(m keyward.CustodyMove) *cobra.Command {
 func (e *env) moved(a *api, action string, k keyward.Key) int {
 	s := actionText(action)
 	s = strings.ToUpper(s[:1]) + s[1:] + " " + k.Stamp
-	if k.HolderID != "" {
+	if k.HolderID != "" && keyward.Held(k.Status) {
 		name, err := a.holderName(k.HolderID)
 		if err != nil {
 			return e.fail(err)
