@@ -73,13 +73,12 @@ func printOne[T any](a *api, k kind[T], raw json.RawMessage) int {
 }
 
 // listVerb is `NOUN list`; query adds the command's filters.
-func listVerb[T any](e *env, k kind[T], long string, query func(a *api) (url.Values, error), flags func(c *cobra.Command)) *cobra.Command {
+func listVerb[T any](e *env, k kind[T], query func(a *api) (url.Values, error), flags func(c *cobra.Command)) *cobra.Command {
 	var l listFlags
 	var retired bool
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List " + k.plural + " (50 at a time; --all for every one)",
-		Long:  long,
 		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			a := e.api()
@@ -203,7 +202,7 @@ func (e *env) sitesCommand() *cobra.Command {
 	}, func(*api) (any, error) { return in, nil })
 	return group("sites", "Sites: the buildings and grounds the doors are in",
 		"SITE is a site's name (any case; part of it when only one name has that part).",
-		append([]*cobra.Command{listVerb(e, sites, "", nil, nil), create}, retireVerbs(e, sites, nil)...)...)
+		append([]*cobra.Command{listVerb(e, sites, nil, nil), create}, retireVerbs(e, sites, nil)...)...)
 }
 
 func (e *env) openingsCommand() *cobra.Command {
@@ -224,7 +223,7 @@ func (e *env) openingsCommand() *cobra.Command {
 	siteFlag := func(usage string) func(c *cobra.Command) {
 		return func(c *cobra.Command) { c.Flags().StringVar(&site, "site", "", usage) }
 	}
-	list := listVerb(e, openings, "", func(a *api) (url.Values, error) {
+	list := listVerb(e, openings, func(a *api) (url.Values, error) {
 		q := url.Values{}
 		if site != "" {
 			id, err := a.siteID(site, false)
@@ -279,7 +278,7 @@ func (e *env) keywaysCommand() *cobra.Command {
 		}, func(*api) (any, error) { return in, nil })
 	return group("keyways", "Keyways: the key blank profiles, and who may copy them",
 		"KEYWAY is a keyway's name.",
-		append([]*cobra.Command{listVerb(e, keyways, "", nil, nil), create}, retireVerbs(e, keyways, nil)...)...)
+		append([]*cobra.Command{listVerb(e, keyways, nil, nil), create}, retireVerbs(e, keyways, nil)...)...)
 }
 
 var holders = kind[keyward.Holder]{
@@ -370,7 +369,7 @@ first HOLDER to the one named by --into, and retires the first.
 		},
 	}
 	return group("holders", "Holders: the people keys are handed to", holderLong,
-		append([]*cobra.Command{listVerb(e, holders, "", nil, nil), create, merge, keys}, retireVerbs(e, holders, nil)...)...)
+		append([]*cobra.Command{listVerb(e, holders, nil, nil), create, merge, keys}, retireVerbs(e, holders, nil)...)...)
 }
 
 var keysKind = kind[keyward.Key]{
@@ -400,7 +399,7 @@ the dash; a symbol alone (AA3) names its only copy.
 
 func (e *env) keysCommand() *cobra.Command {
 	var symbol, st, holder string
-	list := listVerb(e, keysKind, "", func(a *api) (url.Values, error) {
+	list := listVerb(e, keysKind, func(a *api) (url.Values, error) {
 		q := url.Values{}
 		if symbol != "" {
 			q.Set("symbol", symbol)
