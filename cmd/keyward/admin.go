@@ -1,58 +1,70 @@
 package main
 
 import (
-	"flag"
 	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/keyingcli"
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store"
 )
 
-func (e *env) flags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	return fs
+func (e *env) initCommand() *cobra.Command {
+	var org, email, tz string
+	c := &cobra.Command{
+		Use:   "init --org NAME --admin-email EMAIL",
+		Short: "Create the organization and its owner; prints the owner's password",
+		Long: `Creates the organization and its owner account in the database, and prints the
+owner's generated password once. Exit 1 if the database is already initialized.`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error { return status(e.initOrg(org, email, tz)) },
+	}
+	c.Flags().StringVar(&org, "org", "", "organization name")
+	c.Flags().StringVar(&email, "admin-email", "", "owner's email")
+	c.Flags().StringVar(&tz, "time-zone", "UTC", "organization time zone (IANA name, e.g. Europe/Berlin)")
+	return c
 }
 
-func (e *env) initCmd(args []string) int {
-	fs := e.flags("init")
-	org := fs.String("org", "", "organization name")
-	email := fs.String("admin-email", "", "owner's email")
-	tz := fs.String("time-zone", "UTC", "organization time zone (IANA name)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
+func (e *env) initOrg(org, email, tz string) int {
 	db, v, err := e.openSealing()
 	if err != nil {
 		return e.fail(err)
 	}
 	defer db.Close()
-	u, pw, err := db.Accounts(v).Init(e.ctx, store.InitInput{Org: *org, Email: *email, TimeZone: *tz})
+	u, pw, err := db.Accounts(v).Init(e.ctx, store.InitInput{Org: org, Email: email, TimeZone: tz})
 	if err != nil {
 		return e.fail(err)
 	}
-	fmt.Fprintf(e.stdout, "Created organization %q with owner %s.\nOwner password (shown once, change it after signing in):\n%s\n", *org, u.Email, pw)
+	fmt.Fprintf(e.stdout, "Created organization %q with owner %s.\nOwner password (shown once, change it after signing in):\n%s\n", org, u.Email, pw)
 	return 0
 }
 
-func (e *env) tokenCmd(args []string) int {
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(e.stderr, "usage: keyward token create --user EMAIL --name NAME")
-		return 2
+func (e *env) tokenCommand() *cobra.Command {
+	var user, name string
+	create := &cobra.Command{
+		Use:   "create --user EMAIL --name NAME",
+		Short: "Create an API token for a user; the token alone on the last line",
+		Long: `Creates an API token for the user with that email, on the server's database
+(over the API everyone mints only their own). The token is printed alone on
+the last line of the output, once.`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error { return status(e.createToken(user, name)) },
 	}
-	fs := e.flags("token create")
-	user := fs.String("user", "", "user email")
-	name := fs.String("name", "", "token name")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
-	}
+	create.Flags().StringVar(&user, "user", "", "the user's email")
+	create.Flags().StringVar(&name, "name", "", "what the token is for, e.g. ci")
+	return group("token", "API tokens", "", create)
+}
+
+func (e *env) createToken(user, name string) int {
 	db, v, err := e.openSealing()
 	if err != nil {
 		return e.fail(err)
 	}
 	defer db.Close()
-	tok, err := db.Accounts(v).CreateToken(e.ctx, keyward.SystemActor("cli"), *user, *name)
+	tok, err := db.Accounts(v).CreateToken(e.ctx, keyward.SystemActor("cli"), user, name)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -60,24 +72,61 @@ func (e *env) tokenCmd(args []string) int {
 	return 0
 }
 
-func (e *env) backupCmd(args []string) int {
-	if len(args) != 1 {
-		fmt.Fprintln(e.stderr, "usage: keyward backup FILE")
-		return 2
+func (e *env) backupCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "backup FILE",
+		Short: "Write a consistent copy of the database while the server runs",
+		Long: `Writes a consistent copy of the database to FILE (mode 0600) while the server
+runs. It never holds the vault key: keep a copy of that apart from the backups.`,
+		Args: oneArg("FILE"),
+		RunE: func(_ *cobra.Command, args []string) error { return status(e.backup(args[0])) },
 	}
+}
+
+func (e *env) backup(file string) int {
 	db, err := e.openDB()
 	if err != nil {
 		return e.fail(err)
 	}
 	defer db.Close()
-	n, err := db.Backup(e.ctx, args[0])
+	n, err := db.Backup(e.ctx, file)
 	if err != nil {
 		return e.fail(err)
 	}
-	fmt.Fprintf(e.stdout, "Backup written to %s (%d bytes)\n", args[0], n)
+	fmt.Fprintf(e.stdout, "Backup written to %s (%d bytes)\n", file, n)
 	return 0
 }
 
-func (e *env) keyingCmd(args []string) int {
-	return keyingcli.Run(args, e.stdin, e.stdout, e.stderr)
+// keyingCommand hands everything after "keying" to the keying verbs, which
+// read their own arguments (--help among them), less the global flags.
+func (e *env) keyingCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:                "keying VERB < request.json",
+		Short:              "Master-keying math, JSON on stdin, JSON on stdout (keyward keying --help)",
+		DisableFlagParsing: true,
+		ValidArgs:          keyingcli.Verbs(),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return status(keyingcli.Run(withoutGlobals(args), e.stdin, e.stdout, e.stderr))
+		},
+	}
+}
+
+// withoutGlobals removes the global flags (--data, --db, --server, --token
+// with their values, and --json) from args, for a command that parses its own.
+func withoutGlobals(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch a {
+		case "--data", "--db", "--server", "--token":
+			i++
+			continue
+		case "--json":
+			continue
+		}
+		if !slices.ContainsFunc([]string{"--data=", "--db=", "--server=", "--token=", "--json="}, func(p string) bool { return strings.HasPrefix(a, p) }) {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/safefile"
 	"github.com/keyward/keyward/internal/store"
@@ -24,42 +26,49 @@ type auditExport struct {
 	Records     []audit.Stored `json:"records"`
 }
 
-func (e *env) auditCmd(args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "usage: keyward audit verify [--export FILE | --since FILE] | keyward audit export --out FILE | keyward audit checkpoint")
-		return 2
+func (e *env) auditCommand() *cobra.Command {
+	var export, since, out string
+	verify := &cobra.Command{
+		Use:   "verify [--export FILE | --since FILE]",
+		Short: "Recompute the audit log and check it against every checkpoint",
+		Long: `Recomputes the audit log's hash chain and Merkle tree and checks the log against
+every signed checkpoint in KEYWARD_CHECKPOINT_DIR. Exit 0 and a summary when
+intact; exit 1 naming the first bad record when anything was edited, deleted,
+inserted or reordered.
+
+--since FILE takes an earlier audit export: exit 1, naming the first missing or
+changed record, unless the log still holds every record of FILE unchanged.
+--export FILE checks an export file offline instead of the database.`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if export != "" {
+				return status(e.verifyExport(export))
+			}
+			return status(e.verifyLog(since))
+		},
 	}
-	switch args[0] {
-	case "verify":
-		fs := e.flags("audit verify")
-		file := fs.String("export", "", "verify an export file instead of the database")
-		since := fs.String("since", "", "an earlier audit export: the log must still hold every record of it unchanged")
-		if err := fs.Parse(args[1:]); err != nil {
-			return 2
-		}
-		if *file != "" {
-			return e.verifyExport(*file)
-		}
-		return e.verifyLog(*since)
-	case "export":
-		fs := e.flags("audit export")
-		out := fs.String("out", "", "output file")
-		if err := fs.Parse(args[1:]); err != nil {
-			return 2
-		}
-		if *out == "" {
-			fmt.Fprintln(e.stderr, "keyward: audit export needs --out FILE")
-			return 2
-		}
-		return e.exportAudit(*out)
-	case "checkpoint":
-		if err := e.flags("audit checkpoint").Parse(args[1:]); err != nil {
-			return 2
-		}
-		return e.checkpointNow()
+	verify.Flags().StringVar(&export, "export", "", "verify an export file instead of the database")
+	verify.Flags().StringVar(&since, "since", "", "an earlier audit export: the log must still hold every record of it unchanged")
+	exportCmd := &cobra.Command{
+		Use:   "export --out FILE",
+		Short: "Write the records and a signed tree head, for offline verification",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if out == "" {
+				fmt.Fprintln(e.stderr, "keyward: audit export needs --out FILE")
+				return exitCode(2)
+			}
+			return status(e.exportAudit(out))
+		},
 	}
-	fmt.Fprintf(e.stderr, "keyward: unknown audit command %q\n", args[0])
-	return 2
+	exportCmd.Flags().StringVar(&out, "out", "", "output file")
+	checkpoint := &cobra.Command{
+		Use:   "checkpoint",
+		Short: "Sign a checkpoint of the audit log now (serve does it on its own)",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return status(e.checkpointNow()) },
+	}
+	return group("audit", "Check, export and checkpoint the tamper-evident audit log", "", verify, exportCmd, checkpoint)
 }
 
 // auditConfig says where the audit signing key and the checkpoints are kept.

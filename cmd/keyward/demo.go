@@ -4,16 +4,23 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/keyward/keyward/internal/demo"
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store"
 )
 
-func (e *env) demoCmd(args []string) int {
-	if len(args) != 0 {
-		fmt.Fprintln(e.stderr, "usage: keyward demo")
-		return 2
+func (e *env) demoCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Fill an empty database with realistic demo data",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return status(e.demo()) },
 	}
+}
+
+func (e *env) demo() int {
 	db, v, err := e.openSealing()
 	if err != nil {
 		return e.fail(err)

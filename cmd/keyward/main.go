@@ -4,11 +4,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	_ "time/tzdata" // organization time zones work on a machine without a zone database
+
+	"github.com/spf13/cobra"
 )
 
 func main() {
@@ -22,119 +25,156 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
-	// Global flags, accepted anywhere on the command line.
+	// Global flags, accepted anywhere on the command line; unset ones come
+	// from the environment (see globals).
 	data, db, server, token string
 	json                    bool
 }
 
-const usage = `Keyward: key control.
+// exitCode ends a command with that exit status; the command has already
+// said why.
+type exitCode int
 
-Usage: keyward COMMAND [flags]
+func (c exitCode) Error() string { return fmt.Sprintf("exit status %d", int(c)) }
 
-Server and offline commands (take --data DIR or --db URL):
-  serve [--addr HOST:PORT]               run the web UI and API
-  init --org NAME --admin-email EMAIL     create the organization and its owner
-  token create --user EMAIL --name NAME   create an API token
-  audit verify [--export FILE]            recompute the audit log (or an export) and check it
-                                          against every checkpoint in KEYWARD_CHECKPOINT_DIR
-  audit verify --since FILE               ... and require every record of an earlier export unchanged
-  audit export --out FILE                 write records and a signed tree head
-  audit checkpoint                        sign a checkpoint of the audit log now (serve does it on its own)
-  backup FILE                             consistent copy of the database (never holds the vault key)
-  restore FILE                            restore a backup into an empty data directory or database
-  vault new-key --out FILE                write a new vault key file (for KEYWARD_VAULT_KEY_FILE)
-  vault move-key --out FILE               move a vault key kept in the database out to a file
-  demo                                    fill an empty database with demo data
-  keying VERB                             master-keying math, JSON in and out (keyward keying --help)
+// status turns a command's exit status into what cobra expects of RunE.
+func status(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return exitCode(code)
+}
 
-API client commands (take --server URL and --token TOKEN, env KEYWARD_SERVER, KEYWARD_TOKEN; --json for scripts):
-  sites list | sites create --name NAME
-  openings list [--site ID] | openings create --site ID --name NAME --kind door|gate|cabinet|vehicle|other
-  keyways list | keyways create --name NAME [--manufacturer M] --policy open|dnd|restricted
-  holders list | holders create --name NAME --email EMAIL | holders keys ID
-  sites|openings|keyways|holders retire ID | … restore ID | holders merge ID --into ID
-  keys list [--symbol S] | keys create --keyway ID --symbol S | keys show ID | keys history ID
-  keys checkout ID --holder ID --due RFC3339|DURATION | keys checkin ID | keys lost ID [--note TEXT]
-  keys issue|transfer ID --holder ID | keys return|found|destroy ID
-`
-
+// run runs the command line args: 0 done, 1 refused or failed, 2 bad usage.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
-	rest, err := e.globalFlags(args)
-	if err != nil {
-		fmt.Fprintln(stderr, "keyward:", err)
-		return 2
-	}
-	if len(rest) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
-	}
-	cmd, rest := rest[0], rest[1:]
-	switch cmd {
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+	root := e.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	var code exitCode
+	switch {
+	case err == nil:
 		return 0
-	case "serve":
-		return e.serve(rest)
-	case "init":
-		return e.initCmd(rest)
-	case "token":
-		return e.tokenCmd(rest)
-	case "audit":
-		return e.auditCmd(rest)
-	case "backup":
-		return e.backupCmd(rest)
-	case "restore":
-		return e.restoreCmd(rest)
-	case "vault":
-		return e.vaultCmd(rest)
-	case "demo":
-		return e.demoCmd(rest)
-	case "keying":
-		return e.keyingCmd(rest)
-	case "sites", "openings", "keyways", "holders", "keys":
-		return e.clientCmd(cmd, rest)
+	case errors.As(err, &code):
+		return int(code)
 	}
-	fmt.Fprintf(stderr, "keyward: unknown command %q\n\n%s", cmd, usage)
+	// A usage error: an unknown command or flag, a missing argument.
+	fmt.Fprintf(stderr, "keyward: %v\nSee '%s --help'.\n", err, cmd.CommandPath())
 	return 2
 }
 
-// globalFlags removes --data, --db, --server, --token and --json from anywhere in args.
-func (e *env) globalFlags(args []string) ([]string, error) {
-	e.data, e.db = e.getenv("KEYWARD_DATA"), e.getenv("KEYWARD_DB")
-	e.server, e.token = e.getenv("KEYWARD_SERVER"), e.getenv("KEYWARD_TOKEN")
-	if e.data == "" {
-		e.data = "keyward-data"
+const rootLong = `Keyward: key control. One binary: the server, offline commands on its
+database, and a client of its API.
+
+API commands name things as people know them, never by internal id:
+  KEY      the stamp on the key: AA3-1 (any case, with or without the dash)
+  HOLDER   an email (jane@example.com) or a name ("Jane Doe"; namesakes are listed)
+  SITE, OPENING, KEYWAY   a name
+Times are shown on the organization's clock; --due takes 4h, 2d, 17:00,
+'2026-12-20 17:00' (on that clock) or RFC 3339.`
+
+func (e *env) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "keyward",
+		Short: "Key control: who holds every key, what it opens, who may copy it",
+		Long:  rootLong,
+		Example: `  keyward serve
+  keyward init --org "Harbour Point" --admin-email owner@example.com
+  keyward keys checkout AA3-1 --holder jane@example.com --due 4h
+  keyward keys history AA3-1
+  keyward completion bash > /etc/bash_completion.d/keyward`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { e.globals(cmd); return nil },
+		// Without a command: the usage, as a usage error.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprint(e.stderr, cmd.UsageString())
+			return exitCode(2)
+		},
 	}
-	if e.server == "" {
-		e.server = "http://127.0.0.1:8080"
+	f := root.PersistentFlags()
+	f.StringVar(&e.data, "data", "", "SQLite data directory (env KEYWARD_DATA, default ./keyward-data)")
+	f.StringVar(&e.db, "db", "", "database URL; postgres://… selects PostgreSQL (env KEYWARD_DB)")
+	f.StringVar(&e.server, "server", "", "Keyward server the API commands talk to (env KEYWARD_SERVER, default http://127.0.0.1:8080)")
+	f.StringVar(&e.token, "token", "", "API token for the API commands (env KEYWARD_TOKEN)")
+	f.BoolVar(&e.json, "json", false, "API commands: print the API's JSON, for scripts")
+	root.AddGroup(&cobra.Group{ID: "offline", Title: "Server and offline commands (take --data DIR or --db URL):"},
+		&cobra.Group{ID: "api", Title: "API client commands (take --server URL and --token TOKEN; --json for scripts):"})
+	for _, c := range []*cobra.Command{e.serveCommand(), e.initCommand(), e.tokenCommand(), e.auditCommand(), e.backupCommand(),
+		e.restoreCommand(), e.vaultCommand(), e.demoCommand(), e.keyingCommand()} {
+		c.GroupID = "offline"
+		root.AddCommand(c)
 	}
-	targets := map[string]*string{"data": &e.data, "db": &e.db, "server": &e.server, "token": &e.token}
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || a == "-" || a == "--" {
-			rest = append(rest, a)
+	for _, c := range e.clientCommands() {
+		c.GroupID = "api"
+		root.AddCommand(c)
+	}
+	root.SetHelpCommandGroupID("offline")
+	root.SetCompletionCommandGroupID("offline")
+	return root
+}
+
+// globals fills the global flags not given on the command line from the
+// environment, then from the defaults. Values never show as flag defaults in
+// the help, so a token in the environment is never printed.
+func (e *env) globals(cmd *cobra.Command) {
+	for _, g := range []struct {
+		flag, env, def string
+		p              *string
+	}{
+		{"data", "KEYWARD_DATA", "keyward-data", &e.data},
+		{"db", "KEYWARD_DB", "", &e.db},
+		{"server", "KEYWARD_SERVER", "http://127.0.0.1:8080", &e.server},
+		{"token", "KEYWARD_TOKEN", "", &e.token},
+	} {
+		if f := cmd.Flags().Lookup(g.flag); f != nil && f.Changed {
 			continue
 		}
-		if name == "json" && !hasVal {
-			e.json = true
-			continue
-		}
-		p, ok := targets[name]
-		if !ok {
-			rest = append(rest, a)
-			continue
-		}
-		if !hasVal {
-			if i+1 >= len(args) {
-				return nil, fmt.Errorf("flag --%s needs a value", name)
+		*g.p = envOr(e.getenv, g.env, g.def)
+	}
+}
+
+// group is a noun whose verbs are its subcommands: without a verb it prints
+// its usage (exit 2), and an unknown verb is a usage error.
+func group(use, short, long string, verbs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long:  long,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
+				return exitCode(2)
 			}
-			i++
-			val = args[i]
-		}
-		*p = val
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return errors.New(msg)
+		},
 	}
-	return rest, nil
+	c.AddCommand(verbs...)
+	return c
+}
+
+// noArgs refuses positional arguments, naming the first.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%s takes no argument, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
+
+// oneArg wants exactly one positional argument, described by what ("KEY").
+func oneArg(what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return fmt.Errorf("%s needs one %s, got %d", cmd.CommandPath(), what, len(args))
+		}
+		return nil
+	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,6 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/notify"
@@ -83,13 +84,34 @@ func (e *env) fail(err error) int {
 	return 1
 }
 
-func (e *env) serve(args []string) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	addr := fs.String("addr", envOr(e.getenv, "KEYWARD_ADDR", "127.0.0.1:8080"), "listen address")
-	if err := fs.Parse(args); err != nil {
-		return 2
+func (e *env) serveCommand() *cobra.Command {
+	var addr string
+	c := &cobra.Command{
+		Use:   "serve [--addr HOST:PORT]",
+		Short: "Run the web UI and the API",
+		Long: `Runs the web UI and the JSON API (under /api/v1) until SIGINT or SIGTERM, then
+finishes the requests in flight and exits 0. Creates and migrates the database
+on first start; an empty database prints a one-time setup link.
+
+Environment: KEYWARD_ADDR, KEYWARD_SCHEDULER_INTERVAL, KEYWARD_VAULT_KEY or
+KEYWARD_VAULT_KEY_FILE, KEYWARD_AUDIT_KEY_FILE, KEYWARD_CHECKPOINT_DIR,
+KEYWARD_CHECKPOINT_INTERVAL, KEYWARD_API_RATE, KEYWARD_METRICS_ADDR,
+KEYWARD_PUBLIC_URL, KEYWARD_TRUSTED_PROXIES, KEYWARD_ALLOW_PRIVATE_WEBHOOKS,
+KEYWARD_INSECURE_COOKIES, KEYWARD_SMTP_ADDR, KEYWARD_SMTP_FROM,
+KEYWARD_SMTP_USER, KEYWARD_SMTP_PASSWORD (see the README).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("addr") {
+				addr = envOr(e.getenv, "KEYWARD_ADDR", addr)
+			}
+			return status(e.serve(addr))
+		},
 	}
+	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "listen address (env KEYWARD_ADDR)")
+	return c
+}
+
+func (e *env) serve(addr string) int {
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	ctx, stop := signal.NotifyContext(e.ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -129,7 +151,7 @@ func (e *env) serve(args []string) int {
 		fmt.Fprintln(e.stderr, "keyward: KEYWARD_API_RATE must be a number of requests per second per API token, 0 for no limit")
 		return 2
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return e.fail(err)
 	}

@@ -3,39 +3,48 @@ package main
 import (
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/vault"
 )
 
-const vaultUsage = `usage:
-  keyward vault new-key --out FILE    write a new vault key (base64 of 32 bytes) to a new 0600 file
-  keyward vault move-key --out FILE   move the vault key an earlier version kept in the database
-                                      to a new 0600 file, and delete it from the database
-Then set KEYWARD_VAULT_KEY_FILE=FILE for every keyward command on that database.
-`
+const vaultLong = `The vault key protects the secrets at rest (key codes, lockbox codes, PINs,
+bittings). It never lives in the database or a backup: after new-key or
+move-key, set KEYWARD_VAULT_KEY_FILE=FILE for every keyward command on that
+database, and keep a copy apart from the backups.`
 
-func (e *env) vaultCmd(args []string) int {
-	if len(args) == 0 || (args[0] != "new-key" && args[0] != "move-key") {
-		fmt.Fprint(e.stderr, vaultUsage)
-		return 2
-	}
-	fs := e.flags("vault " + args[0])
-	out := fs.String("out", "", "the new key file (never overwritten)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
-	}
-	if *out == "" || fs.NArg() != 0 {
-		fmt.Fprint(e.stderr, vaultUsage)
-		return 2
-	}
-	if args[0] == "new-key" {
-		if err := vault.WriteKeyFile(*out, vault.NewKeyString()); err != nil {
-			return e.fail(err)
+func (e *env) vaultCommand() *cobra.Command {
+	verb := func(use, short string, do func(out string) int) *cobra.Command {
+		var out string
+		c := &cobra.Command{
+			Use:   use + " --out FILE",
+			Short: short,
+			Long:  vaultLong,
+			Args:  noArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				if out == "" {
+					fmt.Fprintf(e.stderr, "keyward: %s needs --out FILE\n", cmd.CommandPath())
+					return exitCode(2)
+				}
+				return status(do(out))
+			},
 		}
-		fmt.Fprintf(e.stdout, "Wrote a new vault key to %s (mode 0600).\nSet KEYWARD_VAULT_KEY_FILE=%s for every keyward command on this database, and keep a copy apart from the backups: without the key, the sealed secrets cannot be opened.\n", *out, *out)
-		return 0
+		c.Flags().StringVar(&out, "out", "", "the new key file (never overwritten)")
+		return c
 	}
-	return e.moveKey(*out)
+	return group("vault", "Make the vault key file, or move an old one out of the database", vaultLong,
+		verb("new-key", "Write a new vault key (base64 of 32 bytes) to a new 0600 file", e.newKey),
+		verb("move-key", "Move the vault key an earlier version kept in the database to a new 0600 file", e.moveKey))
+}
+
+// newKey writes a new vault key file.
+func (e *env) newKey(out string) int {
+	if err := vault.WriteKeyFile(out, vault.NewKeyString()); err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintf(e.stdout, "Wrote a new vault key to %s (mode 0600).\nSet KEYWARD_VAULT_KEY_FILE=%s for every keyward command on this database, and keep a copy apart from the backups: without the key, the sealed secrets cannot be opened.\n", out, out)
+	return 0
 }
 
 // moveKey writes the key an earlier version kept in the database to a new

@@ -194,3 +194,12 @@ func columnsOut(cols map[int][]int) map[string][]int {
 	}
 	return out
 }
+
+// Verbs are the names of the verbs, in the order the help lists them.
+func Verbs() []string {
+	out := make([]string, len(verbs))
+	for i, v := range verbs {
+		out[i] = v.name
+	}
+	return out
+}
