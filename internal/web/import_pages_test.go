@@ -188,7 +188,7 @@ func TestUIImportPages(t *testing.T) {
 	if _, err := s.db.Custody().Checkout(ctx, s.sys, st.key.ID, keyward.CheckoutInput{HolderID: st.holder.ID, DueAt: s.clock.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.Custody().Checkin(ctx, s.sys, st.key.ID, keyward.NoteInput{Note: "back on the hook"}); err != nil {
+	if _, err := s.db.Custody().Checkin(ctx, s.sys, st.key.ID, keyward.CheckinInput{Note: "back on the hook"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.db.Custody().Move(ctx, s.sys, st.key.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: st.holder.ID}); err != nil {

@@ -111,7 +111,8 @@ func (s *Server) offboardingStart(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) offboardingCollect(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	k, err := s.offboarding.CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), r.PostFormValue("note"))
+	k, err := s.offboarding.CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"),
+		keyward.CheckinInput{Note: r.PostFormValue("note"), NewSealNumber: r.PostFormValue("new_seal_number")})
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderOffboarding(w, r, a, st, err) })
 	}
