@@ -161,6 +161,7 @@ func (e *env) clientCmd(noun string, args []string) int {
 		}
 	case "keys checkout":
 		holder, due, note := str("holder", "holder id"), str("due", "due time: RFC 3339 or a duration such as 4h"), str("note", "note")
+		seal := str("new-seal", "the new seal of the sealed envelope the key is taken out of")
 		if !parse() {
 			return 2
 		}
@@ -173,9 +174,14 @@ func (e *env) clientCmd(noun string, args []string) int {
 			fmt.Fprintln(e.stderr, "keyward: --due:", err)
 			return 2
 		}
-		method, path, body, columns = "POST", "/api/v1/keys/"+kid+"/checkout", map[string]any{"holder_id": *holder, "due_at": t, "note": *note}, []string{"id", "stamp", "status", "holder_id", "due_at"}
+		in := map[string]any{"holder_id": *holder, "due_at": t, "note": *note}
+		if *seal != "" {
+			in["new_seal_number"] = *seal
+		}
+		method, path, body, columns = "POST", "/api/v1/keys/"+kid+"/checkout", in, []string{"id", "stamp", "status", "holder_id", "due_at"}
 	case "keys move":
 		holder, note := str("holder", "holder id (issue, transfer)"), str("note", "note")
+		seal := str("new-seal", "the new seal of the sealed envelope the key is taken out of or put back in")
 		if !parse() {
 			return 2
 		}
@@ -189,6 +195,9 @@ func (e *env) clientCmd(noun string, args []string) int {
 		}
 		if *holder != "" {
 			in["holder_id"] = *holder
+		}
+		if *seal != "" {
+			in["new_seal_number"] = *seal
 		}
 		method, path, body, columns = "POST", "/api/v1/keys/"+kid+"/"+verb, in, []string{"id", "stamp", "status", "holder_id", "due_at"}
 	default:

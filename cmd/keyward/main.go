@@ -56,6 +56,7 @@ API client commands (take --server URL and --token TOKEN, env KEYWARD_SERVER, KE
   keys list [--symbol S] | keys create --keyway ID --symbol S | keys show ID | keys history ID
   keys checkout ID --holder ID --due RFC3339|DURATION | keys checkin ID | keys lost ID [--note TEXT]
   keys issue|transfer ID --holder ID | keys return|found|destroy ID
+    (a key kept in a sealed envelope: add --new-seal NUMBER, the seal now on the envelope)
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -147,53 +147,12 @@ func MayHome(k Key, holderName, kind string) error {
 // one envelope straight into another; EINVALID naming hook, new_seal_number
 // or reason. The caller has checked that a key taken out has a home.
 func PlanHome(r HomeRequest) (*HomePlan, error) {
-	k, p, from := r.Key, r.Place, r.From
+	b, doing, err := planHome(r, true)
+	if err != nil {
+		return nil, err
+	}
 	seal := r.Seal
 	seal.NewSealNumber, seal.Reason = strings.TrimSpace(seal.NewSealNumber), strings.TrimSpace(seal.Reason)
-	var entering, leaving *SealBreak
-	if p != nil {
-		if p.RetiredAt != nil {
-			return nil, Errorf(ECONFLICT, "%s is retired: restore it before you put keys there", p.Name)
-		}
-		if err := MayHome(k, r.HolderName, p.Kind); err != nil {
-			return nil, err
-		}
-		var v Validator
-		if p.Kind == StorageCabinet {
-			v.Check(r.Hook >= 1 && r.Hook <= p.Hooks, "hook", "must be a hook of "+p.Name+", 1 to "+itoa(p.Hooks))
-		} else {
-			v.Check(r.Hook == 0, "hook", "only a cabinet has hooks")
-		}
-		if err := v.Err(); err != nil {
-			return nil, err
-		}
-		if p.Kind == StorageHolder {
-			if err := mayKeep(r.Keeper, p); err != nil {
-				return nil, err
-			}
-		}
-		same := from != nil && from.StorageID == p.ID
-		if p.Kind == StorageEnvelope && !same {
-			entering = &SealBreak{StorageID: p.ID, Name: p.Name, Broken: p.SealNumber}
-		}
-		if from != nil && from.StorageKind == StorageEnvelope && !same {
-			if entering != nil {
-				return nil, &Error{Code: ECONFLICT,
-					Message: "Key " + k.Stamp + " is in sealed envelope " + from.StorageName + ": take it out of that envelope first (that breaks its seal), then put it in " + p.Name + ".",
-					Fields:  []FieldError{{Field: "key_id", Rule: "must be out of its envelope before it goes into another"}}}
-			}
-			leaving = &SealBreak{StorageID: from.StorageID, Name: from.StorageName, Broken: from.SealNumber}
-		}
-	} else if from != nil && from.StorageKind == StorageEnvelope && k.Status == StatusInStorage {
-		// A key that is out (issued, checked out, lost) is not in the
-		// envelope: taking its home away opens nothing.
-		leaving = &SealBreak{StorageID: from.StorageID, Name: from.StorageName, Broken: from.SealNumber}
-	}
-	b := entering
-	doing := "putting key " + k.Stamp + " in"
-	if leaving != nil {
-		b, doing = leaving, "taking key "+k.Stamp+" out of"
-	}
 	if b == nil {
 		var v Validator
 		v.Check(seal.NewSealNumber == "", "new_seal_number", "only when a sealed envelope is opened to put the key in or take it out")
@@ -208,6 +167,67 @@ func PlanHome(r HomeRequest) (*HomePlan, error) {
 	}
 	b.New, b.Reason = seal.NewSealNumber, seal.Reason
 	return &HomePlan{Break: b}, nil
+}
+
+// HomeSeal is the envelope a change of home would open (nil for none), and
+// every refusal PlanHome makes before it asks for the seal, but for the
+// designated holder, whom the caller may not have read: what a form asks
+// for before the user fills it in.
+func HomeSeal(r HomeRequest) (*SealBreak, error) {
+	b, _, err := planHome(r, false)
+	return b, err
+}
+
+// planHome is PlanHome up to the seal: the envelope the change opens, and
+// what opening it is for ("taking key AA1-3 out of").
+func planHome(r HomeRequest, checkKeeper bool) (*SealBreak, string, error) {
+	k, p, from := r.Key, r.Place, r.From
+	var entering, leaving *SealBreak
+	if p != nil {
+		if p.RetiredAt != nil {
+			return nil, "", Errorf(ECONFLICT, "%s is retired: restore it before you put keys there", p.Name)
+		}
+		if err := MayHome(k, r.HolderName, p.Kind); err != nil {
+			return nil, "", err
+		}
+		var v Validator
+		if p.Kind == StorageCabinet {
+			v.Check(r.Hook >= 1 && r.Hook <= p.Hooks, "hook", "must be a hook of "+p.Name+", 1 to "+itoa(p.Hooks))
+		} else {
+			v.Check(r.Hook == 0, "hook", "only a cabinet has hooks")
+		}
+		if err := v.Err(); err != nil {
+			return nil, "", err
+		}
+		if p.Kind == StorageHolder && checkKeeper {
+			if err := mayKeep(r.Keeper, p); err != nil {
+				return nil, "", err
+			}
+		}
+		same := from != nil && from.StorageID == p.ID
+		if p.Kind == StorageEnvelope && !same {
+			entering = &SealBreak{StorageID: p.ID, Name: p.Name, Broken: p.SealNumber}
+		}
+		if from != nil && from.StorageKind == StorageEnvelope && !same {
+			if entering != nil {
+				return nil, "", &Error{Code: ECONFLICT,
+					Message: "Key " + k.Stamp + " is in sealed envelope " + from.StorageName + ": take it out of that envelope first (that breaks its seal), then put it in " + p.Name + ".",
+					Fields:  []FieldError{{Field: "key_id", Rule: "must be out of its envelope before it goes into another"}}}
+			}
+			leaving = &SealBreak{StorageID: from.StorageID, Name: from.StorageName, Broken: from.SealNumber}
+		}
+	} else if from != nil && from.StorageKind == StorageEnvelope && k.Status == StatusInStorage {
+		// A key that is out (issued, checked out, lost) is not in the
+		// envelope: taking its home away opens nothing.
+		leaving = &SealBreak{StorageID: from.StorageID, Name: from.StorageName, Broken: from.SealNumber}
+	}
+	if leaving != nil {
+		return leaving, "taking key " + k.Stamp + " out of", nil
+	}
+	if entering != nil {
+		return entering, "putting key " + k.Stamp + " in", nil
+	}
+	return nil, "", nil
 }
 
 // resealRules checks the new seal of envelope b, opened for doing ("taking

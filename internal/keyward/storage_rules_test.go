@@ -261,3 +261,32 @@ func TestPlanMoveSeal(t *testing.T) {
 		}
 	}
 }
+
+// TestHomeSeal: what a form asks for before it is filled in: the envelope a
+// change would open, or the refusal that comes before any seal.
+func TestHomeSeal(t *testing.T) {
+	env := &StoragePlace{ID: "sto_env", Kind: StorageEnvelope, Name: "Spare keys", SealNumber: "4471"}
+	env2 := &StoragePlace{ID: "sto_env2", Kind: StorageEnvelope, Name: "Vehicle spares", SealNumber: "9001"}
+	keeper := &StoragePlace{ID: "sto_hld", Kind: StorageHolder, Name: "Neighbour spare"}
+	inEnv := &KeyHome{StorageID: env.ID, StorageName: env.Name, StorageKind: StorageEnvelope, SealNumber: "4471"}
+	stored := Key{Stamp: "AA1-3", Status: StatusInStorage}
+	if b, err := HomeSeal(HomeRequest{Key: stored, Place: env}); err != nil || b == nil || b.StorageID != env.ID || b.Broken != "4471" || b.New != "" {
+		t.Fatalf("into an envelope: %+v %v", b, err)
+	}
+	if b, err := HomeSeal(HomeRequest{Key: stored, From: inEnv}); err != nil || b == nil || b.StorageID != env.ID {
+		t.Fatalf("out of an envelope: %+v %v", b, err)
+	}
+	if _, err := HomeSeal(HomeRequest{Key: stored, From: inEnv, Place: env2}); ErrorCode(err) != ECONFLICT {
+		t.Fatalf("envelope to envelope: %v", err)
+	}
+	if _, err := HomeSeal(HomeRequest{Key: Key{Stamp: "AA1-3", Status: StatusLost}, Place: env}); ErrorCode(err) != ECONFLICT {
+		t.Fatalf("a lost key: %v", err)
+	}
+	// The designated holder is the store's to read: the form does not ask.
+	if b, err := HomeSeal(HomeRequest{Key: stored, Place: keeper}); err != nil || b != nil {
+		t.Fatalf("a designated holder: %+v %v", b, err)
+	}
+	if _, err := PlanHome(HomeRequest{Key: stored, Place: keeper}); ErrorCode(err) != ECONFLICT {
+		t.Fatalf("PlanHome without the designated holder read: %v", err)
+	}
+}

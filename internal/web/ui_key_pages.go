@@ -161,8 +161,12 @@ type keyPageData struct {
 	Reach      bool // the actor may see what the key opens
 	// Keyways are offered by the edit form, to those who may edit keys.
 	Keyways []keyward.Keyway
-	failed  string
-	form    map[string]string
+	// Place is the storage section; SealWords, per custody form, says which
+	// sealed envelope the move opens (the form then asks for its new seal).
+	Place     *keyPlaceData
+	SealWords map[string]string
+	failed    string
+	form      map[string]string
 }
 
 // FieldsFor returns the field errors when form is the one that was refused.
@@ -265,6 +269,13 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 			return err
 		}
 		d.Keyways = kws.Items
+	}
+	chosen := r.URL.Query().Get("place")
+	if failed == "place" {
+		chosen = form["storage_id"]
+	}
+	if err := s.keyPlace(r, a, &d, chosen); err != nil {
+		return err
 	}
 	title := "Key " + k.Stamp
 	if ferr != nil {
