@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/client"
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store/storetest"
 	"github.com/keyward/keyward/internal/when"
@@ -475,4 +476,39 @@ func TestCLIHolderNamesOwnKey(t *testing.T) {
 	if out := c.ok("keys", "show", "AA3-1"); !strings.Contains(out, "lost") {
 		t.Fatalf("AA3-1 after the holder reported it lost:\n%s", out)
 	}
+}
+
+// TestCLISealedEnvelopeMoves: a key kept in a sealed envelope leaves it only
+// with --new-seal, and the refusal without one names the flag's member.
+func TestCLISealedEnvelopeMoves(t *testing.T) {
+	eachTarget(t, func(t *testing.T, target func(t *testing.T) cliTarget) {
+		cenv, token := cliServer(t, target(t), nil)
+		c := &cli{t: t, env: cenv}
+		c.ok("keyways", "create", "--name", "Schlage SC1", "--policy", "open")
+		c.ok("holders", "create", "--name", "Jane Doe", "--email", "jane@example.com")
+		c.ok("keys", "create", "--keyway", "SC1", "--symbol", "E1")
+		api := client.New(cenv["KEYWARD_SERVER"], token)
+		var env keyward.StoragePlace
+		if err := api.Do(context.Background(), "POST", "/api/v1/storage", nil, keyward.StorageInput{Kind: keyward.StorageEnvelope, Name: "Spare E1", SealNumber: "S-100"}, &env); err != nil {
+			t.Fatal(err)
+		}
+		var k keyward.Key
+		_, js, _ := runCmd(t, context.Background(), cenv, "", "keys", "show", "E1-1", "--json")
+		if err := json.Unmarshal([]byte(js), &k); err != nil {
+			t.Fatal(err)
+		}
+		if err := api.Do(context.Background(), "POST", "/api/v1/storage/"+env.ID+"/keys", nil, keyward.HookInput{KeyID: k.ID, NewSealNumber: "S-101", Reason: "spare goes in"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := c.run("keys", "checkout", "E1-1", "--holder", "jane@example.com", "--due", "4h")
+		if code != 1 || !strings.Contains(errOut, "new_seal_number") {
+			t.Fatalf("checkout of a sealed key without --new-seal: exit %d, %q", code, errOut)
+		}
+		c.ok("keys", "checkout", "E1-1", "--holder", "jane@example.com", "--due", "4h", "--new-seal", "S-102")
+		c.ok("keys", "checkin", "E1-1", "--new-seal", "S-103")
+		var got keyward.StoragePlace
+		if err := api.Do(context.Background(), "GET", "/api/v1/storage/"+env.ID, nil, nil, &got); err != nil || got.SealNumber != "S-103" {
+			t.Fatalf("envelope seal %q (%v), want S-103", got.SealNumber, err)
+		}
+	})
 }

@@ -566,7 +566,7 @@ func (e *env) keyHistory() *cobra.Command {
 // takes a holder and a due time, the moves that hand the key to someone a
 // holder, every move a note.
 func (e *env) keyMove(m keyward.CustodyMove) *cobra.Command {
-	var holder, due, note string
+	var holder, due, note, seal string
 	use, short := m.Action+" KEY", "Record that a key was "+actionText(m.Action)
 	switch {
 	case m.Action == keyward.CustodyCheckout:
@@ -589,6 +589,9 @@ func (e *env) keyMove(m keyward.CustodyMove) *cobra.Command {
 			in := map[string]any{}
 			if note != "" {
 				in["note"] = note
+			}
+			if seal != "" {
+				in["new_seal_number"] = seal
 			}
 			if m.Action == keyward.CustodyCheckout {
 				zone, err := a.clock()
@@ -639,6 +642,10 @@ func (e *env) keyMove(m keyward.CustodyMove) *cobra.Command {
 		c.Flags().StringVar(&due, "due", "", "WHEN it is due back: 4h, 2d, 17:00, '2026-12-20 17:00'")
 	}
 	c.Flags().StringVar(&note, "note", "", "a note for the logbook")
+	if m.Action != keyward.CustodyTransfer && m.Action != keyward.CustodyLost {
+		// A key kept in a sealed envelope leaves it, or goes back in, only with a new seal.
+		c.Flags().StringVar(&seal, "new-seal", "", "the NUMBER of the new seal on the envelope the key is taken out of or put back in")
+	}
 	return c
 }
 

@@ -142,7 +142,7 @@ func CustodyPolicy(action string) Action {
 
 // Request is the move asked for by action with in.
 func (in CustodyInput) Request(action string) MoveRequest {
-	return MoveRequest{Action: action, HolderID: in.HolderID, Note: in.Note}
+	return MoveRequest{Action: action, HolderID: in.HolderID, Note: in.Note, NewSealNumber: in.NewSealNumber}
 }
 
 // MoveRequest is one custody move as asked for.
@@ -151,6 +151,9 @@ type MoveRequest struct {
 	HolderID string     // who receives the key (issue, transfer, check-out)
 	DueAt    *time.Time // when a check-out is due back
 	Note     string
+	// NewSealNumber is the new seal of the envelope the move opens, if its
+	// home is a sealed envelope (PlanMoveSeal).
+	NewSealNumber string
 	// CollectFrom, instead of an action, takes the key back from this leaving
 	// holder: CollectAction picks the move.
 	CollectFrom string
@@ -186,6 +189,8 @@ type Move struct {
 	// from, and the holder the key had when it was read.
 	From       []string
 	PrevHolder string
+	// Was is the key's status when read, before the move.
+	Was string
 	// Key is the key after the move.
 	Key Key
 	// Recipient is the holder the key goes to ("" for none); the store checks
@@ -227,7 +232,7 @@ func PlanMove(a Actor, k Key, r MoveRequest) (*Move, error) {
 	if !slices.Contains(t.from, k.Status) {
 		return nil, TransitionConflict(&k, action)
 	}
-	m := &Move{Action: action, From: t.from, PrevHolder: k.HolderID, Key: k, DueAt: r.DueAt, Note: r.Note,
+	m := &Move{Action: action, From: t.from, PrevHolder: k.HolderID, Was: k.Status, Key: k, DueAt: r.DueAt, Note: r.Note,
 		NewCheckout: t.checkout == set, KeepCheckout: t.checkout == keep}
 	if t.to != "" {
 		m.Key.Status = t.to
@@ -401,7 +406,8 @@ type Custody interface {
 	// Checkout lends a stored key. EINVALID (due_at, holder_id), ECONFLICT if the key is not in storage.
 	Checkout(ctx context.Context, a Actor, keyID string, in CheckoutInput) (*Key, error)
 	// Checkin: ECONFLICT if the key is not checked out.
-	Checkin(ctx context.Context, a Actor, keyID string, in NoteInput) (*Key, error)
+	// A new seal is required when the key goes back into a sealed envelope (EINVALID on new_seal_number).
+	Checkin(ctx context.Context, a Actor, keyID string, in CheckinInput) (*Key, error)
 	// Move applies issue, return, transfer, lost, found or destroy. ECONFLICT names the current state.
 	Move(ctx context.Context, a Actor, keyID, action string, in CustodyInput) (*Key, error)
 	// History is the key's logbook, oldest first.

@@ -13,8 +13,10 @@ type Offboardings interface {
 	Holdings(ctx context.Context, a Actor, holderID string) (*Offboarding, error)
 	// Open lists the open offboardings, oldest first, with their outstanding items.
 	Open(ctx context.Context, a Actor) ([]Offboarding, error)
-	// CollectKey takes a key back from the holder. ECONFLICT if the holder does not have it.
-	CollectKey(ctx context.Context, a Actor, holderID, keyID, note string) (*Key, error)
+	// CollectKey takes a key back from the holder (a check-in or a return):
+	// ECONFLICT if the holder does not have it; EINVALID on new_seal_number
+	// when the key goes back into a sealed envelope without a new seal.
+	CollectKey(ctx context.Context, a Actor, holderID, keyID string, in CheckinInput) (*Key, error)
 	// RevokeCredential revokes one of the holder's credentials.
 	RevokeCredential(ctx context.Context, a Actor, holderID, credID, reason string) (*Credential, error)
 	// ReleaseStorage retires a designated-holder place of the holder.

@@ -60,6 +60,8 @@ type KeyHome struct {
 	StorageName string `json:"storage_name"`
 	StorageKind string `json:"storage_kind"`
 	Hook        int    `json:"hook,omitempty"`
+	// SealNumber is the envelope's current seal, for a key kept in an envelope.
+	SealNumber string `json:"seal_number,omitempty"`
 }
 
 // Where says where a key is in words: on its hook, or with its holder.
@@ -159,9 +161,13 @@ func CheckSeal(v *Validator, field, s string) {
 }
 
 // HookInput gives a key its home in a storage place (a hook for a cabinet).
+// Putting the key into a sealed envelope, or taking it out of one, needs the
+// envelope's new seal and the reason it was opened (PlanHome).
 type HookInput struct {
-	KeyID string `json:"key_id"`
-	Hook  int    `json:"hook,omitempty"`
+	KeyID         string `json:"key_id"`
+	Hook          int    `json:"hook,omitempty"`
+	NewSealNumber string `json:"new_seal_number,omitempty"`
+	Reason        string `json:"reason,omitempty"`
 }
 
 func (in *HookInput) Validate() error {
@@ -169,6 +175,11 @@ func (in *HookInput) Validate() error {
 	v.Check(in.KeyID != "", "key_id", "is required")
 	v.Check(in.Hook >= 0, "hook", "must be a hook number from 1")
 	return v.Err()
+}
+
+// Reseal is the seal part of the input.
+func (in *HookInput) Reseal() ResealInput {
+	return ResealInput{NewSealNumber: in.NewSealNumber, Reason: in.Reason}
 }
 
 // BreakSealInput records an envelope opened: why, and the new seal put on it.
@@ -413,10 +424,13 @@ type Storage interface {
 	Places(ctx context.Context, a Actor, kind, holderID string, opt ListOptions) (*Page[StoragePlace], error)
 	// Events is a storage place's logbook, oldest first.
 	Events(ctx context.Context, a Actor, id string, opt ListOptions) (*Page[StorageEvent], error)
-	// Assign makes the place a key's home. ECONFLICT names an occupied hook and its key.
+	// Assign makes the place a key's home (PlanHome): ECONFLICT for a key not
+	// in storage, a retired place, an occupied hook (naming its key); EINVALID
+	// on new_seal_number and reason when a sealed envelope is opened.
 	Assign(ctx context.Context, a Actor, storageID string, in HookInput) (*KeyHome, error)
-	// Unassign removes a key's home. ENOTFOUND if the key has none.
-	Unassign(ctx context.Context, a Actor, keyID string) error
+	// Unassign removes a key's home. ENOTFOUND if the key has none; taking a
+	// key in storage out of a sealed envelope needs in's new seal and reason.
+	Unassign(ctx context.Context, a Actor, keyID string, in ResealInput) error
 	// KeyHome returns where a key belongs, or nil when it has no storage place.
 	KeyHome(ctx context.Context, a Actor, keyID string) (*KeyHome, error)
 	// RevealCode returns a lockbox code after its audit record commits. EFORBIDDEN (recorded).

@@ -256,6 +256,9 @@ type CheckoutInput struct {
 	HolderID string    `json:"holder_id"`
 	DueAt    time.Time `json:"due_at"`
 	Note     string    `json:"note,omitempty"`
+	// NewSealNumber is the new seal of the envelope the key is taken out of,
+	// required when its home is a sealed envelope (see storage_rules.go).
+	NewSealNumber string `json:"new_seal_number,omitempty"`
 }
 
 func (in *CheckoutInput) Validate(now time.Time) error {
@@ -279,10 +282,22 @@ func (in *NoteInput) Validate() error {
 	return v.Err()
 }
 
-// CustodyInput carries the optional holder of an issue or transfer.
+// CheckinInput is a check-in (or a key collected from a leaving holder):
+// an optional note, and the new seal of the envelope the key goes back into
+// when its home is a sealed envelope.
+type CheckinInput struct {
+	Note          string `json:"note,omitempty"`
+	NewSealNumber string `json:"new_seal_number,omitempty"`
+}
+
+func (in *CheckinInput) Validate() error { return (&NoteInput{Note: in.Note}).Validate() }
+
+// CustodyInput carries the optional holder of an issue or transfer, and the
+// new seal when the move opens the sealed envelope the key lives in.
 type CustodyInput struct {
-	HolderID string `json:"holder_id,omitempty"`
-	Note     string `json:"note,omitempty"`
+	HolderID      string `json:"holder_id,omitempty"`
+	Note          string `json:"note,omitempty"`
+	NewSealNumber string `json:"new_seal_number,omitempty"`
 }
 
 func checkText(v *Validator, field, s string, max int, required bool) {

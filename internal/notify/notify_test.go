@@ -161,7 +161,7 @@ func testOverdueExactlyOnce(t *testing.T, b storetest.Backend) {
 		}
 	}
 	// The third key comes back before it is due: no reminder for it.
-	if _, err := db1.Custody().Checkin(ctx, a, keys[2].ID, keyward.NoteInput{}); err != nil {
+	if _, err := db1.Custody().Checkin(ctx, a, keys[2].ID, keyward.CheckinInput{}); err != nil {
 		t.Fatal(err)
 	}
 	mail := newSMTPServer(t)

@@ -62,7 +62,7 @@ func BenchmarkCheckoutCheckin(b *testing.B) {
 				if _, err := db.Custody().Checkout(ctx, a, keys[0], keyward.CheckoutInput{HolderID: holder, DueAt: due}); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := db.Custody().Checkin(ctx, a, keys[0], keyward.NoteInput{}); err != nil {
+				if _, err := db.Custody().Checkin(ctx, a, keys[0], keyward.CheckinInput{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -127,7 +127,7 @@ func BenchmarkCheckoutCheckinConcurrent(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					if _, err := db.Custody().Checkin(ctx, a, key, keyward.NoteInput{}); err != nil {
+					if _, err := db.Custody().Checkin(ctx, a, key, keyward.CheckinInput{}); err != nil {
 						b.Error(err)
 						return
 					}

@@ -63,7 +63,7 @@ func TestCustodyContention(t *testing.T) {
 						if _, err = custody.Checkout(ctx, a, keys[i], keyward.CheckoutInput{HolderID: holder, DueAt: due}); err == nil {
 							outs[i].Add(1)
 						}
-					} else if _, err = custody.Checkin(ctx, a, keys[i], keyward.NoteInput{}); err == nil {
+					} else if _, err = custody.Checkin(ctx, a, keys[i], keyward.CheckinInput{}); err == nil {
 						ins[i].Add(1)
 					}
 					mine = append(mine, time.Since(start))

@@ -192,7 +192,7 @@ func TestImportCommit(t *testing.T) {
 			t.Fatalf("history = %+v, %v", hist, err)
 		}
 		// Custody goes on from the imported state.
-		if _, err := f.db.Custody().Checkin(ctx, f.owner, k.ID, keyward.NoteInput{}); err != nil {
+		if _, err := f.db.Custody().Checkin(ctx, f.owner, k.ID, keyward.CheckinInput{}); err != nil {
 			t.Fatalf("check in an imported loan: %v", err)
 		}
 

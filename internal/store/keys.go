@@ -305,17 +305,17 @@ func (s *Custody) Checkout(ctx context.Context, a keyward.Actor, keyID string, i
 		return nil, err
 	}
 	due := in.DueAt.UTC()
-	return s.move(ctx, a, keyID, keyward.MoveRequest{Action: keyward.CustodyCheckout, HolderID: in.HolderID, DueAt: &due, Note: in.Note})
+	return s.move(ctx, a, keyID, keyward.MoveRequest{Action: keyward.CustodyCheckout, HolderID: in.HolderID, DueAt: &due, Note: in.Note, NewSealNumber: in.NewSealNumber})
 }
 
-func (s *Custody) Checkin(ctx context.Context, a keyward.Actor, keyID string, in keyward.NoteInput) (*keyward.Key, error) {
+func (s *Custody) Checkin(ctx context.Context, a keyward.Actor, keyID string, in keyward.CheckinInput) (*keyward.Key, error) {
 	if err := s.db.recordDenial(ctx, a, keyward.ActCustody, "key", keyID); err != nil {
 		return nil, err
 	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	return s.move(ctx, a, keyID, keyward.MoveRequest{Action: keyward.CustodyCheckin, Note: in.Note})
+	return s.move(ctx, a, keyID, keyward.MoveRequest{Action: keyward.CustodyCheckin, Note: in.Note, NewSealNumber: in.NewSealNumber})
 }
 
 // Move applies issue, return, transfer, lost, found or destroy.
@@ -363,6 +363,16 @@ func (t *Tx) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.
 	if err != nil {
 		return nil, err
 	}
+	// A key kept in a sealed envelope that leaves storage or comes back opens
+	// the envelope: the rules ask for its new seal before anything changes.
+	home, err := t.keyHome(ctx, keyID)
+	if err != nil {
+		return nil, err
+	}
+	seal, err := keyward.PlanMoveSeal(m, home, r.NewSealNumber)
+	if err != nil {
+		return nil, err
+	}
 	checkoutID := sql.NullString{}
 	if m.NewCheckout {
 		checkoutID = nullStr(newID("co"))
@@ -383,6 +393,11 @@ func (t *Tx) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.
 	}
 	if err := t.logEvent(ctx, a, m); err != nil {
 		return nil, err
+	}
+	if seal != nil {
+		if err := t.breakSeal(ctx, a, seal, map[string]any{"key_id": k.ID, "stamp": k.Stamp, "custody": m.Action}); err != nil {
+			return nil, err
+		}
 	}
 	out := m.Key
 	if m.Action == keyward.CustodyDestroy {

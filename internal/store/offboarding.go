@@ -20,6 +20,16 @@ func (d *DB) Offboarding() *Offboarding { return &Offboarding{db: d} }
 // recipient loads what keyward.Recipient.MayReceive needs to know of
 // holderID, and asks it. One query, as it runs in every move.
 func (t *Tx) recipient(ctx context.Context, holderID string) error {
+	r, err := t.loadRecipient(ctx, holderID)
+	if err != nil {
+		return err
+	}
+	return r.MayReceive()
+}
+
+// loadRecipient reads what the rules need to know of a holder something is
+// about to go to (Found is false for an unknown holder).
+func (t *Tx) loadRecipient(ctx context.Context, holderID string) (*keyward.Recipient, error) {
 	var r keyward.Recipient
 	var leaving, retired sql.NullString
 	err := t.QueryRow(ctx, `SELECT h.name, (SELECT started_at FROM offboardings WHERE holder_id = h.id AND cleared_at IS NULL), h.retired_at
@@ -27,11 +37,11 @@ func (t *Tx) recipient(ctx context.Context, holderID string) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
-		return fmt.Errorf("store: holder check: %w", err)
+		return nil, fmt.Errorf("store: holder check: %w", err)
 	default:
 		r.Found, r.LeavingSince, r.RetiredAt = true, tsPtr(leaving), tsPtr(retired)
 	}
-	return r.MayReceive()
+	return &r, nil
 }
 
 // Start opens an offboarding for a holder. ENOTFOUND for an unknown holder,
@@ -187,17 +197,18 @@ func (s *Offboarding) Open(ctx context.Context, a keyward.Actor) ([]keyward.Offb
 
 // CollectKey takes a key back from a leaving holder: a checked-out key is
 // checked in, an issued key returned. ECONFLICT if the holder does not have it.
-func (s *Offboarding) CollectKey(ctx context.Context, a keyward.Actor, holderID, keyID, note string) (*keyward.Key, error) {
+func (s *Offboarding) CollectKey(ctx context.Context, a keyward.Actor, holderID, keyID string, in keyward.CheckinInput) (*keyward.Key, error) {
 	if err := s.db.recordDenial(ctx, a, keyward.ActCustody, "key", keyID); err != nil {
 		return nil, err
 	}
-	if err := (&keyward.NoteInput{Note: note}).Validate(); err != nil {
+	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	note := in.Note
 	if note == "" {
 		note = "collected at offboarding"
 	}
-	return s.db.Custody().move(ctx, a, keyID, keyward.MoveRequest{CollectFrom: holderID, Note: note})
+	return s.db.Custody().move(ctx, a, keyID, keyward.MoveRequest{CollectFrom: holderID, Note: note, NewSealNumber: in.NewSealNumber})
 }
 
 // RevokeCredential revokes a leaving holder's credential.

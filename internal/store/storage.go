@@ -109,10 +109,17 @@ func (t *Tx) storageEvent(ctx context.Context, a keyward.Actor, storageID, actio
 	return nil
 }
 
+// storagePlace reads a storage place for a change, locking its row on
+// PostgreSQL. It locks the audit chain head first: a custody move (whose
+// batch holds the chain head) may update an envelope's seal, so every
+// transaction takes the head before a place, never the other way round.
 func (t *Tx) storagePlace(ctx context.Context, id string) (*keyward.StoragePlace, error) {
 	lock := ""
 	if t.db.dialect == postgresDialect {
 		lock = " FOR UPDATE"
+		if _, err := t.lockHead(ctx); err != nil {
+			return nil, err
+		}
 	}
 	p, err := scanStorage(t.QueryRow(ctx, `SELECT `+storageCols+` FROM storage_places WHERE id = ?`+lock, id))
 	if err != nil {
@@ -202,9 +209,12 @@ func (s *Storage) Events(ctx context.Context, a keyward.Actor, id string, opt ke
 	})
 }
 
-// Assign makes a storage place the key's home (a hook of a cabinet). An
-// occupied hook is ECONFLICT naming the hook and the key on it; a key that
-// already has a home moves.
+// Assign makes a storage place the key's home (a hook of a cabinet), as the
+// rules allow (keyward.PlanHome): only a key in storage gets a home, and
+// putting it into a sealed envelope or taking it out of one breaks that seal,
+// recorded with the new seal in the same transaction. An occupied hook is
+// ECONFLICT naming the hook and the key on it; a key that already has a home
+// moves, and its old place's logbook says where it went.
 func (s *Storage) Assign(ctx context.Context, a keyward.Actor, storageID string, in keyward.HookInput) (*keyward.KeyHome, error) {
 	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", storageID); err != nil {
 		return nil, err
@@ -218,26 +228,25 @@ func (s *Storage) Assign(ctx context.Context, a keyward.Actor, storageID string,
 		if err != nil {
 			return err
 		}
-		if p.RetiredAt != nil {
-			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is retired", p.Name)
-		}
-		var v keyward.Validator
-		if p.Kind == keyward.StorageCabinet {
-			v.Check(in.Hook >= 1 && in.Hook <= p.Hooks, "hook", fmt.Sprintf("must be a hook of %s, 1 to %d", p.Name, p.Hooks))
-		} else {
-			v.Check(in.Hook == 0, "hook", "only a cabinet has hooks")
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
 		k, err := tx.key(ctx, in.KeyID)
 		if keyward.ErrorCode(err) == keyward.ENOTFOUND {
 			return keyward.Invalid("key_id", "must name an existing key")
 		} else if err != nil {
 			return err
 		}
-		if k.Status == keyward.StatusDestroyed {
-			return keyward.Errorf(keyward.ECONFLICT, "key %s is destroyed; it has no home", k.Stamp)
+		req, err := tx.homeRequest(ctx, k)
+		if err != nil {
+			return err
+		}
+		req.Place, req.Hook, req.Seal = p, in.Hook, in.Reseal()
+		if p.Kind == keyward.StorageHolder {
+			if req.Keeper, err = tx.loadRecipient(ctx, p.HolderID); err != nil {
+				return err
+			}
+		}
+		plan, err := keyward.PlanHome(req)
+		if err != nil {
+			return err
 		}
 		hook := sql.NullInt64{Int64: int64(in.Hook), Valid: in.Hook > 0}
 		if hook.Valid {
@@ -245,6 +254,21 @@ func (s *Storage) Assign(ctx context.Context, a keyward.Actor, storageID string,
 				return err
 			} else if ok && occ.ID != k.ID {
 				return hookConflict(p, in.Hook, occ)
+			}
+		}
+		home = &keyward.KeyHome{KeyID: k.ID, StorageID: p.ID, StorageName: p.Name, StorageKind: p.Kind, Hook: in.Hook, SealNumber: p.SealNumber}
+		from := req.From
+		keyDetails := map[string]any{"key_id": k.ID, "stamp": k.Stamp}
+		if b := plan.Break; b != nil && from != nil && b.StorageID == from.StorageID {
+			// Out of its envelope first: the seal line, then where it went.
+			if err := tx.breakSeal(ctx, a, b, keyDetails); err != nil {
+				return err
+			}
+		}
+		if from != nil && from.StorageID != p.ID {
+			if err := tx.storageEvent(ctx, a, from.StorageID, "unassign", "key "+k.Stamp+" moved to "+home.Where(),
+				map[string]any{"key_id": k.ID, "stamp": k.Stamp, "to_storage_id": p.ID}); err != nil {
+				return err
 			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM key_homes WHERE key_id = ?`, k.ID); err != nil {
@@ -258,14 +282,24 @@ func (s *Storage) Assign(ctx context.Context, a keyward.Actor, storageID string,
 			}
 			return fmt.Errorf("store: insert key home: %w", err)
 		}
+		if b := plan.Break; b != nil && b.StorageID == p.ID {
+			// Into the envelope: it is opened, the key goes in, a new seal goes on.
+			if err := tx.breakSeal(ctx, a, b, keyDetails); err != nil {
+				return err
+			}
+			home.SealNumber = b.New
+		}
 		details := map[string]any{"key_id": k.ID, "stamp": k.Stamp}
 		if in.Hook > 0 {
 			details["hook"] = in.Hook
 		}
-		home = &keyward.KeyHome{KeyID: k.ID, StorageID: p.ID, StorageName: p.Name, StorageKind: p.Kind, Hook: in.Hook}
 		note := "key " + k.Stamp
 		if in.Hook > 0 {
 			note += " on hook " + strconv.Itoa(in.Hook)
+		}
+		if plan.Note != "" {
+			details["reason"] = plan.Note
+			note += ": " + plan.Note
 		}
 		return tx.storageEvent(ctx, a, p.ID, "assign", note, details)
 	})
@@ -273,6 +307,42 @@ func (s *Storage) Assign(ctx context.Context, a keyward.Actor, storageID string,
 		return nil, err
 	}
 	return home, nil
+}
+
+// homeRequest reads what the storage rules need to know of a key: its home
+// now and the name of whoever holds it.
+func (t *Tx) homeRequest(ctx context.Context, k *keyward.Key) (keyward.HomeRequest, error) {
+	r := keyward.HomeRequest{Key: *k}
+	var err error
+	if r.From, err = t.keyHome(ctx, k.ID); err != nil {
+		return r, err
+	}
+	if k.HolderID != "" {
+		err := t.QueryRow(ctx, `SELECT name FROM holders WHERE id = ?`, k.HolderID).Scan(&r.HolderName)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return r, fmt.Errorf("store: holder name: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// breakSeal records an envelope opened and sealed again (b, as the rules
+// planned it): the new seal, guarded by the broken one, and the logbook line
+// with its audit record. details name what else happened (the key).
+func (t *Tx) breakSeal(ctx context.Context, a keyward.Actor, b *keyward.SealBreak, details map[string]any) error {
+	res, err := t.Exec(ctx, `UPDATE storage_places SET seal_number = ? WHERE id = ? AND seal_number = ? AND kind = ?`,
+		b.New, b.StorageID, b.Broken, keyward.StorageEnvelope)
+	if err != nil {
+		return fmt.Errorf("store: update seal: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return keyward.Errorf(keyward.ECONFLICT, "the seal of %s changed meanwhile; reload and try again", b.Name)
+	}
+	d := map[string]any{"broken_seal": b.Broken, "new_seal": b.New}
+	for k, v := range details {
+		d[k] = v
+	}
+	return t.storageEvent(ctx, a, b.StorageID, "seal.break", b.Reason, d)
 }
 
 func hookConflict(p *keyward.StoragePlace, hook int, k *keyward.Key) error {
@@ -299,27 +369,52 @@ func (t *Tx) hookHolder(ctx context.Context, storageID string, hook int) (*keywa
 	return k, true, nil
 }
 
-// Unassign removes a key's home. ENOTFOUND if the key has none.
-func (s *Storage) Unassign(ctx context.Context, a keyward.Actor, keyID string) error {
+// Unassign removes a key's home. ENOTFOUND if the key has none. Taking a key
+// in storage out of a sealed envelope breaks the seal: in's new seal and
+// reason are required, and recorded in the same transaction.
+func (s *Storage) Unassign(ctx context.Context, a keyward.Actor, keyID string, in keyward.ResealInput) error {
 	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "key", keyID); err != nil {
 		return err
 	}
 	return s.db.withTx(ctx, func(tx *Tx) error {
-		h, err := tx.keyHome(ctx, keyID)
-		if err != nil {
+		if _, err := tx.lockHead(ctx); err != nil {
 			return err
-		}
-		if h == nil {
-			return keyward.Errorf(keyward.ENOTFOUND, "key %q has no storage place", keyID)
 		}
 		k, err := tx.key(ctx, keyID)
 		if err != nil {
 			return err
 		}
+		req, err := tx.homeRequest(ctx, k)
+		if err != nil {
+			return err
+		}
+		h := req.From
+		if h == nil {
+			return keyward.Errorf(keyward.ENOTFOUND, "key %s has no storage place", k.Stamp)
+		}
+		req.Seal = in
+		plan, err := keyward.PlanHome(req)
+		if err != nil {
+			return err
+		}
+		details := map[string]any{"key_id": keyID, "stamp": k.Stamp}
+		if plan.Break != nil {
+			if err := tx.breakSeal(ctx, a, plan.Break, details); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM key_homes WHERE key_id = ?`, keyID); err != nil {
 			return fmt.Errorf("store: delete key home: %w", err)
 		}
-		return tx.storageEvent(ctx, a, h.StorageID, "unassign", "key "+k.Stamp+" taken off", map[string]any{"key_id": keyID, "stamp": k.Stamp})
+		note := "key " + k.Stamp + " taken off"
+		if h.StorageKind != keyward.StorageCabinet {
+			note = "key " + k.Stamp + " taken out"
+		}
+		if plan.Note != "" {
+			details["reason"] = plan.Note
+			note += ": " + plan.Note
+		}
+		return tx.storageEvent(ctx, a, h.StorageID, "unassign", note, details)
 	})
 }
 
@@ -338,8 +433,8 @@ func (t *Tx) releaseHome(ctx context.Context, a keyward.Actor, k *keyward.Key) e
 
 func (t *Tx) keyHome(ctx context.Context, keyID string) (*keyward.KeyHome, error) {
 	var h keyward.KeyHome
-	err := t.QueryRow(ctx, `SELECT h.key_id, h.storage_id, p.name, p.kind, COALESCE(h.hook, 0) FROM key_homes h
-		JOIN storage_places p ON p.id = h.storage_id WHERE h.key_id = ?`, keyID).Scan(&h.KeyID, &h.StorageID, &h.StorageName, &h.StorageKind, &h.Hook)
+	err := t.QueryRow(ctx, `SELECT h.key_id, h.storage_id, p.name, p.kind, COALESCE(h.hook, 0), p.seal_number FROM key_homes h
+		JOIN storage_places p ON p.id = h.storage_id WHERE h.key_id = ?`, keyID).Scan(&h.KeyID, &h.StorageID, &h.StorageName, &h.StorageKind, &h.Hook, &h.SealNumber)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -549,15 +644,7 @@ func (s *Storage) BreakSeal(ctx context.Context, a keyward.Actor, id string, in 
 		if err := in.Validate(p.SealNumber); err != nil {
 			return nil, err
 		}
-		res, err := tx.Exec(ctx, `UPDATE storage_places SET seal_number = ? WHERE id = ? AND seal_number = ?`, in.NewSealNumber, id, p.SealNumber)
-		if err != nil {
-			return nil, fmt.Errorf("store: update seal: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil, keyward.Errorf(keyward.ECONFLICT, "the seal of %s changed meanwhile; reload and try again", p.Name)
-		}
-		if err := tx.storageEvent(ctx, a, id, "seal.break", in.Reason,
-			map[string]any{"broken_seal": p.SealNumber, "new_seal": in.NewSealNumber}); err != nil {
+		if err := tx.breakSeal(ctx, a, &keyward.SealBreak{StorageID: id, Name: p.Name, Broken: p.SealNumber, New: in.NewSealNumber, Reason: in.Reason}, nil); err != nil {
 			return nil, err
 		}
 		p.SealNumber = in.NewSealNumber

@@ -216,10 +216,10 @@ func testCabinetHooks(t *testing.T, f *storageFixture) {
 	if n := f.count(t, `SELECT COUNT(*) FROM key_homes`); n != 2 {
 		t.Fatalf("%d homes, want 2", n)
 	}
-	if err := f.st.Unassign(ctx, f.owner, k2.ID); err != nil {
+	if err := f.st.Unassign(ctx, f.owner, k2.ID, keyward.ResealInput{}); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, f.st.Unassign(ctx, f.owner, k2.ID), keyward.ENOTFOUND)
+	wantCode(t, f.st.Unassign(ctx, f.owner, k2.ID, keyward.ResealInput{}), keyward.ENOTFOUND)
 	evs := f.events(t, cab.ID)
 	if len(evs) != 5 || evs[0].Action != "create" || evs[4].Action != "unassign" {
 		t.Fatalf("events: %+v", evs)
@@ -650,7 +650,7 @@ func testOffboarding(t *testing.T, f *storageFixture) {
 	if _, err := cus.Checkout(ctx, f.owner, spareKey.ID, keyward.CheckoutInput{HolderID: f.holder2.ID, DueAt: due}); err != nil {
 		t.Fatalf("check-out to someone who is staying: %v", err)
 	}
-	if _, err := cus.Checkin(ctx, f.owner, spareKey.ID, keyward.NoteInput{}); err != nil {
+	if _, err := cus.Checkin(ctx, f.owner, spareKey.ID, keyward.CheckinInput{}); err != nil {
 		t.Fatal(err)
 	}
 	open, err := ob.Open(ctx, f.owner)
@@ -663,22 +663,22 @@ func testOffboarding(t *testing.T, f *storageFixture) {
 		t.Fatalf("clear refusal %q does not name the key", e.Message)
 	}
 	// Someone else's key cannot be collected here.
-	_, err = ob.CollectKey(ctx, f.owner, f.holder.ID, k3.ID, "")
+	_, err = ob.CollectKey(ctx, f.owner, f.holder.ID, k3.ID, keyward.CheckinInput{})
 	wantCode(t, err, keyward.ECONFLICT)
 	if k, _ := cus.Key(ctx, f.owner, k3.ID); k.Status != keyward.StatusIssued || k.HolderID != f.holder2.ID {
 		t.Fatalf("refused collect changed the key: %+v", k)
 	}
-	if k, err := ob.CollectKey(ctx, f.owner, f.holder.ID, k1.ID, ""); err != nil || k.Status != keyward.StatusInStorage {
+	if k, err := ob.CollectKey(ctx, f.owner, f.holder.ID, k1.ID, keyward.CheckinInput{}); err != nil || k.Status != keyward.StatusInStorage {
 		t.Fatalf("collect checked-out key: %+v %v", k, err)
 	}
-	if k, err := ob.CollectKey(ctx, f.tech, f.holder.ID, k2.ID, "handed in"); err != nil || k.Status != keyward.StatusInStorage {
+	if k, err := ob.CollectKey(ctx, f.tech, f.holder.ID, k2.ID, keyward.CheckinInput{Note: "handed in"}); err != nil || k.Status != keyward.StatusInStorage {
 		t.Fatalf("collect issued key: %+v %v", k, err)
 	}
 	h, _ := cus.History(ctx, f.owner, k2.ID, keyward.ListOptions{})
 	if last := h.Items[len(h.Items)-1]; last.Action != keyward.CustodyReturn || last.Note != "handed in" {
 		t.Fatalf("logbook of the collected key: %+v", last)
 	}
-	_, err = ob.CollectKey(ctx, f.owner, f.holder.ID, k1.ID, "")
+	_, err = ob.CollectKey(ctx, f.owner, f.holder.ID, k1.ID, keyward.CheckinInput{})
 	wantCode(t, err, keyward.ECONFLICT)
 	if _, err := ob.RevokeCredential(ctx, f.owner, f.holder2.ID, fob.ID, ""); keyward.ErrorCode(err) != keyward.ECONFLICT {
 		t.Fatalf("revoke another holder's credential: %v", err)
@@ -705,7 +705,7 @@ func testOffboarding(t *testing.T, f *storageFixture) {
 	if _, err := cus.Checkout(ctx, f.owner, spareKey.ID, keyward.CheckoutInput{HolderID: f.holder.ID, DueAt: due}); err != nil {
 		t.Fatalf("check-out after the offboarding was cleared: %v", err)
 	}
-	if _, err := cus.Checkin(ctx, f.owner, spareKey.ID, keyward.NoteInput{}); err != nil {
+	if _, err := cus.Checkin(ctx, f.owner, spareKey.ID, keyward.CheckinInput{}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = ob.Current(ctx, f.owner, f.holder.ID)
@@ -731,7 +731,7 @@ func testKeysOutSeries(t *testing.T, f *storageFixture) {
 		t.Fatal(err)
 	}
 	f.env.Clock.Advance(24 * time.Hour)
-	if _, err := cus.Checkin(ctx, f.owner, k1.ID, keyward.NoteInput{}); err != nil {
+	if _, err := cus.Checkin(ctx, f.owner, k1.ID, keyward.CheckinInput{}); err != nil {
 		t.Fatal(err)
 	}
 	f.env.Clock.Advance(48 * time.Hour)
@@ -834,7 +834,7 @@ func testKeysOutOrgDays(t *testing.T, f *storageFixture) {
 		t.Fatal(err)
 	}
 	at(time.Date(2026, 3, 3, 5, 0, 0, 0, time.UTC))
-	if _, err := cus.Checkin(ctx, f.owner, k1.ID, keyward.NoteInput{}); err != nil {
+	if _, err := cus.Checkin(ctx, f.owner, k1.ID, keyward.CheckinInput{}); err != nil {
 		t.Fatal(err)
 	}
 	at(time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC))

@@ -40,7 +40,7 @@ func TestMoveWritesOnlyWhenMade(t *testing.T) {
 			if action == keyward.CustodyCheckout {
 				_, err = db.Custody().Checkout(ctx, a, key, keyward.CheckoutInput{HolderID: to, DueAt: due})
 			} else {
-				_, err = db.Custody().Checkin(ctx, a, key, keyward.NoteInput{})
+				_, err = db.Custody().Checkin(ctx, a, key, keyward.CheckinInput{})
 			}
 			if keyward.ErrorCode(err) != wantCode && !(wantCode == "" && err == nil) {
 				t.Fatalf("%s (holder %q): %v, want %q", action, to, err, wantCode)
@@ -169,7 +169,7 @@ func TestPostgresMoveRetriesDeadlock(t *testing.T) {
 		if round == 5 {
 			t.Fatal("in 5 rounds PostgreSQL never made the move give way")
 		}
-		if _, err := db.Custody().Checkin(ctx, a, keys[0], keyward.NoteInput{}); err != nil {
+		if _, err := db.Custody().Checkin(ctx, a, keys[0], keyward.CheckinInput{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -56,7 +56,7 @@ func (s *Server) checkoutKey(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 func (s *Server) checkinKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	var in keyward.NoteInput
+	var in keyward.CheckinInput
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}

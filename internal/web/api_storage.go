@@ -85,10 +85,12 @@ func (s *Server) getKeyHome(w http.ResponseWriter, r *http.Request, a keyward.Ac
 }
 
 func (s *Server) deleteKeyHome(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	if err := noBody(r); err != nil {
+	// The body is optional: only a key taken out of a sealed envelope needs one.
+	var in keyward.ResealInput
+	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	if err := s.storage.Unassign(r.Context(), a, r.PathValue("id")); err != nil {
+	if err := s.storage.Unassign(r.Context(), a, r.PathValue("id"), in); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -319,11 +321,11 @@ func (s *Server) clearOffboarding(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) offboardCollectKey(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	var in keyward.NoteInput
+	var in keyward.CheckinInput
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
-	k, err := s.offboarding.CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), in.Note)
+	k, err := s.offboarding.CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), in)
 	if err != nil {
 		return err
 	}

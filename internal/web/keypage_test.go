@@ -95,10 +95,13 @@ func TestUIKeyPageReach(t *testing.T) {
 			}
 			return sp["id"].(string)
 		}
-		home := func(placeID, keyID string, hook int) {
+		home := func(placeID, keyID string, hook int, seal ...string) {
 			in := map[string]any{"key_id": keyID}
 			if hook > 0 {
 				in["hook"] = hook
+			}
+			if len(seal) > 0 {
+				in["new_seal_number"], in["reason"] = seal[0], "spare set"
 			}
 			if st := app.call(owner, "POST", "/api/v1/storage/"+placeID+"/keys", in, nil); st != 200 {
 				t.Fatalf("home: %d", st)
@@ -109,7 +112,7 @@ func TestUIKeyPageReach(t *testing.T) {
 			t.Errorf("cabinet: %q", w)
 		}
 		k2, k3, k4 := newKey("AA1"), newKey("AA2"), newKey("AC1")
-		home(place(map[string]any{"kind": "envelope", "name": "Spare set", "seal_number": "4471"}), k2, 0)
+		home(place(map[string]any{"kind": "envelope", "name": "Spare set", "seal_number": "4470"}), k2, 0, "4471")
 		if w := where(k2); w != "In sealed envelope #4471 (Spare set)" {
 			t.Errorf("envelope: %q", w)
 		}

@@ -2,6 +2,9 @@ package web
 
 // Generated once from the hand-written document this replaced; edit freely.
 
+// sealField describes new_seal_number on a custody move.
+const sealField = "The seal now on the sealed envelope the key is kept in, when the move takes the key out of it or puts it back: required then, never the broken seal, and refused otherwise."
+
 // openapiFrame is the part of the OpenAPI document that is not a route or a
 // schema: info, tags, security, and the shared parameters and error responses.
 const openapiFrame = `{
@@ -303,10 +306,15 @@ var schemaDocs = map[string]schemaDoc{
 		"reason":          `{"minLength":1,"maxLength":2000}`,
 		"new_seal_number": `{"description":"Must differ from the broken seal.","minLength":1,"maxLength":64}`,
 	}, required: []string{"reason", "new_seal_number"}},
+	"CheckinInput": {desc: "An optional note, and the new seal when the key goes back into the sealed envelope it is kept in; the body may be empty.", fields: map[string]string{
+		"note":            `{"maxLength":2000}`,
+		"new_seal_number": `{"description":"` + sealField + `","minLength":1,"maxLength":64}`,
+	}},
 	"CheckoutInput": {fields: map[string]string{
-		"holder_id": `{"description":"An existing holder.","minLength":1}`,
-		"due_at":    `{"description":"RFC 3339; must be in the future."}`,
-		"note":      `{"maxLength":2000}`,
+		"holder_id":       `{"description":"An existing holder.","minLength":1}`,
+		"due_at":          `{"description":"RFC 3339; must be in the future."}`,
+		"note":            `{"maxLength":2000}`,
+		"new_seal_number": `{"description":"` + sealField + `","minLength":1,"maxLength":64}`,
 	}, required: []string{"holder_id", "due_at"}},
 	"CodeChangeInput": {desc: "A lockbox's new code and why it changes: the reason is recorded, the code is sealed and never echoed.", fields: map[string]string{
 		"code":   `{"minLength":1,"maxLength":32,"pattern":"^[ -~]+$"}`,
@@ -342,8 +350,9 @@ var schemaDocs = map[string]schemaDoc{
 		"next": `{"description":"Pass as \u0060?cursor=\u0060 for the following page; empty on the last page."}`,
 	}},
 	"CustodyInput": {desc: "The body may be empty.", fields: map[string]string{
-		"holder_id": `{"description":"Required for issue and transfer; must be empty for the other moves."}`,
-		"note":      `{"maxLength":2000}`,
+		"holder_id":       `{"description":"Required for issue and transfer; must be empty for the other moves."}`,
+		"note":            `{"maxLength":2000}`,
+		"new_seal_number": `{"description":"` + sealField + `","minLength":1,"maxLength":64}`,
 	}},
 	"Cylinder": {desc: "An opening keyed in the system.", fields: map[string]string{
 		"key_list": `{"description":"Symbols that operate it: the keyed symbol, its masters, the top master key, cross keys and theirs."}`,
@@ -390,8 +399,10 @@ var schemaDocs = map[string]schemaDoc{
 		"next": `{"description":"Pass as \u0060?cursor=\u0060 for the following page; empty on the last page."}`,
 	}},
 	"HookInput": {fields: map[string]string{
-		"key_id": `{"minLength":1}`,
-		"hook":   `{"description":"A cabinet hook number from 1.","minimum":0}`,
+		"key_id":          `{"description":"A key in storage.","minLength":1}`,
+		"hook":            `{"description":"A cabinet hook number from 1.","minimum":0}`,
+		"new_seal_number": `{"description":"Required when the key goes into a sealed envelope, or out of one to come here: the seal now on that envelope, never the broken one.","minLength":1,"maxLength":64}`,
+		"reason":          `{"description":"Why the sealed envelope is opened; required with new_seal_number.","maxLength":2000}`,
 	}, required: []string{"key_id"}},
 	"ImportProblem": {desc: "A problem detail whose `errors` are the cells that cannot be imported.", fields: map[string]string{
 		"type":   `{"const":"about:blank"}`,
@@ -421,7 +432,8 @@ var schemaDocs = map[string]schemaDoc{
 	}},
 	"KeyAudit": {desc: "The cross-key audit of a whole system."},
 	"KeyHome": {desc: "Where a key belongs when it is in storage.", fields: map[string]string{
-		"hook": `{"minimum":1}`,
+		"hook":        `{"minimum":1}`,
+		"seal_number": `{"description":"The current seal of the envelope the key is kept in."}`,
 	}},
 	"KeyInput": {fields: map[string]string{
 		"keyway_id":   `{"description":"An existing keyway.","minLength":1}`,
@@ -543,9 +555,6 @@ var schemaDocs = map[string]schemaDoc{
 		"id":        `{"description":"The user id."}`,
 		"holder_id": `{"description":"Empty unless the account is linked to a holder."}`,
 	}},
-	"NoteInput": {desc: "An optional note; the body may be empty.", fields: map[string]string{
-		"note": `{"maxLength":2000}`,
-	}},
 	"Offboarding": {desc: "A leaving holder and everything they still hold, until cleared.", fields: map[string]string{
 		"id":          `{"description":"Opaque identifier."}`,
 		"keys":        `{"description":"Keys still to collect."}`,
@@ -601,6 +610,10 @@ var schemaDocs = map[string]schemaDoc{
 		"intended":      `{"description":"Opening ids whose key list holds the lost bitting."}`,
 		"incidental":    `{"description":"Opening ids it opens although no record says so."}`,
 		"lost_operates": `{"description":"Set when the plan closes: what the lost bitting still opens."}`,
+	}},
+	"ResealInput": {desc: "The new seal of a sealed envelope opened to take a key out, and why; the body may be empty when no sealed envelope is opened.", fields: map[string]string{
+		"new_seal_number": `{"description":"The seal now on the envelope, never the broken one.","minLength":1,"maxLength":64}`,
+		"reason":          `{"description":"Why the envelope is opened.","maxLength":2000}`,
 	}},
 	"RevealInput": {desc: "A reason is required and recorded with the reveal.", fields: map[string]string{
 		"symbols": `{"description":"Omitted: every symbol.","maxItems":10000}`,

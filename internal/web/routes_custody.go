@@ -65,11 +65,18 @@ func custodyRoute(m keyward.CustodyMove, r route) route {
 	return r
 }
 
+// sealOut and sealIn say what a move does to the sealed envelope a key is
+// kept in (keyward.MoveBreaksSeal).
+const (
+	sealOut = "A key kept in a sealed envelope is taken out of it, which breaks the seal: `new_seal_number`, the seal now on the envelope, is then required (400 naming it otherwise, or when it repeats the broken seal), and the envelope's logbook records the break. `new_seal_number` for a key not kept in a sealed envelope is a 400."
+	sealIn  = "A key kept in a sealed envelope goes back into it, which breaks the seal: `new_seal_number`, the seal now on the envelope, is then required (400 naming it otherwise, or when it repeats the broken seal), and the envelope's logbook records the break. `new_seal_number` for a key not kept in a sealed envelope is a 400."
+)
+
 // custodyDocs document the API route of each custody move.
 var custodyDocs = map[string]opDoc{
 	keyward.CustodyCheckout: {
 		id: "checkoutKey", tag: "custody", summary: "Check a key out",
-		desc:   "Lends an `in_storage` key to a holder until `due_at`, which must be in the future (400 otherwise). 409 if the key is not in storage (checked out, issued, lost or destroyed). The key becomes `checked_out`.",
+		desc:   "Lends an `in_storage` key to a holder until `due_at`, which must be in the future (400 otherwise). 409 if the key is not in storage (checked out, issued, lost or destroyed). The key becomes `checked_out`. " + sealOut + "",
 		params: []param{{ref: "IdempotencyKey"}},
 		in:     keyward.CheckoutInput{},
 		out:    []reply{{200, "The key after the move.", keyward.Key{}, ""}},
@@ -77,16 +84,16 @@ var custodyDocs = map[string]opDoc{
 	},
 	keyward.CustodyCheckin: {
 		id: "checkinKey", tag: "custody", summary: "Check a key back in",
-		desc:         "Takes back a `checked_out` key; it becomes `in_storage`. 409 if the key is not checked out. The body may be empty or `{}`.",
+		desc:         "Takes back a `checked_out` key; it becomes `in_storage`. 409 if the key is not checked out. The body may be empty or `{}`. " + sealIn,
 		params:       []param{{ref: "IdempotencyKey"}},
-		in:           keyward.NoteInput{},
+		in:           keyward.CheckinInput{},
 		optionalBody: true,
 		out:          []reply{{200, "The key after the move.", keyward.Key{}, ""}},
 		errs:         []int{400, 401, 403, 404, 409, 422},
 	},
 	keyward.CustodyIssue: {
 		id: "issueKey", tag: "custody", summary: "Issue a key",
-		desc:         "Hands an `in_storage` key to a holder for the long term (`holder_id` required); it becomes `issued`. 409 from any other status.",
+		desc:         "Hands an `in_storage` key to a holder for the long term (`holder_id` required); it becomes `issued`. 409 from any other status. " + sealOut,
 		params:       []param{{ref: "IdempotencyKey"}},
 		in:           keyward.CustodyInput{},
 		optionalBody: true,
@@ -95,7 +102,7 @@ var custodyDocs = map[string]opDoc{
 	},
 	keyward.CustodyReturn: {
 		id: "returnKey", tag: "custody", summary: "Return an issued key",
-		desc:         "An `issued` key comes back to storage; it becomes `in_storage`. 409 from any other status. `holder_id` must be empty.",
+		desc:         "An `issued` key comes back to storage; it becomes `in_storage`. 409 from any other status. `holder_id` must be empty. " + sealIn,
 		params:       []param{{ref: "IdempotencyKey"}},
 		in:           keyward.CustodyInput{},
 		optionalBody: true,
@@ -122,7 +129,7 @@ var custodyDocs = map[string]opDoc{
 	},
 	keyward.CustodyFound: {
 		id: "reportKeyFound", tag: "custody", summary: "Report a lost key found",
-		desc:         "A `lost` key becomes `in_storage`. 409 from any other status. `holder_id` must be empty.",
+		desc:         "A `lost` key becomes `in_storage`. 409 from any other status. `holder_id` must be empty. " + sealIn,
 		params:       []param{{ref: "IdempotencyKey"}},
 		in:           keyward.CustodyInput{},
 		optionalBody: true,
@@ -131,7 +138,7 @@ var custodyDocs = map[string]opDoc{
 	},
 	keyward.CustodyDestroy: {
 		id: "destroyKey", tag: "custody", summary: "Destroy a key",
-		desc:         "The key becomes `destroyed` (from any status but `destroyed`; 409 then). `holder_id` must be empty.",
+		desc:         "The key becomes `destroyed` (from any status but `destroyed`; 409 then). `holder_id` must be empty. A key destroyed from storage gives up its storage place; " + sealOut,
 		params:       []param{{ref: "IdempotencyKey"}},
 		in:           keyward.CustodyInput{},
 		optionalBody: true,

@@ -55,6 +55,10 @@ func TestCustodyMovesEverywhere(t *testing.T) {
 		}
 	}
 	for _, f := range forms {
+		// The storage section's forms give the key a place or take it away.
+		if f == "place" || f == "unplace" {
+			continue
+		}
 		if _, ok := keyward.FindCustodyMove(f); !ok {
 			t.Errorf("templates/key.html has a form for %q, which is not a custody move", f)
 		}

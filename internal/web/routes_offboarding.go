@@ -36,9 +36,9 @@ func (s *Server) offboardingRoutes() []route {
 		}),
 		api("POST /api/v1/holders/{id}/offboarding/keys/{key_id}/collect", keyward.ActCustody, s.offboardCollectKey).describe(opDoc{
 			id: "offboardCollectKey", tag: "offboarding", summary: "Collect a key from a leaving holder",
-			desc:         "A checked-out key is checked in, an issued key returned. 409 if the holder does not have it.",
+			desc:         "A checked-out key is checked in, an issued key returned. 409 if the holder does not have it. " + sealIn,
 			params:       []param{{name: "key_id", in: "path", desc: "The key to collect.", schema: `{"type":"string"}`}, {ref: "IdempotencyKey"}},
-			in:           keyward.NoteInput{},
+			in:           keyward.CheckinInput{},
 			optionalBody: true,
 			out:          []reply{{200, "The key after the change.", keyward.Key{}, ""}},
 			errs:         []int{400, 401, 403, 404, 409, 422},

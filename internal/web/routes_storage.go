@@ -33,7 +33,7 @@ func (s *Server) storageRoutes() []route {
 		}),
 		api("POST /api/v1/storage/{id}/keys", keyward.ActStorageEdit, s.assignKeyHome).describe(opDoc{
 			id: "assignKeyHome", tag: "storage", summary: "Make this place a key's home",
-			desc:   "Moves the key here if it had another home. 409 if the place is retired, the key destroyed, or the hook taken.",
+			desc:   "Moves the key here if it had another home. Only a key `in_storage` gets a home: 409 naming `key_id` for a key that is issued, checked out, lost or destroyed, saying what to do first. 409 too if the place is retired, the hook taken (naming the key on it), a designated holder place's holder retired or being offboarded, or the key is in another sealed envelope (take it out first). Putting the key into a sealed envelope, or taking it out of one to move it here, breaks that seal: `new_seal_number` (the seal now on the envelope, never the broken one) and `reason` are then required, 400 naming them otherwise; the break and the new seal are in the envelope's logbook.",
 			params: []param{{ref: "IdempotencyKey"}},
 			in:     keyward.HookInput{},
 			out:    []reply{{200, "The key home after the change.", keyward.KeyHome{}, ""}},
@@ -109,9 +109,11 @@ func (s *Server) storageRoutes() []route {
 		}),
 		api("DELETE /api/v1/keys/{id}/home", keyward.ActStorageEdit, s.deleteKeyHome).describe(opDoc{
 			id: "deleteKeyHome", tag: "storage", summary: "Remove a key's storage place",
-			desc: "404 if the key has no storage place.",
-			out:  []reply{{204, "Done; no content.", nil, ""}},
-			errs: []int{401, 403, 404},
+			desc:         "404 if the key has no storage place. The body may be empty, except for a key in storage taken out of a sealed envelope: that breaks the seal, so `new_seal_number` (never the broken seal) and `reason` are required (400 naming them otherwise). A key that is out (issued, checked out, lost) is not in its envelope, and nothing is opened.",
+			in:           keyward.ResealInput{},
+			optionalBody: true,
+			out:          []reply{{204, "Done; no content.", nil, ""}},
+			errs:         []int{400, 401, 403, 404, 409},
 		}),
 		api("GET /api/v1/key-tags", keyward.ActInventoryRead, s.keyTagsPDF).describe(opDoc{
 			id: "printKeyTags", tag: "storage", summary: "Printable key tags (PDF)",
@@ -134,5 +136,7 @@ func (s *Server) storageRoutes() []route {
 		page("POST /storage/{id}/restore", keyward.ActStorageEdit, s.storageRestore),
 		page("GET /key-tags.pdf", keyward.ActInventoryRead, s.keyTagsPDF),
 		page("GET /keys/{id}/storage", keyward.ActInventoryRead, s.keyStoragePage),
+		page("POST /keys/{id}/place", keyward.ActStorageEdit, s.keyPlacePost),
+		page("POST /keys/{id}/unplace", keyward.ActStorageEdit, s.keyUnplacePost),
 	}
 }

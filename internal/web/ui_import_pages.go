@@ -298,7 +298,9 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	return s.exportCSV(w, r, a)
 }
 
-// keyStoragePage sends the user to the storage place where a key belongs.
+// keyStoragePage sends the user to the storage place where a key belongs,
+// or, for a key without one, to its page's storage section, where one is
+// given.
 func (s *Server) keyStoragePage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	k, err := s.custody.Key(r.Context(), a, r.PathValue("id"))
 	if err != nil {
@@ -309,7 +311,7 @@ func (s *Server) keyStoragePage(w http.ResponseWriter, r *http.Request, a keywar
 		return err
 	}
 	if h == nil {
-		return redirectFlash(w, r, "/storage", "Key "+k.Stamp+" has no storage place yet.")
+		return redirect(w, r, "/keys/"+url.PathEscape(k.ID)+"#key-place")
 	}
 	return redirect(w, r, "/storage/"+url.PathEscape(h.StorageID))
 }

@@ -169,8 +169,12 @@ type keyPageData struct {
 	LostGroups []lostGroup
 	// Keyways are offered by the edit form, to those who may edit keys.
 	Keyways []keyward.Keyway
-	failed  string
-	form    map[string]string
+	// Place is the storage section; SealWords, per custody form, says which
+	// sealed envelope the move opens (the form then asks for its new seal).
+	Place     *keyPlaceData
+	SealWords map[string]string
+	failed    string
+	form      map[string]string
 }
 
 // FieldsFor returns the field errors when form is the one that was refused.
@@ -280,6 +284,13 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 		}
 		d.Keyways = kws.Items
 	}
+	chosen := r.URL.Query().Get("place")
+	if failed == "place" {
+		chosen = form["storage_id"]
+	}
+	if err := s.keyPlace(r, a, &d, chosen); err != nil {
+		return err
+	}
 	title := "Key " + k.Stamp
 	if ferr != nil {
 		return s.render(w, r, a, status, "key", title, newFormError(ferr, d))
@@ -306,7 +317,7 @@ func parseDue(v string, zone *time.Location) (time.Time, bool) {
 func (s *Server) keyPost(action string) handler {
 	return func(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 		ctx, id := r.Context(), r.PathValue("id")
-		holderID, note := r.PostFormValue("holder_id"), r.PostFormValue("note")
+		holderID, note, seal := r.PostFormValue("holder_id"), r.PostFormValue("note"), r.PostFormValue("new_seal_number")
 		var k *keyward.Key
 		var err error
 		switch action {
@@ -320,21 +331,21 @@ func (s *Server) keyPost(action string) handler {
 				err = v.Err()
 				break
 			}
-			k, err = s.custody.Checkout(ctx, a, id, keyward.CheckoutInput{HolderID: holderID, DueAt: due, Note: note})
+			k, err = s.custody.Checkout(ctx, a, id, keyward.CheckoutInput{HolderID: holderID, DueAt: due, Note: note, NewSealNumber: seal})
 		case keyward.CustodyCheckin:
-			k, err = s.custody.Checkin(ctx, a, id, keyward.NoteInput{Note: note})
+			k, err = s.custody.Checkin(ctx, a, id, keyward.CheckinInput{Note: note})
 		case keyward.CustodyDestroy:
 			if r.PostFormValue("confirm") != "1" {
 				err = keyward.Invalid("confirm", "tick the box to confirm that the key was destroyed")
 				break
 			}
-			k, err = s.custody.Move(ctx, a, id, action, keyward.CustodyInput{Note: note})
+			k, err = s.custody.Move(ctx, a, id, action, keyward.CustodyInput{Note: note, NewSealNumber: seal})
 		default:
-			k, err = s.custody.Move(ctx, a, id, action, keyward.CustodyInput{HolderID: holderID, Note: note})
+			k, err = s.custody.Move(ctx, a, id, action, keyward.CustodyInput{HolderID: holderID, Note: note, NewSealNumber: seal})
 		}
 		if err != nil {
 			return formRefused(err, func(st int) error {
-				return s.renderKey(w, r, a, st, action, postedValues(r, "holder_id", "due_at", "note", "confirm"), err)
+				return s.renderKey(w, r, a, st, action, postedValues(r, "holder_id", "due_at", "note", "confirm", "new_seal_number"), err)
 			})
 		}
 		return redirectFlash(w, r, "/keys/"+url.PathEscape(k.ID), s.custodyFlash(r, a, action, k))

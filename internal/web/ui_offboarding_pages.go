@@ -62,6 +62,9 @@ type offboardingPageData struct {
 	// Open is false when no offboarding is open: the page lists holdings only.
 	Open     bool
 	Openings map[string]string
+	// Seals says, per key that goes back into a sealed envelope when it is
+	// collected, which seal that breaks: its form asks for the new seal.
+	Seals map[string]string
 }
 
 func (s *Server) offboardingPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -79,6 +82,19 @@ func (s *Server) renderOffboarding(w http.ResponseWriter, r *http.Request, a key
 	}
 	if err != nil {
 		return err
+	}
+	if keyward.Allowed(a.Role, keyward.ActCustody) && keyward.Allowed(a.Role, keyward.ActInventoryRead) {
+		d.Seals = map[string]string{}
+		for _, k := range d.O.Keys {
+			h, err := s.storage.KeyHome(r.Context(), a, k.ID)
+			if err != nil {
+				return err
+			}
+			action, cerr := keyward.CollectAction(k, d.O.HolderID)
+			if h != nil && cerr == nil && keyward.MoveBreaksSeal(action, k.Status, h.StorageKind) {
+				d.Seals[k.ID] = sealWords(&keyward.SealBreak{Name: h.StorageName, Broken: h.SealNumber}, k.Stamp, true)
+			}
+		}
 	}
 	for _, c := range d.O.Credentials {
 		for _, id := range c.OpeningIDs {
@@ -111,7 +127,8 @@ func (s *Server) offboardingStart(w http.ResponseWriter, r *http.Request, a keyw
 }
 
 func (s *Server) offboardingCollect(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	k, err := s.offboarding.CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"), r.PostFormValue("note"))
+	k, err := s.offboarding.CollectKey(r.Context(), a, r.PathValue("id"), r.PathValue("key_id"),
+		keyward.CheckinInput{Note: r.PostFormValue("note"), NewSealNumber: r.PostFormValue("new_seal_number")})
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderOffboarding(w, r, a, st, err) })
 	}

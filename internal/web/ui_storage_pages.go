@@ -137,6 +137,14 @@ type storagePageData struct {
 	form       map[string]string
 }
 
+// Value is what the user typed into field of form, when form was refused.
+func (d storagePageData) Value(form, field string) string {
+	if form != d.failed {
+		return ""
+	}
+	return d.form[field]
+}
+
 // FieldsFor returns the field errors when form is the one that was refused.
 func (d storagePageData) FieldsFor(form string, fields map[string]string) map[string]string {
 	if form != d.failed {
@@ -156,6 +164,9 @@ func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a ke
 		return err
 	}
 	d := storagePageData{Place: *p, Code: code, failed: form}
+	if form != "" {
+		d.form = postedValues(r, "key_id", "hook", "new_seal_number", "reason")
+	}
 	names := s.newPageNames(r, a)
 	if d.HolderName, err = names.holder(p.HolderID); err != nil {
 		return err
@@ -192,12 +203,15 @@ func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a ke
 			return err
 		}
 		d.Sites = sites.Items
-		ks, err := s.custody.Keys(r.Context(), a, keyward.KeyFilter{ListOptions: keyward.ListOptions{Limit: 500}})
+		// Only a key in storage gets a place (keyward.MayHome): the form
+		// offers those, but for the keys already kept here.
+		ks, err := s.custody.Keys(r.Context(), a, keyward.KeyFilter{Status: keyward.StatusInStorage, ListOptions: keyward.ListOptions{Limit: 500}})
 		if err != nil {
 			return err
 		}
-		// A destroyed key has no home: the form does not offer it.
-		d.Keys = slices.DeleteFunc(ks.Items, func(k keyward.Key) bool { return k.Status == keyward.StatusDestroyed })
+		d.Keys = slices.DeleteFunc(ks.Items, func(k keyward.Key) bool {
+			return slices.ContainsFunc(p.Keys, func(sk keyward.StoredKey) bool { return sk.KeyID == k.ID && p.Kind != keyward.StorageCabinet })
+		})
 	}
 	if code != "" {
 		w.Header().Set("Cache-Control", "no-store")
@@ -212,12 +226,17 @@ func (s *Server) storageAssign(w http.ResponseWriter, r *http.Request, a keyward
 	hook, err := formInt(r, "hook")
 	var h *keyward.KeyHome
 	if err == nil {
-		h, err = s.storage.Assign(r.Context(), a, r.PathValue("id"), keyward.HookInput{KeyID: r.PostFormValue("key_id"), Hook: hook})
+		h, err = s.storage.Assign(r.Context(), a, r.PathValue("id"), keyward.HookInput{KeyID: r.PostFormValue("key_id"), Hook: hook,
+			NewSealNumber: r.PostFormValue("new_seal_number"), Reason: r.PostFormValue("reason")})
 	}
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "assign", err, "") })
 	}
-	return redirectFlash(w, r, "/storage/"+url.PathEscape(h.StorageID), "Key placed: "+(&keyward.KeyHome{StorageName: h.StorageName, Hook: h.Hook}).Where()+".")
+	msg := "Key placed: " + (&keyward.KeyHome{StorageName: h.StorageName, Hook: h.Hook}).Where() + "."
+	if h.StorageKind == keyward.StorageEnvelope {
+		msg = "Key placed. The envelope's seal is now " + h.SealNumber + "."
+	}
+	return redirectFlash(w, r, "/storage/"+url.PathEscape(h.StorageID), msg)
 }
 
 func (s *Server) storageReveal(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {

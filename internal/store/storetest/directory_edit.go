@@ -128,7 +128,7 @@ func testDirectoryRetire(t *testing.T, b Backend) {
 	if !strings.Contains(err.Error(), "Room 101") {
 		t.Fatalf("site retire conflict does not name the opening: %v", err)
 	}
-	must[*keyward.Key](t)(f.db.Custody().Checkin(ctx, f.owner, k.ID, keyward.NoteInput{}))
+	must[*keyward.Key](t)(f.db.Custody().Checkin(ctx, f.owner, k.ID, keyward.CheckinInput{}))
 	must[*keyward.Key](t)(f.db.Custody().Move(ctx, f.owner, k.ID, keyward.CustodyDestroy, keyward.CustodyInput{}))
 
 	type rec struct {
@@ -272,7 +272,7 @@ func testHolderMerge(t *testing.T, b Backend) {
 	k2 := must[*keyward.Key](t)(f.db.Custody().CreateKey(ctx, f.owner, keyward.KeyInput{KeywayID: kw.ID, Symbol: "AA2"}))
 	// The duplicate held AA1-1 before and holds AA2-1 now.
 	must[*keyward.Key](t)(f.db.Custody().Checkout(ctx, f.owner, k.ID, keyward.CheckoutInput{HolderID: dup.ID, DueAt: f.env.Clock.Now().Add(time.Hour)}))
-	must[*keyward.Key](t)(f.db.Custody().Checkin(ctx, f.owner, k.ID, keyward.NoteInput{}))
+	must[*keyward.Key](t)(f.db.Custody().Checkin(ctx, f.owner, k.ID, keyward.CheckinInput{}))
 	must[*keyward.Key](t)(f.db.Custody().Checkout(ctx, f.owner, k2.ID, keyward.CheckoutInput{HolderID: dup.ID, DueAt: f.env.Clock.Now().Add(time.Hour)}))
 
 	before := auditCount(t, f)

@@ -77,11 +77,11 @@ func testKeyReach(t *testing.T, b Backend) {
 	}
 	// Where it is: its home, the envelope's seal, its holder, when it was lost.
 	env := must[*keyward.StoragePlace](t)(f.db.Storage(f.env.Vault).Create(ctx, f.owner, keyward.StorageInput{Kind: keyward.StorageEnvelope, Name: "Spares", SealNumber: "4471"}))
-	must[*keyward.KeyHome](t)(f.db.Storage(f.env.Vault).Assign(ctx, f.owner, env.ID, keyward.HookInput{KeyID: keys[1].ID}))
+	must[*keyward.KeyHome](t)(f.db.Storage(f.env.Vault).Assign(ctx, f.owner, env.ID, keyward.HookInput{KeyID: keys[1].ID, NewSealNumber: "4472", Reason: "spare"}))
 	must[*keyward.Key](t)(f.db.Custody().Move(ctx, f.owner, aa1.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: holder.ID}))
 	must[*keyward.Key](t)(f.db.Custody().Move(ctx, f.owner, aa1.ID, keyward.CustodyLost, keyward.CustodyInput{}))
 	r := must[*keyward.KeyReach](t)(sch.KeyReach(ctx, f.owner, keys[1].ID))
-	if r.Home == nil || r.Home.StorageName != "Spares" || r.Seal != "4471" || r.LostAt != nil {
+	if r.Home == nil || r.Home.StorageName != "Spares" || r.Seal != "4472" || r.LostAt != nil {
 		t.Errorf("AA in an envelope: %+v", r)
 	}
 	r = must[*keyward.KeyReach](t)(sch.KeyReach(ctx, f.owner, aa1.ID))

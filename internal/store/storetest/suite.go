@@ -235,7 +235,7 @@ func testCustodyStateMachine(t *testing.T, b Backend) {
 	_, h, k := f.stock(t)
 	c := f.db.Custody()
 	due := f.env.Clock.Now().Add(24 * time.Hour)
-	_, err := c.Checkin(ctx, f.owner, k.ID, keyward.NoteInput{})
+	_, err := c.Checkin(ctx, f.owner, k.ID, keyward.CheckinInput{})
 	wantCode(t, err, keyward.ECONFLICT)
 	if err.(*keyward.Error).Message == "" {
 		t.Fatal("conflict must name the current state")
@@ -252,7 +252,7 @@ func testCustodyStateMachine(t *testing.T, b Backend) {
 	}
 	_, err = c.Checkout(ctx, f.owner, k.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: due})
 	wantCode(t, err, keyward.ECONFLICT)
-	in := must[*keyward.Key](t)(c.Checkin(ctx, f.owner, k.ID, keyward.NoteInput{}))
+	in := must[*keyward.Key](t)(c.Checkin(ctx, f.owner, k.ID, keyward.CheckinInput{}))
 	if in.Status != keyward.StatusInStorage || in.HolderID != "" || in.DueAt != nil {
 		t.Fatalf("after checkin %+v", in)
 	}
@@ -352,7 +352,7 @@ func testHistoryPaging(t *testing.T, b Backend) {
 	for range 6 {
 		f.env.Clock.Advance(time.Minute)
 		must[*keyward.Key](t)(c.Checkout(ctx, f.owner, k.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: f.env.Clock.Now().Add(time.Hour)}))
-		must[*keyward.Key](t)(c.Checkin(ctx, f.owner, k.ID, keyward.NoteInput{}))
+		must[*keyward.Key](t)(c.Checkin(ctx, f.owner, k.ID, keyward.CheckinInput{}))
 	}
 	var all []keyward.Event
 	cursor := ""
@@ -566,7 +566,7 @@ func testAuditTwoProcesses(t *testing.T, b Backend) {
 					t.Error(err)
 					return
 				}
-				if _, err := c.Checkin(ctx, f.owner, keys[i].ID, keyward.NoteInput{}); err != nil {
+				if _, err := c.Checkin(ctx, f.owner, keys[i].ID, keyward.CheckinInput{}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -594,7 +594,7 @@ func testCustodyAuditRecords(t *testing.T, b Backend) {
 	notes := []string{"", `said "back by 5" \ ok`, "line\nbreak \u2028 <b>&</b> 🔑", "STAMP.MARK_ in a note"}
 	for _, note := range notes {
 		must[*keyward.Key](t)(c.Checkout(ctx, f.owner, k.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: due, Note: note}))
-		must[*keyward.Key](t)(c.Checkin(ctx, f.owner, k.ID, keyward.NoteInput{Note: note}))
+		must[*keyward.Key](t)(c.Checkin(ctx, f.owner, k.ID, keyward.CheckinInput{Note: note}))
 		// A record from the generic path between the moves.
 		must[*keyward.Site](t)(f.db.Directory().CreateSite(ctx, f.owner, keyward.SiteInput{Name: "Site " + fmt.Sprint(len(note))}))
 	}
@@ -780,7 +780,7 @@ func testHolderLogbook(t *testing.T, b Backend) {
 	other := must[*keyward.Holder](t)(f.db.Directory().CreateHolder(ctx, f.owner, keyward.HolderInput{Name: "Sam Okafor", Email: "sam@acme.test"}))
 	cus := f.db.Custody()
 	must[*keyward.Key](t)(cus.Checkout(ctx, f.owner, k.ID, keyward.CheckoutInput{HolderID: h.ID, DueAt: f.env.Clock.Now().Add(time.Hour)}))
-	must[*keyward.Key](t)(cus.Checkin(ctx, f.owner, k.ID, keyward.NoteInput{}))
+	must[*keyward.Key](t)(cus.Checkin(ctx, f.owner, k.ID, keyward.CheckinInput{}))
 	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: h.ID}))
 	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyReturn, keyward.CustodyInput{}))
 	must[*keyward.Key](t)(cus.Move(ctx, f.owner, k.ID, keyward.CustodyIssue, keyward.CustodyInput{HolderID: h.ID}))
