@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 	_ "time/tzdata" // organization time zones work on a machine without a zone database
 
 	"github.com/spf13/cobra"
@@ -29,6 +30,8 @@ type env struct {
 	// from the environment (see globals).
 	data, db, server, token string
 	json                    bool
+	// now is the store's clock; nil is the real time (only demo sets one).
+	now func() time.Time
 }
 
 // exitCode ends a command with that exit status; the command has already

@@ -25,7 +25,11 @@ import (
 // openDB opens the database the global flags name, for the commands that
 // neither seal nor open a secret (audit verify and export, backup, move-key).
 func (e *env) openDB() (*store.DB, error) {
-	return store.Open(e.ctx, store.Config{URL: e.db, DataDir: e.data, Now: time.Now})
+	now := e.now
+	if now == nil {
+		now = time.Now
+	}
+	return store.Open(e.ctx, store.Config{URL: e.db, DataDir: e.data, Now: now})
 }
 
 // openSealing opens the database and the vault key, for the commands that
