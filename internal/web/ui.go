@@ -148,7 +148,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, a keyward.Actor,
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status) // security headers: Server.securityHeaders, on every response
-	_, err = buf.WriteTo(w)
+	_, err = w.Write(labelCells(buf.Bytes()))
 	return err
 }
 

@@ -173,12 +173,14 @@ type dashboardView struct {
 // chartDays is the span of the keys-out chart.
 const chartDays = 90
 
-// keysOutChart is a server-rendered SVG bar chart: one bar a day.
+// keysOutChart is a server-rendered SVG bar chart: one bar a day. Its words
+// (the first, middle and last day, the most) are HTML beside the drawing, so
+// they keep the page's type size when the drawing shrinks to a phone.
 type keysOutChart struct {
 	Width, Height, Base int
 	Max, Now            int
 	Bars                []chartBar
-	From, To            string
+	From, Mid, To       string
 }
 
 type chartBar struct {
@@ -204,7 +206,7 @@ func (s *Server) dashboardMore(r *http.Request, a keyward.Actor, d dashboardData
 }
 
 func newKeysOutChart(series []keyward.DayCount) keysOutChart {
-	c := keysOutChart{Width: 720, Height: 170, Base: 150}
+	c := keysOutChart{Width: 720, Height: 150, Base: 150}
 	for _, p := range series {
 		c.Max = max(c.Max, p.N)
 	}
@@ -212,10 +214,10 @@ func newKeysOutChart(series []keyward.DayCount) keysOutChart {
 		return c
 	}
 	c.Now = series[len(series)-1].N
-	c.From, c.To = series[0].Day.Format("2 Jan"), series[len(series)-1].Day.Format("2 Jan")
+	c.From, c.Mid, c.To = series[0].Day.Format("2 Jan"), series[len(series)/2].Day.Format("2 Jan"), series[len(series)-1].Day.Format("2 Jan")
 	scale := 1.0
 	if c.Max > 0 {
-		scale = 130 / float64(c.Max)
+		scale = float64(c.Base) / float64(c.Max)
 	}
 	w := float64(c.Width) / float64(len(series))
 	for i, p := range series {
