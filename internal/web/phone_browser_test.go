@@ -290,7 +290,7 @@ func seedPhoneOrg(t *testing.T, app *testApp) phoneOrg {
 	home(cabinet, keys["AB1-1"], 3)
 	home(cabinet, keys["U8-1"], 8)
 	home(lockbox, keys["U6-1"], 0)
-	home(envelope, keys["U7-2"], 0)
+	post("/api/v1/storage/"+envelope+"/keys", map[string]any{"key_id": keys["U7-2"], "new_seal_number": "4472", "reason": "Spare set sealed in"}, 200)
 	home(spares, keys["U9-1"], 0)
 
 	// Ten weeks of custody.
@@ -320,6 +320,14 @@ func seedPhoneOrg(t *testing.T, app *testApp) phoneOrg {
 	// The master key is lost: its rekey plan.
 	move(keys["AA-1"], "lost", map[string]any{"note": "left on the 7:40 bus"})
 	plan := id(post(base+"/lost", map[string]any{"symbol": "AA", "key_id": keys["AA-1"]}, 201))
+	// A key outside the key system is lost too: its work list of doors.
+	move(keys["U12-1"], "lost", map[string]any{"note": "dropped in the car park"})
+	worklist := post("/api/v1/worklists", map[string]any{"key_id": keys["U12-1"]}, 201)
+	items, _ := worklist["items"].([]any)
+	if len(items) == 0 {
+		t.Fatalf("work list of U12-1 has no doors: %v", worklist)
+	}
+	firstItem, _ := items[0].(map[string]any)["id"].(string)
 
 	// Credentials, an offboarding, a user with a long email.
 	post("/api/v1/credentials", map[string]any{"kind": "fob", "label": "Fob 0042", "number": "0042", "holder_id": dana, "opening_ids": []string{doors["Main entrance"], doors["Bike storage"]}}, 201)
@@ -351,6 +359,9 @@ func seedPhoneOrg(t *testing.T, app *testApp) phoneOrg {
 		{"keysystem", "/keysystems/" + ks},
 		{"cylinder", "/keysystems/" + ks + "/cylinders/" + doors["Main entrance"]},
 		{"rekey-plan", "/keysystems/" + ks + "/plans/" + plan},
+		{"key-lost-outside", "/keys/" + keys["U12-1"]},
+		{"work-list", "/worklists/" + id(worklist)},
+		{"work-list-confirm", "/worklists/" + id(worklist) + "/items/" + firstItem + "/done"},
 		{"offboarding", "/holders/" + sam + "/offboarding"},
 		{"imports", "/imports"},
 		{"import", imp},
