@@ -371,9 +371,9 @@ func (s *Storage) RevealCode(ctx context.Context, a keyward.Actor, id string, in
 	}
 	var code keyward.Secret
 	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var kind string
+		var kind, name string
 		var sealed sql.NullString
-		if err := tx.QueryRow(ctx, `SELECT kind, code_sealed FROM storage_places WHERE id = ?`, id).Scan(&kind, &sealed); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT kind, name, code_sealed FROM storage_places WHERE id = ?`, id).Scan(&kind, &name, &sealed); err != nil {
 			return notFound(err, "storage place", id)
 		}
 		if kind != keyward.StorageLockbox || !sealed.Valid {
@@ -388,7 +388,10 @@ func (s *Storage) RevealCode(ctx context.Context, a keyward.Actor, id string, in
 		}
 		// The reason is the logbook line's note and, as in every reveal's
 		// audit record, its "reason".
-		return tx.storageEvent(ctx, a, id, "code.reveal", in.Reason, map[string]any{"reason": in.Reason})
+		if err := tx.storageEvent(ctx, a, id, "code.reveal", in.Reason, map[string]any{"reason": in.Reason}); err != nil {
+			return err
+		}
+		return tx.secretRevealed(ctx, a, keyward.SecretRevealedData{Secret: keyward.RevealedLockboxCode, ObjectType: "storage", ObjectID: id, Name: name, Reason: in.Reason})
 	})
 	if err != nil {
 		return "", err
@@ -558,6 +561,9 @@ func (s *Storage) BreakSeal(ctx context.Context, a keyward.Actor, id string, in 
 		}
 		if err := tx.storageEvent(ctx, a, id, "seal.break", in.Reason,
 			map[string]any{"broken_seal": p.SealNumber, "new_seal": in.NewSealNumber}); err != nil {
+			return nil, err
+		}
+		if err := tx.sealBroken(ctx, a, keyward.SealBrokenData{StorageID: id, Name: p.Name, BrokenSeal: p.SealNumber, NewSeal: in.NewSealNumber, Reason: in.Reason}); err != nil {
 			return nil, err
 		}
 		p.SealNumber = in.NewSealNumber
