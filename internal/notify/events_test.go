@@ -129,7 +129,10 @@ func testEventsDeliveredOnce(t *testing.T, b storetest.Backend) {
 		}
 	}
 	move := func(action string) func() error {
-		return func() error { _, err := cus.Move(ctx, a, key.ID, action, keyward.CustodyInput{Note: "left on the bus"}); return err }
+		return func() error {
+			_, err := cus.Move(ctx, a, key.ID, action, keyward.CustodyInput{Note: "left on the bus"})
+			return err
+		}
 	}
 	refused(keyward.EventKeyFound, move(keyward.CustodyFound)) // not lost yet
 	step(keyward.EventKeyLost, move(keyward.CustodyLost))

@@ -226,8 +226,10 @@ func newTestAppWithDeliverer(t *testing.T, b storetest.Backend, smtpAddr string)
 // deliverLater hands the server a dispatcher made after it (the dispatcher needs the store the app opens).
 type deliverLater struct{ d **notify.Dispatcher }
 
-func (l deliverLater) DeliverNow(ctx context.Context, id string) error { return (*l.d).DeliverNow(ctx, id) }
-func (l deliverLater) EmailConfigured() bool                          { return (*l.d).EmailConfigured() }
+func (l deliverLater) DeliverNow(ctx context.Context, id string) error {
+	return (*l.d).DeliverNow(ctx, id)
+}
+func (l deliverLater) EmailConfigured() bool { return (*l.d).EmailConfigured() }
 
 // uiStartNotify is uiStart with the store's services bound to a vault key
 // (webhook secrets are sealed) and a dispatcher mailing through smtpAddr.
