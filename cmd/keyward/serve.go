@@ -166,6 +166,12 @@ func (e *env) serve(addr string) int {
 	cfg.SecureCookies = e.getenv("KEYWARD_INSECURE_COOKIES") == "" && !isLoopback(ln.Addr())
 	cfg.AllowPrivateWebhooks = e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1"
 	cfg.PublicURL, cfg.TrustedProxies, cfg.APIRate, cfg.CheckpointsOff = publicURL, trusted, apiRate, checkpointsOff
+	dispatcher := notify.NewDispatcher(notify.Config{
+		Outbox: notifications, AllowPrivate: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
+		SMTPAddr: e.getenv("KEYWARD_SMTP_ADDR"), SMTPFrom: envOr(e.getenv, "KEYWARD_SMTP_FROM", "keyward@localhost"),
+		SMTPUser: e.getenv("KEYWARD_SMTP_USER"), SMTPPassword: keyward.Secret(e.getenv("KEYWARD_SMTP_PASSWORD")), Log: log,
+	})
+	cfg.Deliverer = dispatcher
 	srv := web.NewServer(cfg)
 	if _, err := accounts.Org(ctx); keyward.ErrorCode(err) == keyward.ENOTFOUND {
 		tok, err := accounts.NewSetupToken(ctx)
@@ -176,11 +182,6 @@ func (e *env) serve(addr string) int {
 	}
 	fmt.Fprintf(e.stdout, "Keyward listening on %s\n", base)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second}
-	dispatcher := notify.NewDispatcher(notify.Config{
-		Outbox: notifications, AllowPrivate: e.getenv("KEYWARD_ALLOW_PRIVATE_WEBHOOKS") == "1",
-		SMTPAddr: e.getenv("KEYWARD_SMTP_ADDR"), SMTPFrom: envOr(e.getenv, "KEYWARD_SMTP_FROM", "keyward@localhost"),
-		SMTPUser: e.getenv("KEYWARD_SMTP_USER"), SMTPPassword: keyward.Secret(e.getenv("KEYWARD_SMTP_PASSWORD")), Log: log,
-	})
 	go dispatcher.Run(ctx, interval)
 	go housekeeping(ctx, db, log, interval)
 	errc := make(chan error, 2)

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/smtp"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"syscall"
@@ -136,15 +137,91 @@ func (d *Dispatcher) Tick(ctx context.Context) {
 			return
 		}
 		for _, del := range batch {
-			err, permanent := d.deliver(ctx, del)
-			if err != nil {
-				d.cfg.Log.Warn("scheduler: delivery failed", "id", del.ID, "kind", del.Kind, "attempt", del.Attempts+1, "err", err)
-			}
-			if ferr := n.Finish(ctx, del, err, permanent); ferr != nil {
-				d.cfg.Log.Error("scheduler: record delivery", "err", ferr)
-			}
+			d.attempt(ctx, del)
 		}
 	}
+}
+
+// attempt delivers one claimed item and records the outcome, in words.
+func (d *Dispatcher) attempt(ctx context.Context, del keyward.Delivery) error {
+	err, permanent := d.deliver(ctx, del)
+	if err != nil {
+		d.cfg.Log.Warn("scheduler: delivery failed", "id", del.ID, "kind", del.Kind, "attempt", del.Attempts+1, "err", err)
+		err = inWords(err)
+	}
+	if ferr := d.cfg.Outbox.Finish(ctx, del, err, permanent); ferr != nil {
+		d.cfg.Log.Error("scheduler: record delivery", "err", ferr)
+		return ferr
+	}
+	return err
+}
+
+// EmailConfigured reports whether this server has a mail server to send through.
+func (d *Dispatcher) EmailConfigured() bool { return d.cfg.SMTPAddr != "" }
+
+// DeliverNow sends one queued delivery at once (a test someone asked for)
+// and returns its outcome in words; the outcome is recorded as a scheduled
+// delivery's is. A delivery another process already holds is left to it.
+func (d *Dispatcher) DeliverNow(ctx context.Context, id string) error {
+	del, ok, err := d.cfg.Outbox.ClaimDelivery(ctx, id, 2*time.Minute)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("it is already being sent")
+	}
+	return d.attempt(ctx, del)
+}
+
+// wordsError is a delivery failure said so a person can act on it.
+type wordsError struct {
+	words string
+	err   error
+}
+
+func (e *wordsError) Error() string { return e.words }
+func (e *wordsError) Unwrap() error { return e.err }
+
+// inWords says why a delivery failed in words a landlord can act on; the
+// technical text follows in brackets for whoever fixes it.
+func inWords(err error) error {
+	if errors.Is(err, keyward.ErrNotConfigured) {
+		return err
+	}
+	var words string
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	var tp *textproto.Error
+	msg := err.Error()
+	switch {
+	case errors.As(err, &dnsErr):
+		words = "the address's host name could not be found"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		words = "the receiving server refused the connection (is it running?)"
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "Client.Timeout") || strings.Contains(msg, "i/o timeout"):
+		words = "the receiving server did not answer in time"
+	case strings.Contains(msg, "address is not public"):
+		words = "the address is on a private network, which this server may not call"
+	case strings.HasPrefix(msg, "webhook answered "):
+		words = "the receiving server answered " + strings.TrimPrefix(msg, "webhook answered ") + " instead of accepting it"
+		return &wordsError{words: words, err: err}
+	case errors.As(err, &tp):
+		switch {
+		case tp.Code == 535 || tp.Code == 534 || tp.Code == 530:
+			words = "the mail server refused the sign-in: check KEYWARD_SMTP_USER and KEYWARD_SMTP_PASSWORD"
+		case tp.Code >= 550 && tp.Code <= 553:
+			words = "the mail server refused the address"
+		default:
+			words = "the mail server refused the message"
+		}
+	case strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:"):
+		words = "the secure connection failed (certificate or TLS problem)"
+	case errors.As(err, &opErr):
+		words = "could not connect to the receiving server"
+	default:
+		words = "sending failed"
+	}
+	return &wordsError{words: words + " [" + msg + "]", err: err}
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, del keyward.Delivery) (error, bool) {
@@ -153,7 +230,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del keyward.Delivery) (error, 
 		return d.postWebhook(ctx, del)
 	case "email":
 		if d.cfg.SMTPAddr == "" {
-			return errors.New("email is not configured (KEYWARD_SMTP_ADDR)"), true
+			return keyward.ErrNotConfigured, true
 		}
 		return d.sendMail(del), false
 	}

@@ -20,6 +20,7 @@ var (
 	_ keyward.Accounts                = (*Accounts)(nil)
 	_ keyward.Webhooks                = (*Notifications)(nil)
 	_ keyward.Outbox                  = (*Notifications)(nil)
+	_ keyward.NotificationSettings    = (*Notifications)(nil)
 	_ keyward.Storage                 = (*Storage)(nil)
 	_ keyward.Credentials             = (*Credentials)(nil)
 	_ keyward.Offboardings            = (*Offboarding)(nil)

@@ -244,7 +244,8 @@ func (s *Credentials) RevealPIN(ctx context.Context, a keyward.Actor, id string,
 	var pin keyward.Secret
 	err := s.db.withTx(ctx, func(tx *Tx) error {
 		var sealed sql.NullString
-		if err := tx.QueryRow(ctx, `SELECT pin_sealed FROM credentials WHERE id = ?`, id).Scan(&sealed); err != nil {
+		var label string
+		if err := tx.QueryRow(ctx, `SELECT pin_sealed, label FROM credentials WHERE id = ?`, id).Scan(&sealed, &label); err != nil {
 			return notFound(err, "credential", id)
 		}
 		if !sealed.Valid {
@@ -261,8 +262,10 @@ func (s *Credentials) RevealPIN(ctx context.Context, a keyward.Actor, id string,
 		if in.Reason != "" {
 			details["reason"] = in.Reason
 		}
-		_, err = tx.record(ctx, a, "credential.pin.reveal", "credential", id, details)
-		return err
+		if _, err = tx.record(ctx, a, "credential.pin.reveal", "credential", id, details); err != nil {
+			return err
+		}
+		return tx.secretRevealed(ctx, a, keyward.SecretRevealedData{Secret: keyward.RevealedCredentialPIN, ObjectType: "credential", ObjectID: id, Name: label, Reason: in.Reason})
 	})
 	if err != nil {
 		return "", err

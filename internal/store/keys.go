@@ -399,6 +399,9 @@ func (t *Tx) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.
 			return nil, err
 		}
 	}
+	if err := t.keyMoved(ctx, a, m); err != nil {
+		return nil, err
+	}
 	out := m.Key
 	if m.Action == keyward.CustodyDestroy {
 		if err := t.releaseHome(ctx, a, &out); err != nil {

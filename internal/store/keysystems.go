@@ -506,8 +506,10 @@ func (s *KeySystems) Reveal(ctx context.Context, a keyward.Actor, id string, in 
 			out = append(out, keyward.RevealedBitting{Symbol: sym, Bitting: b.String()})
 		}
 		// The record commits with the read; the plaintext leaves only after it.
-		_, err := tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"symbols": want, "reason": in.Reason})
-		return out, err
+		if _, err := tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"symbols": want, "reason": in.Reason}); err != nil {
+			return nil, err
+		}
+		return out, tx.secretRevealed(ctx, a, keyward.SecretRevealedData{Secret: keyward.RevealedBittings, ObjectType: "keysystem", ObjectID: id, Name: st.name, Symbols: want, Reason: in.Reason})
 	})
 }
 
@@ -708,8 +710,10 @@ func (s *KeySystems) RevealPinning(ctx context.Context, a keyward.Actor, id, ope
 		for _, ch := range res.Chambers {
 			out.Chambers = append(out.Chambers, keyward.PinChamber{Position: ch.Position, ShearDepths: ch.ShearDepths, BottomPin: ch.BottomPin, MasterPins: ch.MasterPins})
 		}
-		_, err = tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"opening_id": openingID, "pinning_chart": true, "printed": in.PDF, "symbols": c.KeyList, "reason": in.Reason})
-		return out, err
+		if _, err = tx.record(ctx, a, "bitting.reveal", "keysystem", id, map[string]any{"opening_id": openingID, "pinning_chart": true, "printed": in.PDF, "symbols": c.KeyList, "reason": in.Reason}); err != nil {
+			return nil, err
+		}
+		return out, tx.secretRevealed(ctx, a, keyward.SecretRevealedData{Secret: keyward.RevealedPinningChart, ObjectType: "keysystem", ObjectID: id, Name: st.name, Symbols: c.KeyList, Reason: in.Reason})
 	})
 }
 

@@ -69,6 +69,9 @@ func (s *Offboarding) Start(ctx context.Context, a keyward.Actor, holderID strin
 		if _, err := tx.record(ctx, a, "offboarding.start", "holder", holderID, map[string]any{"offboarding_id": id}); err != nil {
 			return err
 		}
+		if err := tx.offboardingOpened(ctx, a, keyward.OffboardingOpenedData{OffboardingID: id, HolderID: holderID, Note: in.Note}); err != nil {
+			return err
+		}
 		var err error
 		out, err = tx.offboarding(ctx, holderID)
 		return err

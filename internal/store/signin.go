@@ -118,7 +118,7 @@ func (s *Accounts) signInFailed(ctx context.Context, u *keyward.User, email, add
 			"still sign in from an address you signed in from before. A long password and an authenticator app "+
 			"(on your account page) keep the account safe.\r\n\r\nKeyward",
 			n, u.Email, addr, tx.now.UTC().Format("2006-01-02 15:04:05 UTC"))
-		if err := tx.enqueue(ctx, "email", u.Email, EventSignInFailures, subject, body); err != nil {
+		if _, err := tx.enqueue(ctx, "email", u.Email, EventSignInFailures, subject, body); err != nil {
 			return err
 		}
 		_, err = tx.record(ctx, keyward.SystemActor("sign-in"), "user.sign_in_alert", "user", u.ID,

@@ -342,7 +342,12 @@ func (t *Tx) breakSeal(ctx context.Context, a keyward.Actor, b *keyward.SealBrea
 	for k, v := range details {
 		d[k] = v
 	}
-	return t.storageEvent(ctx, a, b.StorageID, "seal.break", b.Reason, d)
+	if err := t.storageEvent(ctx, a, b.StorageID, "seal.break", b.Reason, d); err != nil {
+		return err
+	}
+	// Every broken seal is news, whether the envelope was opened on its own
+	// page, to put a key in or take one out, or by a custody move.
+	return t.sealBroken(ctx, a, keyward.SealBrokenData{StorageID: b.StorageID, Name: b.Name, BrokenSeal: b.Broken, NewSeal: b.New, Reason: b.Reason})
 }
 
 func hookConflict(p *keyward.StoragePlace, hook int, k *keyward.Key) error {
@@ -466,9 +471,9 @@ func (s *Storage) RevealCode(ctx context.Context, a keyward.Actor, id string, in
 	}
 	var code keyward.Secret
 	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var kind string
+		var kind, name string
 		var sealed sql.NullString
-		if err := tx.QueryRow(ctx, `SELECT kind, code_sealed FROM storage_places WHERE id = ?`, id).Scan(&kind, &sealed); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT kind, name, code_sealed FROM storage_places WHERE id = ?`, id).Scan(&kind, &name, &sealed); err != nil {
 			return notFound(err, "storage place", id)
 		}
 		if kind != keyward.StorageLockbox || !sealed.Valid {
@@ -483,7 +488,10 @@ func (s *Storage) RevealCode(ctx context.Context, a keyward.Actor, id string, in
 		}
 		// The reason is the logbook line's note and, as in every reveal's
 		// audit record, its "reason".
-		return tx.storageEvent(ctx, a, id, "code.reveal", in.Reason, map[string]any{"reason": in.Reason})
+		if err := tx.storageEvent(ctx, a, id, "code.reveal", in.Reason, map[string]any{"reason": in.Reason}); err != nil {
+			return err
+		}
+		return tx.secretRevealed(ctx, a, keyward.SecretRevealedData{Secret: keyward.RevealedLockboxCode, ObjectType: "storage", ObjectID: id, Name: name, Reason: in.Reason})
 	})
 	if err != nil {
 		return "", err

@@ -60,6 +60,12 @@ type Config struct {
 	Duplication keyward.Duplication
 	// Webhooks are the organization's event subscriptions.
 	Webhooks keyward.Webhooks
+	// Notifications are who gets email for what, and how delivery is doing.
+	Notifications keyward.NotificationSettings
+	// Deliverer sends a test email or test event at once, so the page can say
+	// how it went; nil leaves tests to the scheduler. serve hands it the
+	// notification dispatcher.
+	Deliverer Deliverer
 	// Audit reads the audit log and records refused requests.
 	Audit keyward.AuditLog
 	// Idempotency keeps the first answer to each Idempotency-Key.
@@ -113,6 +119,8 @@ type Server struct {
 	uploads        keyward.ImportUploads
 	exports        keyward.Exports
 	webhooks       keyward.Webhooks
+	notifications  keyward.NotificationSettings
+	deliverer      Deliverer
 	duplication    keyward.Duplication
 	audit          keyward.AuditLog
 	idempotency    keyward.Idempotency
@@ -129,6 +137,14 @@ type Server struct {
 	routes         []route
 }
 
+// Deliverer sends one queued delivery now (notify.Dispatcher does).
+type Deliverer interface {
+	// DeliverNow sends it and returns why it failed, in words; nil when sent.
+	DeliverNow(ctx context.Context, id string) error
+	// EmailConfigured reports whether a mail server is set up.
+	EmailConfigured() bool
+}
+
 // NewServer builds the server and its route table.
 func NewServer(cfg Config) *Server {
 	s := &Server{
@@ -136,6 +152,7 @@ func NewServer(cfg Config) *Server {
 		storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs, lostKeys: cfg.LostKeys, finder: cfg.Search, stats: cfg.Dashboard,
 		imports: cfg.Imports, uploads: cfg.ImportUploads, exports: cfg.Exports, webhooks: cfg.Webhooks,
+		notifications: cfg.Notifications, deliverer: cfg.Deliverer,
 		audit: cfg.Audit, idempotency: cfg.Idempotency, duplication: cfg.Duplication,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,

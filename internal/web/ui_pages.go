@@ -179,7 +179,8 @@ type dashboardData struct {
 	OverdueRows                []keyRow
 	MoreOverdue                int
 	Mine                       []keyRow
-	CheckpointsOff             string // why audit checkpoints are off, for those who read the audit log
+	CheckpointsOff             string                  // why audit checkpoints are off, for those who read the audit log
+	Failing                    []keyward.ChannelHealth // delivery channels that keep failing, for owners and admins
 }
 
 // maxOverdueRows is how many overdue check-outs the dashboard lists.
@@ -191,6 +192,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 	d := dashboardData{Inventory: keyward.Allowed(a.Role, keyward.ActInventoryRead)}
 	if keyward.Allowed(a.Role, keyward.ActAuditRead) {
 		d.CheckpointsOff = s.checkpointsOff
+	}
+	if keyward.Allowed(a.Role, keyward.ActWebhookManage) && s.notifications != nil {
+		var err error
+		if d.Failing, err = s.notifications.Failing(r.Context(), a); err != nil {
+			return err
+		}
 	}
 	if a.HolderID != "" {
 		mine, err := s.custody.HolderKeys(r.Context(), a, a.HolderID)

@@ -33,6 +33,7 @@ func WebServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Confi
 		ImportUploads: db,
 		Exports:       db,
 		Webhooks:      db.Notifications(v),
+		Notifications: db.Notifications(v),
 		Duplication:   db.Duplication(v),
 		Audit:         db,
 		Idempotency:   db,
