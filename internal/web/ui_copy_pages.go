@@ -92,11 +92,22 @@ func policyExplain(policy string, set keyward.CopySettings) string {
 	}
 	switch policy {
 	case keyward.DupDND:
-		return "Do Not Duplicate. New copies need a reason and the approval of " + managers + "."
+		return "New copies need a reason and the approval of " + managers + "."
 	case keyward.DupRestricted:
-		return "Restricted keyway (patented or under contract). Copies are cut only for a registered signatory, after checking their photo ID and the keyway's authorization card, and with the approval of " + managers + "." + twoPerson
+		return "Patented or under contract: copies are cut only for a registered signatory, after checking their photo ID and the keyway's authorization card, and with the approval of " + managers + "." + twoPerson
 	}
 	return "Copies may be cut freely: a request is approved at once, and every copy is still counted."
+}
+
+// policyLabel names a keyway's duplication policy, as its page and its keys show it.
+func policyLabel(policy string) string {
+	switch policy {
+	case keyward.DupDND:
+		return "Do Not Duplicate"
+	case keyward.DupRestricted:
+		return "Restricted keyway"
+	}
+	return "Freely copied"
 }
 
 // dupMark is the Do Not Duplicate mark of a key of policy, "" for an open keyway.
@@ -113,6 +124,7 @@ func dupMark(policy string) string {
 type keyCopyView struct {
 	Policy  string // "" when the viewer may not read the keyway
 	Mark    string
+	Label   string // the policy's name
 	Explain string
 	// CanRequest: the viewer may ask for copies of this key.
 	CanRequest bool
@@ -125,7 +137,7 @@ func (s *Server) keyCopyFacts(r *http.Request, a keyward.Actor, k *keyward.Key) 
 		kw, err := s.directory.Keyway(r.Context(), a, k.KeywayID)
 		switch keyward.ErrorCode(err) {
 		case "":
-			v.Policy, v.Mark = kw.DuplicationPolicy, dupMark(kw.DuplicationPolicy)
+			v.Policy, v.Mark, v.Label = kw.DuplicationPolicy, dupMark(kw.DuplicationPolicy), policyLabel(kw.DuplicationPolicy)
 			set, err := s.copySettings(r, a)
 			if err != nil {
 				return v, err
@@ -330,7 +342,7 @@ func copyWaiting(r *keyward.CopyRequest, a keyward.Actor, set keyward.CopySettin
 	}
 	switch next {
 	case keyward.CopyStepEvidence:
-		return "Waiting for someone at the counter (an advisor or a manager) to check the signatory's photo ID and the keyway's authorization card."
+		return "Waiting for the signatory's photo ID and the keyway's authorization card to be checked at the counter, by an advisor or a manager."
 	case keyward.CopyStepApprove:
 		left := max(1, r.ApprovalsRequired) - len(r.Approvals)
 		more := ""
@@ -359,6 +371,7 @@ func copyWaiting(r *keyward.CopyRequest, a keyward.Actor, set keyward.CopySettin
 type copyPageData struct {
 	R           *keyward.CopyRequest
 	State       string
+	Label       string // the keyway's policy, named
 	Explain     string
 	Keyway      bool // the viewer may open the keyway's page
 	Can         map[string]bool
@@ -409,7 +422,7 @@ func (s *Server) renderCopyRequest(w http.ResponseWriter, r *http.Request, a key
 		return err
 	}
 	steps := keyward.CopyStepsFor(req, a, set)
-	d := copyPageData{R: req, State: copyStateText(req), Explain: policyExplain(req.Policy, set), Keyway: keyward.Allowed(a.Role, keyward.ActInventoryRead),
+	d := copyPageData{R: req, State: copyStateText(req), Label: policyLabel(req.Policy), Explain: policyExplain(req.Policy, set), Keyway: keyward.Allowed(a.Role, keyward.ActInventoryRead),
 		Can: map[string]bool{}, Waiting: copyWaiting(req, a, set, steps), IDTypes: idTypeOptions(), failed: failed, form: form,
 		AuthPDF: req.Policy == keyward.DupRestricted, ReceiptPDF: req.State == keyward.CopyProduced || req.State == keyward.CopyHandedOver}
 	for _, st := range steps {
@@ -436,9 +449,9 @@ func (s *Server) renderCopyRequest(w http.ResponseWriter, r *http.Request, a key
 		for i, ap := range req.Approvals {
 			names[i] = ap.ByName
 		}
-		d.Approvals = fmt.Sprintf("%d of %d", len(req.Approvals), req.ApprovalsRequired)
+		d.Approvals = fmt.Sprintf("None yet; %d needed", req.ApprovalsRequired)
 		if len(names) > 0 {
-			d.Approvals += ": " + strings.Join(names, ", ")
+			d.Approvals = fmt.Sprintf("%d of %d: %s", len(req.Approvals), req.ApprovalsRequired, strings.Join(names, ", "))
 		}
 	}
 	if d.Can[keyward.CopyStepEvidence] {
@@ -669,6 +682,7 @@ func (s *Server) dashboardCopies(r *http.Request, a keyward.Actor, d *dashboardD
 // The keyway page: policy, signatories, the authorization card.
 
 type keywayCopyView struct {
+	Label       string
 	Explain     string
 	Restricted  bool
 	HasCard     bool
@@ -723,7 +737,7 @@ func (s *Server) keywayCopy(r *http.Request, a keyward.Actor, kw *keyward.Keyway
 	if err != nil {
 		return nil, err
 	}
-	v := &keywayCopyView{Explain: policyExplain(kw.DuplicationPolicy, set), Restricted: kw.DuplicationPolicy == keyward.DupRestricted,
+	v := &keywayCopyView{Label: policyLabel(kw.DuplicationPolicy), Explain: policyExplain(kw.DuplicationPolicy, set), Restricted: kw.DuplicationPolicy == keyward.DupRestricted,
 		CanEdit: keyward.Allowed(a.Role, keyward.ActCopyControl) && kw.RetiredAt == nil, failed: failed, FieldErrors: map[string]string{}}
 	if ferr != nil {
 		v.FieldErrors = copyFormError(ferr, nil).fields
