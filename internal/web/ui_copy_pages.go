@@ -624,7 +624,7 @@ func (s *Server) copyRequestsPage(w http.ResponseWriter, r *http.Request, a keyw
 // The dashboard.
 
 // maxDashboardCopies bounds the requests the dashboard reads.
-const maxDashboardCopies = 200
+const maxDashboardCopies = 100
 
 // copyDoWords say what the viewer does next with a request.
 var copyDoWords = map[string]string{
