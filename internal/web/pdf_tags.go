@@ -76,7 +76,18 @@ func (s *Server) keyTagsPDF(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return err
 	}
-	b, err := keyTagSheet(s.baseURL(r), keys, s.now())
+	policies := map[string]string{} // keyway id → duplication policy
+	for _, k := range keys {
+		if _, ok := policies[k.KeywayID]; ok {
+			continue
+		}
+		kw, err := s.directory.Keyway(r.Context(), a, k.KeywayID)
+		if err != nil {
+			return err
+		}
+		policies[k.KeywayID] = kw.DuplicationPolicy
+	}
+	b, err := keyTagSheet(s.baseURL(r), keys, policies, s.now())
 	if err != nil {
 		return err
 	}
@@ -87,8 +98,9 @@ func (s *Server) keyTagsPDF(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	return err
 }
 
-// keyTagSheet lays out the tags.
-func keyTagSheet(base string, keys []keyward.Key, now time.Time) ([]byte, error) {
+// keyTagSheet lays out the tags. A key of a Do Not Duplicate or restricted
+// keyway (policies, by keyway id) carries the mark, as its metal does.
+func keyTagSheet(base string, keys []keyward.Key, policies map[string]string, now time.Time) ([]byte, error) {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetTitle("Keyward key tags", false)
 	pdf.SetCreator("Keyward", false)
@@ -120,12 +132,24 @@ func keyTagSheet(base string, keys []keyward.Key, now time.Time) ([]byte, error)
 		pdf.SetTextColor(0, 0, 0)
 		pdf.SetFont("Helvetica", "B", 16)
 		pdf.Text(tx, y+11, k.Stamp)
+		// A key of a Do Not Duplicate or restricted keyway says so under its
+		// stamp; the lines below move down to make room.
+		down := 0.0
+		if mark := dupMark(policies[k.KeywayID]); mark != "" {
+			pdf.SetFont("Helvetica", "B", 7)
+			pdf.Text(tx, y+15.5, strings.ToUpper(mark))
+			down = 2.5
+		}
 		pdf.SetFont("Helvetica", "", 8)
-		pdf.Text(tx, y+17, "Symbol "+k.Symbol)
-		pdf.Text(tx, y+21, k.ID)
+		pdf.Text(tx, y+17+down, "Symbol "+k.Symbol)
+		pdf.Text(tx, y+21+down, k.ID)
 		pdf.SetFont("Helvetica", "", 6)
-		pdf.Text(tx, y+26, "Scan to check in or out")
+		pdf.Text(tx, y+26+down/2, "Scan to check in or out")
 		pdf.Text(tx, y+30, "/keys/"+k.ID)
+		if policies[k.KeywayID] == keyward.DupRestricted {
+			pdf.SetFont("Helvetica", "B", 6)
+			pdf.Text(tx, y+33.8, "RESTRICTED KEYWAY")
+		}
 	}
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {

@@ -116,6 +116,18 @@ func (s *Server) copyRoutes() []route {
 			out:  []reply{{204, "Done; no content.", nil, ""}},
 			errs: []int{400, 401, 403, 404, 409},
 		}),
+		scoped(api("GET /api/v1/copy-requests/{id}/authorization.pdf", keyward.ActSelf, s.copyAuthorizationPDF)).describe(opDoc{
+			id: "copyAuthorizationPDF", tag: "copies", summary: "A restricted request's authorization form (PDF)",
+			desc: "For the signatory to sign: the organization, the keyway, the symbol, the number of copies, the signatory's name and photo ID (type and last four characters, once checked; blank lines before), the date, and signature lines for the signatory and the approving manager. Never the authorization card number. 409 unless the request is for a `restricted` keyway. A holder gets only their own requests' forms (404 otherwise).",
+			out:  []reply{{200, "The authorization form.", nil, pdfContent}},
+			errs: []int{401, 403, 404, 409},
+		}),
+		scoped(api("GET /api/v1/copy-requests/{id}/receipt.pdf", keyward.ActSelf, s.copyReceiptPDF)).describe(opDoc{
+			id: "copyReceiptPDF", tag: "copies", summary: "The receipt of the copies produced (PDF)",
+			desc: "After production: every copy cut with its stamp and where it is now, the evidence recorded (signatory, photo ID type and last four characters, who checked it and when), who approved, who cut and who handed over. Never a secret. 409 until the request is `produced`. A holder gets only their own requests' receipts (404 otherwise).",
+			out:  []reply{{200, "The receipt.", nil, pdfContent}},
+			errs: []int{401, 403, 404, 409},
+		}),
 		api("GET /api/v1/settings/copies", keyward.ActCopyRead, s.getCopySettings).describe(opDoc{
 			id: "getCopySettings", tag: "copies", summary: "The organization's copy settings",
 			out:  []reply{{200, "The settings.", keyward.CopySettings{}, ""}},
@@ -128,5 +140,24 @@ func (s *Server) copyRoutes() []route {
 			out:  []reply{{200, "The settings after the change.", keyward.CopySettings{}, ""}},
 			errs: []int{400, 401, 403},
 		}),
+
+		scoped(page("GET /keys/{id}/copy-request", keyward.ActCopyRequest, s.copyRequestNew)),
+		scoped(page("POST /keys/{id}/copy-request", keyward.ActCopyRequest, s.copyRequestCreate)),
+		scoped(page("GET /copy-requests", keyward.ActSelf, s.copyRequestsPage)),
+		scoped(page("GET /copy-requests/{id}", keyward.ActSelf, s.copyRequestPage)),
+		secret(scoped(page("POST /copy-requests/{id}/evidence", keyward.ActCopyRequest, s.copyStepPost(keyward.CopyStepEvidence)))),
+		scoped(page("POST /copy-requests/{id}/approve", keyward.ActCopyRequest, s.copyStepPost(keyward.CopyStepApprove))),
+		scoped(page("POST /copy-requests/{id}/deny", keyward.ActCopyRequest, s.copyStepPost(keyward.CopyStepDeny))),
+		scoped(page("POST /copy-requests/{id}/escalate", keyward.ActCopyRequest, s.copyStepPost(keyward.CopyStepEscalate))),
+		scoped(page("POST /copy-requests/{id}/cancel", keyward.ActCopyRequest, s.copyStepPost(keyward.CopyStepCancel))),
+		scoped(page("POST /copy-requests/{id}/produce", keyward.ActCopyRequest, s.copyStepPost(keyward.CopyStepProduce))),
+		scoped(page("POST /copy-requests/{id}/hand-over", keyward.ActCopyRequest, s.copyStepPost(keyward.CopyStepHandOver))),
+		scoped(page("GET /copy-requests/{id}/authorization.pdf", keyward.ActSelf, s.copyAuthorizationPDF)),
+		scoped(page("GET /copy-requests/{id}/receipt.pdf", keyward.ActSelf, s.copyReceiptPDF)),
+		page("POST /keyways/{id}/signatories", keyward.ActCopyControl, s.signatoryAdd),
+		page("GET /keyways/{id}/signatories/{holder_id}/remove", keyward.ActCopyControl, s.signatoryRemoveConfirm),
+		page("POST /keyways/{id}/signatories/{holder_id}/remove", keyward.ActCopyControl, s.signatoryRemove),
+		secret(page("POST /keyways/{id}/card", keyward.ActCopyControl, s.keywayCardSet)),
+		page("POST /settings/copies", keyward.ActOrgManage, s.copySettingsSubmit),
 	}
 }

@@ -327,15 +327,24 @@ func (s *Server) usersUpdate(w http.ResponseWriter, r *http.Request, a keyward.A
 
 // settingsPage is the organization's settings: its name and time zone.
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return s.renderSettings(w, r, a, http.StatusOK, nil)
+	return s.renderSettings(w, r, a, http.StatusOK, "", nil)
 }
 
-func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, ferr error) error {
+// renderSettings shows the Settings page; failed names the refused form
+// ("org", "copies").
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed string, ferr error) error {
 	o, err := s.accounts.Org(r.Context())
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Org": o, "Zones": keyward.TimeZones()}
+	copies, err := s.copySettingsData(r, a)
+	if err != nil {
+		return err
+	}
+	if failed == "copies" && ferr != nil {
+		copies.Form = postedValues(r, "approvals_required", "two_person_rule")
+	}
+	data := map[string]any{"Org": o, "Zones": keyward.TimeZones(), "Copies": copies, "Failed": failed}
 	if ferr != nil {
 		return s.render(w, r, a, status, "settings", "Settings", newFormError(ferr, data))
 	}
@@ -345,7 +354,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a keywar
 func (s *Server) settingsSubmit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	name, zone := r.PostFormValue("name"), r.PostFormValue("time_zone")
 	if _, err := s.accounts.UpdateOrg(r.Context(), a, keyward.OrgPatch{Name: &name, TimeZone: &zone}); err != nil {
-		return formRefused(err, func(st int) error { return s.renderSettings(w, r, a, st, err) })
+		return formRefused(err, func(st int) error { return s.renderSettings(w, r, a, st, "org", err) })
 	}
 	return redirect(w, r, "/settings?flash=Saved.")
 }

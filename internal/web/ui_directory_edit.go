@@ -273,9 +273,17 @@ type keywayPageData struct {
 	Keyway keyward.Keyway
 	Edit   editForm
 	Retire retireView
+	// Copy is its duplication control (ui_copy_pages.go), for those who read it.
+	Copy *keywayCopyView
 }
 
 func (s *Server) keywayPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	return s.renderKeyway(w, r, a, http.StatusOK, "", nil)
+}
+
+// renderKeyway shows a keyway's page; failed names a refused form of its
+// duplication control ("signatory", "card").
+func (s *Server) renderKeyway(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, failed string, ferr error) error {
 	d, err := s.record(r.Context(), a, keyward.KindKeyway, r.PathValue("id"), nil)
 	if err != nil {
 		return err
@@ -284,7 +292,14 @@ func (s *Server) keywayPage(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, a, http.StatusOK, "keyway", kw.Name, keywayPageData{Keyway: *kw, Edit: d.Edit, Retire: d.Retire})
+	v := keywayPageData{Keyway: *kw, Edit: d.Edit, Retire: d.Retire}
+	if v.Copy, err = s.keywayCopy(r, a, kw, failed, ferr); err != nil {
+		return err
+	}
+	if ferr != nil {
+		return s.render(w, r, a, status, "keyway", kw.Name, copyFormError(ferr, v))
+	}
+	return s.render(w, r, a, status, "keyway", kw.Name, v)
 }
 
 // Holder merge: search, then pick, without JavaScript.

@@ -173,8 +173,11 @@ type keyPageData struct {
 	// sealed envelope the move opens (the form then asks for its new seal).
 	Place     *keyPlaceData
 	SealWords map[string]string
-	failed    string
-	form      map[string]string
+	// Copy is the key's duplication control: the Do Not Duplicate mark and
+	// the way to ask for copies (ui_copy_pages.go).
+	Copy   keyCopyView
+	failed string
+	form   map[string]string
 }
 
 // FieldsFor returns the field errors when form is the one that was refused.
@@ -237,6 +240,9 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 		reach = &keyward.KeyReach{HolderName: d.HolderName}
 	}
 	d.Where = whereWords(*k, reach, now, zone)
+	if d.Copy, err = s.keyCopyFacts(r, a, k); err != nil {
+		return err
+	}
 	if k.Status == keyward.StatusLost && keyward.Allowed(a.Role, keyward.ActInventoryRead) {
 		if d.Lost, err = s.lostKeys.LostKey(ctx, a, k.ID); err != nil {
 			return err

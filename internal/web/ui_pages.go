@@ -181,6 +181,9 @@ type dashboardData struct {
 	Mine                       []keyRow
 	CheckpointsOff             string                  // why audit checkpoints are off, for those who read the audit log
 	Failing                    []keyward.ChannelHealth // delivery channels that keep failing, for owners and admins
+	// Copy requests (ui_copy_pages.go): waiting for the viewer's approval,
+	// waiting for another step the viewer takes, and a holder's own.
+	CopyApprovals, CopyTodo, MyCopies []copyRow
 }
 
 // maxOverdueRows is how many overdue check-outs the dashboard lists.
@@ -207,6 +210,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 		if d.Mine, err = n.rows(mine, now); err != nil {
 			return err
 		}
+	}
+	if err := s.dashboardCopies(r, a, &d); err != nil {
+		return err
 	}
 	if !d.Inventory {
 		return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", d)
