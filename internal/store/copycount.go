@@ -157,17 +157,35 @@ func (t *Tx) uncontrolledCopy(ctx context.Context, id string) (*keyward.Uncontro
 // its copies spell it (an exact spelling first); "" when the keyway has no
 // copy of it.
 func (t *Tx) copySymbol(ctx context.Context, keywayID, symbol string) (string, error) {
+	return t.spelling(ctx, symbol, `SELECT symbol FROM keys WHERE keyway_id = ? AND UPPER(symbol) = UPPER(?)
+		UNION SELECT symbol FROM uncontrolled_copies WHERE keyway_id = ? AND UPPER(symbol) = UPPER(?)`, keywayID, symbol, keywayID, symbol)
+}
+
+// knownSymbol is symbol as Keyward already spells it anywhere, ignoring
+// case: on a key, in a key system or in a door's keying schedule (an exact
+// spelling first); as given when nothing knows it.
+func (t *Tx) knownSymbol(ctx context.Context, symbol string) (string, error) {
+	sym, err := t.spelling(ctx, symbol, `SELECT symbol FROM keys WHERE UPPER(symbol) = UPPER(?)
+		UNION SELECT symbol FROM key_symbols WHERE UPPER(symbol) = UPPER(?)
+		UNION SELECT symbol FROM opening_symbols WHERE UPPER(symbol) = UPPER(?)`, symbol, symbol, symbol)
+	if sym == "" {
+		sym = symbol
+	}
+	return sym, err
+}
+
+// spelling is symbol as the symbols q finds spell it: itself if they
+// include it, else the first of them; "" when q finds none.
+func (t *Tx) spelling(ctx context.Context, symbol, q string, args ...any) (string, error) {
 	var found []string
-	err := scanEach(ctx, t, `SELECT symbol FROM keys WHERE keyway_id = ? AND UPPER(symbol) = UPPER(?)
-		UNION SELECT symbol FROM uncontrolled_copies WHERE keyway_id = ? AND UPPER(symbol) = UPPER(?)`,
-		[]any{keywayID, symbol, keywayID, symbol}, func(rows *sql.Rows) error {
-			var s string
-			err := rows.Scan(&s)
-			found = append(found, s)
-			return err
-		})
+	err := scanEach(ctx, t, q, args, func(rows *sql.Rows) error {
+		var s string
+		err := rows.Scan(&s)
+		found = append(found, s)
+		return err
+	})
 	if err != nil {
-		return "", fmt.Errorf("store: symbol of keyway: %w", err)
+		return "", fmt.Errorf("store: spelling of %s: %w", symbol, err)
 	}
 	switch {
 	case len(found) == 0:
@@ -262,7 +280,11 @@ func (s *Duplication) RecordUncontrolled(ctx context.Context, a keyward.Actor, i
 			return nil, err
 		}
 		if sym == "" {
-			sym = in.Symbol
+			// No copy of the keyway: spelled as a key, a key system or a
+			// door's keying schedule spells it, so its doors are found.
+			if sym, err = tx.knownSymbol(ctx, in.Symbol); err != nil {
+				return nil, err
+			}
 		}
 		u := &keyward.UncontrolledCopy{ID: newID("unc"), KeywayID: in.KeywayID, Symbol: sym, Where: in.Where, Note: in.Note, InHand: in.InHand,
 			FoundBy: a.UserID, FoundByName: tx.actorDisplayName(ctx, a), FoundAt: tx.now}

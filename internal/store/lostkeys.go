@@ -190,7 +190,11 @@ func (t *Tx) scheduleKeys(ctx context.Context, openingID string, symbols []strin
 }
 
 func (s *LostKeys) CreateWorkList(ctx context.Context, a keyward.Actor, in keyward.WorkListInput) (*keyward.WorkList, error) {
-	if err := s.db.recordDenial(ctx, a, keyward.ActKeySystemEdit, "key", in.KeyID); err != nil {
+	subject, subjectID := "key", in.KeyID
+	if in.UncontrolledID != "" {
+		subject, subjectID = "uncontrolled_copy", in.UncontrolledID
+	}
+	if err := s.db.recordDenial(ctx, a, keyward.ActKeySystemEdit, subject, subjectID); err != nil {
 		return nil, err
 	}
 	if err := in.Validate(); err != nil {

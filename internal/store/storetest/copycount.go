@@ -231,6 +231,13 @@ func testUncontrolledCopies(t *testing.T, b Backend) {
 		t.Fatalf("ZZ9 exposure = %+v", v.Exposure)
 	}
 
+	// A symbol no copy has, typed in lower case, is spelled as the door's schedule spells it, so its door is found.
+	must[[]string](t)(f.db.Schedule().AddSymbol(ctx, f.owner, door.ID, keyward.SymbolInput{Symbol: "QQ7"}))
+	w := must[*keyward.UncontrolledCopy](t)(f.dup.RecordUncontrolled(ctx, f.mgr, keyward.UncontrolledCopyInput{KeywayID: f.keyway.ID, Symbol: "qq7", Where: "under the mat"}))
+	if w.Symbol != "QQ7" || w.Exposure == nil || w.Exposure.Next != keyward.NextStartWorkList || len(w.Exposure.Doors) != 1 {
+		t.Fatalf("qq7 = %+v, exposure %+v", w, w.Exposure)
+	}
+
 	// Counted apart: the controlled count does not change.
 	d := must[*keyward.CopyCount](t)(f.dup.CopyCount(ctx, f.owner, f.keyway.ID, "AA1"))
 	if d.Controlled != 1 || len(d.Uncontrolled) != 1 || d.Uncontrolled[0].ID != u.ID || d.Uncontrolled[0].Where != "on the old tenant's ring" ||
