@@ -351,8 +351,10 @@ type UncontrolledCopyInput struct {
 // Validate checks the shape.
 func (in *UncontrolledCopyInput) Validate() error {
 	var v Validator
+	in.KeywayID = strings.TrimSpace(in.KeywayID)
 	in.Symbol = strings.TrimSpace(in.Symbol)
 	in.Where = strings.TrimSpace(in.Where)
+	in.Note = strings.TrimSpace(in.Note)
 	v.Check(in.KeywayID != "", "keyway_id", "is required")
 	ValidSymbol(&v, "symbol", in.Symbol)
 	checkText(&v, "where", in.Where, MaxName, true)
@@ -362,28 +364,53 @@ func (in *UncontrolledCopyInput) Validate() error {
 
 // UncontrolledCopy is a copy found that Keyward never made or registered.
 type UncontrolledCopy struct {
-	ID       string    `json:"id"`
-	KeywayID string    `json:"keyway_id"`
-	Symbol   string    `json:"symbol"`
-	Where    string    `json:"where"`
-	Note     string    `json:"note,omitempty"`
-	InHand   bool      `json:"in_hand"`
-	FoundBy  string    `json:"found_by"`
-	FoundAt  time.Time `json:"found_at"`
+	ID          string    `json:"id"`
+	KeywayID    string    `json:"keyway_id"`
+	Symbol      string    `json:"symbol"`
+	Where       string    `json:"where"`
+	Note        string    `json:"note,omitempty"`
+	InHand      bool      `json:"in_hand"`
+	FoundBy     string    `json:"found_by"` // user id
+	FoundByName string    `json:"found_by_name"`
+	FoundAt     time.Time `json:"found_at"`
+	// Exposure is, in the answer to recording it, what the copy opens and
+	// the next step: the same as for a lost key of its symbol.
+	Exposure *LostKey `json:"exposure,omitempty"`
+}
+
+// SymbolCopy is one copy of a symbol and where it is now.
+type SymbolCopy struct {
+	Key
+	// HolderName names who has it (issued, checked out) or last had it (lost).
+	HolderName string `json:"holder_name,omitempty"`
+	// Home is its storage place, if it has one.
+	Home *KeyHome `json:"home,omitempty"`
+	// LostAt is when a lost copy was reported lost.
+	LostAt *time.Time `json:"lost_at,omitempty"`
 }
 
 // CopyCount is every copy of one symbol of one keyway: the ones under
 // control (registered, imported or produced and not destroyed; lost ones
 // count until found or destroyed) and the uncontrolled ones found.
 type CopyCount struct {
-	KeywayID     string             `json:"keyway_id"`
-	KeywayName   string             `json:"keyway_name"`
-	Policy       string             `json:"policy"`
-	Symbol       string             `json:"symbol"`
-	Controlled   int                `json:"controlled"`
-	ByStatus     map[string]int     `json:"by_status"`
-	Copies       []Key              `json:"copies,omitempty"` // detail view: each copy and where it is
+	KeywayID   string `json:"keyway_id"`
+	KeywayName string `json:"keyway_name"`
+	Policy     string `json:"policy"`
+	Symbol     string `json:"symbol"`
+	Controlled int    `json:"controlled"`
+	// ByStatus counts the controlled copies in each of ControlledStatuses
+	// (every one present, zeros included); they add up to Controlled.
+	ByStatus map[string]int `json:"by_status"`
+	// Destroyed counts the copies written off; they are not under control.
+	Destroyed int `json:"destroyed"`
+	// Copies is, in the detail view, each copy (destroyed ones too) and
+	// where it is now, by copy number.
+	Copies []SymbolCopy `json:"copies,omitempty"`
+	// Uncontrolled are the copies found outside Keyward, newest first.
 	Uncontrolled []UncontrolledCopy `json:"uncontrolled"`
+	// Exposure is, in the detail view of a symbol with uncontrolled copies,
+	// what such a copy opens and the next step, as for a lost key.
+	Exposure *LostKey `json:"exposure,omitempty"`
 }
 
 // Duplication is copy control: requests with evidence and approval,
@@ -431,12 +458,20 @@ type Duplication interface {
 	// SetCopySettings changes them (owner only).
 	SetCopySettings(ctx context.Context, a Actor, in CopySettings) error
 
-	// CopyCounts lists every symbol with its counts, by keyway then symbol.
-	CopyCounts(ctx context.Context, a Actor, opt ListOptions) (Page[CopyCount], error)
-	// CopyCount is one symbol's count with each copy and where it is. ENOTFOUND.
+	// CopyCounts lists every symbol that has copies, controlled, destroyed
+	// or found outside Keyward, with its counts, by keyway name then symbol;
+	// keywayID ("" for every keyway) narrows it to one keyway (EINVALID
+	// naming keyway_id if there is no such keyway).
+	CopyCounts(ctx context.Context, a Actor, keywayID string, opt ListOptions) (Page[CopyCount], error)
+	// CopyCount is one symbol's count with each copy and where it is, and
+	// for a symbol with uncontrolled copies their exposure. The symbol is
+	// matched ignoring case. ENOTFOUND for an unknown keyway or a symbol
+	// with no copy of that keyway.
 	CopyCount(ctx context.Context, a Actor, keywayID, symbol string) (*CopyCount, error)
-	// RecordUncontrolled records a copy found outside the system; it opens the
-	// same exposure as a lost key of that symbol. EINVALID.
+	// RecordUncontrolled records a copy found outside the system, in the
+	// same transaction as its audit record; it opens the same exposure as a
+	// lost key of that symbol, answered in Exposure. EINVALID (keyway_id of
+	// no keyway, symbol, where).
 	RecordUncontrolled(ctx context.Context, a Actor, in UncontrolledCopyInput) (*UncontrolledCopy, error)
 }
 

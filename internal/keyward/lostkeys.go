@@ -118,17 +118,23 @@ func SortLostDoors(doors []LostDoor) {
 	})
 }
 
-// WorkListInput makes a work list for a lost key outside any key system.
+// WorkListInput makes a work list for a lost key outside any key system,
+// or for a copy of such a key found outside Keyward (an uncontrolled copy
+// opens what a lost key of its symbol opens): KeyID names the lost key,
+// or UncontrolledID the copy found; one of them, not both.
 type WorkListInput struct {
-	KeyID string `json:"key_id"`
-	Note  string `json:"note,omitempty"`
+	KeyID          string `json:"key_id,omitempty"`
+	UncontrolledID string `json:"uncontrolled_copy_id,omitempty"`
+	Note           string `json:"note,omitempty"`
 }
 
 func (in *WorkListInput) Validate() error {
 	var v Validator
 	in.KeyID = strings.TrimSpace(in.KeyID)
+	in.UncontrolledID = strings.TrimSpace(in.UncontrolledID)
 	in.Note = strings.TrimSpace(in.Note)
-	v.Check(in.KeyID != "", "key_id", "is required")
+	v.Check(in.KeyID != "" || in.UncontrolledID != "", "key_id", "is required: name the lost key (or, for a copy found outside Keyward, uncontrolled_copy_id)")
+	v.Check(in.KeyID == "" || in.UncontrolledID == "", "uncontrolled_copy_id", "must be empty when key_id names the lost key")
 	checkText(&v, "note", in.Note, MaxNote, false)
 	return v.Err()
 }
@@ -137,16 +143,19 @@ func (in *WorkListInput) Validate() error {
 // item per door that lists its symbol, each done when the door is rekeyed or
 // its cylinder replaced, with the keys that open it afterwards.
 type WorkList struct {
-	ID         string     `json:"id"`
-	KeyID      string     `json:"key_id"`
-	Stamp      string     `json:"stamp"`
-	LostSymbol string     `json:"lost_symbol"`
-	Status     string     `json:"status"` // open, done
-	Note       string     `json:"note"`
-	Items      []WorkItem `json:"items"`
-	CreatedBy  string     `json:"created_by"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ClosedAt   *time.Time `json:"closed_at,omitempty"`
+	ID string `json:"id"`
+	// KeyID and Stamp name the lost key; both are empty for a list that
+	// answers a copy found outside Keyward (Uncontrolled).
+	KeyID        string            `json:"key_id"`
+	Stamp        string            `json:"stamp"`
+	Uncontrolled *UncontrolledCopy `json:"uncontrolled_copy,omitempty"`
+	LostSymbol   string            `json:"lost_symbol"`
+	Status       string            `json:"status"` // open, done
+	Note         string            `json:"note"`
+	Items        []WorkItem        `json:"items"`
+	CreatedBy    string            `json:"created_by"`
+	CreatedAt    time.Time         `json:"created_at"`
+	ClosedAt     *time.Time        `json:"closed_at,omitempty"`
 }
 
 // WorkItem is one door of a work list.
@@ -173,7 +182,7 @@ type OpenWork struct {
 	SystemID   string    `json:"system_id,omitempty"`
 	SystemName string    `json:"system_name,omitempty"`
 	LostSymbol string    `json:"lost_symbol"`
-	Stamp      string    `json:"stamp,omitempty"` // the lost copy, for a work list
+	Stamp      string    `json:"stamp,omitempty"` // the lost copy, for a work list (empty for a copy found outside Keyward)
 	ItemsLeft  int       `json:"items_left"`
 	Items      int       `json:"items"`
 	CreatedAt  time.Time `json:"created_at"`
@@ -192,9 +201,10 @@ type LostKeys interface {
 	// ECONFLICT if the key is not lost.
 	LostKey(ctx context.Context, a Actor, keyID string) (*LostKey, error)
 	// CreateWorkList makes the work list of a lost key outside any key
-	// system: one item per door that lists its symbol. EINVALID; ECONFLICT
-	// if the key is not lost, is in a key system, opens no door on record, or
-	// a work list for its symbol is open.
+	// system, or of a copy of one found outside Keyward: one item per door
+	// that lists its symbol. EINVALID (key_id or uncontrolled_copy_id of
+	// nothing); ECONFLICT if the key is not lost, the symbol is in a key
+	// system, opens no door on record, or a work list for it is open.
 	CreateWorkList(ctx context.Context, a Actor, in WorkListInput) (*WorkList, error)
 	// WorkList is one work list with its items. ENOTFOUND.
 	WorkList(ctx context.Context, a Actor, id string) (*WorkList, error)

@@ -13,34 +13,19 @@ import (
 )
 
 // Duplication implements keyward.Duplication: copy requests and their
-// workflow, each keyway's signatories and sealed authorization card, and the
-// organization's copy settings. Every step locks the request's row, asks
-// keyward.CheckCopyStep, and writes the new state, the request's history line
-// and the audit record in one transaction.
+// workflow, each keyway's signatories and sealed authorization card, the
+// organization's copy settings, and the count of every copy (copycount.go).
+// Every step locks the request's row, asks keyward.CheckCopyStep, and
+// writes the new state, the request's history line and the audit record in
+// one transaction.
 type Duplication struct {
 	db    *DB
 	vault *vault.Key
 }
 
-// Duplication returns the copy-control service; v seals authorization cards.
+// Duplication returns the copy-control service; v seals authorization
+// cards and opens bittings to say what an uncontrolled copy opens.
 func (d *DB) Duplication(v *vault.Key) *Duplication { return &Duplication{db: d, vault: v} }
-
-// errNotBuilt answers the copy-accounting methods, which come later.
-func errNotBuilt(what string) error {
-	return keyward.Errorf(keyward.EINTERNAL, "%s is not built yet", what)
-}
-
-func (s *Duplication) CopyCounts(ctx context.Context, a keyward.Actor, opt keyward.ListOptions) (keyward.Page[keyward.CopyCount], error) {
-	return keyward.Page[keyward.CopyCount]{}, errNotBuilt("copy counting")
-}
-
-func (s *Duplication) CopyCount(ctx context.Context, a keyward.Actor, keywayID, symbol string) (*keyward.CopyCount, error) {
-	return nil, errNotBuilt("copy counting")
-}
-
-func (s *Duplication) RecordUncontrolled(ctx context.Context, a keyward.Actor, in keyward.UncontrolledCopyInput) (*keyward.UncontrolledCopy, error) {
-	return nil, errNotBuilt("recording uncontrolled copies")
-}
 
 // cardAAD binds a sealed card to its keyway: a sealed value copied to
 // another keyway's row does not open.

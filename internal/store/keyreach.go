@@ -40,56 +40,12 @@ func (s *Schedule) KeyReaches(ctx context.Context, a keyward.Actor, keyIDs []str
 	if len(keyIDs) > keyward.MaxKeyReaches {
 		return nil, keyward.Invalid("key_ids", fmt.Sprintf("must be at most %d keys", keyward.MaxKeyReaches))
 	}
-	out := map[string]*keyward.KeyReach{}
+	var out map[string]*keyward.KeyReach
 	err := s.db.withTx(ctx, func(tx *Tx) error {
-		symbolOf := map[string]string{} // key id → symbol
-		var lost []string
-		for ids := range slices.Chunk(keyIDs, reachChunk) {
-			err := scanEach(ctx, tx, `SELECT k.id, k.symbol, k.status, COALESCE(hd.name, ''),
-					COALESCE(h.storage_id, ''), COALESCE(p.name, ''), COALESCE(p.kind, ''), COALESCE(h.hook, 0), COALESCE(p.seal_number, '')
-				FROM keys k
-				LEFT JOIN holders hd ON hd.id = k.holder_id
-				LEFT JOIN key_homes h ON h.key_id = k.id
-				LEFT JOIN storage_places p ON p.id = h.storage_id
-				WHERE k.id IN (`+marks(len(ids))+`)`, anys(ids), func(rows *sql.Rows) error {
-				var r keyward.KeyReach
-				var sym, status, seal string
-				var home keyward.KeyHome
-				if err := rows.Scan(&r.KeyID, &sym, &status, &r.HolderName, &home.StorageID, &home.StorageName, &home.StorageKind, &home.Hook, &seal); err != nil {
-					return err
-				}
-				if home.StorageID != "" {
-					home.KeyID = r.KeyID
-					r.Home = &home
-					if home.StorageKind == keyward.StorageEnvelope {
-						r.Seal = seal
-					}
-				}
-				r.Opens = []keyward.KeyOpening{}
-				out[r.KeyID], symbolOf[r.KeyID] = &r, sym
-				if status == keyward.StatusLost {
-					lost = append(lost, r.KeyID)
-				}
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("store: key reach keys: %w", err)
-			}
-		}
-		for ids := range slices.Chunk(lost, reachChunk) {
-			err := scanEach(ctx, tx, `SELECT key_id, MAX(at) FROM custody_events WHERE action = ? AND key_id IN (`+marks(len(ids))+`) GROUP BY key_id`,
-				append([]any{keyward.CustodyLost}, anys(ids)...), func(rows *sql.Rows) error {
-					var id, at string
-					if err := rows.Scan(&id, &at); err != nil {
-						return err
-					}
-					t := parseTS(at)
-					out[id].LostAt = &t
-					return nil
-				})
-			if err != nil {
-				return fmt.Errorf("store: key reach lost: %w", err)
-			}
+		var symbolOf map[string]string
+		var err error
+		if out, symbolOf, err = tx.whereabouts(ctx, keyIDs); err != nil {
+			return err
 		}
 		var symbols []string
 		for _, sym := range symbolOf {
@@ -111,6 +67,64 @@ func (s *Schedule) KeyReaches(ctx context.Context, a keyward.Actor, keyIDs []str
 		return nil, err
 	}
 	return out, nil
+}
+
+// whereabouts is where each key is now, as KeyReach says it (its holder's
+// name, its storage place and envelope seal, when a lost key was reported
+// lost), with Opens left empty, and each key's symbol. Unknown ids are
+// left out.
+func (t *Tx) whereabouts(ctx context.Context, keyIDs []string) (map[string]*keyward.KeyReach, map[string]string, error) {
+	out := map[string]*keyward.KeyReach{}
+	symbolOf := map[string]string{} // key id → symbol
+	var lost []string
+	for ids := range slices.Chunk(keyIDs, reachChunk) {
+		err := scanEach(ctx, t, `SELECT k.id, k.symbol, k.status, COALESCE(hd.name, ''),
+				COALESCE(h.storage_id, ''), COALESCE(p.name, ''), COALESCE(p.kind, ''), COALESCE(h.hook, 0), COALESCE(p.seal_number, '')
+			FROM keys k
+			LEFT JOIN holders hd ON hd.id = k.holder_id
+			LEFT JOIN key_homes h ON h.key_id = k.id
+			LEFT JOIN storage_places p ON p.id = h.storage_id
+			WHERE k.id IN (`+marks(len(ids))+`)`, anys(ids), func(rows *sql.Rows) error {
+			var r keyward.KeyReach
+			var sym, status, seal string
+			var home keyward.KeyHome
+			if err := rows.Scan(&r.KeyID, &sym, &status, &r.HolderName, &home.StorageID, &home.StorageName, &home.StorageKind, &home.Hook, &seal); err != nil {
+				return err
+			}
+			if home.StorageID != "" {
+				home.KeyID = r.KeyID
+				r.Home = &home
+				if home.StorageKind == keyward.StorageEnvelope {
+					r.Seal = seal
+				}
+			}
+			r.Opens = []keyward.KeyOpening{}
+			out[r.KeyID], symbolOf[r.KeyID] = &r, sym
+			if status == keyward.StatusLost {
+				lost = append(lost, r.KeyID)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: key reach keys: %w", err)
+		}
+	}
+	for ids := range slices.Chunk(lost, reachChunk) {
+		err := scanEach(ctx, t, `SELECT key_id, MAX(at) FROM custody_events WHERE action = ? AND key_id IN (`+marks(len(ids))+`) GROUP BY key_id`,
+			append([]any{keyward.CustodyLost}, anys(ids)...), func(rows *sql.Rows) error {
+				var id, at string
+				if err := rows.Scan(&id, &at); err != nil {
+					return err
+				}
+				when := parseTS(at)
+				out[id].LostAt = &when
+				return nil
+			})
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: key reach lost: %w", err)
+		}
+	}
+	return out, symbolOf, nil
 }
 
 // symbolOpenings is, per symbol, the openings its keys operate, each once,

@@ -31,18 +31,41 @@ func (s *LostKeys) LostKey(ctx context.Context, a keyward.Actor, keyID string) (
 	return inTx(ctx, s.db, func(tx *Tx) (*keyward.LostKey, error) { return s.lostKey(ctx, tx, keyID) })
 }
 
-// lostKey reads what a lost key opens now, its plan or work list, and asks
-// the domain for the next step.
+// lostKey reads what a lost key opens now, its plan or work list, and the
+// next step: the exposure of its symbol.
 func (s *LostKeys) lostKey(ctx context.Context, tx *Tx, keyID string) (*keyward.LostKey, error) {
 	var sym, status string
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT symbol, copy_number, status FROM keys WHERE id = ?`, keyID).Scan(&sym, &n, &status); err != nil {
 		return nil, notFound(err, "key", keyID)
 	}
-	out := &keyward.LostKey{KeyID: keyID, Stamp: stamp(sym, n), Symbol: sym, Doors: []keyward.LostDoor{}}
 	if status != keyward.StatusLost {
-		return nil, keyward.Errorf(keyward.ECONFLICT, "key %s is not lost (it is %s)", out.Stamp, status)
+		return nil, keyward.Errorf(keyward.ECONFLICT, "key %s is not lost (it is %s)", stamp(sym, n), status)
 	}
+	out, err := s.exposure(ctx, tx, sym)
+	if err != nil {
+		return nil, err
+	}
+	out.KeyID, out.Stamp = keyID, stamp(sym, n)
+	return out, nil
+}
+
+// uncontrolledExposure is what a copy found outside Keyward opens: the
+// exposure of its symbol, as for a lost key of it. ENOTFOUND.
+func (s *LostKeys) uncontrolledExposure(ctx context.Context, tx *Tx, id string) (*keyward.LostKey, error) {
+	var sym string
+	if err := tx.QueryRow(ctx, `SELECT symbol FROM uncontrolled_copies WHERE id = ?`, id).Scan(&sym); err != nil {
+		return nil, notFound(err, "uncontrolled copy", id)
+	}
+	return s.exposure(ctx, tx, sym)
+}
+
+// exposure is what any copy of symbol out of our hands opens now, the
+// rekey plan or work list that answers it, and the next step the domain
+// decides: the one path for a lost key and for a copy found outside
+// Keyward. KeyID and Stamp are left for the caller.
+func (s *LostKeys) exposure(ctx context.Context, tx *Tx, sym string) (*keyward.LostKey, error) {
+	out := &keyward.LostKey{Symbol: sym, Doors: []keyward.LostDoor{}}
 	how := map[string]string{} // opening id → how
 	var symID, sysID string
 	switch err := tx.QueryRow(ctx, `SELECT id, system_id FROM key_symbols WHERE symbol = ?`, sym).Scan(&symID, &sysID); {
@@ -167,16 +190,28 @@ func (t *Tx) scheduleKeys(ctx context.Context, openingID string, symbols []strin
 }
 
 func (s *LostKeys) CreateWorkList(ctx context.Context, a keyward.Actor, in keyward.WorkListInput) (*keyward.WorkList, error) {
-	if err := s.db.recordDenial(ctx, a, keyward.ActKeySystemEdit, "key", in.KeyID); err != nil {
+	subject, subjectID := "key", in.KeyID
+	if in.UncontrolledID != "" {
+		subject, subjectID = "uncontrolled_copy", in.UncontrolledID
+	}
+	if err := s.db.recordDenial(ctx, a, keyward.ActKeySystemEdit, subject, subjectID); err != nil {
 		return nil, err
 	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	// The lost key, or the copy found, and the field that names it.
+	field, cause := "key_id", s.lostKey
+	if in.UncontrolledID != "" {
+		field, cause = "uncontrolled_copy_id", s.uncontrolledExposure
+	}
 	return inTx(ctx, s.db, func(tx *Tx) (*keyward.WorkList, error) {
-		lk, err := s.lostKey(ctx, tx, in.KeyID)
+		lk, err := cause(ctx, tx, in.KeyID+in.UncontrolledID)
 		if keyward.ErrorCode(err) == keyward.ENOTFOUND {
-			return nil, keyward.Invalid("key_id", "must name an existing key")
+			if field == "key_id" {
+				return nil, keyward.Invalid(field, "must name an existing key")
+			}
+			return nil, keyward.Invalid(field, "must name a copy found outside Keyward")
 		}
 		if err != nil {
 			return nil, err
@@ -184,7 +219,7 @@ func (s *LostKeys) CreateWorkList(ctx context.Context, a keyward.Actor, in keywa
 		switch lk.Next {
 		case keyward.NextStartPlan, keyward.NextContinuePlan, keyward.NextPlanDone:
 			return nil, &keyward.Error{Code: keyward.ECONFLICT, Message: fmt.Sprintf("%s is a key of key system %s: its rekey plan answers it", lk.Symbol, lk.SystemName),
-				Fields: []keyward.FieldError{{Field: "key_id", Rule: "must name a key outside any key system"}}}
+				Fields: []keyward.FieldError{{Field: field, Rule: "must name a key outside any key system"}}}
 		case keyward.NextContinueWorkList:
 			return nil, keyward.Errorf(keyward.ECONFLICT, "a work list for lost %s is already open", lk.Symbol)
 		case keyward.NextStartWorkList:
@@ -192,8 +227,8 @@ func (s *LostKeys) CreateWorkList(ctx context.Context, a keyward.Actor, in keywa
 			return nil, keyward.Errorf(keyward.ECONFLICT, "no door on record opens with %s: there is nothing to rekey", lk.Symbol)
 		}
 		id := newID("wl")
-		if _, err := tx.Exec(ctx, `INSERT INTO work_lists (id, key_id, lost_symbol, status, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			id, lk.KeyID, lk.Symbol, keyward.WorkOpen, in.Note, actorName(a), ts(tx.now)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO work_lists (id, key_id, uncontrolled_id, lost_symbol, status, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, nullStr(lk.KeyID), nullStr(in.UncontrolledID), lk.Symbol, keyward.WorkOpen, in.Note, actorName(a), ts(tx.now)); err != nil {
 			if isUnique(err) {
 				return nil, keyward.Errorf(keyward.ECONFLICT, "a work list for lost %s is already open", lk.Symbol)
 			}
@@ -207,8 +242,13 @@ func (s *LostKeys) CreateWorkList(ctx context.Context, a keyward.Actor, in keywa
 			}
 			doors = append(doors, d.OpeningID)
 		}
-		if _, err := tx.record(ctx, a, "worklist.create", "worklist", id, map[string]any{"key_id": lk.KeyID, "stamp": lk.Stamp,
-			"lost_symbol": lk.Symbol, "doors": doors, "note": in.Note}); err != nil {
+		details := map[string]any{"lost_symbol": lk.Symbol, "doors": doors, "note": in.Note}
+		if lk.KeyID != "" {
+			details["key_id"], details["stamp"] = lk.KeyID, lk.Stamp
+		} else {
+			details["uncontrolled_copy_id"] = in.UncontrolledID
+		}
+		if _, err := tx.record(ctx, a, "worklist.create", "worklist", id, details); err != nil {
 			return nil, err
 		}
 		return tx.workList(ctx, id)
@@ -263,15 +303,24 @@ func (s *LostKeys) WorkLists(ctx context.Context, a keyward.Actor, status string
 func (t *Tx) workList(ctx context.Context, id string) (*keyward.WorkList, error) {
 	var wl keyward.WorkList
 	var n int
-	var at string
+	var at, uncID string
 	var closed sql.NullString
-	err := t.QueryRow(ctx, `SELECT w.id, w.key_id, k.symbol, k.copy_number, w.lost_symbol, w.status, w.note, w.created_by, w.created_at, w.closed_at
-		FROM work_lists w JOIN keys k ON k.id = w.key_id WHERE w.id = ?`, id).
-		Scan(&wl.ID, &wl.KeyID, &wl.Stamp, &n, &wl.LostSymbol, &wl.Status, &wl.Note, &wl.CreatedBy, &at, &closed)
+	err := t.QueryRow(ctx, `SELECT w.id, COALESCE(w.key_id, ''), COALESCE(k.symbol, ''), COALESCE(k.copy_number, 0), COALESCE(w.uncontrolled_id, ''),
+			w.lost_symbol, w.status, w.note, w.created_by, w.created_at, w.closed_at
+		FROM work_lists w LEFT JOIN keys k ON k.id = w.key_id WHERE w.id = ?`, id).
+		Scan(&wl.ID, &wl.KeyID, &wl.Stamp, &n, &uncID, &wl.LostSymbol, &wl.Status, &wl.Note, &wl.CreatedBy, &at, &closed)
 	if err != nil {
 		return nil, notFound(err, "work list", id)
 	}
-	wl.Stamp, wl.CreatedAt, wl.ClosedAt = stamp(wl.Stamp, n), parseTS(at), tsPtr(closed)
+	if wl.KeyID != "" {
+		wl.Stamp = stamp(wl.Stamp, n)
+	}
+	if uncID != "" {
+		if wl.Uncontrolled, err = t.uncontrolledCopy(ctx, uncID); err != nil {
+			return nil, err
+		}
+	}
+	wl.CreatedAt, wl.ClosedAt = parseTS(at), tsPtr(closed)
 	wl.Items = []keyward.WorkItem{}
 	err = scanEach(ctx, t, `SELECT i.id, i.seq, i.opening_id, o.name, o.site_id, s.name, i.done, i.method, i.new_keys, i.done_note, i.done_at, COALESCE(i.done_by, '')
 		FROM work_list_items i JOIN openings o ON o.id = i.opening_id JOIN sites s ON s.id = o.site_id
@@ -389,10 +438,10 @@ func (s *LostKeys) OpenWork(ctx context.Context, a keyward.Actor) ([]keyward.Ope
 		if err != nil {
 			return nil, fmt.Errorf("store: open plans: %w", err)
 		}
-		err = scanEach(ctx, tx, `SELECT w.id, w.lost_symbol, k.symbol, k.copy_number, w.created_at,
+		err = scanEach(ctx, tx, `SELECT w.id, w.lost_symbol, COALESCE(k.symbol, ''), COALESCE(k.copy_number, 0), w.created_at,
 				(SELECT COUNT(*) FROM work_list_items i WHERE i.list_id = w.id AND i.done = 0),
 				(SELECT COUNT(*) FROM work_list_items i WHERE i.list_id = w.id)
-			FROM work_lists w JOIN keys k ON k.id = w.key_id
+			FROM work_lists w LEFT JOIN keys k ON k.id = w.key_id
 			WHERE w.status = ? ORDER BY w.created_at, w.id LIMIT ?`, []any{keyward.WorkOpen, maxWorkLists}, func(rows *sql.Rows) error {
 			w := keyward.OpenWork{Kind: keyward.OpenWorkWorkList}
 			var sym, at string
@@ -400,7 +449,10 @@ func (s *LostKeys) OpenWork(ctx context.Context, a keyward.Actor) ([]keyward.Ope
 			if err := rows.Scan(&w.ID, &w.LostSymbol, &sym, &n, &at, &w.ItemsLeft, &w.Items); err != nil {
 				return err
 			}
-			w.Stamp, w.CreatedAt = stamp(sym, n), parseTS(at)
+			if sym != "" {
+				w.Stamp = stamp(sym, n)
+			}
+			w.CreatedAt = parseTS(at)
 			out = append(out, w)
 			return nil
 		})

@@ -372,6 +372,22 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		c.json(admin, "POST", "/api/v1/webhooks", map[string]any{"url": "ftp://x", "secret": "s", "events": []string{"nope"}}, 400)
 		c.json(admin, "GET", "/api/v1/webhooks", nil, 200)
 
+		// Copy accounting: a copy found outside Keyward, and its work list.
+		c.json(keyward.RoleAuditor, "GET", "/api/v1/copies", nil, 200)
+		c.json(owner, "GET", "/api/v1/copies?keyway_id=nope", nil, 400)
+		c.json(keyward.RoleHolder, "GET", "/api/v1/copies", nil, 403)
+		c.json(owner, "GET", "/api/v1/copies/"+id(kw)+"/AA1", nil, 200)
+		c.json(owner, "GET", "/api/v1/copies/"+id(kw)+"/ZZ9", nil, 404)
+		c.json(owner, "GET", "/api/v1/copies/"+id(kw)+"/Z%20Z", nil, 400)
+		c.json(owner, "POST", "/api/v1/openings/"+id(door)+"/symbols", map[string]any{"symbol": "UC1"}, 201)
+		unc := c.json(keyward.RoleAdvisor, "POST", "/api/v1/uncontrolled-copies", map[string]any{"keyway_id": id(kw), "symbol": "UC1", "where": "a kiosk", "in_hand": true}, 201)
+		c.json(keyward.RoleAdvisor, "POST", "/api/v1/uncontrolled-copies", map[string]any{"keyway_id": id(kw), "symbol": "UC1"}, 400)
+		c.json(keyward.RoleAuditor, "POST", "/api/v1/uncontrolled-copies", map[string]any{"keyway_id": id(kw), "symbol": "UC1", "where": "x"}, 403)
+		c.json(owner, "GET", "/api/v1/copies/"+id(kw)+"/UC1", nil, 200)
+		uwl := c.json(owner, "POST", "/api/v1/worklists", map[string]any{"uncontrolled_copy_id": id(unc)}, 201)
+		c.json(owner, "GET", "/api/v1/worklists/"+id(uwl), nil, 200)
+		c.json(owner, "GET", "/api/v1/rekey-work", nil, 200)
+
 		if len(c.seen) < 80 {
 			seen := make([]string, 0, len(c.seen))
 			for s := range c.seen {

@@ -524,14 +524,48 @@ var schemaDocs = map[string]schemaDoc{
 	"LostKeyReply": {desc: "The key after it is reported lost; `lost_key` for those who may read the inventory.", fields: map[string]string{
 		"lost_key": `{"description":"Every door the key opens now and the next step."}`,
 	}},
-	"WorkListInput": {desc: "The lost key whose doors to list.", fields: map[string]string{
-		"key_id": `{"description":"A lost key outside any key system.","minLength":1}`,
-		"note":   `{"maxLength":2000}`,
-	}, required: []string{"key_id"}},
-	"WorkList": {desc: "The work list of a lost key outside key systems: one door each to rekey or replace.", fields: map[string]string{
-		"id":     `{"description":"Opaque identifier."}`,
-		"status": `{"enum":["open","done"]}`,
+	"WorkListInput": {desc: "The lost key whose doors to list, or the copy found outside Keyward: one of `key_id` and `uncontrolled_copy_id`, not both.", fields: map[string]string{
+		"key_id":               `{"description":"A lost key outside any key system."}`,
+		"uncontrolled_copy_id": `{"description":"A copy found outside Keyward (POST /api/v1/uncontrolled-copies) of a key outside any key system."}`,
+		"note":                 `{"maxLength":2000}`,
 	}},
+	"WorkList": {desc: "The work list of a lost key outside key systems, or of a copy of one found outside Keyward: one door each to rekey or replace.", fields: map[string]string{
+		"id":                `{"description":"Opaque identifier."}`,
+		"status":            `{"enum":["open","done"]}`,
+		"key_id":            `{"description":"The lost key; empty for a list that answers a copy found outside Keyward."}`,
+		"stamp":             `{"description":"The lost key's stamp; empty for a list that answers a copy found outside Keyward."}`,
+		"uncontrolled_copy": `{"description":"The copy found outside Keyward that the list answers, if it answers one."}`,
+	}},
+	"CopyCount": {desc: "Every copy of one symbol of one keyway: under control, destroyed, and found outside Keyward.", fields: map[string]string{
+		"controlled":   `{"description":"Copies registered, imported or produced that were not destroyed; lost ones count until found or destroyed.","minimum":0}`,
+		"by_status":    `{"description":"The controlled copies by status: every status but destroyed, zeros included; they add up to controlled.","additionalProperties":{"type":"integer","minimum":0}}`,
+		"destroyed":    `{"description":"Copies written off; not under control.","minimum":0}`,
+		"copies":       `{"description":"Single symbol only: each copy, destroyed ones too, by copy number, with where it is now."}`,
+		"uncontrolled": `{"description":"Copies found outside Keyward, newest first."}`,
+		"exposure":     `{"description":"Single symbol with uncontrolled copies only: what such a copy opens and the next step, as for a lost key of the symbol."}`,
+	}},
+	"CopyCountPage": {desc: "One page of counts, by keyway name then symbol.", fields: map[string]string{
+		"next": `{"description":"Pass as \u0060?cursor=\u0060 for the following page; empty on the last page."}`,
+	}},
+	"SymbolCopy": {desc: "One copy of a symbol and where it is now.", fields: map[string]string{
+		"holder_name": `{"description":"Who has it (issued, checked out) or last had it (lost)."}`,
+		"home":        `{"description":"Its storage place, if it has one."}`,
+		"lost_at":     `{"description":"When a lost copy was reported lost."}`,
+	}},
+	"UncontrolledCopy": {desc: "A copy found that Keyward never made or registered: \"a copy we never made\".", fields: map[string]string{
+		"id":       `{"description":"Opaque identifier."}`,
+		"where":    `{"description":"Where it was found."}`,
+		"in_hand":  `{"description":"True: it was taken back; false: it is still out there."}`,
+		"found_by": `{"description":"The user who recorded it."}`,
+		"exposure": `{"description":"In the answer to recording it: every door it opens now and the next step, the same as for a lost key of its symbol."}`,
+	}},
+	"UncontrolledCopyInput": {desc: "A copy found outside Keyward.", fields: map[string]string{
+		"keyway_id": `{"minLength":1}`,
+		"symbol":    `{"description":"The symbol stamped on it; matched to the keyway's copies ignoring case.","pattern":"^\\s*[A-Za-z0-9._]{1,32}\\s*$"}`,
+		"where":     `{"description":"Where it was found.","minLength":1,"maxLength":200}`,
+		"note":      `{"maxLength":2000}`,
+		"in_hand":   `{"description":"It was taken back (and is kept or destroyed); otherwise it is still out there.","default":false}`,
+	}, required: []string{"keyway_id", "symbol", "where"}},
 	"WorkItem": {desc: "One door of a work list.", fields: map[string]string{
 		"id":       `{"description":"Opaque identifier."}`,
 		"new_keys": `{"description":"The keys that open the door since it was done; empty before."}`,

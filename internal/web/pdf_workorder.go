@@ -223,6 +223,13 @@ func (s *Server) workListPDF(w http.ResponseWriter, r *http.Request, a keyward.A
 		Facts: []string{"Lost key " + wl.Stamp + ". Work list made " + wl.CreatedAt.In(zone).Format("2 Jan 2006") + "."},
 		Intro: "Whoever finds the lost key " + wl.LostSymbol + " can open these doors. Rekey each lock, or replace it, so that " + wl.LostSymbol +
 			" no longer opens it; tick the door and write down its new key."}
+	if u := wl.Uncontrolled; u != nil {
+		// A copy found outside Keyward, not a lost key.
+		o.Title = "Work order: rekey or replace, a copy of " + wl.LostSymbol + " we never made"
+		o.Facts = []string{"A copy of " + wl.LostSymbol + " that nobody made through Keyward was found: " + u.Where + ". Work list made " + wl.CreatedAt.In(zone).Format("2 Jan 2006") + "."}
+		o.Intro = "Whoever has a copy of " + wl.LostSymbol + " can open these doors. Rekey each lock, or replace it, so that " + wl.LostSymbol +
+			" no longer opens it; tick the door and write down its new key."
+	}
 	if wl.Note != "" {
 		o.Facts = append(o.Facts, "Note: "+wl.Note)
 	}

@@ -52,6 +52,7 @@ func (s *Server) routeTable() []route {
 		s.custodyRoutes(),
 		s.storageRoutes(),
 		s.copyRoutes(),
+		s.copyCountRoutes(),
 		s.credentialRoutes(),
 		s.offboardingRoutes(),
 		s.keySystemRoutes(),

@@ -21,7 +21,7 @@ func (s *Server) lostKeyRoutes() []route {
 		}),
 		api("POST /api/v1/worklists", keyward.ActKeySystemEdit, s.createWorkList).describe(opDoc{
 			id: "createWorkList", tag: "keys", summary: "Make the work list of a lost key",
-			desc:   "For a lost key outside any key system: one item per door whose keying schedule lists its symbol, each to rekey or replace. 400 naming `key_id` for an unknown key; 409 if the key is not lost, belongs to a key system (its rekey plan answers it), opens no door on record, or a work list for its symbol is open.",
+			desc:   "For a lost key outside any key system (`key_id`), or a copy of one found outside Keyward (`uncontrolled_copy_id`, from `POST /api/v1/uncontrolled-copies`): one item per door whose keying schedule lists its symbol, each to rekey or replace. 400 naming `key_id` or `uncontrolled_copy_id` when it names nothing, or when both are given; 409 if the key is not lost, the symbol belongs to a key system (its rekey plan answers it), opens no door on record, or a work list for its symbol is open.",
 			params: []param{{ref: "IdempotencyKey"}},
 			in:     keyward.WorkListInput{},
 			out:    []reply{{201, "Created: the work list.", keyward.WorkList{}, ""}},

@@ -62,6 +62,8 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		"sourceText": func(src string) string { return sourceWords[src] },
 		"allowed":    func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
 		"roles":      func() []keyward.Role { return keyward.Roles },
+		// copiesExist says how many copies of a key are under control.
+		"copiesExist": copiesExist,
 	}
 }
 
@@ -88,7 +90,8 @@ var parsedPages sync.Map // name → *template.Template
 func pageTemplate(name string, loc *time.Location) (*template.Template, error) {
 	cached, ok := parsedPages.Load(name)
 	if !ok {
-		t, err := template.New("layout.html").Funcs(funcsIn(time.UTC)).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		// The parts (templates/part_*.html) are shared by several pages.
+		t, err := template.New("layout.html").Funcs(funcsIn(time.UTC)).ParseFS(templateFS, "templates/layout.html", "templates/part_*.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
 		}

@@ -165,8 +165,9 @@ type keyPageData struct {
 	OpensCount int
 	Reach      bool // the actor may see what the key opens
 	// Lost is, for a lost key, every door it opens now and the next step.
-	Lost       *keyward.LostKey
-	LostGroups []lostGroup
+	Lost *exposureView
+	// Copies counts the copies of the key's symbol, for those who may read them.
+	Copies *keyward.CopyCount
 	// Keyways are offered by the edit form, to those who may edit keys.
 	Keyways []keyward.Keyway
 	// Place is the storage section; SealWords, per custody form, says which
@@ -244,10 +245,16 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 		return err
 	}
 	if k.Status == keyward.StatusLost && keyward.Allowed(a.Role, keyward.ActInventoryRead) {
-		if d.Lost, err = s.lostKeys.LostKey(ctx, a, k.ID); err != nil {
+		lk, err := s.lostKeys.LostKey(ctx, a, k.ID)
+		if err != nil {
 			return err
 		}
-		d.LostGroups = lostGroups(d.Lost)
+		d.Lost = lostKeyView(lk)
+	}
+	if keyward.Allowed(a.Role, keyward.ActCopyRead) {
+		if d.Copies, err = s.duplication.CopyCount(ctx, a, k.KeywayID, k.Symbol); err != nil {
+			return err
+		}
 	}
 	opt := keyward.ListOptions{Limit: 500}
 	for range maxHistoryPages {

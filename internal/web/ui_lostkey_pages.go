@@ -22,6 +22,26 @@ type lostGroup struct {
 	Doors      []keyward.LostDoor
 }
 
+// exposureView is what a key out of our hands opens and the next step, in
+// the words of the page that shows it (templates/part_exposure.html): a
+// lost key on its page, a copy found outside Keyward on its symbol's page.
+type exposureView struct {
+	*keyward.LostKey
+	Groups []lostGroup
+	// Who can open the doors, NoDoors when there are none, and This is the
+	// key or copy in the middle of a sentence.
+	Who, NoDoors, This string
+	// WorkListAction is the form that makes the work list; PlanNote is the
+	// note a rekey plan started from the page records.
+	WorkListAction, PlanNote string
+}
+
+// lostKeyView is a lost key's exposure, on its page.
+func lostKeyView(lk *keyward.LostKey) *exposureView {
+	return &exposureView{LostKey: lk, Groups: lostGroups(lk), Who: "Whoever finds this key", NoDoors: "This key opens no door on record",
+		This: "this key", WorkListAction: "/keys/" + url.PathEscape(lk.KeyID) + "/worklist"}
+}
+
 // lostGroups groups a lost key's doors by how it opens them, in the domain's order.
 func lostGroups(lk *keyward.LostKey) []lostGroup {
 	labels := map[string]string{
@@ -73,7 +93,11 @@ func (s *Server) workListPage(w http.ResponseWriter, r *http.Request, a keyward.
 			d.Left++
 		}
 	}
-	return s.render(w, r, a, http.StatusOK, "worklist", "Work list: lost key "+wl.Stamp, d)
+	title := "Work list: lost key " + wl.Stamp
+	if wl.Uncontrolled != nil {
+		title = "Work list: a copy of " + wl.LostSymbol + " we never made"
+	}
+	return s.render(w, r, a, http.StatusOK, "worklist", title, d)
 }
 
 // doneData is the confirm step of marking a plan item or a work-list door

@@ -110,6 +110,14 @@ func (s *SQL) Count(q string, args ...any) (int64, error) {
 	return n, err
 }
 
+// Query runs a query that answers rows; the caller closes them.
+func (s *SQL) Query(q string, args ...any) (*sql.Rows, error) {
+	if len(args) > 0 {
+		q = s.bind(q)
+	}
+	return s.db.QueryContext(context.Background(), q, args...)
+}
+
 // MustCount is Count for a test: a query that fails fails the test, so a
 // check like "no row leaks a secret" cannot pass because the query broke.
 func (s *SQL) MustCount(t testing.TB, q string, args ...any) int64 {

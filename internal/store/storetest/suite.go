@@ -56,6 +56,9 @@ func Run(t *testing.T, b Backend) {
 		{"CopyConcurrency", testCopyConcurrency},
 		{"CopySelfService", testCopySelfService},
 		{"KeyCreatePolicy", testKeyCreatePolicy},
+		{"CopyCounts", testCopyCounts},
+		{"UncontrolledCopies", testUncontrolledCopies},
+		{"CopyCountProperty", testCopyCountProperty},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
