@@ -250,9 +250,10 @@ func keyTagSheet(paper tagPaper, tags []tag, now time.Time) ([]byte, error) {
 			pdf.SetLineWidth(0.1)
 			pdf.Rect(x+0.5, y+0.5, paper.w-1, paper.h-1, "D")
 		}
-		drawQR(pdf, code, x+pad, y+pad, qrSize)
-		pdf.LinkString(x+pad, y+pad, qrSize, qrSize, t.Link) // clickable in a PDF viewer too
-		tx := x + qrSize + 2*pad
+		hpad := min(pad, 3.5)
+		drawQR(pdf, code, x+hpad, y+pad, qrSize)
+		pdf.LinkString(x+hpad, y+pad, qrSize, qrSize, t.Link) // clickable in a PDF viewer too
+		tx := x + qrSize + 2*hpad
 		room := x + paper.w - 1.5 - tx
 		pdf.SetTextColor(0, 0, 0)
 		ty := y + pad + big*0.3
@@ -267,7 +268,11 @@ func keyTagSheet(paper tagPaper, tags []tag, now time.Time) ([]byte, error) {
 			ty += line + 1.2
 		}
 		if t.DND != "" {
-			pdf.SetFont("Helvetica", "B", small)
+			// The mark is never cut short: its type shrinks to fit.
+			size := small
+			for pdf.SetFont("Helvetica", "B", size); size > 4 && pdf.GetStringWidth(t.DND) > room; pdf.SetFont("Helvetica", "B", size) {
+				size -= 0.25
+			}
 			pdf.Text(tx, ty+line, fit(pdf, tr(t.DND), room))
 			ty += line + 1.2
 		}
