@@ -62,6 +62,8 @@ type Config struct {
 	Webhooks keyward.Webhooks
 	// Audit reads the audit log and records refused requests.
 	Audit keyward.AuditLog
+	// Reports reads what the report pages need beyond the other services.
+	Reports keyward.Reports
 	// Idempotency keeps the first answer to each Idempotency-Key.
 	Idempotency keyward.Idempotency
 
@@ -115,6 +117,7 @@ type Server struct {
 	webhooks       keyward.Webhooks
 	duplication    keyward.Duplication
 	audit          keyward.AuditLog
+	reports        keyward.Reports
 	idempotency    keyward.Idempotency
 	log            *slog.Logger
 	now            func() time.Time
@@ -136,7 +139,7 @@ func NewServer(cfg Config) *Server {
 		storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs, lostKeys: cfg.LostKeys, finder: cfg.Search, stats: cfg.Dashboard,
 		imports: cfg.Imports, uploads: cfg.ImportUploads, exports: cfg.Exports, webhooks: cfg.Webhooks,
-		audit: cfg.Audit, idempotency: cfg.Idempotency, duplication: cfg.Duplication,
+		audit: cfg.Audit, reports: cfg.Reports, idempotency: cfg.Idempotency, duplication: cfg.Duplication,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
 		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),
