@@ -336,9 +336,13 @@ func itoa(n int) string {
 
 // AuditFilter narrows the audit log.
 type AuditFilter struct {
-	Action    string
+	Action    string // one action, or DeniedActions for every refusal
 	Actor     string
 	SubjectID string
+	// SubjectType keeps the records about one kind of thing (key, holder, …).
+	SubjectType string
+	// From and To keep the records at or after From and before To.
+	From, To *time.Time
 	ListOptions
 }
 

@@ -117,9 +117,23 @@ func (d *DB) Audit(ctx context.Context, a keyward.Actor, f keyward.AuditFilter) 
 		q += ` AND seq < ?`
 		args = append(args, before)
 	}
-	if f.Action != "" {
+	if f.Action == keyward.DeniedActions {
+		q += ` AND action LIKE 'denied.%'`
+	} else if f.Action != "" {
 		q += ` AND action = ?`
 		args = append(args, f.Action)
+	}
+	if f.SubjectType != "" {
+		q += ` AND subject_type = ?`
+		args = append(args, f.SubjectType)
+	}
+	if f.From != nil {
+		q += ` AND at >= ?`
+		args = append(args, ts(*f.From))
+	}
+	if f.To != nil {
+		q += ` AND at < ?`
+		args = append(args, ts(*f.To))
 	}
 	if f.Actor != "" {
 		q += ` AND actor = ?`
@@ -246,4 +260,116 @@ func clampLimit(n int) int {
 		return 500
 	}
 	return n
+}
+
+// auditNameQueries read what people call each kind of thing an audit record
+// names: id, then the columns of its name (see auditName).
+var auditNameQueries = map[string]string{
+	keyward.RefKey:         `SELECT id, symbol || '-' || CAST(copy_number AS TEXT), '', '' FROM keys WHERE id IN (%s)`,
+	keyward.RefHolder:      `SELECT id, name, '', '' FROM holders WHERE id IN (%s)`,
+	keyward.RefOpening:     `SELECT id, name, '', '' FROM openings WHERE id IN (%s)`,
+	keyward.RefSite:        `SELECT id, name, '', '' FROM sites WHERE id IN (%s)`,
+	keyward.RefKeyway:      `SELECT id, name, '', '' FROM keyways WHERE id IN (%s)`,
+	keyward.RefStorage:     `SELECT id, name, '', '' FROM storage_places WHERE id IN (%s)`,
+	keyward.RefCredential:  `SELECT id, kind, label, '' FROM credentials WHERE id IN (%s)`,
+	keyward.RefKeySystem:   `SELECT id, name, '', '' FROM key_systems WHERE id IN (%s)`,
+	keyward.RefCopyRequest: `SELECT id, symbol, CAST(copies AS TEXT), '' FROM copy_requests WHERE id IN (%s)`,
+	keyward.RefWebhook:     `SELECT id, url, '', '' FROM webhooks WHERE id IN (%s)`,
+	keyward.RefWorkList:    `SELECT id, lost_symbol, '', '' FROM work_lists WHERE id IN (%s)`,
+	keyward.RefUser:        `SELECT id, name, email, '' FROM users WHERE id IN (%[1]s) OR email IN (%[1]s)`,
+}
+
+// auditName is the name of one thing from its query's columns.
+func auditName(kind, a, b string) string {
+	switch kind {
+	case keyward.RefCredential:
+		if b != "" {
+			return a + " “" + b + "”"
+		}
+		return "a " + a
+	case keyward.RefCopyRequest:
+		return "the request for " + b + " " + pluralize(b, "copy", "copies") + " of " + a
+	case keyward.RefWorkList:
+		return "the work list for lost key " + a
+	}
+	return a
+}
+
+func pluralize(n, one, many string) string {
+	if n == "1" {
+		return one
+	}
+	return many
+}
+
+// AuditNames says what people call the things audit records name.
+func (d *DB) AuditNames(ctx context.Context, a keyward.Actor, refs []keyward.AuditRef) (map[keyward.AuditRef]string, error) {
+	if err := keyward.Authorize(a, keyward.ActAuditRead); err != nil {
+		return nil, err
+	}
+	byKind := map[string][]string{}
+	seen := map[keyward.AuditRef]bool{}
+	for _, r := range refs {
+		if _, ok := auditNameQueries[r.Kind]; ok && r.ID != "" && !seen[r] {
+			seen[r] = true
+			byKind[r.Kind] = append(byKind[r.Kind], r.ID)
+		}
+	}
+	out := map[keyward.AuditRef]string{}
+	for kind, ids := range byKind {
+		for len(ids) > 0 {
+			chunk := ids[:min(len(ids), reachChunk)]
+			ids = ids[len(chunk):]
+			args := make([]any, len(chunk))
+			for i, id := range chunk {
+				args[i] = id
+			}
+			q := fmt.Sprintf(auditNameQueries[kind], marks(len(chunk)))
+			if kind == keyward.RefUser {
+				args = append(args, args...) // by id or by email
+			}
+			rows, err := d.query(ctx, q, args...)
+			if err != nil {
+				return nil, fmt.Errorf("store: audit names: %w", err)
+			}
+			for rows.Next() {
+				var id, x, y, z string
+				if err := rows.Scan(&id, &x, &y, &z); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("store: audit names: %w", err)
+				}
+				out[keyward.AuditRef{Kind: kind, ID: id}] = auditName(kind, x, y)
+				if kind == keyward.RefUser {
+					out[keyward.AuditRef{Kind: kind, ID: y}] = x // by email too: actors are recorded by email
+				}
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return nil, fmt.Errorf("store: audit names: %w", err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// AuditActors lists who appears in the log as an actor.
+func (d *DB) AuditActors(ctx context.Context, a keyward.Actor) ([]keyward.AuditActor, error) {
+	if err := keyward.Authorize(a, keyward.ActAuditRead); err != nil {
+		return nil, err
+	}
+	rows, err := d.query(ctx, `SELECT DISTINCT l.actor, COALESCE(u.name, '') FROM audit_log l LEFT JOIN users u ON u.email = l.actor ORDER BY l.actor`)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit actors: %w", err)
+	}
+	defer rows.Close()
+	out := []keyward.AuditActor{}
+	for rows.Next() {
+		var x keyward.AuditActor
+		if err := rows.Scan(&x.Actor, &x.Name); err != nil {
+			return nil, fmt.Errorf("store: audit actors: %w", err)
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }

@@ -17,6 +17,7 @@ var (
 	_ keyward.Exports                 = (*DB)(nil)
 	_ keyward.Dashboard               = (*DB)(nil)
 	_ keyward.Search                  = (*DB)(nil)
+	_ keyward.Reports                 = (*DB)(nil)
 	_ keyward.Accounts                = (*Accounts)(nil)
 	_ keyward.Webhooks                = (*Notifications)(nil)
 	_ keyward.Outbox                  = (*Notifications)(nil)

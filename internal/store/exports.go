@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
@@ -16,19 +17,44 @@ var ExportKinds = []string{"keys", "holders", "logbook"}
 type export struct {
 	header []string
 	query  string
-	// times lists the columns holding stored timestamps, written as RFC 3339.
+	// times lists the columns holding stored timestamps, written as RFC 3339
+	// on the organization's clock (the same instant, with its offset).
 	times []int
+	// hidden is how many of the query's last columns feed finish rather than
+	// the file.
+	hidden int
+	// finish fills the columns after the query's (the keys' doors and storage).
+	finish func(x *exportCtx, row []string, hidden []string)
+}
+
+// exportCtx is what finish needs beyond the row: the doors each symbol opens.
+type exportCtx struct {
+	opens map[string][]keyward.KeyOpening
 }
 
 var exports = map[string]export{
 	// The first six columns are the import's, so an export loads into another database.
+	// doors: every door the key opens, "Door (Site)", separated by "; ";
+	// storage: its storage place, with the hook ("Cabinet A, hook 12").
 	"keys": {
-		header: []string{"symbol", "keyway", "copy_number", "holder_name", "holder_email", "due_at", "status", "stamp", "key_id", "created_at"},
+		header: []string{"symbol", "keyway", "copy_number", "holder_name", "holder_email", "due_at", "status", "stamp", "key_id", "created_at", "doors", "storage"},
 		query: `SELECT k.symbol, w.name, k.copy_number, COALESCE(h.name, ''), COALESCE(h.email, ''), COALESCE(k.due_at, ''), k.status,
-			k.symbol || '-' || CAST(k.copy_number AS TEXT), k.id, k.created_at
+			k.symbol || '-' || CAST(k.copy_number AS TEXT), k.id, k.created_at, '', '', COALESCE(p.name, ''), CAST(COALESCE(hm.hook, 0) AS TEXT)
 			FROM keys k JOIN keyways w ON w.id = k.keyway_id LEFT JOIN holders h ON h.id = k.holder_id
+			LEFT JOIN key_homes hm ON hm.key_id = k.id LEFT JOIN storage_places p ON p.id = hm.storage_id
 			ORDER BY k.symbol, k.copy_number`,
-		times: []int{5, 9},
+		times:  []int{5, 9},
+		hidden: 2,
+		finish: func(x *exportCtx, row, hidden []string) {
+			var doors []string
+			for _, o := range x.opens[row[0]] {
+				doors = append(doors, o.OpeningName+" ("+o.SiteName+")")
+			}
+			row[10] = strings.Join(doors, "; ")
+			if row[11] = hidden[0]; hidden[0] != "" && hidden[1] != "0" {
+				row[11] += ", hook " + hidden[1]
+			}
+		},
 	},
 	"holders": {
 		header: []string{"holder_id", "name", "email", "phone", "kind", "signatory", "emergency_contact", "created_at"},
@@ -58,7 +84,30 @@ func (d *DB) Export(ctx context.Context, a keyward.Actor, kind string, row func(
 	if !ok {
 		return keyward.Errorf(keyward.ENOTFOUND, "no export named %q: try keys, holders or logbook", kind)
 	}
+	x := &exportCtx{}
+	zone := time.UTC
 	err := d.withTx(ctx, func(tx *Tx) error {
+		var name string
+		if err := tx.QueryRow(ctx, `SELECT time_zone FROM org`).Scan(&name); err == nil {
+			if l, err := time.LoadLocation(name); err == nil {
+				zone = l
+			}
+		}
+		if ex.finish != nil {
+			var symbols []string
+			if err := scanEach(ctx, tx, `SELECT DISTINCT symbol FROM keys ORDER BY symbol`, nil, func(rows *sql.Rows) error {
+				var s string
+				symbols = append(symbols, s)
+				return rows.Scan(&symbols[len(symbols)-1])
+			}); err != nil {
+				return fmt.Errorf("store: export %s: %w", kind, err)
+			}
+			opens, err := tx.symbolOpenings(ctx, symbols)
+			if err != nil {
+				return err
+			}
+			x.opens = opens
+		}
 		_, err := tx.record(ctx, a, "export."+kind, "export", kind, nil)
 		return err
 	})
@@ -73,7 +122,7 @@ func (d *DB) Export(ctx context.Context, a keyward.Actor, kind string, row func(
 	if err := row(ex.header); err != nil {
 		return err
 	}
-	n := len(ex.header)
+	n := len(ex.header) + ex.hidden
 	vals := make([]sql.NullString, n)
 	ptrs := make([]any, n)
 	for i := range vals {
@@ -89,8 +138,15 @@ func (d *DB) Export(ctx context.Context, a keyward.Actor, kind string, row func(
 		}
 		for _, i := range ex.times {
 			if out[i] != "" {
-				out[i] = parseTS(out[i]).Format(time.RFC3339)
+				out[i] = parseTS(out[i]).In(zone).Format(time.RFC3339)
 			}
+		}
+		if ex.finish != nil {
+			hidden := make([]string, ex.hidden)
+			for i := range hidden {
+				hidden[i] = vals[len(ex.header)+i].String
+			}
+			ex.finish(x, out, hidden)
 		}
 		if err := row(out); err != nil {
 			return err

@@ -85,7 +85,7 @@ func (s *Server) moveKey(action string) handler {
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	return list(func(r *http.Request, a keyward.Actor, opt keyward.ListOptions) (*keyward.Page[keyward.AuditRecord], error) {
 		q := r.URL.Query()
-		return s.audit.Audit(r.Context(), a, keyward.AuditFilter{Action: q.Get("action"), Actor: q.Get("actor"), SubjectID: q.Get("subject_id"), ListOptions: opt})
+		return s.audit.Audit(r.Context(), a, keyward.AuditFilter{Action: q.Get("action"), Actor: q.Get("actor"), SubjectID: q.Get("subject_id"), SubjectType: q.Get("subject_type"), ListOptions: opt})
 	})(w, r, a)
 }
 

@@ -145,7 +145,7 @@ func TestUIImportPages(t *testing.T) {
 	}
 
 	// The list pages link to the exports, the tags and the import.
-	for _, href := range []string{"/exports/keys.csv", "/imports", "/key-tags.pdf?q=&symbol=&status="} {
+	for _, href := range []string{"/exports/keys.csv", "/imports", "/key-tags?q=&symbol=&status="} {
 		if doc.find(uiAttr("href", href)) == nil {
 			t.Errorf("/keys has no link to %s", href)
 		}
@@ -169,7 +169,7 @@ func TestUIImportPages(t *testing.T) {
 	// The key page links to its tag and its storage place.
 	keyPath := "/keys/" + st.key.ID
 	doc = c.page(keyPath)
-	if doc.find(uiAttr("href", "/key-tags.pdf?ids="+st.key.ID)) == nil || doc.find(uiAttr("href", keyPath+"/storage")) == nil {
+	if doc.find(uiAttr("href", "/key-tags?ids="+st.key.ID)) == nil || doc.find(uiAttr("href", keyPath+"/storage")) == nil {
 		t.Error("key page has no tag or storage link")
 	}
 	// Without a place, the link leads to where one is given: the key page's storage section.

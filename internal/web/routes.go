@@ -58,6 +58,7 @@ func (s *Server) routeTable() []route {
 		s.keySystemRoutes(),
 		s.lostKeyRoutes(),
 		s.auditRoutes(),
+		s.reportRoutes(),
 		s.importRoutes(),
 		s.webhookRoutes(),
 	} {

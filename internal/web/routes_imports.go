@@ -16,7 +16,7 @@ func (s *Server) importRoutes() []route {
 		}),
 		api("GET /api/v1/exports/{kind}", keyward.ActInventoryRead, s.exportCSV).describe(opDoc{
 			id: "exportCSV", tag: "imports", summary: "Export a list as CSV",
-			desc:   "`keys`: every key; its first six columns are the import's, so an export loads into another database. `holders`: every holder. `logbook`: every custody event, oldest first. 404 for another `kind`. Each export is recorded in the audit log.",
+			desc:   "`keys`: every key; its first six columns are the import's, so an export loads into another database; its last two are `doors` (every door the key opens, `Door (Site)` separated by `; `) and `storage` (its place and hook). Times are RFC 3339 on the organization's clock, with its offset. `holders`: every holder. `logbook`: every custody event, oldest first. 404 for another `kind`. Each export is recorded in the audit log.",
 			params: []param{{name: "kind", in: "path", desc: "What to export.", schema: `{"type":"string","enum":["keys","holders","logbook"]}`}},
 			out:    []reply{{200, "The table as CSV with a header row, as a download. Cells a spreadsheet would run as a formula get a leading apostrophe.", nil, `{"headers":{"Content-Disposition":{"schema":{"type":"string","examples":["attachment; filename=\"keyward-keys.csv\""]}}},"content":{"text/csv":{"schema":{"type":"string"}}}}`}},
 			errs:   []int{401, 403, 404},

@@ -117,9 +117,9 @@ func (s *Server) storageRoutes() []route {
 		}),
 		api("GET /api/v1/key-tags", keyward.ActInventoryRead, s.keyTagsPDF).describe(opDoc{
 			id: "printKeyTags", tag: "storage", summary: "Printable key tags (PDF)",
-			desc:   "The keys named by `ids`, or else those matching the filters. 404 if no key matches.",
-			params: []param{{name: "ids", in: "query", desc: "Comma-separated key ids, at most 240; each must exist (400 otherwise).", schema: `{"type":"string"}`}, {name: "symbol", in: "query", desc: "Only copies of this exact symbol.", schema: `{"type":"string"}`}, {name: "status", in: "query", desc: "Only keys in this status.", schema: `{"$ref":"#/components/schemas/KeyStatus"}`}, {name: "q", in: "query", desc: "Free-text search on the stamp and symbol.", schema: `{"type":"string"}`}},
-			out:    []reply{{200, "An A4 PDF of tags with a QR code per key (at most 240).", nil, `{"content":{"application/pdf":{"schema":{"type":"string","contentMediaType":"application/pdf"}}}}`}},
+			desc:   "The keys named by `ids`, or else every key matching the filters, over as many pages as they need. At most 5000 keys (400 naming `ids` or `keys` past it); 404 if no key matches. Each tag shows the stamp, the key type, the first door the key opens and a Do Not Duplicate mark for a `dnd` or `restricted` key type, never an internal id; its QR code links the key's page at `KEYWARD_PUBLIC_URL` (else the request's address).",
+			params: []param{{name: "paper", in: "query", desc: "`a4` (24 tags a page), `letter` (US Letter, 21), `avery5160` (Avery 5160 labels, US Letter, 30) or `l7160` (Avery L7160 labels, A4, 21). Default: `letter` when the organization's time zone is in the Americas (where Letter paper is the rule), else `a4`.", schema: `{"type":"string","enum":["a4","letter","avery5160","l7160"]}`}, {name: "ids", in: "query", desc: "Comma-separated key ids, at most 5000; each must exist (400 otherwise).", schema: `{"type":"string"}`}, {name: "symbol", in: "query", desc: "Only copies of this exact symbol.", schema: `{"type":"string"}`}, {name: "status", in: "query", desc: "Only keys in this status.", schema: `{"$ref":"#/components/schemas/KeyStatus"}`}, {name: "q", in: "query", desc: "Free-text search on the stamp and symbol.", schema: `{"type":"string"}`}},
+			out:    []reply{{200, "A PDF of tags with a QR code per key, on the paper asked for.", nil, `{"content":{"application/pdf":{"schema":{"type":"string","contentMediaType":"application/pdf"}}}}`}},
 			errs:   []int{400, 401, 403, 404},
 		}),
 
@@ -134,6 +134,7 @@ func (s *Server) storageRoutes() []route {
 		secret(page("POST /storage/{id}/code", keyward.ActSecretReveal, s.storageCode)),
 		page("POST /storage/{id}/retire", keyward.ActStorageEdit, s.storageRetire),
 		page("POST /storage/{id}/restore", keyward.ActStorageEdit, s.storageRestore),
+		page("GET /key-tags", keyward.ActInventoryRead, s.keyTagsPage),
 		page("GET /key-tags.pdf", keyward.ActInventoryRead, s.keyTagsPDF),
 		page("GET /keys/{id}/storage", keyward.ActInventoryRead, s.keyStoragePage),
 		page("POST /keys/{id}/place", keyward.ActStorageEdit, s.keyPlacePost),

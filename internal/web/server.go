@@ -68,6 +68,8 @@ type Config struct {
 	Deliverer Deliverer
 	// Audit reads the audit log and records refused requests.
 	Audit keyward.AuditLog
+	// Reports reads what the report pages need beyond the other services.
+	Reports keyward.Reports
 	// Idempotency keeps the first answer to each Idempotency-Key.
 	Idempotency keyward.Idempotency
 
@@ -123,6 +125,7 @@ type Server struct {
 	deliverer      Deliverer
 	duplication    keyward.Duplication
 	audit          keyward.AuditLog
+	reports        keyward.Reports
 	idempotency    keyward.Idempotency
 	log            *slog.Logger
 	now            func() time.Time
@@ -153,7 +156,7 @@ func NewServer(cfg Config) *Server {
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs, lostKeys: cfg.LostKeys, finder: cfg.Search, stats: cfg.Dashboard,
 		imports: cfg.Imports, uploads: cfg.ImportUploads, exports: cfg.Exports, webhooks: cfg.Webhooks,
 		notifications: cfg.Notifications, deliverer: cfg.Deliverer,
-		audit: cfg.Audit, idempotency: cfg.Idempotency, duplication: cfg.Duplication,
+		audit: cfg.Audit, reports: cfg.Reports, idempotency: cfg.Idempotency, duplication: cfg.Duplication,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
 		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),

@@ -360,10 +360,13 @@ func TestKeyTagsPDF(t *testing.T) {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	text := string(out)
-	for _, want := range []string{"AA1-1", "AA1-2", "Symbol AA1", keyID, k2.ID, "/keys/" + keyID} {
+	for _, want := range []string{"AA1-1", "AA1-2", "Schlage SC1 (restricted)", "DO NOT DUPLICATE"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the tag sheet does not show %q:\n%s", want, text)
 		}
+	}
+	if keyward.IDPattern.MatchString(text) {
+		t.Errorf("the tag sheet shows an internal id:\n%s", text)
 	}
 	if strings.Contains(strings.ToLower(text), "bitting") {
 		t.Errorf("the tag sheet mentions a bitting:\n%s", text)

@@ -146,13 +146,13 @@ func TestUIPagesRender(t *testing.T) {
 	uiWantText(t, doc.byID("logbook"), "logbook", "Created", "by "+uiOwnerEmail)
 
 	doc = c.page("/audit")
-	uiWantText(t, doc.find(uiClass("table", "audit")), "audit table", "key.create", "holder.create", "site.create", uiOwnerEmail)
+	uiWantText(t, doc.byID("audit-log"), "audit log", "registered key", "GM1-1", "added holder", "added site", "Fleet Yard")
 	if doc.find(uiAttr("href", keyPath)) == nil {
 		t.Error("audit record does not link its key")
 	}
 	doc = c.page("/audit?action=site.create")
-	if rows := doc.find(uiClass("table", "audit")).all(uiTag("tr")); len(rows) != 2 {
-		t.Errorf("audit filtered by action: %d rows, want header + 1", len(rows))
+	if rows := doc.byID("audit-log").all(uiClass("li", "audit-record")); len(rows) != 1 {
+		t.Errorf("audit filtered by action: %d records, want 1", len(rows))
 	}
 
 	doc = c.page("/")

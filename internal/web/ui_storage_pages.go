@@ -396,7 +396,7 @@ func (s *Server) credentialsCreate(w http.ResponseWriter, r *http.Request, a key
 			return s.renderCredentials(w, r, a, st, err, postedValues(r, "kind", "label", "number", "holder_id", "valid_until"))
 		})
 	}
-	return redirectFlash(w, r, "/credentials", "Issued "+c.Kind+" "+c.ID+".")
+	return redirectFlash(w, r, "/credentials", "Issued "+s.credentialWords(r, a, c)+".")
 }
 
 func (s *Server) credentialsRevoke(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -404,7 +404,7 @@ func (s *Server) credentialsRevoke(w http.ResponseWriter, r *http.Request, a key
 	if err != nil {
 		return formRefused(err, func(st int) error { return s.renderCredentials(w, r, a, st, err, nil) })
 	}
-	return redirectFlash(w, r, "/credentials", "Revoked "+c.Kind+" "+c.ID+".")
+	return redirectFlash(w, r, "/credentials", "Revoked "+s.credentialWords(r, a, c)+".")
 }
 
 // storageEdit serves the edit form: every field is on the form, so each is set.
@@ -453,4 +453,20 @@ func (s *Server) storageRestore(w http.ResponseWriter, r *http.Request, a keywar
 		return formRefused(err, func(st int) error { return s.renderStoragePlace(w, r, a, st, "retire", err, "") })
 	}
 	return redirectFlash(w, r, "/storage/"+url.PathEscape(p.ID), "Restored.")
+}
+
+// credentialWords names a credential in a confirmation, never by its id:
+// "card “Front door” to Bo Li" (or "of", for a revoke, reads as well).
+func (s *Server) credentialWords(r *http.Request, a keyward.Actor, c *keyward.Credential) string {
+	out := c.Kind
+	switch {
+	case c.Label != "":
+		out += " “" + c.Label + "”"
+	case c.Number != "":
+		out += " no. " + c.Number
+	}
+	if h, err := s.directory.Holder(r.Context(), a, c.HolderID); err == nil {
+		out += " for " + h.Name
+	}
+	return out
 }
