@@ -77,7 +77,7 @@ func uploadedSpreadsheet(r *http.Request) (name, mediaType string, content []byt
 	if format != importer.XLSX && bytes.HasPrefix(content, []byte("PK\x03\x04")) {
 		format = importer.XLSX
 	}
-	h, err := importer.ReadHeader(content, format, 0)
+	h, err := importer.ReadHeader(content, format, 0, importer.Options{})
 	if err == nil {
 		// A file the import would refuse for its size is not kept either.
 		err = importer.CheckBounds(content, format)
@@ -169,7 +169,7 @@ func (s *Server) importData(r *http.Request, a keyward.Actor) (*keyward.ImportUp
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := importer.ReadHeader(u.Content, uploadFormat(u), previewRows)
+	h, err := importer.ReadHeader(u.Content, uploadFormat(u), previewRows, importer.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
