@@ -227,6 +227,16 @@ func (f *File) DoorNames() []string {
 	})
 }
 
+// HasHooks says a row names a cabinet hook.
+func (f *File) HasHooks() bool {
+	for i := range f.Rows {
+		if f.Rows[i].Hook != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func (f *File) distinct(field func(*Row) string) []string {
 	seen := map[string]bool{}
 	var out []string
