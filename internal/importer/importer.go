@@ -56,7 +56,6 @@ const (
 	RuleHolderUnknown    = "names nobody the organization knows: add their email, or let the import create this holder"
 	RuleHolderNamesake   = "is the name of %d holders: add the holder's email to say which"
 	RuleDoorUnknown      = "names no door of the organization: let the import create it, or correct the name"
-	RuleSiteUnknown      = "names no site of the organization: let the import create it, or correct the name"
 	RuleSiteTwice        = "names a site that two sites share: rename one"
 	RuleSiteNeeded       = "is needed for a new door: the organization has no site yet, so say which site the doors are at"
 	RuleSiteChoose       = "is needed for a new door: say which site it is at"
@@ -1107,17 +1106,17 @@ func checkDoor(r *Row, k *Key, opts Options, sites map[string][]Place, siteName 
 			}
 		}
 		if siteID == "" {
+			// A new site: listed with its new door; the row's error names the door.
 			news.add("site/"+foldName(site), Unknown{Kind: "site", Name: site, NeedsCreate: true}, r.N)
-			if !opts.Create {
-				fail(colSite, RuleSiteUnknown)
-				return
-			}
 			siteRef = newSites[foldName(site)]
-			if siteRef == "" {
+			if siteRef == "" && opts.Create {
 				siteRef = foldName(site)
 				newSites[siteRef] = siteRef
 				plan.Sites = append(plan.Sites, NewItem{Row: r.N, Ref: siteRef, Name: strings.Join(strings.Fields(site), " ")})
 			}
+		}
+		if siteID == "" {
+			siteRef = foldName(site)
 		}
 		key := siteID + "/" + siteRef + "/" + foldName(r.Door)
 		news.add("door/"+key, Unknown{Kind: "door", Name: r.Door, Site: site, NeedsCreate: true}, r.N)
