@@ -2,7 +2,6 @@ package importer_test
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"reflect"
 	"slices"
@@ -17,7 +16,8 @@ import (
 // FuzzImportCSV feeds arbitrary bytes to the CSV importer and to the mapping
 // step. Whatever the bytes: no panic; a refusal is an EINVALID naming body;
 // every error names a real row and column; and mapping the file's own header
-// as Suggest does reads the same rows as the plain import.
+// as Suggest does reads the same rows, numbered alike, as the plain import;
+// and the header ReadHeader shows is the one the import reads.
 func FuzzImportCSV(f *testing.F) {
 	for _, name := range []string{"keys_clean.csv", "bom_semicolon.csv", "duplicate_copies.csv", "unknown_holders.csv", "bad_values.csv", "missing_column.csv"} {
 		f.Add(sample(f, name))
@@ -35,7 +35,7 @@ func FuzzImportCSV(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := importer.Parse(bytes.NewReader(data), importer.CSV)
-		h, herr := importer.ReadHeader(data, importer.CSV, 3)
+		h, herr := importer.ReadHeader(data, importer.CSV, 3, importer.Options{})
 		if err != nil {
 			var e *keyward.Error
 			if !errors.As(err, &e) || e.Code != keyward.EINVALID || len(e.Fields) != 1 || e.Fields[0].Field != "body" {
@@ -62,53 +62,88 @@ func FuzzImportCSV(f *testing.F) {
 		if len(plan.Errors) == 0 && len(plan.Keys) != len(file.Rows) {
 			t.Fatalf("a clean plan of %d rows has %d keys", len(file.Rows), len(plan.Keys))
 		}
-		// The header as the importer reads it, mapped onto itself, reads the same rows.
-		m := importer.Suggest(h.Cells)
-		mapped, err := importer.ParseMapped(data, importer.CSV, m)
-		if err != nil {
-			t.Fatalf("ParseMapped(Suggest) refused what Parse read: %v", err)
+		// The header ReadHeader shows is the one Parse read; choosing it
+		// explicitly reads the same rows; mapping it as Suggest does reads
+		// the same rows, numbered alike.
+		if file.HeaderRow != h.Row {
+			t.Fatalf("Parse read header row %d, ReadHeader %d", file.HeaderRow, h.Row)
 		}
-		if !reflect.DeepEqual(mapped.Rows, file.Rows) || mapped.SHA256 != file.SHA256 {
+		if h.Row == 0 {
+			return
+		}
+		chosen, err := importer.ParseWith(bytes.NewReader(data), importer.CSV, importer.Options{HeaderRow: h.Row})
+		if err != nil {
+			t.Fatalf("ParseWith(HeaderRow %d) refused what Parse read: %v", h.Row, err)
+		}
+		if !reflect.DeepEqual(chosen.Rows, file.Rows) || !reflect.DeepEqual(chosen.Errors, file.Errors) || chosen.SHA256 != file.SHA256 {
+			t.Fatalf("choosing the detected header reads other rows:\n%+v\n%+v", chosen.Rows, file.Rows)
+		}
+		m := importer.Suggest(h.Cells)
+		mapped, err := importer.ParseWith(bytes.NewReader(data), importer.CSV, importer.Options{Mapping: m, HeaderRow: h.Row})
+		if err != nil {
+			t.Fatalf("ParseWith(Suggest) refused what Parse read: %v", err)
+		}
+		if len(mapped.Rows) != len(file.Rows) || mapped.SHA256 != file.SHA256 {
 			t.Fatalf("mapped rows differ:\n%+v\n%+v", mapped.Rows, file.Rows)
+		}
+		for i := range mapped.Rows {
+			if mapped.Rows[i].N != file.Rows[i].N || mapped.Rows[i].Keyway != file.Rows[i].Keyway {
+				t.Fatalf("mapped row %+v, plain %+v", mapped.Rows[i], file.Rows[i])
+			}
 		}
 	})
 }
 
-// FuzzApplyMapping: a mapping either is refused naming one of its columns, or
-// renames the header so that Suggest finds exactly that mapping again.
-func FuzzApplyMapping(f *testing.F) {
-	f.Add("Symbol,Keyway,Holder", 0, 1, -1, -1, 2, -1)
-	f.Add("a,b,c,d,e,f", 5, 4, 3, 2, 1, 0)
-	f.Add("symbol,keyway,symbol", 2, 0, -1, -1, -1, -1)
-	f.Add(" KEYWAY ;x", 1, 1, -1, -1, -1, -1)
-	f.Add("", 0, -1, -1, -1, -1, -1)
-	f.Fuzz(func(t *testing.T, header string, s, k, c, hn, he, d int) {
-		cells, err := csv.NewReader(strings.NewReader(header)).Read()
-		if err != nil {
-			cells = nil
+// FuzzHeaderDetection: whatever title rows stand above whatever header, the
+// header ReadHeader finds is the one Parse reads, Suggest maps each field to
+// its own cell of it, a header naming symbol and keyway by their own names
+// right at the top is taken as it is, and a file refused is refused naming
+// the body or header_row.
+func FuzzHeaderDetection(f *testing.F) {
+	f.Add("Key log 2026", "Key #,Key type,Tenant,Unit,Due", 0)
+	f.Add("", "symbol,keyway,holder_name", 0)
+	f.Add("Keys;;;", "Stamp;Blank;Holder;E-mail;Hook", 2)
+	f.Add("symbol,keyway", "Key,Type,Type,Door", 1)
+	f.Add("Name,Email", "Door,Unit,Room", 5)
+	f.Fuzz(func(t *testing.T, title, header string, row int) {
+		data := []byte(title + "\n" + header + "\nAA1,Schlage SC1,Dana,dana@acme.test,12/20/2026\n")
+		opts := importer.Options{HeaderRow: row % 4}
+		if opts.HeaderRow < 0 {
+			opts.HeaderRow = -opts.HeaderRow
 		}
-		m := importer.Mapping{}
-		for i, v := range []int{s, k, c, hn, he, d} {
-			if v >= 0 {
-				m[importer.Columns[i]] = v
-			}
+		file, err := importer.ParseWith(bytes.NewReader(data), importer.CSV, opts)
+		h, herr := importer.ReadHeader(data, importer.CSV, 3, opts)
+		if (err == nil) != (herr == nil) {
+			t.Fatalf("Parse: %v; ReadHeader: %v", err, herr)
 		}
-		out, err := importer.ApplyMapping(cells, m)
 		if err != nil {
 			var e *keyward.Error
-			if !errors.As(err, &e) || e.Code != keyward.EINVALID || len(e.Fields) != 1 || m[e.Fields[0].Field] < 0 {
+			if !errors.As(err, &e) || e.Code != keyward.EINVALID || len(e.Fields) != 1 || (e.Fields[0].Field != "body" && e.Fields[0].Field != "header_row") {
 				t.Fatalf("refused with %v", err)
-			}
-			if _, ok := m[e.Fields[0].Field]; !ok {
-				t.Fatalf("refusal names %q, not a mapped column", e.Fields[0].Field)
 			}
 			return
 		}
-		if len(out) != len(cells) {
-			t.Fatalf("%d cells became %d", len(cells), len(out))
+		if file.HeaderRow != h.Row {
+			t.Fatalf("Parse read header row %d, ReadHeader %d", file.HeaderRow, h.Row)
 		}
-		if got := importer.Suggest(out); !reflect.DeepEqual(got, m) {
-			t.Fatalf("Suggest(ApplyMapping(%q, %v)) = %v", cells, m, got)
+		m := importer.Suggest(h.Cells)
+		used := map[int]bool{}
+		for col, i := range m {
+			if !slices.Contains(importer.Fields, col) || i < 0 || i >= len(h.Cells) || used[i] {
+				t.Fatalf("Suggest(%q) = %v", h.Cells, m)
+			}
+			used[i] = true
+		}
+		o := importer.Options{Mapping: m}
+		if err := o.Validate(); err != nil {
+			t.Fatalf("Suggest's mapping is refused: %v", err)
+		}
+		if opts.HeaderRow == 0 && len(h.Top) > 0 {
+			first := h.Top[0].Cells
+			if slices.ContainsFunc(first, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), "symbol") }) &&
+				slices.ContainsFunc(first, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), "keyway") }) && h.Row != 1 {
+				t.Fatalf("the contract's header on the first row was not taken: row %d", h.Row)
+			}
 		}
 	})
 }

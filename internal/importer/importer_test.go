@@ -173,7 +173,7 @@ func TestHeaderAndRows(t *testing.T) {
 		{"header only", "symbol,keyway\n", 0, []importer.RowError{}},
 		{"missing symbol", "keyway,copy_number\nSchlage SC1,1\n", 1, []importer.RowError{{Row: 0, Column: "symbol", Rule: importer.RuleColumnMissing}}},
 		{"repeated column", "symbol,keyway,Symbol\nAA5,Schlage SC1,AA6\n", 1, []importer.RowError{{Row: 0, Column: "symbol", Rule: importer.RuleColumnTwice}}},
-		{"unknown columns and order", "note,KEYWAY,  symbol  ,room\nhi,Schlage SC1,AA5,101\n", 1, []importer.RowError{}},
+		{"unknown columns and order", "note,KEYWAY,  symbol  ,colour\nhi,Schlage SC1,AA5,101\n", 1, []importer.RowError{}},
 		{"tabs", "symbol\tkeyway\nAA5\tSchlage SC1\n", 1, []importer.RowError{}},
 		{"blank records skipped, numbering kept", "symbol,keyway\n,\nAA5,Nope\n\n", 1, []importer.RowError{{Row: 2, Column: "keyway", Rule: importer.RuleKeywayUnknown}}},
 		{"short record", "symbol,keyway,holder_email\nAA5\n", 1, []importer.RowError{{Row: 1, Column: "keyway", Rule: importer.RuleRequired}}},

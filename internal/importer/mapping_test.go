@@ -11,32 +11,6 @@ import (
 	"github.com/keyward/keyward/internal/keyward"
 )
 
-func TestApplyMapping(t *testing.T) {
-	header := []string{"Key", "Profile", "symbol", "Name", "Notes"}
-	got, err := importer.ApplyMapping(header, importer.Mapping{
-		importer.ColSymbol: 0, importer.ColKeyway: 1, importer.ColHolderName: 3, importer.ColDueAt: -1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The old "symbol" column is not mapped: it is blanked, so it is ignored.
-	if want := []string{"symbol", "keyway", "", "holder_name", "Notes"}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("ApplyMapping = %q, want %q", got, want)
-	}
-	if header[0] != "Key" {
-		t.Fatal("ApplyMapping changed its argument")
-	}
-	for name, m := range map[string]importer.Mapping{
-		"twice":   {importer.ColSymbol: 0, importer.ColKeyway: 0},
-		"range":   {importer.ColSymbol: 5},
-		"unknown": {"colour": 1},
-	} {
-		if _, err := importer.ApplyMapping(header, m); keyward.ErrorCode(err) != keyward.EINVALID {
-			t.Errorf("%s: err = %v, want EINVALID", name, err)
-		}
-	}
-}
-
 func TestSuggest(t *testing.T) {
 	got := importer.Suggest([]string{" Symbol ", "Key", "KEYWAY", "symbol", "due_at"})
 	want := importer.Mapping{"symbol": 0, "keyway": 2, "due_at": 4}
@@ -52,7 +26,7 @@ const mappedCSV = "\xef\xbb\xbfKey;Profile;Copy;Name;E-mail;Due;symbol\n" +
 
 func TestParseMapped(t *testing.T) {
 	m := importer.Mapping{"symbol": 0, "keyway": 1, "copy_number": 2, "holder_name": 3, "holder_email": 4, "due_at": 5}
-	h, err := importer.ReadHeader([]byte(mappedCSV), importer.CSV, 5)
+	h, err := importer.ReadHeader([]byte(mappedCSV), importer.CSV, 5, importer.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +72,7 @@ func TestParseMappedXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := importer.ReadHeader(buf.Bytes(), importer.XLSX, 5)
+	h, err := importer.ReadHeader(buf.Bytes(), importer.XLSX, 5, importer.Options{})
 	if err != nil || len(h.Cells) != 5 || h.Cells[2] != "Due" || len(h.Preview) != 1 {
 		t.Fatalf("ReadHeader = %+v, %v", h, err)
 	}

@@ -36,15 +36,19 @@ const (
 // example *http.MaxBytesError), wrapped. A CSV file is streamed; an XLSX file
 // is read whole (a zip needs its directory) and its XML streamed.
 func Parse(r io.Reader, format Format) (*File, error) {
-	return parse(r, format, nil)
+	return ParseWith(r, format, Options{})
 }
 
-// parse is Parse with the header record renamed by ApplyMapping when m is set.
-func parse(r io.Reader, format Format, m Mapping) (*File, error) {
+// ParseWith is Parse with the choices of the mapping step or the API's
+// parameters. EINVALID naming the parameter when opts are not valid.
+func ParseWith(r io.Reader, format Format, opts Options) (*File, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	h := sha256.New()
 	r = io.TeeReader(r, h)
-	f := &File{}
-	p := &rows{f: f, mapping: m}
+	f := &File{Options: opts}
+	p := &rows{f: f, opts: opts}
 	if err := eachRecord(r, format, func(rec []string, _ int64, serial func(float64) (time.Time, bool)) error {
 		p.serial = serial
 		return p.record(rec)

@@ -16,10 +16,40 @@ type ImportRowError struct {
 // ImportResult is the answer to an import: the number of data rows and, for a
 // dry run, every row error (never nil).
 type ImportResult struct {
-	Rows           int              `json:"rows"`
-	Errors         []ImportRowError `json:"errors"`
-	HoldersCreated int              `json:"-"`
-	ImportID       string           `json:"-"`
+	Rows   int              `json:"rows"`
+	Errors []ImportRowError `json:"errors"`
+	// New lists what the file names that the organization does not have yet.
+	New []ImportNew `json:"new,omitempty"`
+	// Dates says how each due date was read; DateOrder how dates such as
+	// 03/04/2026 were read, and why.
+	Dates     []ImportDate `json:"dates,omitempty"`
+	DateOrder string       `json:"date_order,omitempty"`
+	// HeaderRow is the header's place among the rows that are not blank (1: the first).
+	HeaderRow      int    `json:"header_row,omitempty"`
+	HoldersCreated int    `json:"-"`
+	ImportID       string `json:"-"`
+}
+
+// ImportNew is a keyway, holder, site or door a spreadsheet names that the
+// organization does not have yet.
+type ImportNew struct {
+	Kind  string `json:"kind"` // keyway, holder, site or door
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+	Site  string `json:"site,omitempty"`
+	// NeedsCreate: created only when the import is asked to create (create=true);
+	// otherwise each row naming it is an error. A holder with an email is always created.
+	NeedsCreate bool  `json:"needs_create"`
+	Rows        []int `json:"rows"`
+}
+
+// ImportDate is how one due date of a spreadsheet was read.
+type ImportDate struct {
+	Row  int       `json:"row"`
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+	// Read is the time on the organization's clock and how it was read, in words.
+	Read string `json:"read"`
 }
 
 // Imports loads a parsed spreadsheet of keys, all or nothing. File is the

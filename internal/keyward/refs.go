@@ -56,7 +56,7 @@ func PickKey(typed string, found []Key) (Key, error) {
 
 // stampText is a stamp as compared: upper case, without dashes and spaces.
 func stampText(s string) string {
-	return strings.ToUpper(strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == ' ' || r == '\t' }), ""))
+	return FoldSymbol(s)
 }
 
 // PickHolder returns the holder typed names among found: by email when typed

@@ -12,6 +12,13 @@ type StampReading struct {
 	Copy   int
 }
 
+// FoldSymbol is a stamp or symbol as stamps are compared everywhere (search,
+// the CLI, imports, keying schedules): upper case, without dashes or spaces.
+// "u4", "U4" and "U-4" are one symbol.
+func FoldSymbol(s string) string {
+	return strings.ToUpper(strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == ' ' || r == '\t' }), ""))
+}
+
 // maxCopyDigits bounds the copy numbers a reading tries (copies go to 100000).
 const maxCopyDigits = 6
 
@@ -22,7 +29,7 @@ const maxCopyDigits = 6
 // and AA copy 21. A search shows the keys of every reading that exists, and
 // nothing else. Text that cannot be a symbol has no readings.
 func StampReadings(q string) []StampReading {
-	s := strings.ToUpper(strings.Join(strings.FieldsFunc(q, func(r rune) bool { return r == '-' || r == ' ' || r == '\t' }), ""))
+	s := FoldSymbol(q)
 	if !symbolText(s) {
 		return nil
 	}

@@ -38,8 +38,7 @@ func (d *DB) Import(ctx context.Context, a keyward.Actor, f *importer.File, dryR
 		if err != nil {
 			return nil, err
 		}
-		plan := importer.Check(f, lk)
-		return &ImportResult{Rows: plan.Rows, Errors: plan.Errors}, nil
+		return report(f, importer.Check(f, lk)), nil
 	}
 	var res *ImportResult
 	err := d.withTx(ctx, func(tx *Tx) error {
@@ -54,7 +53,7 @@ func (d *DB) Import(ctx context.Context, a keyward.Actor, f *importer.File, dryR
 				msg = "the file has an error; nothing was imported"
 			}
 			return &keyward.Error{Code: keyward.EUNPROCESSABLE, Message: msg,
-				Extra: map[string]any{"errors": plan.Errors, "rows": plan.Rows}}
+				Extra: map[string]any{"errors": plan.Errors, "rows": plan.Rows, "report": report(f, plan)}}
 		}
 		res, err = tx.applyImport(ctx, a, f, plan)
 		return err
@@ -67,6 +66,20 @@ func (d *DB) Import(ctx context.Context, a keyward.Actor, f *importer.File, dryR
 		return nil, err
 	}
 	return res, nil
+}
+
+// report is a dry run's answer: the errors, what the file names that the
+// organization lacks, and how each due date was read.
+func report(f *importer.File, plan *importer.Plan) *ImportResult {
+	res := &ImportResult{Rows: plan.Rows, Errors: plan.Errors, New: []keyward.ImportNew{}, Dates: []keyward.ImportDate{},
+		DateOrder: f.DateOrder, HeaderRow: f.HeaderRow}
+	for _, u := range plan.New {
+		res.New = append(res.New, keyward.ImportNew{Kind: u.Kind, Name: u.Name, Email: u.Email, Site: u.Site, NeedsCreate: u.NeedsCreate, Rows: u.Rows})
+	}
+	for _, d := range f.Dates {
+		res.Dates = append(res.Dates, keyward.ImportDate{Row: d.Row, Text: d.Text, At: d.At, Read: d.How})
+	}
+	return res
 }
 
 // querier is what the lookups read through: a transaction or the pool.
@@ -84,7 +97,8 @@ func (p poolQuerier) Query(ctx context.Context, q string, args ...any) (*sql.Row
 // whose copies a may not register), and the holders and stamped copies that
 // the file's emails and symbols name.
 func importLookups(ctx context.Context, q querier, a keyward.Actor, f *importer.File) (importer.Lookups, error) {
-	lk := importer.Lookups{Keyways: map[string]string{}, Holders: map[string]string{}, Copies: map[string][]int{}, Refused: map[string]string{}}
+	lk := importer.Lookups{Keyways: map[string]string{}, Holders: map[string]string{}, HolderNames: map[string][]string{},
+		Copies: map[string][]int{}, Spellings: map[string]string{}, Refused: map[string]string{}, Scheduled: map[string]bool{}, HooksTaken: map[string]string{}}
 	if !f.Header {
 		return lk, nil
 	}
@@ -112,16 +126,100 @@ func importLookups(ctx context.Context, q querier, a keyward.Actor, f *importer.
 			return lk, fmt.Errorf("store: import holders: %w", err)
 		}
 	}
-	for chunk := range chunks(f.Symbols(), importBatch) {
-		err := scanEach(ctx, q, `SELECT symbol, copy_number FROM keys WHERE symbol IN (`+marks(len(chunk))+`)`, anys(chunk), func(r *sql.Rows) error {
-			var sym string
-			var n int
-			err := r.Scan(&sym, &n)
-			lk.Copies[sym] = append(lk.Copies[sym], n)
+	for chunk := range chunks(f.HolderNames(), importBatch) {
+		err := scanEach(ctx, q, `SELECT name, id FROM holders WHERE retired_at IS NULL AND LOWER(name) IN (`+marks(len(chunk))+`)`, anys(chunk), func(r *sql.Rows) error {
+			var name, id string
+			err := r.Scan(&name, &id)
+			lk.HolderNames[name] = append(lk.HolderNames[name], id)
 			return err
 		})
 		if err != nil {
-			return lk, fmt.Errorf("store: import keys: %w", err)
+			return lk, fmt.Errorf("store: import holder names: %w", err)
+		}
+	}
+	// Stamps are compared folded (keyward.FoldSymbol, the index keys_symbol_upper);
+	// a symbol keeps the spelling of its keys, else of its key system, else of a door's schedule.
+	for chunk := range chunks(f.Symbols(), importBatch) {
+		for _, table := range []string{"keys", "key_symbols", "opening_symbols"} {
+			cols := "symbol, 0"
+			if table == "keys" {
+				cols = "symbol, copy_number"
+			}
+			err := scanEach(ctx, q, `SELECT `+cols+` FROM `+table+` WHERE UPPER(symbol) IN (`+marks(len(chunk))+`)`, anys(chunk), func(r *sql.Rows) error {
+				var sym string
+				var n int
+				err := r.Scan(&sym, &n)
+				fold := keyward.FoldSymbol(sym)
+				if table == "keys" {
+					lk.Copies[fold] = append(lk.Copies[fold], n)
+				}
+				if _, ok := lk.Spellings[fold]; !ok {
+					lk.Spellings[fold] = sym
+				}
+				return err
+			})
+			if err != nil {
+				return lk, fmt.Errorf("store: import %s: %w", table, err)
+			}
+		}
+	}
+	if doors := f.DoorNames(); len(doors) > 0 {
+		err := scanEach(ctx, q, `SELECT id, name FROM sites WHERE retired_at IS NULL`, nil, func(r *sql.Rows) error {
+			var s importer.Place
+			err := r.Scan(&s.ID, &s.Name)
+			lk.Sites = append(lk.Sites, s)
+			return err
+		})
+		if err != nil {
+			return lk, fmt.Errorf("store: import sites: %w", err)
+		}
+		for chunk := range chunks(doors, importBatch) {
+			err := scanEach(ctx, q, `SELECT id, name, site_id FROM openings WHERE retired_at IS NULL AND LOWER(name) IN (`+marks(len(chunk))+`)`, anys(chunk), func(r *sql.Rows) error {
+				var d importer.Door
+				err := r.Scan(&d.ID, &d.Name, &d.SiteID)
+				lk.Doors = append(lk.Doors, d)
+				return err
+			})
+			if err != nil {
+				return lk, fmt.Errorf("store: import doors: %w", err)
+			}
+		}
+		ids := make([]string, len(lk.Doors))
+		for i, d := range lk.Doors {
+			ids[i] = d.ID
+		}
+		for chunk := range chunks(ids, importBatch) {
+			err := scanEach(ctx, q, `SELECT opening_id, symbol FROM opening_symbols WHERE opening_id IN (`+marks(len(chunk))+`)`, anys(chunk), func(r *sql.Rows) error {
+				var id, sym string
+				err := r.Scan(&id, &sym)
+				lk.Scheduled[id+"/"+keyward.FoldSymbol(sym)] = true
+				return err
+			})
+			if err != nil {
+				return lk, fmt.Errorf("store: import schedules: %w", err)
+			}
+		}
+	}
+	if f.HasHooks() {
+		err := scanEach(ctx, q, `SELECT id, name, hooks FROM storage_places WHERE kind = ? AND retired_at IS NULL`, []any{keyward.StorageCabinet}, func(r *sql.Rows) error {
+			var c importer.Cabinet
+			err := r.Scan(&c.ID, &c.Name, &c.Hooks)
+			lk.Cabinets = append(lk.Cabinets, c)
+			return err
+		})
+		if err != nil {
+			return lk, fmt.Errorf("store: import cabinets: %w", err)
+		}
+		err = scanEach(ctx, q, `SELECT h.storage_id, h.hook, k.symbol, k.copy_number FROM key_homes h JOIN keys k ON k.id = h.key_id
+			JOIN storage_places p ON p.id = h.storage_id WHERE p.kind = ? AND h.hook IS NOT NULL`, []any{keyward.StorageCabinet}, func(r *sql.Rows) error {
+			var id, sym string
+			var hook, n int
+			err := r.Scan(&id, &hook, &sym, &n)
+			lk.HooksTaken[id+"/"+strconv.Itoa(hook)] = stamp(sym, n)
+			return err
+		})
+		if err != nil {
+			return lk, fmt.Errorf("store: import hooks: %w", err)
 		}
 	}
 	return lk, nil
@@ -176,7 +274,9 @@ func marks(n int) string {
 // and a single create, wait for each other instead of deadlocking on
 // PostgreSQL; the loser of a race gets a unique violation, then ECONFLICT.
 func (t *Tx) applyImport(ctx context.Context, a keyward.Actor, f *importer.File, plan *importer.Plan) (*ImportResult, error) {
-	slices.SortFunc(plan.Holders, func(x, y importer.Holder) int { return strings.Compare(x.Email, y.Email) })
+	slices.SortFunc(plan.Holders, func(x, y importer.Holder) int {
+		return cmp.Or(strings.Compare(x.Email, y.Email), strings.Compare(x.Ref, y.Ref))
+	})
 	slices.SortFunc(plan.Keys, func(x, y importer.Key) int {
 		return cmp.Or(strings.Compare(x.Symbol, y.Symbol), cmp.Compare(x.CopyNumber, y.CopyNumber))
 	})
@@ -187,12 +287,44 @@ func (t *Tx) applyImport(ctx context.Context, a keyward.Actor, f *importer.File,
 		return nil, err
 	}
 	defer restore()
+	siteIDs := map[string]string{}
+	err = insertBatches(ctx, t, `INSERT INTO sites (id, name, address, created_at) VALUES `, 4, plan.Sites, func(_ int, s importer.NewItem) []any {
+		siteIDs[s.Ref] = newID("site")
+		return []any{siteIDs[s.Ref], s.Name, "", now}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: import sites: %w", err)
+	}
+	keywayIDs := map[string]string{}
+	err = insertBatches(ctx, t, `INSERT INTO keyways (id, name, manufacturer, duplication_policy, created_at) VALUES `, 5, plan.Keyways, func(_ int, k importer.NewItem) []any {
+		keywayIDs[k.Ref] = newID("kwy")
+		return []any{keywayIDs[k.Ref], k.Name, "", keyward.DupOpen, now}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: import keyways: %w", err)
+	}
+	doorIDs := map[string]string{}
+	err = insertBatches(ctx, t, `INSERT INTO openings (id, site_id, name, kind, created_at) VALUES `, 5, plan.Doors, func(_ int, d importer.NewItem) []any {
+		doorIDs[d.Ref] = newID("opn")
+		site := d.SiteID
+		if site == "" {
+			site = siteIDs[d.NewSite]
+		}
+		return []any{doorIDs[d.Ref], site, d.Name, "door", now}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: import doors: %w", err)
+	}
 	holderIDs := make(map[string]string, len(plan.Holders))
 	err = insertBatches(ctx, t, `INSERT INTO holders (id, name, email, phone, kind, signatory, emergency_contact, created_at) VALUES `,
 		8, plan.Holders, func(_ int, h importer.Holder) []any {
 			hid := newID("hld")
-			holderIDs[h.Email] = hid
-			return []any{hid, h.Name, h.Email, "", "staff", 0, 0, now}
+			if h.Email != "" {
+				holderIDs[h.Email] = hid
+			} else {
+				holderIDs[h.Ref] = hid
+			}
+			return []any{hid, h.Name, nullStr(h.Email), "", h.Kind, 0, 0, now}
 		})
 	if err != nil {
 		return nil, fmt.Errorf("store: import holders: %w", err)
@@ -201,10 +333,16 @@ func (t *Tx) applyImport(ctx context.Context, a keyward.Actor, f *importer.File,
 	holders := make([]sql.NullString, len(plan.Keys))
 	for i, k := range plan.Keys {
 		keyIDs[i] = newID("key")
-		if k.HolderID != "" {
+		switch {
+		case k.HolderID != "":
 			holders[i] = nullStr(k.HolderID)
-		} else {
+		case k.HolderEmail != "":
 			holders[i] = nullStr(holderIDs[k.HolderEmail])
+		default:
+			holders[i] = nullStr(holderIDs[k.NewHolder])
+		}
+		if k.KeywayID == "" {
+			plan.Keys[i].KeywayID = keywayIDs[k.NewKeyway]
 		}
 	}
 	err = insertBatches(ctx, t, `INSERT INTO keys (id, keyway_id, symbol, copy_number, status, holder_id, due_at, checkout_id, created_at, origin) VALUES `,
@@ -219,8 +357,39 @@ func (t *Tx) applyImport(ctx context.Context, a keyward.Actor, f *importer.File,
 	if err != nil {
 		return nil, fmt.Errorf("store: import keys: %w", err)
 	}
+	err = insertBatches(ctx, t, `INSERT INTO opening_symbols (opening_id, symbol, created_at) VALUES `, 3, plan.Schedule, func(_ int, e importer.Scheduled) []any {
+		opening := e.OpeningID
+		if opening == "" {
+			opening = doorIDs[e.NewDoor]
+		}
+		return []any{opening, e.Symbol, now}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: import schedules: %w", err)
+	}
+	var hung []int
+	for i, k := range plan.Keys {
+		if k.CabinetID != "" {
+			hung = append(hung, i)
+		}
+	}
+	err = insertBatches(ctx, t, `INSERT INTO key_homes (key_id, storage_id, hook, assigned_at) VALUES `, 4, hung, func(_ int, i int) []any {
+		return []any{keyIDs[i], plan.Keys[i].CabinetID, plan.Keys[i].Hook, now}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: import hooks: %w", err)
+	}
+	created := func(items []importer.NewItem) []string {
+		out := []string{}
+		for _, it := range items {
+			out = append(out, it.Name)
+		}
+		return out
+	}
 	seq, err := t.record(ctx, a, "key.import", "import", id, map[string]any{
 		"rows": plan.Rows, "keys_created": len(plan.Keys), "holders_created": len(plan.Holders), "sha256": f.SHA256,
+		"keyways_created": created(plan.Keyways), "sites_created": created(plan.Sites), "doors_created": created(plan.Doors),
+		"schedule_added": len(plan.Schedule), "hooks_assigned": len(hung),
 	})
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/keyward/keyward/internal/importer"
 	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/when"
 )
 
 // maxImport bounds an uploaded spreadsheet; the 1 MiB limit of other routes
@@ -33,23 +34,78 @@ func (s *Server) importKeys(w http.ResponseWriter, r *http.Request, a keyward.Ac
 		}
 		dryRun = b
 	}
+	opts, err := s.importOptions(r)
+	if err != nil {
+		return err
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxImport)
 	body, format, err := importBody(r)
 	if err != nil {
 		return err
 	}
-	f, err := importer.Parse(body, format)
+	f, err := importer.ParseWith(body, format, opts)
 	if err != nil {
 		return importReadError(err)
 	}
-	res, err := s.imports.Import(r.Context(), a, f, dryRun)
+	wantReport, err := boolParam(r, "report")
 	if err != nil {
 		return err
 	}
+	res, err := s.imports.Import(r.Context(), a, f, dryRun)
+	var e *keyward.Error
+	if errors.As(err, &e) && e.Code == keyward.EUNPROCESSABLE && !wantReport {
+		// The contract's 422 carries the errors; the report only when asked for.
+		delete(e.Extra, "report")
+	}
+	if err != nil {
+		return err
+	}
+	if dryRun && wantReport {
+		return writeJSON(w, http.StatusOK, importReport(*res))
+	}
 	if dryRun {
-		return writeJSON(w, http.StatusOK, importReport{Rows: res.Rows, Errors: res.Errors})
+		return writeJSON(w, http.StatusOK, importAnswer{Rows: res.Rows, Errors: res.Errors})
 	}
 	return writeJSON(w, http.StatusCreated, importResult{Rows: res.Rows})
+}
+
+// importOptions reads the import's choices from the query: header_row,
+// date_order, holder_kind, create, site and cabinet; dates are read on the
+// organization's clock.
+func (s *Server) importOptions(r *http.Request) (importer.Options, error) {
+	q := r.URL.Query()
+	opts := importer.Options{Zone: s.zone(r), HolderKind: q.Get("holder_kind"), Site: q.Get("site"), Cabinet: q.Get("cabinet")}
+	if v := q.Get("header_row"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return opts, keyward.Invalid("header_row", "must be a row number from 1 to "+strconv.Itoa(importer.MaxHeaderRow))
+		}
+		opts.HeaderRow = n
+	}
+	order, ok := when.ParseOrder(q.Get("date_order"))
+	if !ok {
+		return opts, keyward.Invalid("date_order", "must be mdy (month first, 12/20/2026) or dmy (day first, 20/12/2026)")
+	}
+	opts.DateOrder = order
+	create, err := boolParam(r, "create")
+	if err != nil {
+		return opts, err
+	}
+	opts.Create = create
+	return opts, opts.Validate()
+}
+
+// boolParam reads a true/false query parameter; absent is false.
+func boolParam(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, keyward.Invalid(name, "must be true or false")
+	}
+	return b, nil
 }
 
 // importBody finds the file in the request and its format: text/csv or the
@@ -167,11 +223,15 @@ func inertCell(v string) string {
 	return v
 }
 
-// importReport is a dry run's answer: the data rows and every error found.
-type importReport struct {
+// importAnswer is a dry run's answer as the outside contract has it: the data rows and every error found.
+type importAnswer struct {
 	Rows   int                      `json:"rows"`
 	Errors []keyward.ImportRowError `json:"errors"`
 }
+
+// importReport is a dry run's answer with report=true: the data rows, every error found, what
+// the file names that the organization lacks, and how each due date was read.
+type importReport keyward.ImportResult
 
 // importResult is a finished import's answer.
 type importResult struct {
@@ -189,4 +249,6 @@ type importProblem struct {
 	Instance string                   `json:"instance,omitempty"`
 	Errors   []keyward.ImportRowError `json:"errors,omitempty"`
 	Rows     int                      `json:"rows,omitempty"`
+	// Report is what a dry run would answer.
+	Report *importReport `json:"report,omitempty"`
 }

@@ -71,9 +71,14 @@ func TestUIImportPages(t *testing.T) {
 	uiWantText(t, doc.find(uiClass("table", "import-preview")), "preview", "AB1", "Ann Lee", "Nope")
 	m := uiWantForm(t, doc, bad+"/check", c.csrf, "symbol", "keyway", "copy_number", "holder_name", "holder_email", "due_at")
 	due := m.find(uiAttr("name", "due_at"))
-	if opt := due.find(uiAttr("selected", "selected")); opt == nil || opt.attr["value"] != "" || opt.Text() != "— none —" {
-		t.Errorf("due_at is not pre-set to none: %v", opt)
+	// "Due" is matched by its word; the other columns too.
+	if opt := due.find(uiAttr("selected", "selected")); opt == nil || opt.attr["value"] != "5" || opt.Text() != "Due" {
+		t.Errorf("due_at is not pre-set to the Due column: %v", opt)
 	}
+	if opt := m.find(uiAttr("name", "door")).find(uiAttr("selected", "selected")); opt == nil || opt.attr["value"] != "" {
+		t.Errorf("door is not pre-set to none: %v", opt)
+	}
+	uiWantText(t, m, "labels in words", "Key number (stamp)", "Key type (keyway)", "Holder's email", "Due back", "Door it opens", "Cabinet hook")
 	if n := len(m.find(uiAttr("name", "symbol")).all(uiTag("option"))); n != 7 {
 		t.Errorf("symbol offers %d choices, want 6 columns and a prompt", n)
 	}
@@ -82,8 +87,8 @@ func TestUIImportPages(t *testing.T) {
 		t.Fatalf("check: %d\n%s", stc, body)
 	}
 	doc = uiParse(t, body)
-	uiWantText(t, doc.find(uiClass("table", "import-errors")), "problems", "2 keyway must name an existing keyway",
-		"2 copy_number must be a whole number from 1 to 100000")
+	uiWantText(t, doc.find(uiClass("table", "import-errors")), "problems", "2 Key type (keyway) must name an existing keyway",
+		"2 Copy number must be a whole number from 1 to 100000")
 	uiWantText(t, doc.byID("check"), "dry run", "2 rows, 2 problems")
 	if doc.find(uiForm(bad+"/commit")) != nil {
 		t.Error("a file with problems offers a commit")
@@ -126,12 +131,16 @@ func TestUIImportPages(t *testing.T) {
 			form.Set(in.attr["name"], in.attr["value"])
 		}
 	}
-	if form.Encode() != uiImportMapping.Encode() {
+	want := url.Values{"header_row": {"1"}, "date_order": {""}, "default_kind": {"staff"}, "default_site": {""}, "default_cabinet": {""}}
+	for k, v := range uiImportMapping {
+		want[k] = v
+	}
+	if form.Encode() != want.Encode() {
 		t.Errorf("commit form carries %v", form)
 	}
-	stc, _, h := c.post(good+"/commit", form)
+	stc, body, h := c.post(good+"/commit", form)
 	if loc := h.Get("Location"); stc != http.StatusSeeOther || loc != "/keys?flash="+url.QueryEscape("Imported 2 keys.") {
-		t.Fatalf("commit: %d to %q", stc, loc)
+		t.Fatalf("commit: %d to %q\n%s", stc, loc, body)
 	}
 	doc = c.page("/keys?flash=" + url.QueryEscape("Imported 2 keys."))
 	uiWantText(t, doc.find(uiClass("p", "flash")), "flash", "Imported 2 keys")

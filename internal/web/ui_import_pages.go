@@ -15,6 +15,7 @@ import (
 
 	"github.com/keyward/keyward/internal/importer"
 	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/when"
 )
 
 // previewRows is how many data rows the mapping page shows.
@@ -24,8 +25,17 @@ type importsPageData struct {
 	Columns []string
 }
 
+// importLabels are the fields an import reads, in words.
+func importLabels() []string {
+	var out []string
+	for _, c := range importer.Fields {
+		out = append(out, importer.Label(c))
+	}
+	return out
+}
+
 func (s *Server) importsPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	return s.render(w, r, a, http.StatusOK, "imports", "Import a spreadsheet", importsPageData{Columns: importer.Columns})
+	return s.render(w, r, a, http.StatusOK, "imports", "Import a spreadsheet", importsPageData{Columns: importLabels()})
 }
 
 // importUpload keeps the uploaded file and sends the user on to map its columns.
@@ -38,7 +48,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, a keyward.
 		}
 	}
 	return formRefused(err, func(st int) error {
-		return s.render(w, r, a, st, "imports", "Import a spreadsheet", newFormError(err, importsPageData{Columns: importer.Columns}))
+		return s.render(w, r, a, st, "imports", "Import a spreadsheet", newFormError(err, importsPageData{Columns: importLabels()}))
 	})
 }
 
@@ -77,7 +87,7 @@ func uploadedSpreadsheet(r *http.Request) (name, mediaType string, content []byt
 	if format != importer.XLSX && bytes.HasPrefix(content, []byte("PK\x03\x04")) {
 		format = importer.XLSX
 	}
-	h, err := importer.ReadHeader(content, format, 0)
+	h, err := importer.ReadHeader(content, format, 0, importer.Options{})
 	if err == nil {
 		// A file the import would refuse for its size is not kept either.
 		err = importer.CheckBounds(content, format)
@@ -129,11 +139,25 @@ type importColumn struct {
 	Label string
 }
 
-// importField is one canonical column and the file column chosen for it (-1: none).
+// importField is one field and the file column chosen for it (-1: none).
 type importField struct {
 	Name     string
+	Label    string
 	Required bool
 	Selected int
+}
+
+// importHeaderChoice is a row of the file that could be the header.
+type importHeaderChoice struct {
+	N     int
+	Label string
+}
+
+// importError is a dry run's problem, its column in words.
+type importError struct {
+	Row    int
+	Column string
+	Rule   string
 }
 
 type importPageData struct {
@@ -142,38 +166,141 @@ type importPageData struct {
 	Columns   []importColumn
 	MapFields []importField
 	Preview   []importer.PreviewRow
+	// The header row (among the rows that are not blank) and the rows it may be chosen from.
+	HeaderRow int
+	Headers   []importHeaderChoice
+	// The choices beyond the columns.
+	DateOrder  string // "", "mdy" or "dmy"
+	HolderKind string
+	Kinds      []string
+	Site       string
+	Cabinet    string
+	Create     bool
 	// Set once a dry run has run.
-	Checked bool
-	Rows    int
-	Errors  []importer.RowError
+	Checked       bool
+	Rows          int
+	Errors        []importError
+	New           []keyward.ImportNew
+	Dates         []keyward.ImportDate
+	DatesMore     int
+	DateOrderText string
 }
 
 // Clean reports a dry run without problems: the commit button shows.
 func (d importPageData) Clean() bool { return d.Checked && len(d.Errors) == 0 }
 
+// ToCreate reports a dry run that names things only create=true makes, with create off.
+func (d importPageData) ToCreate() bool {
+	if d.Create {
+		return false
+	}
+	for _, n := range d.New {
+		if n.NeedsCreate {
+			return true
+		}
+	}
+	return false
+}
+
+// shownDates is how many due dates the dry run lists on the page.
+const shownDates = 20
+
+func (d *importPageData) setReport(res *keyward.ImportResult) {
+	d.Checked, d.Rows, d.New, d.DateOrderText = true, res.Rows, res.New, res.DateOrder
+	d.Errors = d.Errors[:0]
+	for _, e := range res.Errors {
+		d.Errors = append(d.Errors, importError{Row: e.Row, Column: importer.Label(e.Column), Rule: e.Rule})
+	}
+	d.Dates = res.Dates
+	if len(d.Dates) > shownDates {
+		d.Dates, d.DatesMore = d.Dates[:shownDates], len(res.Dates)-shownDates
+	}
+}
+
 func (d *importPageData) setMapping(m importer.Mapping) {
 	d.MapFields = d.MapFields[:0]
-	for _, col := range importer.Columns {
+	for _, col := range importer.Fields {
 		i, ok := m[col]
 		if !ok {
 			i = -1
 		}
-		d.MapFields = append(d.MapFields, importField{Name: col, Required: col == importer.ColSymbol || col == importer.ColKeyway, Selected: i})
+		d.MapFields = append(d.MapFields, importField{Name: col, Label: importer.Label(col), Required: col == importer.ColSymbol || col == importer.ColKeyway, Selected: i})
 	}
 }
 
+// importChoices reads the choices of the mapping step from the query or the
+// form: header row, date order, holders' kind, site, cabinet, create.
+func (s *Server) importChoices(r *http.Request) (importer.Options, error) {
+	// The choices have names of their own: holder_kind, site and cabinet name columns here.
+	opts := importer.Options{Zone: s.zone(r), HolderKind: r.FormValue("default_kind"), Site: r.FormValue("default_site"),
+		Cabinet: r.FormValue("default_cabinet"), Create: r.FormValue("create") != ""}
+	if v := strings.TrimSpace(r.FormValue("header_row")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return opts, keyward.Invalid("header_row", "must be a row number from 1 to "+strconv.Itoa(importer.MaxHeaderRow))
+		}
+		opts.HeaderRow = n
+	}
+	order, ok := when.ParseOrder(r.FormValue("date_order"))
+	if !ok {
+		return opts, keyward.Invalid("date_order", "must be month first or day first")
+	}
+	opts.DateOrder = order
+	err := opts.Validate()
+	var e *keyward.Error
+	if errors.As(err, &e) {
+		// Name the form's fields.
+		for i, f := range e.Fields {
+			switch f.Field {
+			case "holder_kind", "site", "cabinet":
+				e.Fields[i].Field = map[string]string{"holder_kind": "default_kind", "site": "default_site", "cabinet": "default_cabinet"}[f.Field]
+			}
+		}
+	}
+	return opts, err
+}
+
 // importData loads the actor's upload and what the mapping page shows of it,
-// with the importer's own guess at the mapping.
-func (s *Server) importData(r *http.Request, a keyward.Actor) (*keyward.ImportUpload, *importPageData, error) {
+// with the importer's own guess at the header row and the mapping.
+func (s *Server) importData(r *http.Request, a keyward.Actor) (*keyward.ImportUpload, *importPageData, importer.Options, error) {
 	u, err := s.uploads.ImportUpload(r.Context(), a, r.PathValue("id"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, importer.Options{}, err
 	}
-	h, err := importer.ReadHeader(u.Content, uploadFormat(u), previewRows)
+	d := &importPageData{ID: u.ID, FileName: u.FileName, Kinds: keyward.HolderKinds, HolderKind: "staff"}
+	opts, err := s.importChoices(r)
 	if err != nil {
-		return nil, nil, err
+		d.setMapping(importer.Mapping{})
+		return u, d, opts, err
 	}
-	d := &importPageData{ID: u.ID, FileName: u.FileName}
+	h, err := importer.ReadHeader(u.Content, uploadFormat(u), previewRows, importer.Options{HeaderRow: opts.HeaderRow})
+	if err != nil {
+		d.setMapping(importer.Mapping{})
+		return u, d, opts, err
+	}
+	d.HeaderRow, d.Site, d.Cabinet, d.Create = h.Row, opts.Site, opts.Cabinet, opts.Create
+	if opts.HolderKind != "" {
+		d.HolderKind = opts.HolderKind
+	}
+	switch opts.DateOrder {
+	case when.MonthFirst:
+		d.DateOrder = "mdy"
+	case when.DayFirst:
+		d.DateOrder = "dmy"
+	}
+	for _, t := range h.Top {
+		var cells []string
+		for _, c := range t.Cells {
+			if c = strings.TrimSpace(c); c != "" {
+				cells = append(cells, c)
+			}
+		}
+		label := strings.Join(cells, " · ")
+		if r := []rune(label); len(r) > 80 {
+			label = string(r[:80]) + "…"
+		}
+		d.Headers = append(d.Headers, importHeaderChoice{N: t.N, Label: "Row " + strconv.Itoa(t.N) + ": " + label})
+	}
 	for i, cell := range h.Cells {
 		label := strings.TrimSpace(cell)
 		if label == "" {
@@ -187,7 +314,8 @@ func (s *Server) importData(r *http.Request, a keyward.Actor) (*keyward.ImportUp
 		d.Preview = append(d.Preview, importer.PreviewRow{N: row.N, Cells: cells})
 	}
 	d.setMapping(importer.Suggest(h.Cells))
-	return u, d, nil
+	opts.HeaderRow = h.Row
+	return u, d, opts, nil
 }
 
 func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, d *importPageData, failed error) error {
@@ -198,18 +326,23 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, a keyward.
 	return s.render(w, r, a, status, "import_map", title, *d)
 }
 
+// importMapPage shows the columns found and the mapping step; ?header_row=N
+// reads the file with another header row.
 func (s *Server) importMapPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	_, d, err := s.importData(r, a)
+	_, d, _, err := s.importData(r, a)
 	if err != nil {
-		return err
+		if d == nil {
+			return err
+		}
+		return formRefused(err, func(st int) error { return s.renderImport(w, r, a, st, d, err) })
 	}
 	return s.renderImport(w, r, a, http.StatusOK, d, nil)
 }
 
-// formMapping reads the chosen column of each canonical column; empty is none.
+// formMapping reads the chosen column of each field; empty is none.
 func formMapping(r *http.Request, columns int) (importer.Mapping, error) {
 	m := importer.Mapping{}
-	for _, col := range importer.Columns {
+	for _, col := range importer.Fields {
 		v := strings.TrimSpace(r.PostFormValue(col))
 		if v == "" {
 			continue
@@ -223,22 +356,24 @@ func formMapping(r *http.Request, columns int) (importer.Mapping, error) {
 	return m, nil
 }
 
-// mappedFile loads the upload, applies the posted mapping and parses the file.
+// mappedFile loads the upload, applies the posted choices and parses the file.
 func (s *Server) mappedFile(r *http.Request, a keyward.Actor) (*importPageData, *importer.File, error) {
-	u, d, err := s.importData(r, a)
+	u, d, opts, err := s.importData(r, a)
 	if err != nil {
-		return nil, nil, err
+		return d, nil, err
 	}
 	m, err := formMapping(r, len(d.Columns))
 	if err != nil {
 		return d, nil, err
 	}
 	d.setMapping(m)
-	f, err := importer.ParseMapped(u.Content, uploadFormat(u), m)
+	opts.Mapping = m
+	f, err := importer.ParseWith(bytes.NewReader(u.Content), uploadFormat(u), opts)
 	return d, f, err
 }
 
-// importCheck runs the dry run with the chosen mapping and lists every problem.
+// importCheck runs the dry run with the chosen mapping and lists every problem,
+// what the file names that is new, and how each date was read.
 func (s *Server) importCheck(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	d, f, err := s.mappedFile(r, a)
 	var res *keyward.ImportResult
@@ -251,7 +386,7 @@ func (s *Server) importCheck(w http.ResponseWriter, r *http.Request, a keyward.A
 		}
 		return formRefused(err, func(st int) error { return s.renderImport(w, r, a, st, d, err) })
 	}
-	d.Checked, d.Rows, d.Errors = true, res.Rows, res.Errors
+	d.setReport(res)
 	return s.renderImport(w, r, a, http.StatusOK, d, nil)
 }
 
@@ -270,9 +405,9 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request, a keyward.
 		var e *keyward.Error
 		if errors.As(err, &e) && e.Code == keyward.EUNPROCESSABLE {
 			// The database changed since the dry run: show what is wrong now.
-			d.Checked = true
-			d.Errors, _ = e.Extra["errors"].([]importer.RowError)
-			d.Rows, _ = e.Extra["rows"].(int)
+			if rep, ok := e.Extra["report"].(*keyward.ImportResult); ok {
+				d.setReport(rep)
+			}
 		}
 		return formRefused(err, func(st int) error { return s.renderImport(w, r, a, st, d, err) })
 	}
