@@ -120,14 +120,17 @@ type Event struct {
 
 // User is an account that signs in.
 type User struct {
-	ID          string    `json:"id"`
-	Email       string    `json:"email"`
-	Name        string    `json:"name"`
-	Role        Role      `json:"role"`
-	HolderID    string    `json:"holder_id,omitempty"`
-	TOTPEnabled bool      `json:"totp_enabled"`
-	Disabled    bool      `json:"disabled"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          string `json:"id"`
+	Email       string `json:"email"`
+	Name        string `json:"name"`
+	Role        Role   `json:"role"`
+	HolderID    string `json:"holder_id,omitempty"`
+	TOTPEnabled bool   `json:"totp_enabled"`
+	Disabled    bool   `json:"disabled"`
+	// MustChangePassword: the account has not chosen its own password yet
+	// (it was given one, or was invited and has not used the link).
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
 // AuditRecord is one entry of the tamper-evident log.

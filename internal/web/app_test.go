@@ -58,7 +58,8 @@ func newTestAppWith(t testing.TB, b storetest.Backend, configure func(*web.Confi
 	for _, role := range keyward.Roles {
 		u := owner
 		if role != keyward.RoleOwner {
-			u, _, err = acc.CreateUser(ctx, sys, store.UserInput{Email: string(role) + "@acme.test", Role: role})
+			// A password of their own: a generated one must be changed before any page.
+			u, _, err = acc.CreateUser(ctx, sys, store.UserInput{Email: string(role) + "@acme.test", Role: role, Password: "the " + string(role) + "'s own passphrase"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -62,6 +62,7 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		"sourceText": func(src string) string { return sourceWords[src] },
 		"allowed":    func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
 		"roles":      func() []keyward.Role { return keyward.Roles },
+		"roleWords":  func(r keyward.Role) string { return keyward.RoleWords[r] },
 	}
 }
 
@@ -224,6 +225,10 @@ func (s *Server) pageActor(w http.ResponseWriter, r *http.Request) (keyward.Acto
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errNeedMFA) {
 		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
+		return
+	}
+	if errors.Is(err, errMustChangePassword) {
+		http.Redirect(w, r, "/account/new-password", http.StatusSeeOther)
 		return
 	}
 	st := Status(err)

@@ -19,7 +19,8 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if _, err := s.accounts.Org(r.Context()); keyward.ErrorCode(err) == keyward.ENOTFOUND {
 		return s.render(w, r, a, http.StatusOK, "error", "Not set up yet", map[string]any{"Status": "Keyward", "Message": "Keyward is not set up yet: open the setup link that `keyward serve` printed, or run `keyward init`."})
 	}
-	return s.render(w, r, a, http.StatusOK, "login", "Sign in", map[string]string{"Next": safeNext(r.URL.Query().Get("next"))})
+	q := r.URL.Query()
+	return s.render(w, r, a, http.StatusOK, "login", "Sign in", map[string]string{"Next": safeNext(q.Get("next")), "Email": q.Get("email")})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -56,6 +57,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, a keyward.Actor) 
 	switch {
 	case enrolled:
 		return redirect(w, r, "/login/totp")
+	case u.MustChangePassword:
+		return redirect(w, r, withFlash("/account/new-password", notice))
 	case required:
 		return redirect(w, r, withFlash("/account", joinFlash(notice, "Your organization requires an authenticator: enrol one below.")))
 	}
@@ -277,7 +280,11 @@ func (s *Server) accountOrg(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	return redirect(w, r, "/account?flash=Saved.")
 }
 
-type createdUser struct{ Email, Password string }
+// createdUser is the account just added or re-invited, with its invite link.
+type createdUser struct {
+	Email, Name string
+	Link        *keyward.InviteLink
+}
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	return s.renderUsers(w, r, a, http.StatusOK, nil, nil)
@@ -288,7 +295,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, a keyward.A
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Users": users, "Created": created}
+	data := map[string]any{"Users": users, "Created": created, "Roles": roleChoices(a)}
 	if ferr != nil {
 		return s.render(w, r, a, status, "users", "Users", newFormError(ferr, data))
 	}
@@ -296,14 +303,33 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	u, pw, err := s.accounts.CreateUser(r.Context(), a, keyward.UserInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: keyward.Role(r.PostFormValue("role"))})
+	in := keyward.UserInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: keyward.Role(r.PostFormValue("role"))}
+	u, link, err := s.accounts.InviteUser(r.Context(), a, in, s.baseURL(r))
 	if err != nil {
 		if Status(err) >= 500 {
 			return err
 		}
 		return s.renderUsers(w, r, a, Status(err), nil, err)
 	}
-	return s.renderUsers(w, r, a, http.StatusCreated, &createdUser{Email: u.Email, Password: pw}, nil)
+	return s.renderUsers(w, r, a, http.StatusCreated, &createdUser{Email: u.Email, Name: u.Name, Link: link}, nil)
+}
+
+// roleChoice is one role as the users page offers it, with what it may do.
+type roleChoice struct {
+	Role  keyward.Role
+	Words string
+}
+
+// roleChoices are the roles a may give, most powerful first, each with its words.
+func roleChoices(a keyward.Actor) []roleChoice {
+	out := make([]roleChoice, 0, len(keyward.Roles))
+	for _, r := range keyward.Roles {
+		if r == keyward.RoleOwner && a.Role != keyward.RoleOwner {
+			continue // only an owner makes an owner
+		}
+		out = append(out, roleChoice{Role: r, Words: keyward.RoleWords[r]})
+	}
+	return out
 }
 
 func (s *Server) usersUpdate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
