@@ -37,7 +37,12 @@ func newTestApp(t testing.TB, b storetest.Backend) *testApp {
 // newTestAppWith lets a test change the server's configuration before it starts.
 func newTestAppWith(t testing.TB, b storetest.Backend, configure func(*web.Config)) *testApp {
 	t.Helper()
-	env := b(t)
+	return newTestAppOn(t, b(t), configure)
+}
+
+// newTestAppOn starts the server on env, whose clock the test may move.
+func newTestAppOn(t testing.TB, env *storetest.Env, configure func(*web.Config)) *testApp {
+	t.Helper()
 	db := env.Open(t)
 	acc := db.Accounts(env.Vault)
 	ctx := context.Background()
