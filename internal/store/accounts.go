@@ -65,11 +65,12 @@ func (s *Accounts) Init(ctx context.Context, in InitInput) (*keyward.User, strin
 	in.Org, in.Email = strings.TrimSpace(in.Org), strings.ToLower(strings.TrimSpace(in.Email))
 	v.Check(in.Org != "" && len(in.Org) <= keyward.MaxName, "org", "is required, at most 200 characters")
 	keyward.CheckEmail(&v, "admin_email", in.Email, true)
-	if in.TimeZone == "" {
+	if strings.TrimSpace(in.TimeZone) == "" {
 		in.TimeZone = "UTC"
 	}
-	_, tzErr := time.LoadLocation(in.TimeZone)
-	v.Check(tzErr == nil, "time_zone", "must be an IANA time zone such as Europe/Berlin")
+	zone, ok := keyward.ResolveTimeZone(in.TimeZone)
+	v.Check(ok, "time_zone", "must be a time zone from the list, such as America/New_York (Eastern) or Europe/Berlin")
+	in.TimeZone = zone
 	if in.Name == "" {
 		in.Name = in.Email
 	}

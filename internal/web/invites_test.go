@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -326,4 +327,64 @@ func (a *testApp) usersList() []keyward.User {
 		a.t.Fatalf("list users: %d", st)
 	}
 	return list.Items
+}
+
+// The setup page offers time zones from a list, common ones first by the
+// words people use; "Eastern" typed by hand (or by the CLI) is understood.
+func TestSetupTimeZoneList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		env := b(t)
+		db := env.Open(t)
+		acc := db.Accounts(env.Vault)
+		tok, err := acc.NewSetupToken(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newFormClient(t, newBareServer(t, env, db))
+		st, body, csrf := f.get("/setup?token=" + tok)
+		if st != 200 {
+			t.Fatalf("setup page: %d", st)
+		}
+		form := uiParse(t, body).find(uiForm("/setup"))
+		sel := form.find(uiAttr("name", "time_zone"))
+		if sel == nil || sel.tag != "select" {
+			t.Fatal("the time zone is not chosen from a list")
+		}
+		opts := sel.all(uiTag("option"))
+		if len(opts) < 400 || opts[0].attr["value"] != "America/New_York" || !strings.HasPrefix(opts[0].Text(), "Eastern Time") {
+			t.Fatalf("%d zones, first %v %q", len(opts), opts[0].attr, opts[0].Text())
+		}
+		if got := selected(form, "time_zone"); got != "America/New_York" {
+			t.Errorf("zone chosen at first %q", got)
+		}
+		if form.find(uiAttr("value", "America/Boise")) == nil {
+			t.Error("a less common zone (America/Boise) is not offered")
+		}
+		// A zone not on the list is refused by name, and nothing is set up.
+		in := url.Values{"csrf": {csrf}, "token": {tok}, "org": {"Acme"}, "email": {"o@acme.test"}, "password": {"a long unusual passphrase"}, "time_zone": {"Mars/Olympus"}}
+		resp, err := f.c.PostForm(f.base+"/setup", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || !strings.Contains(string(page), "must be a time zone from the list") {
+			t.Fatalf("unknown zone: %d\n%s", resp.StatusCode, page)
+		}
+		// The form keeps what was typed, with the zone list.
+		if uiParse(t, string(page)).find(uiAttr("value", "America/Boise")) == nil {
+			t.Error("the refused form lost its zone list")
+		}
+		if _, err := acc.Org(context.Background()); keyward.ErrorCode(err) != keyward.ENOTFOUND {
+			t.Fatalf("a refused setup made the organization: %v", err)
+		}
+		in.Set("time_zone", "Eastern")
+		if st, _ := f.post("/setup", in); st != 303 {
+			t.Fatalf("setup with Eastern: %d", st)
+		}
+		org, err := acc.Org(context.Background())
+		if err != nil || org.TimeZone != "America/New_York" {
+			t.Fatalf("org zone %v %v", org, err)
+		}
+	})
 }

@@ -172,7 +172,7 @@ func (s *Server) setupPage(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if !s.accounts.CheckSetupToken(r.Context(), tok) {
 		return keyward.Errorf(keyward.EFORBIDDEN, "this setup link is not valid or was already used")
 	}
-	return s.render(w, r, a, http.StatusOK, "setup", "Set up Keyward", map[string]string{"Token": tok})
+	return s.render(w, r, a, http.StatusOK, "setup", "Set up Keyward", setupData(tok, "", "", "America/New_York"))
 }
 
 func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -186,14 +186,14 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.A
 	in := keyward.InitInput{Org: r.PostFormValue("org"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), TimeZone: r.PostFormValue("time_zone")}
 	if in.Password == "" {
 		return s.render(w, r, a, http.StatusBadRequest, "setup", "Set up Keyward",
-			newFormError(keyward.Invalid("password", "is required"), map[string]string{"Token": tok, "Org": in.Org, "Email": in.Email, "TimeZone": in.TimeZone}))
+			newFormError(keyward.Invalid("password", "is required"), setupData(tok, in.Org, in.Email, in.TimeZone)))
 	}
 	u, _, err := s.accounts.Init(r.Context(), in)
 	if err != nil {
 		if Status(err) >= 500 {
 			return err
 		}
-		return s.render(w, r, a, Status(err), "setup", "Set up Keyward", newFormError(err, map[string]string{"Token": tok, "Org": in.Org, "Email": in.Email, "TimeZone": in.TimeZone}))
+		return s.render(w, r, a, Status(err), "setup", "Set up Keyward", newFormError(err, setupData(tok, in.Org, in.Email, in.TimeZone)))
 	}
 	// Setting up signs the owner in: the address is known to them from now on.
 	if _, err := s.accounts.RecordSignIn(r.Context(), u.ID, s.clientAddr(r)); err != nil {
@@ -205,6 +205,11 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.A
 	}
 	s.setSession(w, sid)
 	return redirect(w, r, "/?flash=Welcome+to+Keyward.")
+}
+
+// setupData is what the setup form shows: what was typed, and the zone list.
+func setupData(token, org, email, zone string) map[string]any {
+	return map[string]any{"Token": token, "Org": org, "Email": email, "TimeZone": zone, "Zones": keyward.TimeZones()}
 }
 
 type accountData struct {
