@@ -161,8 +161,8 @@ func TestValidTimeZone(t *testing.T) {
 		{"", false},
 		{"utc", false},
 		{"europe/berlin", false},
-		{"Local", false},     // time.LoadLocation accepts it; the list does not
-		{"Etc/GMT+5", false}, // a real IANA zone, not one people live in
+		{"Local", false},        // time.LoadLocation accepts it; the list does not
+		{"Etc/GMT+5", false},    // a real IANA zone, not one people live in
 		{"America/Boise", true}, // not common, but on the full list
 		{"America/Argentina", false},
 		{"Europe/Berlin ", false}, // callers trim; the rule does not
