@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/store/storetest"
@@ -102,6 +103,163 @@ func TestKeyCreateWithDoors(t *testing.T) {
 		}
 		if app.count(`SELECT COUNT(*) FROM keyways`) != kwBefore {
 			t.Fatal("the refused create left its key type")
+		}
+	})
+}
+
+// Every list page, empty, says what it is for and offers the next step to
+// those who may take it; to others it says who will.
+func TestEmptyStates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		app := newTestApp(t, b)
+		var site map[string]any
+		app.call(keyward.RoleOwner, "POST", "/api/v1/sites", map[string]any{"name": "Elm Street 12"}, &site)
+		// The site exists so its (empty) door list can be seen; the sites list is checked on a second server.
+		owner, auditor := app.pageSession(keyward.RoleOwner), app.pageSession(keyward.RoleAuditor)
+		for _, c := range []struct {
+			path, id, what, step, href string
+		}{
+			{"/keys", "empty-keys", "every physical key you hand out", "Add your first key", "#new-key"},
+			{"/holders", "empty-holders", "people who get keys", "Add the first holder", "#new-holder"},
+			{"/keyways", "empty-keyways", "profile of a key blank", "Add a key type", "#new-keyway"},
+			{"/storage", "empty-storage", "where keys stay when nobody has them", "Add a storage place", "#new-storage"},
+			{"/credentials", "empty-credentials", "electronic keys", "Issue a credential", "#new-credential"},
+			{"/keysystems", "empty-keysystems", "master-keyed set of locks", "Start a key system", "#new-keysystem"},
+			{"/offboardings", "empty-offboarding", "When someone leaves", "Offboard someone who is leaving", "#start-offboarding"},
+			{"/sites/" + site["id"].(string), "empty-doors", "what keys open", "Add the first door", "#new-opening"},
+			{"/audit?action=nothing.like.this", "empty-audit", "No records match", "Show every record", "/audit"},
+		} {
+			st, body := owner.do("GET", c.path, nil)
+			if st != 200 {
+				t.Errorf("%s: %d", c.path, st)
+				continue
+			}
+			doc := uiParse(t, body)
+			e := doc.byID(c.id)
+			uiWantText(t, e, c.path+" empty state", c.what)
+			if e == nil {
+				continue
+			}
+			btn := e.find(func(n *uiNode) bool { return n.tag == "a" && n.hasClass("button") })
+			if btn == nil || btn.attr["href"] != c.href || !strings.Contains(btn.Text(), c.step) {
+				t.Errorf("%s: next step %v, want %q to %s", c.path, btn, c.step, c.href)
+				continue
+			}
+			// The step leads somewhere that exists on the page (or another page).
+			if strings.HasPrefix(c.href, "#") && doc.byID(c.href[1:]) == nil {
+				t.Errorf("%s: the step points at #%s, which the page lacks", c.path, c.href[1:])
+			}
+		}
+		// Keys: the import is the second way in, for those who may import.
+		_, body := owner.do("GET", "/keys", nil)
+		if uiParse(t, body).byID("empty-keys").find(uiAttr("href", "/imports")) == nil {
+			t.Error("the empty key list does not offer an import")
+		}
+		// An auditor is told, not offered steps they may not take.
+		_, body = auditor.do("GET", "/keys", nil)
+		e := uiParse(t, body).byID("empty-keys")
+		uiWantText(t, e, "auditor's empty keys", "A manager adds keys")
+		if e.find(uiTag("a")) != nil {
+			t.Error("the auditor is offered a step")
+		}
+		// Sites, empty, on a server of its own.
+		other := newTestApp(t, b).pageSession(keyward.RoleManager)
+		_, body = other.do("GET", "/sites", nil)
+		doc := uiParse(t, body)
+		if btn := doc.byID("empty-sites").find(uiAttr("href", "#new-site")); btn == nil || doc.byID("new-site") == nil {
+			t.Error("the empty site list does not lead to the site form")
+		}
+		// A filter that matches nothing is not an empty list.
+		_, body = owner.do("GET", "/keys?q=ZZZ", nil)
+		if uiParse(t, body).byID("empty-keys") != nil || !strings.Contains(body, "No keys match") {
+			t.Error("a filter with no match shows the empty state")
+		}
+	})
+}
+
+// Import is in the navigation for the roles that may import, and only them.
+func TestNavImport(t *testing.T) {
+	app := newTestApp(t, storetest.SQLite)
+	for _, role := range keyward.Roles {
+		if role == keyward.RoleHolder {
+			continue
+		}
+		_, body := app.pageSession(role).do("GET", "/", nil)
+		link := uiParse(t, body).byID("nav-import")
+		if want := keyward.Allowed(role, keyward.ActImport); (link != nil) != want {
+			t.Errorf("%s: Import in the navigation %v, want %v", role, link != nil, want)
+		}
+		if link != nil && link.attr["href"] != "/imports" {
+			t.Errorf("%s: Import links to %q", role, link.attr["href"])
+		}
+	}
+}
+
+// The dashboard's getting-started checklist ticks each step from real
+// records and goes away when all are done, or when an owner puts it away.
+func TestGettingStartedChecklist(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		app := newTestApp(t, b)
+		mgr := app.pageSession(keyward.RoleManager)
+		steps := func() (map[string]bool, string) {
+			t.Helper()
+			st, body := mgr.do("GET", "/", nil)
+			if st != 200 {
+				t.Fatalf("dashboard: %d", st)
+			}
+			sec := uiParse(t, body).byID("getting-started")
+			if sec == nil {
+				return nil, ""
+			}
+			out := map[string]bool{}
+			for _, li := range sec.all(uiTag("li")) {
+				out[li.attr["id"]] = li.hasClass("done")
+			}
+			return out, sec.find(uiTag("h2")).Text()
+		}
+		got, head := steps()
+		if len(got) != 5 || !strings.Contains(head, "0 of 5") {
+			t.Fatalf("a new organization's checklist: %v %q", got, head)
+		}
+		var site, door, holder map[string]any
+		app.call(keyward.RoleOwner, "POST", "/api/v1/sites", map[string]any{"name": "Elm Street 12"}, &site)
+		if got, _ = steps(); !got["step-site"] || got["step-doors"] {
+			t.Fatalf("after a site: %v", got)
+		}
+		app.call(keyward.RoleOwner, "POST", "/api/v1/openings", map[string]any{"site_id": site["id"], "name": "Unit 1", "kind": "door"}, &door)
+		_, _, keyID := app.stock() // a keyway, a holder and a key
+		app.call(keyward.RoleOwner, "POST", "/api/v1/holders", map[string]any{"name": "Ann Lee", "email": "ann@acme.test"}, &holder)
+		got, head = steps()
+		if !got["step-doors"] || !got["step-keys"] || !got["step-holders"] || got["step-checkout"] || !strings.Contains(head, "4 of 5") {
+			t.Fatalf("before the first check-out: %v %q", got, head)
+		}
+		// The manager may not put the list away.
+		if st, _ := mgr.do("POST", "/checklist/dismiss", url.Values{"csrf": {mgr.CSRF}}); st != 403 {
+			t.Fatalf("manager dismisses: %d, want 403", st)
+		}
+		if st := app.call(keyward.RoleOwner, "POST", "/api/v1/keys/"+keyID+"/checkout", map[string]any{"holder_id": holder["id"], "due_at": time.Now().Add(4 * time.Hour).UTC().Format(time.RFC3339)}, nil); st != 200 {
+			t.Fatalf("check-out: %d", st)
+		}
+		if got, _ = steps(); got != nil {
+			t.Fatalf("every step done, the list still shows: %v", got)
+		}
+
+		// On a fresh server, the owner puts it away for everyone.
+		app2 := newTestApp(t, b)
+		owner := app2.pageSession(keyward.RoleOwner)
+		_, body := owner.do("GET", "/", nil)
+		if uiParse(t, body).byID("dismiss-checklist") == nil {
+			t.Fatal("the owner is not offered to put the list away")
+		}
+		if st, _ := owner.do("POST", "/checklist/dismiss", url.Values{"csrf": {owner.CSRF}}); st != 303 {
+			t.Fatalf("dismiss: %d", st)
+		}
+		_, body = app2.pageSession(keyward.RoleManager).do("GET", "/", nil)
+		if uiParse(t, body).byID("getting-started") != nil {
+			t.Fatal("the dismissed list still shows")
+		}
+		if n := app2.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'org.checklist_dismiss'`); n != 1 {
+			t.Fatalf("%d dismiss records", n)
 		}
 	})
 }

@@ -63,6 +63,15 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		"allowed":    func(role keyward.Role, action string) bool { return keyward.Allowed(role, keyward.Action(action)) },
 		"roles":      func() []keyward.Role { return keyward.Roles },
 		"roleWords":  func(r keyward.Role) string { return keyward.RoleWords[r] },
+		"emptyFor":   emptyFor,
+		"copyRule": func(policy string) string {
+			for _, c := range copyRules {
+				if c.Value == policy {
+					return c.Label
+				}
+			}
+			return policy
+		},
 		// zones hands the zone-select template the list and the zone chosen.
 		"zones": func(list []keyward.ZoneGroup, current string) map[string]any {
 			return map[string]any{"Zones": list, "Current": current}

@@ -180,6 +180,10 @@ type dashboardData struct {
 	MoreOverdue                int
 	Mine                       []keyRow
 	CheckpointsOff             string // why audit checkpoints are off, for those who read the audit log
+	// Steps is the getting-started checklist, shown while ShowSteps.
+	Steps     []keyward.StartStep
+	ShowSteps bool
+	StepsDone int
 }
 
 // maxOverdueRows is how many overdue check-outs the dashboard lists.
@@ -204,6 +208,16 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if !d.Inventory {
 		return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", d)
 	}
+	start, err := s.stats.StartCounts(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	d.Steps, d.ShowSteps = keyward.Checklist(*start)
+	for _, st := range d.Steps {
+		if st.Done {
+			d.StepsDone++
+		}
+	}
 	counts, err := s.stats.KeyCounts(r.Context(), a, now)
 	if err != nil {
 		return err
@@ -223,4 +237,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 		return err
 	}
 	return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", v)
+}
+
+// checklistDismiss puts the getting-started checklist away, for everyone.
+func (s *Server) checklistDismiss(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := s.stats.DismissChecklist(r.Context(), a); err != nil {
+		return err
+	}
+	return redirectFlash(w, r, "/", "The getting-started list is put away.")
 }
