@@ -59,7 +59,8 @@ func (s *Accounts) CSRFKey(ctx context.Context) ([]byte, error) {
 type InitInput = keyward.InitInput
 
 // Init creates the organization and its owner. ECONFLICT if already initialized.
-// It returns the owner's password (generated when none was given).
+// It returns the owner's password (generated when none was given, and then
+// to be replaced at the owner's first sign-in).
 func (s *Accounts) Init(ctx context.Context, in InitInput) (*keyward.User, string, error) {
 	var v keyward.Validator
 	in.Org, in.Email = strings.TrimSpace(in.Org), strings.ToLower(strings.TrimSpace(in.Email))
@@ -74,7 +75,8 @@ func (s *Accounts) Init(ctx context.Context, in InitInput) (*keyward.User, strin
 	if in.Name == "" {
 		in.Name = in.Email
 	}
-	if in.Password == "" {
+	generated := in.Password == ""
+	if generated {
 		in.Password = auth.GeneratePassword()
 	} else if err := auth.CheckPasswordPolicy(in.Password, in.Email, in.Org); err != nil {
 		v.Check(false, "password", err.(*auth.PolicyError).Rule)
@@ -106,7 +108,7 @@ func (s *Accounts) Init(ctx context.Context, in InitInput) (*keyward.User, strin
 		if _, err := tx.record(ctx, sys, "org.create", "org", orgID, map[string]any{"name": in.Org}); err != nil {
 			return err
 		}
-		u, err = tx.createUser(ctx, sys, in.Email, in.Name, keyward.RoleOwner, hash, "", false)
+		u, err = tx.createUser(ctx, sys, in.Email, in.Name, keyward.RoleOwner, hash, "", generated)
 		if err != nil {
 			return err
 		}
