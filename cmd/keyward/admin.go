@@ -24,7 +24,7 @@ owner's generated password once. Exit 1 if the database is already initialized.`
 	}
 	c.Flags().StringVar(&org, "org", "", "organization name")
 	c.Flags().StringVar(&email, "admin-email", "", "owner's email")
-	c.Flags().StringVar(&tz, "time-zone", "UTC", "organization time zone (IANA name, e.g. Europe/Berlin)")
+	c.Flags().StringVar(&tz, "time-zone", "UTC", "organization time zone: an IANA name such as America/New_York, or words such as Eastern")
 	return c
 }
 
@@ -38,7 +38,7 @@ func (e *env) initOrg(org, email, tz string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	fmt.Fprintf(e.stdout, "Created organization %q with owner %s.\nOwner password (shown once, change it after signing in):\n%s\n", org, u.Email, pw)
+	fmt.Fprintf(e.stdout, "Created organization %q with owner %s.\nOwner password (shown once; you choose your own when you first sign in):\n%s\n", org, u.Email, pw)
 	return 0
 }
 

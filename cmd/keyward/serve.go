@@ -125,7 +125,8 @@ func (e *env) serve(addr string) int {
 		return e.fail(err)
 	}
 	defer db.Close()
-	accounts := db.Accounts(v).EmailSignInAlerts(e.getenv("KEYWARD_SMTP_ADDR") != "")
+	email := e.getenv("KEYWARD_SMTP_ADDR") != ""
+	accounts := db.Accounts(v).EmailSignInAlerts(email).EmailInvites(email)
 	interval, err := time.ParseDuration(envOr(e.getenv, "KEYWARD_SCHEDULER_INTERVAL", "1m"))
 	if err != nil || interval <= 0 {
 		fmt.Fprintln(e.stderr, "keyward: KEYWARD_SCHEDULER_INTERVAL must be a positive Go duration such as 1m")

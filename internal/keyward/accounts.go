@@ -101,5 +101,6 @@ type Accounts interface {
 	Organization
 	SignIn
 	Users
+	Invites
 	Tokens
 }

@@ -14,4 +14,6 @@ type Dashboard interface {
 	OverdueKeys(ctx context.Context, a Actor, now time.Time, limit int) ([]Key, error)
 	// KeysOut is the number of keys out at the end of each of the organization's last days.
 	KeysOut(ctx context.Context, a Actor, days int) ([]DayCount, error)
+	// GettingStarted is the checklist shown until the first steps are done.
+	GettingStarted
 }

@@ -3,7 +3,6 @@ package keyward
 import (
 	"context"
 	"strings"
-	"time"
 )
 
 // RuleStamped is why a key's symbol and copy number are never edited.
@@ -137,26 +136,13 @@ func (in *OrgPatch) Validate() error {
 		checkText(&v, "name", *in.Name, MaxName, true)
 	}
 	if in.TimeZone != nil {
-		*in.TimeZone = strings.TrimSpace(*in.TimeZone)
-		v.Check(ValidTimeZone(*in.TimeZone), "time_zone", "must be an IANA time zone from the list, such as Europe/Berlin")
-	}
-	return v.Err()
-}
-
-// ValidTimeZone reports whether name is UTC or a zone of TimeZones.
-func ValidTimeZone(name string) bool {
-	if name == "UTC" {
-		return true
-	}
-	for _, g := range TimeZones() {
-		for _, z := range g.Zones {
-			if z == name {
-				_, err := time.LoadLocation(name)
-				return err == nil
-			}
+		zone, ok := ResolveTimeZone(*in.TimeZone)
+		v.Check(ok, "time_zone", "must be a time zone from the list, such as America/New_York (Eastern) or Europe/Berlin")
+		if ok {
+			*in.TimeZone = zone
 		}
 	}
-	return false
+	return v.Err()
 }
 
 // OrgEditor changes the organization's own record.

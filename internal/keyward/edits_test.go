@@ -138,8 +138,9 @@ func TestOrgPatchValidate(t *testing.T) {
 		{"zone", OrgPatch{TimeZone: ptr("Europe/Berlin")}, ""},
 		{"zone with spaces", OrgPatch{TimeZone: ptr(" Asia/Tokyo ")}, ""},
 		{"UTC", OrgPatch{TimeZone: ptr("UTC")}, ""},
-		{"unknown zone", OrgPatch{TimeZone: ptr("Mars/Olympus")}, "time_zone: must be an IANA time zone from the list, such as Europe/Berlin"},
-		{"empty zone", OrgPatch{TimeZone: ptr("")}, "time_zone: must be an IANA time zone from the list, such as Europe/Berlin"},
+		{"words for a zone", OrgPatch{TimeZone: ptr("Eastern")}, ""},
+		{"unknown zone", OrgPatch{TimeZone: ptr("Mars/Olympus")}, "time_zone: must be a time zone from the list, such as America/New_York (Eastern) or Europe/Berlin"},
+		{"empty zone", OrgPatch{TimeZone: ptr("")}, "time_zone: must be a time zone from the list, such as America/New_York (Eastern) or Europe/Berlin"},
 	} {
 		in := c.in
 		if got := fieldsOf(t, in.Validate()); got != c.want {
@@ -160,8 +161,9 @@ func TestValidTimeZone(t *testing.T) {
 		{"", false},
 		{"utc", false},
 		{"europe/berlin", false},
-		{"Local", false},     // time.LoadLocation accepts it; the list does not
-		{"Etc/GMT+5", false}, // a real IANA zone, not on the list
+		{"Local", false},        // time.LoadLocation accepts it; the list does not
+		{"Etc/GMT+5", false},    // a real IANA zone, not one people live in
+		{"America/Boise", true}, // not common, but on the full list
 		{"America/Argentina", false},
 		{"Europe/Berlin ", false}, // callers trim; the rule does not
 		{"../etc/passwd", false},
@@ -170,21 +172,60 @@ func TestValidTimeZone(t *testing.T) {
 			t.Errorf("ValidTimeZone(%q) = %v, want %v", c.name, got, c.want)
 		}
 	}
-	// Every zone offered on the list is accepted (and loads).
-	n := 0
-	for _, g := range TimeZones() {
+	// Every zone offered on the list is accepted (and loads), once: the
+	// common zones first, then every other zone under its region.
+	seen := map[string]bool{}
+	groups := TimeZones()
+	if groups[0].Region != "Common" || groups[0].Zones[0].Name != "America/New_York" {
+		t.Errorf("the list does not start with the common zones: %+v", groups[0])
+	}
+	for i, g := range groups {
 		if g.Region == "" || len(g.Zones) == 0 {
 			t.Errorf("empty group %+v", g)
 		}
 		for _, z := range g.Zones {
-			n++
-			if !strings.HasPrefix(z, g.Region+"/") || !ValidTimeZone(z) {
-				t.Errorf("zone %q of group %q is refused or misgrouped", z, g.Region)
+			if seen[z.Name] {
+				t.Errorf("zone %q is listed twice", z.Name)
+			}
+			seen[z.Name] = true
+			if (i > 0 && !strings.HasPrefix(z.Name, g.Region+"/")) || !ValidTimeZone(z.Name) || z.Label == "" {
+				t.Errorf("zone %+v of group %q is refused, unlabelled or misgrouped", z, g.Region)
 			}
 		}
 	}
-	if n != len(timeZones) {
-		t.Errorf("TimeZones() lists %d zones, want %d: the list is not grouped in order", n, len(timeZones))
+	if len(seen) != len(allZones())+1 { // and UTC
+		t.Errorf("TimeZones() lists %d zones, want every zone and UTC (%d)", len(seen), len(allZones())+1)
+	}
+}
+
+func TestResolveTimeZone(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Eastern", "America/New_York"},
+		{"eastern time", "America/New_York"},
+		{"US/Eastern", "America/New_York"},
+		{" EST ", "America/New_York"},
+		{"Pacific", "America/Los_Angeles"},
+		{"Central Time (US and Canada)", "America/Chicago"},
+		{"europe/berlin", "Europe/Berlin"},
+		{"America/New York", "America/New_York"},
+		{"Europe/Berlin", "Europe/Berlin"},
+		{"utc", "UTC"},
+		{"CET", "Europe/Berlin"},
+		{"Mars/Olympus", ""},
+		{"", ""},
+		{"Local", ""},
+		{"../etc/passwd", ""},
+	} {
+		got, ok := ResolveTimeZone(c.in)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("ResolveTimeZone(%q) = %q, %v; want %q", c.in, got, ok, c.want)
+		}
+	}
+	// Every word names a zone on the list.
+	for w, z := range zoneWords {
+		if !ValidTimeZone(z) {
+			t.Errorf("%q names %q, which is not on the list", w, z)
+		}
 	}
 }
 

@@ -20,6 +20,17 @@ const (
 // Roles lists the roles a user account can have, most powerful first.
 var Roles = []Role{RoleOwner, RoleAdmin, RoleManager, RoleAdvisor, RoleTechnician, RoleHolder, RoleAuditor}
 
+// RoleWords says in plain words what each role is for, where a role is chosen.
+var RoleWords = map[Role]string{
+	RoleOwner:      "Everything, including the organization's settings and other owners.",
+	RoleAdmin:      "Everything except the organization's settings: adds users, reads the audit log.",
+	RoleManager:    "Runs the keys day to day: adds keys, doors and storage, imports, approves copies.",
+	RoleAdvisor:    "Front desk: checks keys in and out, keeps people's details, takes copy requests.",
+	RoleTechnician: "Locksmith work: checks keys in and out, master keying, may see key codes.",
+	RoleHolder:     "Someone who holds keys: sees only their own keys and may report one lost.",
+	RoleAuditor:    "Reads everything and the audit log, changes nothing.",
+}
+
 // ValidRole reports whether r is a role a user account can have.
 func ValidRole(r Role) bool { return slices.Contains(Roles, r) }
 
@@ -30,6 +41,9 @@ type Actor struct {
 	Role   Role
 	// HolderID links a user of role holder to the holder record whose keys they see.
 	HolderID string
+	// MustChangePassword: the user signed in with a password someone else
+	// was given, and must choose their own before any page is shown.
+	MustChangePassword bool
 }
 
 // SystemActor is used by offline commands; it is recorded in the audit log like any user.

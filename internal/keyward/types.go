@@ -1,6 +1,8 @@
 package keyward
 
 import (
+	"errors"
+	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
@@ -120,14 +122,17 @@ type Event struct {
 
 // User is an account that signs in.
 type User struct {
-	ID          string    `json:"id"`
-	Email       string    `json:"email"`
-	Name        string    `json:"name"`
-	Role        Role      `json:"role"`
-	HolderID    string    `json:"holder_id,omitempty"`
-	TOTPEnabled bool      `json:"totp_enabled"`
-	Disabled    bool      `json:"disabled"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          string `json:"id"`
+	Email       string `json:"email"`
+	Name        string `json:"name"`
+	Role        Role   `json:"role"`
+	HolderID    string `json:"holder_id,omitempty"`
+	TOTPEnabled bool   `json:"totp_enabled"`
+	Disabled    bool   `json:"disabled"`
+	// MustChangePassword: the account has not chosen its own password yet
+	// (it was given one, or was invited and has not used the link).
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
 // AuditRecord is one entry of the tamper-evident log.
@@ -232,14 +237,47 @@ type KeyInput struct {
 	Symbol   string `json:"symbol"`
 	// CopyNumber is optional: zero takes the next free number for the symbol.
 	CopyNumber int `json:"copy_number,omitempty"`
+	// NewKeyway, instead of keyway_id, makes the key's keyway with it, in
+	// the same transaction.
+	NewKeyway *KeywayInput `json:"new_keyway,omitempty"`
+	// OpeningIDs are the doors the key opens: its symbol joins each one's
+	// keying schedule (if not there yet), in the same transaction.
+	OpeningIDs []string `json:"opening_ids,omitempty"`
 }
+
+// MaxKeyOpenings bounds the doors one new key is listed on.
+const MaxKeyOpenings = 100
 
 func (in *KeyInput) Validate() error {
 	var v Validator
 	in.Symbol = strings.TrimSpace(in.Symbol)
-	v.Check(in.KeywayID != "", "keyway_id", "is required")
+	if in.NewKeyway != nil {
+		v.Check(in.KeywayID == "", "keyway_id", "must be empty when new_keyway is given")
+		if err := in.NewKeyway.Validate(); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				for _, f := range e.Fields {
+					v.Check(false, "new_keyway."+f.Field, f.Rule)
+				}
+			}
+		}
+	} else {
+		v.Check(in.KeywayID != "", "keyway_id", "is required")
+	}
 	ValidSymbol(&v, "symbol", in.Symbol)
 	v.Check(in.CopyNumber >= 0 && in.CopyNumber <= 100000, "copy_number", "must be between 1 and 100000")
+	v.Check(len(in.OpeningIDs) <= MaxKeyOpenings, "opening_ids", fmt.Sprintf("must name at most %d doors", MaxKeyOpenings))
+	seen := map[string]bool{}
+	ids := in.OpeningIDs[:0:0]
+	for _, id := range in.OpeningIDs {
+		id = strings.TrimSpace(id)
+		v.Check(id != "", "opening_ids", "must not hold an empty id")
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	in.OpeningIDs = ids
 	return v.Err()
 }
 

@@ -21,6 +21,8 @@ type Accounts struct {
 	throttle auth.Throttle
 	// alertEmail: failed sign-ins queue an email to the account's user.
 	alertEmail bool
+	// inviteEmail: invite links are emailed to the new user.
+	inviteEmail bool
 }
 
 // SessionTTL is how long a browser session lasts.
@@ -57,21 +59,24 @@ func (s *Accounts) CSRFKey(ctx context.Context) ([]byte, error) {
 type InitInput = keyward.InitInput
 
 // Init creates the organization and its owner. ECONFLICT if already initialized.
-// It returns the owner's password (generated when none was given).
+// It returns the owner's password (generated when none was given, and then
+// to be replaced at the owner's first sign-in).
 func (s *Accounts) Init(ctx context.Context, in InitInput) (*keyward.User, string, error) {
 	var v keyward.Validator
 	in.Org, in.Email = strings.TrimSpace(in.Org), strings.ToLower(strings.TrimSpace(in.Email))
 	v.Check(in.Org != "" && len(in.Org) <= keyward.MaxName, "org", "is required, at most 200 characters")
 	keyward.CheckEmail(&v, "admin_email", in.Email, true)
-	if in.TimeZone == "" {
+	if strings.TrimSpace(in.TimeZone) == "" {
 		in.TimeZone = "UTC"
 	}
-	_, tzErr := time.LoadLocation(in.TimeZone)
-	v.Check(tzErr == nil, "time_zone", "must be an IANA time zone such as Europe/Berlin")
+	zone, ok := keyward.ResolveTimeZone(in.TimeZone)
+	v.Check(ok, "time_zone", "must be a time zone from the list, such as America/New_York (Eastern) or Europe/Berlin")
+	in.TimeZone = zone
 	if in.Name == "" {
 		in.Name = in.Email
 	}
-	if in.Password == "" {
+	generated := in.Password == ""
+	if generated {
 		in.Password = auth.GeneratePassword()
 	} else if err := auth.CheckPasswordPolicy(in.Password, in.Email, in.Org); err != nil {
 		v.Check(false, "password", err.(*auth.PolicyError).Rule)
@@ -103,7 +108,7 @@ func (s *Accounts) Init(ctx context.Context, in InitInput) (*keyward.User, strin
 		if _, err := tx.record(ctx, sys, "org.create", "org", orgID, map[string]any{"name": in.Org}); err != nil {
 			return err
 		}
-		u, err = tx.createUser(ctx, sys, in.Email, in.Name, keyward.RoleOwner, hash, "")
+		u, err = tx.createUser(ctx, sys, in.Email, in.Name, keyward.RoleOwner, hash, "", generated)
 		if err != nil {
 			return err
 		}
@@ -140,74 +145,90 @@ func (s *Accounts) CheckSetupToken(ctx context.Context, token string) bool {
 	return err == nil
 }
 
-func (t *Tx) createUser(ctx context.Context, a keyward.Actor, email, name string, role keyward.Role, hash, holderID string) (*keyward.User, error) {
-	u := &keyward.User{ID: newID("usr"), Email: email, Name: name, Role: role, HolderID: holderID, CreatedAt: t.now}
-	if _, err := t.Exec(ctx, `INSERT INTO users (id, email, name, role, holder_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Email, u.Name, string(u.Role), nullStr(holderID), hash, ts(u.CreatedAt)); err != nil {
+// createUser inserts an account; mustChange: the password was given to the
+// user by someone else, and must be replaced at first sign-in.
+func (t *Tx) createUser(ctx context.Context, a keyward.Actor, email, name string, role keyward.Role, hash, holderID string, mustChange bool) (*keyward.User, error) {
+	u := &keyward.User{ID: newID("usr"), Email: email, Name: name, Role: role, HolderID: holderID, MustChangePassword: mustChange, CreatedAt: t.now}
+	if _, err := t.Exec(ctx, `INSERT INTO users (id, email, name, role, holder_id, password_hash, must_change_password, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.Name, string(u.Role), nullStr(holderID), hash, b2i(mustChange), ts(u.CreatedAt)); err != nil {
 		if isUnique(err) {
 			return nil, &keyward.Error{Code: keyward.ECONFLICT, Message: fmt.Sprintf("a user with email %q already exists", email),
 				Fields: []keyward.FieldError{{Field: "email", Rule: "must be unique"}}}
 		}
 		return nil, fmt.Errorf("store: insert user: %w", err)
 	}
-	_, err := t.record(ctx, a, "user.create", "user", u.ID, map[string]any{"email": email, "role": role})
+	_, err := t.record(ctx, a, "user.create", "user", u.ID, map[string]any{"email": email, "role": role, "must_change_password": mustChange})
 	return u, err
 }
 
 // UserInput creates an account.
 type UserInput = keyward.UserInput
 
-// CreateUser adds an account; only owners may create owners. Returns the initial password.
+// CreateUser adds an account; only owners may create owners. Returns the
+// initial password; a generated one must be changed at first sign-in.
 func (s *Accounts) CreateUser(ctx context.Context, a keyward.Actor, in UserInput) (*keyward.User, string, error) {
+	u, pw, _, err := s.createAccount(ctx, a, in, "")
+	return u, pw, err
+}
+
+// createAccount adds an account and, when base is not empty, an invite link
+// for it, in one transaction.
+func (s *Accounts) createAccount(ctx context.Context, a keyward.Actor, in UserInput, base string) (*keyward.User, string, *keyward.InviteLink, error) {
 	if err := s.db.recordDenial(ctx, a, keyward.ActUserManage, "user", ""); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	var v keyward.Validator
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	keyward.CheckEmail(&v, "email", in.Email, true)
 	v.Check(len(in.Name) <= keyward.MaxName, "name", "must be at most 200 characters")
 	v.Check(keyward.ValidRole(in.Role), "role", "must be one of owner, admin, manager, advisor, technician, holder, auditor")
-	if in.Password == "" {
+	generated := in.Password == ""
+	if generated {
 		in.Password = auth.GeneratePassword()
 	} else if err := auth.CheckPasswordPolicy(in.Password, in.Email); err != nil {
 		v.Check(false, "password", err.(*auth.PolicyError).Rule)
 	}
 	if err := v.Err(); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	if in.Role == keyward.RoleOwner && a.Role != keyward.RoleOwner && a.Role != keyward.RoleSystem {
-		return nil, "", keyward.Errorf(keyward.EFORBIDDEN, "only an owner may create another owner")
+		return nil, "", nil, keyward.Errorf(keyward.EFORBIDDEN, "only an owner may create another owner")
 	}
 	if in.Name == "" {
 		in.Name = in.Email
 	}
 	hash, err := auth.HashPassword(in.Password)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	var u *keyward.User
+	var link *keyward.InviteLink
 	err = s.db.withTx(ctx, func(tx *Tx) error {
 		if in.HolderID != "" && !tx.exists(ctx, "holders", in.HolderID) {
 			return keyward.Invalid("holder_id", "must name an existing holder")
 		}
-		u, err = tx.createUser(ctx, a, in.Email, in.Name, in.Role, hash, in.HolderID)
+		u, err = tx.createUser(ctx, a, in.Email, in.Name, in.Role, hash, in.HolderID, generated)
+		if err != nil || base == "" {
+			return err
+		}
+		link, err = s.invite(ctx, tx, a, u, base)
 		return err
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	return u, in.Password, nil
+	return u, in.Password, link, nil
 }
 
-const userCols = `id, email, name, role, COALESCE(holder_id, ''), totp_secret, disabled, created_at`
+const userCols = `id, email, name, role, COALESCE(holder_id, ''), totp_secret, disabled, must_change_password, created_at`
 
 func scanUser(r interface{ Scan(...any) error }) (*keyward.User, sql.NullString, error) {
 	var u keyward.User
 	var secret sql.NullString
-	var dis int
+	var dis, must int
 	var at string
-	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.HolderID, &secret, &dis, &at)
-	u.TOTPEnabled, u.Disabled, u.CreatedAt = secret.Valid, dis == 1, parseTS(at)
+	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.HolderID, &secret, &dis, &must, &at)
+	u.TOTPEnabled, u.Disabled, u.MustChangePassword, u.CreatedAt = secret.Valid, dis == 1, must == 1, parseTS(at)
 	return &u, secret, err
 }
 
@@ -499,7 +520,7 @@ func (s *Accounts) actor(ctx context.Context, userID string) (keyward.Actor, err
 	if err != nil || u.Disabled {
 		return keyward.Actor{}, keyward.Errorf(keyward.EUNAUTHORIZED, "account is disabled")
 	}
-	return keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role, HolderID: u.HolderID}, nil
+	return keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role, HolderID: u.HolderID, MustChangePassword: u.MustChangePassword}, nil
 }
 
 // CreateToken issues an API token for the user with that email and returns
@@ -654,15 +675,14 @@ func (s *Accounts) ChangePassword(ctx context.Context, a keyward.Actor, old, pw 
 	if err := auth.CheckPasswordPolicy(pw, a.Email); err != nil {
 		return keyward.Invalid("new_password", err.(*auth.PolicyError).Rule)
 	}
+	if same, _ := auth.VerifyPassword(hash, pw); same {
+		return keyward.Invalid("new_password", "must differ from the current password")
+	}
 	newHash, err := auth.HashPassword(pw)
 	if err != nil {
 		return err
 	}
 	return s.db.withTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, newHash, a.UserID); err != nil {
-			return err
-		}
-		_, err := tx.record(ctx, a, "user.password_change", "user", a.UserID, nil)
-		return err
+		return tx.setPassword(ctx, a, a.UserID, newHash, "user.password_change")
 	})
 }

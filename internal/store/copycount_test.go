@@ -175,7 +175,7 @@ func TestUncontrolledCopyWorkList(t *testing.T) {
 	})
 }
 
-// Migration 0018 builds the work-list tables anew so a list may answer a
+// Migration 0017 builds the work-list tables anew so a list may answer a
 // copy found instead of a lost key: the lists and doors made before it are
 // kept, their doors still belong to them, and one open list per symbol
 // still holds.
@@ -183,7 +183,7 @@ func TestWorkListsMigration(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		env := b(t)
 		ctx := context.Background()
-		if err := store.MigrateToForTest(ctx, store.Config{URL: env.URL, DataDir: env.Dir, Now: env.Clock.Now}, 17); err != nil {
+		if err := store.MigrateToForTest(ctx, store.Config{URL: env.URL, DataDir: env.Dir, Now: env.Clock.Now}, 16); err != nil {
 			t.Fatal(err)
 		}
 		raw := env.SQL()

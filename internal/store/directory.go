@@ -235,22 +235,30 @@ func (s *Directory) CreateKeyway(ctx context.Context, a keyward.Actor, in keywar
 	}
 	var k *keyward.Keyway
 	err := s.db.withTx(ctx, func(tx *Tx) error {
-		k = &keyward.Keyway{ID: newID("kwy"), Name: in.Name, Manufacturer: in.Manufacturer, DuplicationPolicy: in.DuplicationPolicy, CreatedAt: tx.now}
-		if _, err := tx.Exec(ctx, `INSERT INTO keyways (id, name, manufacturer, duplication_policy, created_at) VALUES (?, ?, ?, ?, ?)`,
-			k.ID, k.Name, k.Manufacturer, k.DuplicationPolicy, ts(k.CreatedAt)); err != nil {
-			if isUnique(err) {
-				return &keyward.Error{Code: keyward.ECONFLICT, Message: fmt.Sprintf("a keyway named %q already exists", k.Name),
-					Fields: []keyward.FieldError{{Field: "name", Rule: "must be unique"}}}
-			}
-			return fmt.Errorf("store: insert keyway: %w", err)
-		}
-		_, err := tx.record(ctx, a, "keyway.create", "keyway", k.ID, map[string]any{"name": k.Name, "duplication_policy": k.DuplicationPolicy})
+		var err error
+		k, err = tx.insertKeyway(ctx, a, in, "name")
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return k, nil
+}
+
+// insertKeyway adds a validated keyway with its audit record; a name taken
+// is a conflict on field.
+func (tx *Tx) insertKeyway(ctx context.Context, a keyward.Actor, in keyward.KeywayInput, field string) (*keyward.Keyway, error) {
+	k := &keyward.Keyway{ID: newID("kwy"), Name: in.Name, Manufacturer: in.Manufacturer, DuplicationPolicy: in.DuplicationPolicy, CreatedAt: tx.now}
+	if _, err := tx.Exec(ctx, `INSERT INTO keyways (id, name, manufacturer, duplication_policy, created_at) VALUES (?, ?, ?, ?, ?)`,
+		k.ID, k.Name, k.Manufacturer, k.DuplicationPolicy, ts(k.CreatedAt)); err != nil {
+		if isUnique(err) {
+			return nil, &keyward.Error{Code: keyward.ECONFLICT, Message: fmt.Sprintf("a key type (keyway) named %q already exists; choose it from the list", k.Name),
+				Fields: []keyward.FieldError{{Field: field, Rule: "must be unique"}}}
+		}
+		return nil, fmt.Errorf("store: insert keyway: %w", err)
+	}
+	_, err := tx.record(ctx, a, "keyway.create", "keyway", k.ID, map[string]any{"name": k.Name, "duplication_policy": k.DuplicationPolicy})
+	return k, err
 }
 
 const keywayCols = `id, name, manufacturer, duplication_policy, created_at, retired_at`

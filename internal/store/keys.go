@@ -41,9 +41,22 @@ func (s *Custody) CreateKey(ctx context.Context, a keyward.Actor, in keyward.Key
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	if in.NewKeyway != nil || len(in.OpeningIDs) > 0 {
+		// A new keyway and a door's keying schedule are the directory's.
+		if err := s.db.recordDenial(ctx, a, keyward.ActInventoryEdit, "key", ""); err != nil {
+			return nil, err
+		}
+	}
 	var refused error
 	var policy string
 	k, err := inTx(ctx, s.db, func(tx *Tx) (*keyward.Key, error) {
+		if in.NewKeyway != nil {
+			kw, err := tx.insertKeyway(ctx, a, *in.NewKeyway, "new_keyway.name")
+			if err != nil {
+				return nil, err
+			}
+			in.KeywayID = kw.ID
+		}
 		// A plain create registers a copy that exists: of a dnd or
 		// restricted keyway, only an owner or admin may (new copies go
 		// through a copy request).
@@ -52,13 +65,43 @@ func (s *Custody) CreateKey(ctx context.Context, a keyward.Actor, in keyward.Key
 				return nil, refused
 			}
 		}
-		return tx.createKey(ctx, a, in, keyward.StatusInStorage, "", nil, keyOrigin{kind: keyward.OriginRegistered})
+		k, err := tx.createKey(ctx, a, in, keyward.StatusInStorage, "", nil, keyOrigin{kind: keyward.OriginRegistered})
+		if err != nil {
+			return nil, err
+		}
+		return k, tx.scheduleKey(ctx, a, k, in.OpeningIDs)
 	})
 	if refused != nil {
 		return nil, s.db.recordRefusal(ctx, a, string(keyward.ActKeyCreate), "keyway", in.KeywayID,
 			map[string]any{"symbol": in.Symbol, "policy": policy}, refused)
 	}
 	return k, err
+}
+
+// scheduleKey lists a new key's symbol on the keying schedule of each
+// opening (left as it is where the symbol is listed already), each with its
+// audit record. An unknown or retired opening refuses the whole create.
+func (tx *Tx) scheduleKey(ctx context.Context, a keyward.Actor, k *keyward.Key, openingIDs []string) error {
+	for _, id := range openingIDs {
+		var retired sql.NullString
+		if err := tx.QueryRow(ctx, `SELECT retired_at FROM openings WHERE id = ?`, id).Scan(&retired); err != nil || retired.Valid {
+			if err != nil && err != sql.ErrNoRows {
+				return fmt.Errorf("store: read opening: %w", err)
+			}
+			return keyward.Invalid("opening_ids", "must name doors that exist and are not retired")
+		}
+		res, err := tx.Exec(ctx, `INSERT INTO opening_symbols (opening_id, symbol, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, k.Symbol, ts(tx.now))
+		if err != nil {
+			return fmt.Errorf("store: insert opening symbol: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue // the symbol already opens this door
+		}
+		if _, err := tx.record(ctx, a, "opening.symbol.add", "opening", id, map[string]any{"symbol": k.Symbol, "key_id": k.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // keyOrigin is how a new copy comes under control (keyward.OriginRegistered…),

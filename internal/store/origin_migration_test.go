@@ -8,13 +8,13 @@ import (
 	"github.com/keyward/keyward/internal/store/storetest"
 )
 
-// Migration 0017 gives the keys that existed before it an origin: those an
+// Migration 0016 gives the keys that existed before it an origin: those an
 // import created are imported, the others registered; none is produced.
 func TestKeyOriginBackfill(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		env := b(t)
 		ctx := context.Background()
-		if err := store.MigrateToForTest(ctx, store.Config{URL: env.URL, DataDir: env.Dir, Now: env.Clock.Now}, 16); err != nil {
+		if err := store.MigrateToForTest(ctx, store.Config{URL: env.URL, DataDir: env.Dir, Now: env.Clock.Now}, 15); err != nil {
 			t.Fatal(err)
 		}
 		raw := env.SQL()

@@ -26,7 +26,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	if err != nil {
 		return err
 	}
-	out := newAccount{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, HolderID: u.HolderID, CreatedAt: u.CreatedAt}
+	out := newAccount{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, HolderID: u.HolderID, MustChangePassword: u.MustChangePassword, CreatedAt: u.CreatedAt}
 	if generated {
 		// Shown once, to the admin who created the account, to pass on.
 		out.InitialPassword = pw
@@ -36,13 +36,15 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a keyward.Ac
 
 // newAccount is a new account, with the password Keyward generated for it.
 type newAccount struct {
-	ID              string       `json:"id"`
-	Email           string       `json:"email"`
-	Name            string       `json:"name"`
-	Role            keyward.Role `json:"role"`
-	HolderID        string       `json:"holder_id"`
-	CreatedAt       time.Time    `json:"created_at"`
-	InitialPassword string       `json:"initial_password,omitempty"`
+	ID       string       `json:"id"`
+	Email    string       `json:"email"`
+	Name     string       `json:"name"`
+	Role     keyward.Role `json:"role"`
+	HolderID string       `json:"holder_id"`
+	// MustChangePassword: the password was generated; the user replaces it at first sign-in.
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
+	InitialPassword    string    `json:"initial_password,omitempty"`
 }
 
 // userUpdate is the body of PATCH /api/v1/users/{id}: what it names changes.

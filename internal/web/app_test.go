@@ -37,7 +37,12 @@ func newTestApp(t testing.TB, b storetest.Backend) *testApp {
 // newTestAppWith lets a test change the server's configuration before it starts.
 func newTestAppWith(t testing.TB, b storetest.Backend, configure func(*web.Config)) *testApp {
 	t.Helper()
-	env := b(t)
+	return newTestAppOn(t, b(t), configure)
+}
+
+// newTestAppOn starts the server on env, whose clock the test may move.
+func newTestAppOn(t testing.TB, env *storetest.Env, configure func(*web.Config)) *testApp {
+	t.Helper()
 	db := env.Open(t)
 	acc := db.Accounts(env.Vault)
 	ctx := context.Background()
@@ -58,7 +63,8 @@ func newTestAppWith(t testing.TB, b storetest.Backend, configure func(*web.Confi
 	for _, role := range keyward.Roles {
 		u := owner
 		if role != keyward.RoleOwner {
-			u, _, err = acc.CreateUser(ctx, sys, store.UserInput{Email: string(role) + "@acme.test", Role: role})
+			// A password of their own: a generated one must be changed before any page.
+			u, _, err = acc.CreateUser(ctx, sys, store.UserInput{Email: string(role) + "@acme.test", Role: role, Password: "the " + string(role) + "'s own passphrase"})
 			if err != nil {
 				t.Fatal(err)
 			}

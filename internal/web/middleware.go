@@ -50,6 +50,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				}
 			}
 			setLogUser(r, a.Email)
+			if rt.page && a.MustChangePassword && !beforeOwnPassword[rt.pattern] {
+				s.fail(w, r, rt, errMustChangePassword)
+				return
+			}
 			if !keyward.Allowed(a.Role, rt.action) {
 				err := keyward.Authorize(a, rt.action)
 				if r.Method != http.MethodGet {

@@ -14,7 +14,7 @@ func (s *Server) accountRoutes() []route {
 			id: "createUser", tag: "users", summary: "Create a user account",
 			desc: "Only owners may create owners (403). 409 if an account with that email exists. `Idempotency-Key` is refused (400): the request or the answer holds a secret, which a stored replay would keep in the database.",
 			in:   keyward.UserInput{},
-			out:  []reply{{201, "Created: the new account. `initial_password` is present when no password was given.", newAccount{}, ""}},
+			out:  []reply{{201, "Created: the new account. `initial_password` is present when no password was given; the user must replace it with their own at first sign-in (`must_change_password`), before any page is shown. API tokens are not affected.", newAccount{}, ""}},
 			errs: []int{400, 401, 403, 409},
 		}),
 		api("PATCH /api/v1/users/{id}", keyward.ActUserManage, s.updateUser).describe(opDoc{
@@ -75,5 +75,10 @@ func (s *Server) accountRoutes() []route {
 		page("GET /users", keyward.ActUserManage, s.usersPage),
 		page("POST /users", keyward.ActUserManage, s.usersCreate),
 		page("POST /users/{id}", keyward.ActUserManage, s.usersUpdate),
+		page("POST /users/{id}/invite", keyward.ActUserManage, s.usersInvite),
+		page("GET /invite", keyward.ActPublic, s.invitePage),
+		page("POST /invite", keyward.ActPublic, s.inviteSubmit),
+		page("GET /account/new-password", keyward.ActSelf, s.newPasswordPage),
+		page("POST /account/new-password", keyward.ActSelf, s.newPasswordSubmit),
 	}
 }

@@ -37,5 +37,6 @@ func (s *Server) systemRoutes() []route {
 
 		page("GET /static/", keyward.ActPublic, s.static),
 		page("GET /{$}", keyward.ActSelf, s.dashboard),
+		page("POST /checklist/dismiss", keyward.ActOrgManage, s.checklistDismiss),
 	}
 }

@@ -74,11 +74,12 @@ func uiStartIn(t testing.TB, zone string, opts ...func(*web.Config)) *uiServer {
 	return &uiServer{t: t, URL: hs.URL, db: db, acc: acc, clock: clock, sys: keyward.SystemActor("ui-test"), sql: storetest.OpenSQL(t, "", dir)}
 }
 
-// user creates an account of role and returns its email and initial password.
+// user creates an account of role and returns its email and password, one
+// chosen for it (a generated one would have to be changed at first sign-in).
 func (s *uiServer) user(role keyward.Role, holderID string) (string, string) {
 	s.t.Helper()
 	email := string(role) + "@harbour.test"
-	_, pw, err := s.acc.CreateUser(context.Background(), s.sys, store.UserInput{Email: email, Role: role, HolderID: holderID})
+	_, pw, err := s.acc.CreateUser(context.Background(), s.sys, store.UserInput{Email: email, Role: role, HolderID: holderID, Password: "the " + string(role) + "'s own passphrase"})
 	if err != nil {
 		s.t.Fatal(err)
 	}

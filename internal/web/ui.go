@@ -64,6 +64,20 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		"roles":      func() []keyward.Role { return keyward.Roles },
 		// copiesExist says how many copies of a key are under control.
 		"copiesExist": copiesExist,
+		"roleWords":   func(r keyward.Role) string { return keyward.RoleWords[r] },
+		"emptyFor":    emptyFor,
+		"copyRule": func(policy string) string {
+			for _, c := range copyRules {
+				if c.Value == policy {
+					return c.Label
+				}
+			}
+			return policy
+		},
+		// zones hands the zone-select template the list and the zone chosen.
+		"zones": func(list []keyward.ZoneGroup, current string) map[string]any {
+			return map[string]any{"Zones": list, "Current": current}
+		},
 	}
 }
 
@@ -227,6 +241,10 @@ func (s *Server) pageActor(w http.ResponseWriter, r *http.Request) (keyward.Acto
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errNeedMFA) {
 		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
+		return
+	}
+	if errors.Is(err, errMustChangePassword) {
+		http.Redirect(w, r, "/account/new-password", http.StatusSeeOther)
 		return
 	}
 	st := Status(err)

@@ -19,7 +19,8 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if _, err := s.accounts.Org(r.Context()); keyward.ErrorCode(err) == keyward.ENOTFOUND {
 		return s.render(w, r, a, http.StatusOK, "error", "Not set up yet", map[string]any{"Status": "Keyward", "Message": "Keyward is not set up yet: open the setup link that `keyward serve` printed, or run `keyward init`."})
 	}
-	return s.render(w, r, a, http.StatusOK, "login", "Sign in", map[string]string{"Next": safeNext(r.URL.Query().Get("next"))})
+	q := r.URL.Query()
+	return s.render(w, r, a, http.StatusOK, "login", "Sign in", map[string]string{"Next": safeNext(q.Get("next")), "Email": q.Get("email")})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -56,6 +57,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, a keyward.Actor) 
 	switch {
 	case enrolled:
 		return redirect(w, r, "/login/totp")
+	case u.MustChangePassword:
+		return redirect(w, r, withFlash("/account/new-password", notice))
 	case required:
 		return redirect(w, r, withFlash("/account", joinFlash(notice, "Your organization requires an authenticator: enrol one below.")))
 	}
@@ -169,7 +172,7 @@ func (s *Server) setupPage(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if !s.accounts.CheckSetupToken(r.Context(), tok) {
 		return keyward.Errorf(keyward.EFORBIDDEN, "this setup link is not valid or was already used")
 	}
-	return s.render(w, r, a, http.StatusOK, "setup", "Set up Keyward", map[string]string{"Token": tok})
+	return s.render(w, r, a, http.StatusOK, "setup", "Set up Keyward", setupData(tok, "", "", "America/New_York"))
 }
 
 func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -183,14 +186,14 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.A
 	in := keyward.InitInput{Org: r.PostFormValue("org"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), TimeZone: r.PostFormValue("time_zone")}
 	if in.Password == "" {
 		return s.render(w, r, a, http.StatusBadRequest, "setup", "Set up Keyward",
-			newFormError(keyward.Invalid("password", "is required"), map[string]string{"Token": tok, "Org": in.Org, "Email": in.Email, "TimeZone": in.TimeZone}))
+			newFormError(keyward.Invalid("password", "is required"), setupData(tok, in.Org, in.Email, in.TimeZone)))
 	}
 	u, _, err := s.accounts.Init(r.Context(), in)
 	if err != nil {
 		if Status(err) >= 500 {
 			return err
 		}
-		return s.render(w, r, a, Status(err), "setup", "Set up Keyward", newFormError(err, map[string]string{"Token": tok, "Org": in.Org, "Email": in.Email, "TimeZone": in.TimeZone}))
+		return s.render(w, r, a, Status(err), "setup", "Set up Keyward", newFormError(err, setupData(tok, in.Org, in.Email, in.TimeZone)))
 	}
 	// Setting up signs the owner in: the address is known to them from now on.
 	if _, err := s.accounts.RecordSignIn(r.Context(), u.ID, s.clientAddr(r)); err != nil {
@@ -202,6 +205,11 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request, a keyward.A
 	}
 	s.setSession(w, sid)
 	return redirect(w, r, "/?flash=Welcome+to+Keyward.")
+}
+
+// setupData is what the setup form shows: what was typed, and the zone list.
+func setupData(token, org, email, zone string) map[string]any {
+	return map[string]any{"Token": token, "Org": org, "Email": email, "TimeZone": zone, "Zones": keyward.TimeZones()}
 }
 
 type accountData struct {
@@ -277,7 +285,11 @@ func (s *Server) accountOrg(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	return redirect(w, r, "/account?flash=Saved.")
 }
 
-type createdUser struct{ Email, Password string }
+// createdUser is the account just added or re-invited, with its invite link.
+type createdUser struct {
+	Email, Name string
+	Link        *keyward.InviteLink
+}
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	return s.renderUsers(w, r, a, http.StatusOK, nil, nil)
@@ -288,7 +300,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, a keyward.A
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Users": users, "Created": created}
+	data := map[string]any{"Users": users, "Created": created, "Roles": roleChoices(a)}
 	if ferr != nil {
 		return s.render(w, r, a, status, "users", "Users", newFormError(ferr, data))
 	}
@@ -296,14 +308,33 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	u, pw, err := s.accounts.CreateUser(r.Context(), a, keyward.UserInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: keyward.Role(r.PostFormValue("role"))})
+	in := keyward.UserInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: keyward.Role(r.PostFormValue("role"))}
+	u, link, err := s.accounts.InviteUser(r.Context(), a, in, s.baseURL(r))
 	if err != nil {
 		if Status(err) >= 500 {
 			return err
 		}
 		return s.renderUsers(w, r, a, Status(err), nil, err)
 	}
-	return s.renderUsers(w, r, a, http.StatusCreated, &createdUser{Email: u.Email, Password: pw}, nil)
+	return s.renderUsers(w, r, a, http.StatusCreated, &createdUser{Email: u.Email, Name: u.Name, Link: link}, nil)
+}
+
+// roleChoice is one role as the users page offers it, with what it may do.
+type roleChoice struct {
+	Role  keyward.Role
+	Words string
+}
+
+// roleChoices are the roles a may give, most powerful first, each with its words.
+func roleChoices(a keyward.Actor) []roleChoice {
+	out := make([]roleChoice, 0, len(keyward.Roles))
+	for _, r := range keyward.Roles {
+		if r == keyward.RoleOwner && a.Role != keyward.RoleOwner {
+			continue // only an owner makes an owner
+		}
+		out = append(out, roleChoice{Role: r, Words: keyward.RoleWords[r]})
+	}
+	return out
 }
 
 func (s *Server) usersUpdate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {

@@ -27,7 +27,35 @@ type keysPageData struct {
 	Keyways     []keyward.Keyway
 	MoreKeyways bool
 	Form        map[string]string
+	// Doors are the doors a new key may be listed on, by site; MoreDoors
+	// says the list stops short (the rest on each door's page).
+	Doors     []doorChoice
+	MoreDoors bool
+	// Chosen are the doors ticked on a refused form.
+	Chosen map[string]bool
+	// CopyRules are the choices of how freely a new key type may be copied.
+	CopyRules []copyRule
 }
+
+// doorChoice is a door offered when a key is made.
+type doorChoice struct {
+	ID, Name, Site string
+}
+
+// copyRule is a duplication policy in the words of the add-a-key form.
+type copyRule struct {
+	Value, Label string
+}
+
+// copyRules say what each duplication policy means for a new key type.
+var copyRules = []copyRule{
+	{"open", "Anyone may copy it (most house keys)"},
+	{"dnd", "Stamped \"Do Not Duplicate\" (a request to key cutters, not a guarantee)"},
+	{"restricted", "Restricted: copies only with your authorization (patented key blanks)"},
+}
+
+// maxDoorChoices bounds the doors the add-a-key form lists.
+const maxDoorChoices = 300
 
 func (s *Server) keysPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	return s.renderKeys(w, r, a, http.StatusOK, nil, nil)
@@ -66,6 +94,14 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, a keyward.Ac
 			return err
 		}
 		d.Keyways, d.MoreKeyways = kws.Items, kws.Next != ""
+		d.CopyRules = copyRules
+		if d.Doors, d.MoreDoors, err = s.doorChoices(r, a); err != nil {
+			return err
+		}
+		d.Chosen = map[string]bool{}
+		for _, id := range r.PostForm["opening_id"] {
+			d.Chosen[id] = true
+		}
 	}
 	if failed != nil {
 		return s.render(w, r, a, status, "keys", "Keys", newFormError(failed, d))
@@ -73,8 +109,40 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	return s.render(w, r, a, status, "keys", "Keys", d)
 }
 
+// doorChoices are the doors (not retired) a new key may be listed on, by
+// site then name.
+func (s *Server) doorChoices(r *http.Request, a keyward.Actor) ([]doorChoice, bool, error) {
+	sites, err := s.directory.Sites(r.Context(), a, keyward.ListOptions{Limit: 500})
+	if err != nil {
+		return nil, false, err
+	}
+	names := map[string]string{}
+	for _, st := range sites.Items {
+		names[st.ID] = st.Name
+	}
+	ops, err := s.directory.Openings(r.Context(), a, "", keyward.ListOptions{Limit: maxDoorChoices})
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]doorChoice, 0, len(ops.Items))
+	for _, o := range ops.Items {
+		if o.RetiredAt == nil {
+			out = append(out, doorChoice{ID: o.ID, Name: o.Name, Site: names[o.SiteID]})
+		}
+	}
+	slices.SortStableFunc(out, func(x, y doorChoice) int { return cmp.Or(cmp.Compare(x.Site, y.Site), cmp.Compare(x.Name, y.Name)) })
+	return out, ops.Next != "", nil
+}
+
+// newKeywayChoice is the keyway select's value for "a new key type".
+const newKeywayChoice = "new"
+
 func (s *Server) keysCreate(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	in := keyward.KeyInput{KeywayID: r.PostFormValue("keyway_id"), Symbol: r.PostFormValue("symbol")}
+	in := keyward.KeyInput{KeywayID: r.PostFormValue("keyway_id"), Symbol: r.PostFormValue("symbol"), OpeningIDs: r.PostForm["opening_id"]}
+	if in.KeywayID == newKeywayChoice || (in.KeywayID == "" && strings.TrimSpace(r.PostFormValue("new_keyway_name")) != "") {
+		in.KeywayID = ""
+		in.NewKeyway = &keyward.KeywayInput{Name: r.PostFormValue("new_keyway_name"), DuplicationPolicy: r.PostFormValue("new_keyway_policy")}
+	}
 	var k *keyward.Key
 	var err error
 	if c := strings.TrimSpace(r.PostFormValue("copy_number")); c != "" {
@@ -97,7 +165,7 @@ func (s *Server) keysCreate(w http.ResponseWriter, r *http.Request, a keyward.Ac
 	}
 	if err != nil {
 		rerender := func(st int) error {
-			return s.renderKeys(w, r, a, st, err, postedValues(r, "keyway_id", "symbol", "copy_number"))
+			return s.renderKeys(w, r, a, st, err, postedValues(r, "keyway_id", "symbol", "copy_number", "new_keyway_name", "new_keyway_policy"))
 		}
 		if keyward.ErrorCode(err) == keyward.EFORBIDDEN && fieldNamed(err, "keyway_id") {
 			// A keyway whose new copies need a copy request: the form says so beside the keyway.
@@ -105,7 +173,14 @@ func (s *Server) keysCreate(w http.ResponseWriter, r *http.Request, a keyward.Ac
 		}
 		return formRefused(err, rerender)
 	}
-	return redirectFlash(w, r, "/keys/"+url.PathEscape(k.ID), "Created key "+k.Stamp+".")
+	msg := "Created key " + k.Stamp + "."
+	switch n := len(in.OpeningIDs); {
+	case n == 1:
+		msg = "Created key " + k.Stamp + "; it opens the door you chose."
+	case n > 1:
+		msg = fmt.Sprintf("Created key %s; it opens the %d doors you chose.", k.Stamp, n)
+	}
+	return redirectFlash(w, r, "/keys/"+url.PathEscape(k.ID), msg)
 }
 
 // custodyWords are, per logbook verb, its label in a logbook and the

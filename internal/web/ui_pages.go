@@ -184,6 +184,10 @@ type dashboardData struct {
 	// Copy requests (ui_copy_pages.go): waiting for the viewer's approval,
 	// waiting for another step the viewer takes, and a holder's own.
 	CopyApprovals, CopyTodo, MyCopies []copyRow
+	// Steps is the getting-started checklist, shown while ShowSteps.
+	Steps     []keyward.StartStep
+	ShowSteps bool
+	StepsDone int
 }
 
 // maxOverdueRows is how many overdue check-outs the dashboard lists.
@@ -217,6 +221,16 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 	if !d.Inventory {
 		return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", d)
 	}
+	start, err := s.stats.StartCounts(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	d.Steps, d.ShowSteps = keyward.Checklist(*start)
+	for _, st := range d.Steps {
+		if st.Done {
+			d.StepsDone++
+		}
+	}
 	counts, err := s.stats.KeyCounts(r.Context(), a, now)
 	if err != nil {
 		return err
@@ -236,4 +250,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 		return err
 	}
 	return s.render(w, r, a, http.StatusOK, "dashboard", "Dashboard", v)
+}
+
+// checklistDismiss puts the getting-started checklist away, for everyone.
+func (s *Server) checklistDismiss(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
+	if err := s.stats.DismissChecklist(r.Context(), a); err != nil {
+		return err
+	}
+	return redirectFlash(w, r, "/", "The getting-started list is put away.")
 }

@@ -177,3 +177,64 @@ func (s *SQL) AppendAudit(at time.Time, a keyward.Actor, action, subjectType, su
 
 // timeLayout is how the store writes times: fixed-width UTC text.
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// TablesHolding greps the whole database: it reads every row of every table
+// and returns the tables with a value whose text contains needle. A test
+// that keeps a secret off the disk asks it for the secret and wants none.
+func (s *SQL) TablesHolding(t testing.TB, needle string) []string {
+	t.Helper()
+	ctx := context.Background()
+	q := `SELECT name FROM sqlite_master WHERE type = 'table'`
+	if s.postgres {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	rows, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		t.Fatalf("list tables: %v", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) == 0 {
+		t.Fatal("the database has no tables to search")
+	}
+	var out []string
+	for _, table := range tables {
+		rows, err := s.db.QueryContext(ctx, `SELECT * FROM `+table)
+		if err != nil {
+			t.Fatalf("read %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		vals := make([]sql.RawBytes, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		found := false
+		for rows.Next() && !found {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatalf("scan %s: %v", table, err)
+			}
+			for _, v := range vals {
+				if strings.Contains(string(v), needle) {
+					found = true
+					break
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("read %s: %v", table, err)
+		}
+		rows.Close()
+		if found {
+			out = append(out, table)
+		}
+	}
+	return out
+}
