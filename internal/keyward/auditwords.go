@@ -580,6 +580,25 @@ func init() {
 			s.text("restored a backup taken " + s.whenOr("backup_taken_at", "earlier") + " (" + plural(s.num("restored_size"), "audit record") + ")")
 		}},
 		"webhook.create": {"Webhook added", func(s *sentence) { s.text("added a webhook to " + s.str("url")) }},
+		"webhook.update": {"Webhook changed", func(s *sentence) { s.text("changed the webhook to " + s.or("url", "an address")); s.changed() }},
+		"webhook.delete": {"Webhook deleted", func(s *sentence) { s.text("deleted the webhook to " + s.or("url", "an address")) }},
+		"webhook.test":   {"Test event sent", func(s *sentence) { s.text("sent a test event to the webhook " + s.or("url", "")) }},
+		"notify.recipients": {"Email recipients changed", func(s *sentence) {
+			s.text("changed who gets email for " + s.or("event", "an event"))
+		}},
+		"email.test":            {"Test email sent", func(s *sentence) { s.text("sent a test email to " + s.or("to", "themselves")) }},
+		"org.checklist_dismiss": {"Getting-started list put away", func(s *sentence) { s.text("put the getting-started list away") }},
+		"user.invite": {"User invited", func(s *sentence) {
+			s.text("invited user ")
+			s.subject(RefUser)
+		}},
+		"user.password_set": {"Password chosen", func(s *sentence) {
+			s.text("chose the password of user ")
+			s.subject(RefUser)
+		}},
+		"copy.uncontrolled": {"Copy found outside Keyward", func(s *sentence) {
+			s.text("recorded a copy of " + s.or("symbol", "a key") + " that Keyward never made, found at " + s.or("where", "an unknown place"))
+		}},
 
 		// Credentials.
 		"credential.issue": {"Credential issued", func(s *sentence) {
