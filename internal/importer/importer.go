@@ -986,6 +986,7 @@ func Check(f *File, lk Lookups) *Plan {
 				k.HolderID = id
 			} else if newHolders[r.HolderEmail] {
 				k.HolderEmail = r.HolderEmail
+				news.add("holder/"+r.HolderEmail, Unknown{}, r.N)
 			} else if r.HolderName == "" {
 				fail(colHolderName, RuleNewHolderName)
 			} else if !failed(colHolderName) {

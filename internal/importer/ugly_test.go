@@ -258,6 +258,13 @@ func TestUglyLandlordFile(t *testing.T) {
 		k[1].Symbol != "U5" || k[1].CopyNumber != 1 || k[1].Status != keyward.StatusIssued || k[3].Symbol != "U4" || k[3].CopyNumber != 2 || k[3].Status != keyward.StatusInStorage {
 		t.Fatalf("keys = %+v", k)
 	}
+	if len(plan.New) < 2 || plan.New[1].Name != "Ana Ruiz" || plan.New[1].NeedsCreate || !reflect.DeepEqual(plan.New[1].Rows, []int{1}) {
+		t.Fatalf("new = %+v", plan.New)
+	}
+	// A new email on two rows is one new holder, listed with both rows.
+	if al := check(t, "symbol,keyway,holder_name,holder_email\nA1,Schlage SC1,Al,al@x.test\nA2,Schlage SC1,Al,al@x.test\n"); len(al.Holders) != 1 || len(al.New) != 1 || !reflect.DeepEqual(al.New[0].Rows, []int{1, 2}) {
+		t.Fatalf("one new holder on two rows: %+v %+v", al.Holders, al.New)
+	}
 	if len(plan.Keyways) != 1 || len(plan.Doors) != 3 || len(plan.Schedule) != 3 || len(plan.Holders) != 2 ||
 		plan.Holders[0].Kind != "tenant" || plan.Holders[1].Kind != "tenant" || plan.Holders[1].Email != "" {
 		t.Fatalf("plan: keyways %+v doors %+v schedule %+v holders %+v", plan.Keyways, plan.Doors, plan.Schedule, plan.Holders)

@@ -257,7 +257,7 @@ func TestUIImportXLSXAndExpiry(t *testing.T) {
 		t.Fatalf("check: %d\n%s", stc, body)
 	}
 	// Mapping two fields to one column is refused on the form.
-	if stc, body, _ := c.post(p+"/check", url.Values{"symbol": {"0"}, "keyway": {"0"}}); stc != http.StatusBadRequest || !strings.Contains(body, "uses the same column as symbol") {
+	if stc, body, _ := c.post(p+"/check", url.Values{"symbol": {"0"}, "keyway": {"0"}}); stc != http.StatusBadRequest || !strings.Contains(body, "uses the same column as Key number (stamp)") {
 		t.Errorf("one column twice: %d\n%s", stc, body)
 	}
 	if stc, body, _ := c.uiUpload("junk.xlsx", "PK\x03\x04 not a workbook"); stc != http.StatusBadRequest || !strings.Contains(body, "is not an XLSX workbook") {
