@@ -50,11 +50,12 @@ func TestUIBrowserRestrictedCopyFromHolderToHandOver(t *testing.T) {
 		{Email: "noor@acme.test", Name: "Noor", Role: keyward.RoleManager},
 		{Email: "tom@acme.test", Name: "Tom (workshop)", Role: keyward.RoleTechnician},
 	} {
-		_, pw, err := acc.CreateUser(ctx, keyward.SystemActor("test"), u)
-		if err != nil {
+		// A chosen password: a generated one must be replaced at first sign-in.
+		u.Password = "the own passphrase of " + u.Email
+		if _, _, err := acc.CreateUser(ctx, keyward.SystemActor("test"), u); err != nil {
 			t.Fatal(err)
 		}
-		passwords[u.Email] = pw
+		passwords[u.Email] = u.Password
 	}
 
 	b := newUIBrowser(t, 180*time.Second)
