@@ -77,6 +77,8 @@ func newCopyAPI(t *testing.T, b storetest.Backend) *copyAPI {
 		roleManager3: {Email: "olu@acme.test", Name: "Olu", Role: keyward.RoleManager},
 		roleRosa:     {Email: "rosa.user@acme.test", Name: "Rosa", Role: keyward.RoleHolder, HolderID: c.ids["Rosa Vega"]},
 	} {
+		// A chosen password: a generated one must be replaced before any page.
+		in.Password = "the own passphrase of " + in.Email
 		u, _, err := acc.CreateUser(context.Background(), sys, in)
 		if err != nil {
 			t.Fatal(err)
