@@ -387,24 +387,7 @@ type copyPageData struct {
 	Approvals   string
 	AuthPDF     bool
 	ReceiptPDF  bool
-	failed      string
-	form        map[string]string
-}
-
-// FieldsFor returns the field errors when form is the one that was refused.
-func (d copyPageData) FieldsFor(form string, fields map[string]string) map[string]string {
-	if form != d.failed {
-		return nil
-	}
-	return fields
-}
-
-// Value is what was typed into field of form, when form was refused.
-func (d copyPageData) Value(form, field string) string {
-	if form != d.failed {
-		return ""
-	}
-	return d.form[field]
+	refusedForm
 }
 
 func (s *Server) copyRequestPage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -423,7 +406,7 @@ func (s *Server) renderCopyRequest(w http.ResponseWriter, r *http.Request, a key
 	}
 	steps := keyward.CopyStepsFor(req, a, set)
 	d := copyPageData{R: req, State: copyStateText(req), Label: policyLabel(req.Policy), Explain: policyExplain(req.Policy, set), Keyway: keyward.Allowed(a.Role, keyward.ActInventoryRead),
-		Can: map[string]bool{}, Waiting: copyWaiting(req, a, set, steps), IDTypes: idTypeOptions(), failed: failed, form: form,
+		Can: map[string]bool{}, Waiting: copyWaiting(req, a, set, steps), IDTypes: idTypeOptions(), refusedForm: refusedForm{failed, form},
 		AuthPDF: req.Policy == keyward.DupRestricted, ReceiptPDF: req.State == keyward.CopyProduced || req.State == keyward.CopyHandedOver}
 	for _, st := range steps {
 		d.Can[st] = true

@@ -251,13 +251,19 @@ type keyPageData struct {
 	SealWords map[string]string
 	// Copy is the key's duplication control: the Do Not Duplicate mark and
 	// the way to ask for copies (ui_copy_pages.go).
-	Copy   keyCopyView
+	Copy keyCopyView
+	refusedForm
+}
+
+// refusedForm is which form of a page was refused (its name) and what was
+// typed into it, so the page shows that form again with its errors.
+type refusedForm struct {
 	failed string
 	form   map[string]string
 }
 
 // FieldsFor returns the field errors when form is the one that was refused.
-func (d keyPageData) FieldsFor(form string, fields map[string]string) map[string]string {
+func (d refusedForm) FieldsFor(form string, fields map[string]string) map[string]string {
 	if form != d.failed {
 		return nil
 	}
@@ -265,7 +271,7 @@ func (d keyPageData) FieldsFor(form string, fields map[string]string) map[string
 }
 
 // Value is what the user typed into field of form, when form was refused.
-func (d keyPageData) Value(form, field string) string {
+func (d refusedForm) Value(form, field string) string {
 	if form != d.failed {
 		return ""
 	}
@@ -298,7 +304,7 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 	tomorrow := now.In(zone).Add(24 * time.Hour)
 	tomorrow = time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), tomorrow.Hour(), 0, 0, 0, zone)
 	n := s.newPageNames(r, a)
-	d := keyPageData{Key: *k, Overdue: isOverdue(*k, now), Can: map[string]bool{}, Now: now, failed: failed, form: form,
+	d := keyPageData{Key: *k, Overdue: isOverdue(*k, now), Can: map[string]bool{}, Now: now, refusedForm: refusedForm{failed, form},
 		Zone: zone.String(), DueDefault: tomorrow.Format(dueLayout), DueMin: now.In(zone).Format(dueLayout)}
 	if d.Keyway, err = n.keyway(k.KeywayID); err != nil {
 		return err

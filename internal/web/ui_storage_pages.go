@@ -133,24 +133,7 @@ type storagePageData struct {
 	Keys       []keyward.Key
 	Code       string // set only on the answer to a reveal
 	Sites      []keyward.Site
-	failed     string
-	form       map[string]string
-}
-
-// Value is what the user typed into field of form, when form was refused.
-func (d storagePageData) Value(form, field string) string {
-	if form != d.failed {
-		return ""
-	}
-	return d.form[field]
-}
-
-// FieldsFor returns the field errors when form is the one that was refused.
-func (d storagePageData) FieldsFor(form string, fields map[string]string) map[string]string {
-	if form != d.failed {
-		return nil
-	}
-	return fields
+	refusedForm
 }
 
 func (s *Server) storagePlacePage(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
@@ -163,7 +146,7 @@ func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a ke
 	if err != nil {
 		return err
 	}
-	d := storagePageData{Place: *p, Code: code, failed: form}
+	d := storagePageData{Place: *p, Code: code, refusedForm: refusedForm{failed: form}}
 	if form != "" {
 		d.form = postedValues(r, "key_id", "hook", "new_seal_number", "reason")
 	}
