@@ -397,7 +397,8 @@ func (t *Tx) applyImport(ctx context.Context, a keyward.Actor, f *importer.File,
 	actor, role := actorName(a), string(a.Role)
 	err = insertBatches(ctx, t, `INSERT INTO custody_events (id, key_id, action, at, actor, actor_role, holder_id, due_at, note, audit_seq) VALUES `,
 		10, plan.Keys, func(i int, k importer.Key) []any {
-			note := "import " + id + ", row " + strconv.Itoa(k.Row)
+			// The import's id stays in the audit record; people read the row.
+			note := "row " + strconv.Itoa(k.Row) + " of the spreadsheet"
 			return []any{newID("evt"), keyIDs[i], "import", now, actor, role, holders[i], nullTS(k.DueAt), note, seq}
 		})
 	if err != nil {

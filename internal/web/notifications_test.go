@@ -235,6 +235,12 @@ func (l deliverLater) EmailConfigured() bool { return (*l.d).EmailConfigured() }
 // (webhook secrets are sealed) and a dispatcher mailing through smtpAddr.
 func uiStartNotify(t *testing.T, smtpAddr string) *uiServer {
 	t.Helper()
+	return uiStartNotifyIn(t, smtpAddr, "")
+}
+
+// uiStartNotifyIn is uiStartNotify for an organization keeping time in zone.
+func uiStartNotifyIn(t *testing.T, smtpAddr, zone string) *uiServer {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	clock := storetest.NewClock()
@@ -250,7 +256,7 @@ func uiStartNotify(t *testing.T, smtpAddr string) *uiServer {
 		t.Fatal(err)
 	}
 	acc := db.Accounts(v)
-	if _, _, err := acc.Init(ctx, store.InitInput{Org: "Harbour Point", Email: uiOwnerEmail, Password: uiOwnerPassword}); err != nil {
+	if _, _, err := acc.Init(ctx, store.InitInput{Org: "Harbour Point", Email: uiOwnerEmail, Password: uiOwnerPassword, TimeZone: zone}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := storeConfig(db, v, acc)

@@ -84,7 +84,7 @@ func TestUIBrowserEveryPageFits(t *testing.T) {
 			b.fits(p.name+" ("+p.path+")", w.px)
 			b.firstStop(p.name)
 			if shots {
-				b.screenshot(fmt.Sprintf("fit-%d-%s.png", w.px, p.name))
+				b.screenshot(fmt.Sprintf("fit-%d-%s.png", w.px, strings.ReplaceAll(p.name, "/", "-")))
 			}
 		}
 		// What a technician reveals: the key tree's bittings, a cylinder's chambers.
