@@ -347,6 +347,27 @@ func TestKeyReloads(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Watch did not reload the changed keyring")
 	}
+	// Watch with a long interval reloads at once when told to (SIGHUP).
+	d, _ := ReadKeyFile(path)
+	now := make(chan struct{})
+	heard := make(chan bool, 10)
+	go d.Watch(ctx, time.Hour, now, func(changed bool, err error) { heard <- changed && err == nil })
+	unlock, _ = a.Lock()
+	third, err := a.Update(func(r *Ring) (*Ring, error) { return r.WithNew(NewRaw()) })
+	unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now <- struct{}{}
+	select {
+	case ok := <-heard:
+		if !ok || d.Ring().Current() != third.Current() {
+			t.Fatal("a reload on request did not take the new keyring")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Watch did not reload on request")
+	}
+	r = third
 	// A broken file leaves the keyring as it was.
 	os.WriteFile(path, []byte("garbage"), 0o600)
 	if _, err := c.Reload(); err == nil || c.Ring().Current() != r.Current() {
@@ -400,4 +421,32 @@ func FuzzParseKeyring(f *testing.F) {
 			t.Fatalf("a parsed keyring does not survive its file: %v", err)
 		}
 	})
+}
+
+// BenchmarkOpen measures opening one sealed secret: a v2 value (unwrap the
+// data key with the KEK, then open) and a v1 value (one AES-GCM open).
+func BenchmarkOpen(b *testing.B) {
+	raw := NewRaw()
+	r := mustRing(b, raw)
+	for _, c := range []struct{ name, sealed string }{{"v2", r.Seal("GATE-4711", "lockbox:1")}, {"v1", sealV1(b, raw, "GATE-4711", "lockbox:1")}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := r.Open(c.sealed, "lockbox:1"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRewrap measures moving one v2 value's data key to another KEK.
+func BenchmarkRewrap(b *testing.B) {
+	old := mustRing(b, NewRaw())
+	sealed := old.Seal("GATE-4711", "lockbox:1")
+	r, _ := old.WithNew(NewRaw())
+	for b.Loop() {
+		if _, _, err := r.Rewrap(sealed, "lockbox:1"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
