@@ -370,7 +370,7 @@ func TestKeyReloads(t *testing.T) {
 	r = third
 	// A broken file leaves the keyring as it was.
 	os.WriteFile(path, []byte("garbage"), 0o600)
-	if _, err := c.Reload(); err == nil || c.Ring().Current() != r.Current() {
+	if _, err := d.Reload(); err == nil || d.Ring().Current() != r.Current() {
 		t.Fatalf("a broken keyring file: %v", err)
 	}
 	if _, err := (&Key{}).Update(nil); !errors.Is(err, ErrNoKeyringFile) {
