@@ -12,9 +12,11 @@ import (
 )
 
 const vaultLong = `The vault key protects the secrets at rest (key codes, lockbox codes, PINs,
-bittings). It never lives in the database or a backup: after new-key or
-move-key, set KEYWARD_VAULT_KEY_FILE=FILE for every keyward command on that
-database, and keep a copy apart from the backups.`
+bittings): each secret has its own data key, wrapped by a key-encryption key
+(KEK) of the vault's keyring. The key file is that keyring (a bare key is a
+keyring of one); rotate-kek adds KEKs to it. It never lives in the database or
+a backup: after new-key or move-key, set KEYWARD_VAULT_KEY_FILE=FILE for every
+keyward command on that database, and keep a copy apart from the backups.`
 
 func (e *env) vaultCommand() *cobra.Command {
 	verb := func(use, short string, do func(out string) int) *cobra.Command {
