@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -76,7 +78,69 @@ then set KEYWARD_VAULT_KEY_FILE=/path/to/vault.key for every keyward command on 
 	case err != nil:
 		return nil, err
 	}
-	return src.Open()
+	if src.Create != "" {
+		// SQLite's default key file is made on first use, but never for a
+		// database whose secrets another key sealed: that key could not open them.
+		if _, err := os.Stat(src.Create); errors.Is(err, os.ErrNotExist) {
+			counts, err := db.SealedCounts(e.ctx)
+			if err != nil {
+				return nil, err
+			}
+			if n := total(counts); n > 0 {
+				return nil, fmt.Errorf("the vault keyring cannot open the secrets in this database: the data directory has no %s, yet the database holds %d sealed secrets. Put the vault key file that sealed them in %s (or set KEYWARD_VAULT_KEY_FILE to it); Keyward makes no new key that could not open them", vault.KeyFile, n, filepath.Dir(src.Create))
+			}
+		}
+	}
+	v, err := src.Open()
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckVault(e.ctx, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func total(counts map[string]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}
+
+// watchKeyring reloads the vault's keyring file when it changes (looked at
+// every vault.ReloadEvery) and at once on SIGHUP, so servers sharing the file
+// agree on its KEKs, until ctx ends.
+func watchKeyring(ctx context.Context, v *vault.Key, log *slog.Logger) {
+	if v.Path() == "" {
+		return
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	now := make(chan struct{})
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				select {
+				case now <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	go v.Watch(ctx, vault.ReloadEvery, now, func(changed bool, err error) {
+		if err != nil {
+			log.Error("vault: the keyring file could not be read again; keeping the keyring as it was", "err", err)
+			return
+		}
+		log.Info("vault: keyring reloaded", "current_kek", v.Ring().Current())
+	})
 }
 
 func (e *env) fail(err error) int {
@@ -125,6 +189,10 @@ func (e *env) serve(addr string) int {
 		return e.fail(err)
 	}
 	defer db.Close()
+	watchKeyring(ctx, v, log)
+	if counts, err := db.SealedCounts(ctx); err == nil && counts[vault.V1] > 0 {
+		log.Warn("vault: secrets sealed before envelope encryption remain; run `keyward vault rotate-kek` once to move them to a data key each", "secrets", counts[vault.V1])
+	}
 	email := e.getenv("KEYWARD_SMTP_ADDR") != ""
 	accounts := db.Accounts(v).EmailSignInAlerts(email).EmailInvites(email)
 	interval, err := time.ParseDuration(envOr(e.getenv, "KEYWARD_SCHEDULER_INTERVAL", "1m"))

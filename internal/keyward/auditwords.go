@@ -576,6 +576,21 @@ func init() {
 		"vault.key_moved": {"Vault key moved to a file", func(s *sentence) {
 			s.text("moved the vault key out of the database into a key file")
 		}},
+		"vault.rewrapped": {"Secrets moved to a new vault key", func(s *sentence) {
+			s.text("moved " + plural(s.num("rows"), "secret") + " (" + s.or("what", "sealed values") + ") to vault key " + s.or("to_kek", "the new one") +
+				" without opening them")
+		}},
+		"vault.kek_rotated": {"Vault key rotated", func(s *sentence) {
+			if s.flag("resumed") {
+				s.text("finished a rotation of the vault key begun earlier")
+			} else {
+				s.text("rotated the vault key")
+			}
+			s.text(": every secret is now under vault key " + s.or("to_kek", "a new one") + " (" + plural(s.num("rewrapped"), "secret") + " moved)")
+		}},
+		"vault.kek_destroyed": {"Old vault key destroyed", func(s *sentence) {
+			s.text("destroyed the retired vault key " + s.or("kek", "") + ": backups taken before its rotation can no longer be opened with the keyring")
+		}},
 		"audit.restored": {"Backup restored", func(s *sentence) {
 			s.text("restored a backup taken " + s.whenOr("backup_taken_at", "earlier") + " (" + plural(s.num("restored_size"), "audit record") + ")")
 		}},

@@ -4,6 +4,8 @@
 package safefile
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -63,4 +65,27 @@ func Tighten(paths ...string) error {
 // MkdirAll creates dir and its missing parents 0700.
 func MkdirAll(dir string) error {
 	return os.MkdirAll(filepath.Clean(dir), 0o700)
+}
+
+// Replace writes data to path (0600) atomically: into a new file beside it,
+// synced, then renamed over it, so a reader sees the old contents or the new,
+// never a part, and a crash leaves one of them.
+func Replace(path string, data []byte) error {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".new-"+hex.EncodeToString(b))
+	if err := WriteNew(tmp, data); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync() // the rename itself durable
+		d.Close()
+	}
+	return nil
 }

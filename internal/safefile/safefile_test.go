@@ -40,3 +40,29 @@ func TestCreateIsPrivateAndExclusive(t *testing.T) {
 		t.Fatalf("tightened mode %v", st.Mode().Perm())
 	}
 }
+
+func TestReplaceIsPrivateAndWhole(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "ring")
+	if err := Replace(p, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(p, 0o644)
+	if err := Replace(p, []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "two" {
+		t.Fatalf("contents %q", b)
+	}
+	if st, _ := os.Stat(p); st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode().Perm())
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("left behind: %v", ents)
+	}
+	if err := Replace(filepath.Join(dir, "missing", "ring"), []byte("x")); err == nil {
+		t.Fatal("a file in a missing directory was written")
+	}
+}

@@ -432,7 +432,7 @@ func (s *Accounts) CheckTOTP(ctx context.Context, userID, code string) error {
 		if !sealed.Valid {
 			return keyward.Errorf(keyward.ECONFLICT, "no authenticator is enrolled")
 		}
-		secret, err := s.vault.Open(sealed.String, "totp:"+userID)
+		secret, err := s.vault.Open(sealed.String, totpAAD(userID))
 		if err != nil {
 			return err
 		}
@@ -454,7 +454,7 @@ func (s *Accounts) EnrolTOTP(ctx context.Context, a keyward.Actor, secret, code 
 			Fields: []keyward.FieldError{{Field: "code", Rule: "must be the current 6-digit code from the authenticator"}}}
 	}
 	return s.db.withTx(ctx, func(tx *Tx) error {
-		sealed := s.vault.Seal(keyward.Secret(secret), "totp:"+a.UserID)
+		sealed := s.vault.Seal(keyward.Secret(secret), totpAAD(a.UserID))
 		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?`, sealed, step, a.UserID); err != nil {
 			return err
 		}

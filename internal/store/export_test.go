@@ -130,3 +130,34 @@ func MigrateToForTest(ctx context.Context, cfg Config, n int) error {
 	}
 	return nil
 }
+
+// SealedColumnForTest is one entry of the store's list of sealed columns.
+type SealedColumnForTest struct {
+	Table, Column string
+	AAD           func(id string) string
+}
+
+// SealedColumnsForTest is the store's one list of sealed columns.
+func SealedColumnsForTest() []SealedColumnForTest {
+	var out []SealedColumnForTest
+	for _, c := range sealedColumns {
+		out = append(out, SealedColumnForTest{c.table, c.column, c.aad})
+	}
+	return out
+}
+
+// SealedColumnNamesForTest lists "table.column" of the sealed columns, sorted.
+func SealedColumnNamesForTest() []string { return sealedColumnNames() }
+
+// SeedLockboxesForTest adds n lockboxes "Box NNNNN" whose codes are
+// "code-<i>", sealed by seal (batched inserts, no audit records), for the
+// rotation benchmark. Lockbox i has id "sto_b<i>".
+func (d *DB) SeedLockboxesForTest(ctx context.Context, n int, seal func(code, aad string) string) error {
+	now := ts(d.Now())
+	return d.withTx(ctx, func(tx *Tx) error {
+		return batchInsert(ctx, tx, "storage_places", []string{"id", "kind", "name", "code_sealed", "created_at"}, n, func(i int) []any {
+			id := fmt.Sprintf("sto_b%d", i)
+			return []any{id, keyward.StorageLockbox, fmt.Sprintf("Box %05d", i), seal(fmt.Sprintf("code-%d", i), codeAAD(id)), now}
+		})
+	})
+}

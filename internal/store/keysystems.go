@@ -216,7 +216,7 @@ func (s *KeySystems) CreateKeySystem(ctx context.Context, a keyward.Actor, in ke
 			return fmt.Errorf("store: insert key system: %w", err)
 		}
 		for _, k := range syms {
-			sealed := s.vault.Seal(keyward.Secret(k.bitting.String()), "bitting:"+k.id)
+			sealed := s.vault.Seal(keyward.Secret(k.bitting.String()), bittingAAD(k.id))
 			if _, err := tx.Exec(ctx, `INSERT INTO key_symbols (id, system_id, symbol, parent_id, tier, ord, bitting_sealed, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				k.id, id, k.symbol, nullStr(k.parent), k.tier, k.ord, sealed, k.status, ts(tx.now)); err != nil {
 				if isUnique(err) {
@@ -368,7 +368,7 @@ func (st *sysState) open(symID string) (keying.Bitting, error) {
 	if r == nil {
 		return nil, fmt.Errorf("store: unknown key symbol %s", symID)
 	}
-	sec, err := st.s.vault.Open(r.sealed, "bitting:"+r.id)
+	sec, err := st.s.vault.Open(r.sealed, bittingAAD(r.id))
 	if err != nil {
 		return nil, fmt.Errorf("store: open bitting of %s: %w", r.symbol, err)
 	}

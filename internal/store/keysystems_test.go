@@ -124,7 +124,7 @@ func testKeySystems(t *testing.T, b storetest.Backend) {
 	}
 
 	// Bittings are sealed at rest: no plaintext in the table.
-	if n, err := f.env.SQL().Count(`SELECT COUNT(*) FROM key_symbols WHERE bitting_sealed LIKE '%555555%' OR bitting_sealed NOT LIKE 'v1:%'`); err != nil || n != 0 {
+	if n, err := f.env.SQL().Count(`SELECT COUNT(*) FROM key_symbols WHERE bitting_sealed LIKE '%555555%' OR bitting_sealed NOT LIKE 'v2:%'`); err != nil || n != 0 {
 		t.Fatalf("plaintext bittings in key_symbols: %d %v", n, err)
 	}
 	if n := f.env.SQL().MustCount(t, `SELECT COUNT(*) FROM audit_log WHERE details LIKE '%555555%'`); n != 0 {

@@ -34,7 +34,7 @@ func (n *Notifications) CreateWebhook(ctx context.Context, a keyward.Actor, in k
 	var w *keyward.Webhook
 	err := n.db.withTx(ctx, func(tx *Tx) error {
 		w = &keyward.Webhook{ID: newID("whk"), URL: in.URL, Events: in.Events, CreatedAt: tx.now}
-		sealed := n.vault.Seal(keyward.Secret(in.Secret), "webhook:"+w.ID)
+		sealed := n.vault.Seal(keyward.Secret(in.Secret), webhookAAD(w.ID))
 		if _, err := tx.Exec(ctx, `INSERT INTO webhooks (id, url, secret_sealed, events, created_at) VALUES (?, ?, ?, ?, ?)`,
 			w.ID, w.URL, sealed, strings.Join(w.Events, ","), ts(w.CreatedAt)); err != nil {
 			return fmt.Errorf("store: insert webhook: %w", err)
@@ -139,7 +139,7 @@ func (n *Notifications) UpdateWebhook(ctx context.Context, a keyward.Actor, id s
 		}
 		sealed := ""
 		if p.Secret != nil {
-			sealed, details["secret"] = n.vault.Seal(keyward.Secret(*p.Secret), "webhook:"+id), keyward.Secret(*p.Secret)
+			sealed, details["secret"] = n.vault.Seal(keyward.Secret(*p.Secret), webhookAAD(id)), keyward.Secret(*p.Secret)
 		}
 		if len(details) == 0 {
 			return w, nil
@@ -629,7 +629,7 @@ func (n *Notifications) ClaimDelivery(ctx context.Context, id string, lease time
 			}
 			return d, false, err
 		}
-		if d.Secret, err = n.vault.Open(sealed, "webhook:"+d.Target); err != nil {
+		if d.Secret, err = n.vault.Open(sealed, webhookAAD(d.Target)); err != nil {
 			return d, false, err
 		}
 	}

@@ -301,7 +301,7 @@ func testLockboxCode(t *testing.T, f *storageFixture) {
 	if n := f.count(t, `SELECT COUNT(*) FROM storage_places WHERE code_sealed LIKE '%4711%'`); n != 0 {
 		t.Fatal("the lockbox code is stored in plaintext")
 	}
-	if n := f.count(t, `SELECT COUNT(*) FROM storage_places WHERE code_sealed LIKE 'v1:%'`); n != 1 {
+	if n := f.count(t, `SELECT COUNT(*) FROM storage_places WHERE code_sealed LIKE 'v2:%'`); n != 1 {
 		t.Fatal("the lockbox code is not sealed")
 	}
 	if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE details LIKE '%4711%'`); n != 0 {

@@ -113,7 +113,7 @@ func TestAPIKeySystems(t *testing.T) {
 		if strings.Contains(string(rawSys), "555555") || strings.Contains(string(rawSys), "155555") || len(sys.Symbols) < 20 {
 			t.Fatalf("create answer leaks a bitting or is short: %s", rawSys)
 		}
-		if n := app.env.SQL().MustCount(t, `SELECT COUNT(*) FROM key_symbols WHERE bitting_sealed LIKE '%555555%' OR bitting_sealed LIKE '%155555%' OR bitting_sealed NOT LIKE 'v1:%'`); n != 0 {
+		if n := app.env.SQL().MustCount(t, `SELECT COUNT(*) FROM key_symbols WHERE bitting_sealed LIKE '%555555%' OR bitting_sealed LIKE '%155555%' OR bitting_sealed NOT LIKE 'v2:%'`); n != 0 {
 			t.Fatalf("%d plaintext bittings at rest", n)
 		}
 		base := "/api/v1/keysystems/" + sys.ID
