@@ -31,7 +31,7 @@ func (s *Server) credentialRoutes() []route {
 			out:    []reply{{200, "The credential after the change.", keyward.Credential{}, ""}},
 			errs:   []int{400, 401, 403, 404, 409, 422},
 		}),
-		secret(api("POST /api/v1/credentials/{id}/reveal", keyward.ActSecretReveal, s.revealCredentialPIN)).describe(opDoc{
+		s.reveals(secret(api("POST /api/v1/credentials/{id}/reveal", keyward.ActSecretReveal, s.revealCredentialPIN))).describe(opDoc{
 			id: "revealCredentialPIN", tag: "credentials", summary: "Reveal a credential's PIN",
 			desc: "409 if the credential has no PIN. `Idempotency-Key` is refused (400): a reveal is never replayed.",
 			in:   keyward.CodeRevealInput{},

@@ -39,7 +39,7 @@ func (s *Server) storageRoutes() []route {
 			out:    []reply{{200, "The key home after the change.", keyward.KeyHome{}, ""}},
 			errs:   []int{400, 401, 403, 404, 409, 422},
 		}),
-		secret(api("POST /api/v1/storage/{id}/reveal", keyward.ActSecretReveal, s.revealStorageCode)).describe(opDoc{
+		s.reveals(secret(api("POST /api/v1/storage/{id}/reveal", keyward.ActSecretReveal, s.revealStorageCode))).describe(opDoc{
 			id: "revealStorageCode", tag: "storage", summary: "Reveal a lockbox code",
 			desc: "409 if the place has no code. `Idempotency-Key` is refused (400): a reveal is never replayed.",
 			in:   keyward.CodeRevealInput{},
@@ -127,7 +127,7 @@ func (s *Server) storageRoutes() []route {
 		page("POST /storage", keyward.ActStorageEdit, s.storageCreate),
 		page("GET /storage/{id}", keyward.ActInventoryRead, s.storagePlacePage),
 		page("POST /storage/{id}/keys", keyward.ActStorageEdit, s.storageAssign),
-		page("POST /storage/{id}/reveal", keyward.ActSecretReveal, s.storageReveal),
+		s.reveals(page("POST /storage/{id}/reveal", keyward.ActSecretReveal, s.storageReveal)),
 		page("POST /storage/{id}/break-seal", keyward.ActCustody, s.storageBreakSeal),
 		page("POST /storage/{id}/acknowledge", keyward.ActStorageEdit, s.storageAcknowledge),
 		page("POST /storage/{id}/edit", keyward.ActStorageEdit, s.storageEdit),
