@@ -90,6 +90,9 @@ func TestRevealNeedsAuthenticator(t *testing.T) {
 			t.Fatalf("the sign-in does not tell the deadline: %s", loc)
 		}
 		_, page, tok = tech.get("/storage/" + boxID)
+		if !strings.Contains(page, `id="reveal-grace"`) {
+			t.Fatalf("the storage page does not warn of the deadline:\n%s", page)
+		}
 		st, page = tech.postPage("/storage/"+boxID+"/reveal", url.Values{"csrf": {tok}, "reason": {"plumber"}})
 		if st != http.StatusOK || !strings.Contains(page, "73915") || !strings.Contains(page, `id="reveal-notice"`) || !strings.Contains(page, `href="/account#authenticator"`) {
 			t.Fatalf("reveal inside the grace: %d\n%s", st, page)
@@ -112,7 +115,10 @@ func TestRevealNeedsAuthenticator(t *testing.T) {
 		if st, loc := tech.login("technician@acme.test", "the technician's own passphrase"); st != http.StatusSeeOther || !strings.Contains(loc, "are+not+shown+to+you") {
 			t.Fatalf("sign-in after the grace: %d %s", st, loc)
 		}
-		_, _, tok = tech.get("/storage/" + boxID)
+		_, page, tok = tech.get("/storage/" + boxID)
+		if !strings.Contains(page, `id="reveal-enrol"`) || strings.Contains(page, `action="/storage/`+boxID+`/reveal"`) {
+			t.Fatalf("after the grace the page still offers the reveal:\n%s", page)
+		}
 		st, page = tech.postPage("/storage/"+boxID+"/reveal", url.Values{"csrf": {tok}, "reason": {"plumber"}})
 		if st != http.StatusForbidden || !strings.Contains(page, "<h1>Set up your authenticator app to see codes</h1>") ||
 			!strings.Contains(page, `id="enrol-link"`) || strings.Contains(page, "73915") {
@@ -136,6 +142,19 @@ func TestRevealNeedsAuthenticator(t *testing.T) {
 		}
 		if st, rev, notice := app.revealAPI(keyward.RoleTechnician, boxID); st != 200 || rev["code"] != "73915" || notice != "" {
 			t.Fatalf("API reveal with an authenticator: %d %v %q", st, rev, notice)
+		}
+		// The storage page of a retired lockbox says its code is gone, and
+		// neither the page nor the API shows it.
+		if st := app.call(keyward.RoleOwner, "POST", "/api/v1/storage/"+boxID+"/retire", nil, nil); st != 200 {
+			t.Fatalf("retire: %d", st)
+		}
+		var p problem
+		if st := app.call(keyward.RoleTechnician, "POST", "/api/v1/storage/"+boxID+"/reveal", map[string]any{"reason": "plumber"}, &p); st != 409 || !strings.Contains(p.Detail, "This lockbox was retired on") {
+			t.Fatalf("reveal from a retired lockbox: %d %+v", st, p)
+		}
+		_, page, _ = tech.get("/storage/" + boxID)
+		if !strings.Contains(page, `id="reveal-retired"`) || strings.Contains(page, `id="reveal"`) || !strings.Contains(page, "Had a code; it was discarded on") {
+			t.Fatalf("the retired lockbox's page:\n%s", page)
 		}
 		// The admin, never enrolled, is refused the same way.
 		if st, _, _ := app.revealAPI(keyward.RoleAdmin, boxID); st != 403 {

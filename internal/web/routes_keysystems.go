@@ -27,7 +27,7 @@ func (s *Server) keySystemRoutes() []route {
 		}),
 		s.reveals(secret(api("POST /api/v1/keysystems/{id}/reveal", keyward.ActBittingReveal, s.revealBittings))).describe(opDoc{
 			id: "revealBittings", tag: "keysystems", summary: "Reveal bittings",
-			desc: "No `symbols`: every symbol of the system. `Idempotency-Key` is refused (400): the request or the answer holds a secret, which a stored replay would keep in the database.",
+			desc: "No `symbols`: every symbol of the system. 403 also when the organization requires an authenticator app and the user has none after their grace period (`rule`: `authenticator_required`); inside the grace the answer carries the reminder in the `Keyward-Notice` header. `Idempotency-Key` is refused (400): the request or the answer holds a secret, which a stored replay would keep in the database.",
 			in:   keyward.RevealInput{},
 			out:  []reply{{200, "The plaintext bittings (`Cache-Control: no-store`). The reveal is recorded first.", keyward.Page[keyward.RevealedBitting]{}, ""}},
 			errs: []int{400, 401, 403, 404},
