@@ -28,7 +28,7 @@ func runRevealRules(t *testing.T, b storetest.Backend) {
 }
 
 // userActor makes a user account of role and returns it as an actor.
-func userActor(t *testing.T, acc *store.Accounts, sys keyward.Actor, email string, role keyward.Role) keyward.Actor {
+func userActor(t testing.TB, acc *store.Accounts, sys keyward.Actor, email string, role keyward.Role) keyward.Actor {
 	t.Helper()
 	u, _, err := acc.CreateUser(context.Background(), sys, store.UserInput{Email: email, Role: role, Password: "a passphrase of " + email})
 	if err != nil {
@@ -303,4 +303,35 @@ func (f *storageFixture) key2(t *testing.T, id string) *keyward.Key {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// BenchmarkRevealCode measures one lockbox code reveal through the reveal
+// gate (policy, authenticator rule) with its audit record and event, where
+// the organization requires an authenticator and the technician has one.
+func BenchmarkRevealCode(b *testing.B) {
+	storetest.Each(b, func(b *testing.B, be storetest.Backend) {
+		env, db, owner := benchSetup(b, be)
+		ctx := context.Background()
+		acc := db.Accounts(env.Vault)
+		if err := acc.SetTOTPRule(ctx, owner, keyward.TOTPRule{Require: true, GraceDays: 7}); err != nil {
+			b.Fatal(err)
+		}
+		tech := userActor(b, acc, owner, "tech@bench.test", keyward.RoleTechnician)
+		secret := auth.NewTOTPSecret()
+		code, _ := auth.TOTPCode(secret, env.Clock.Now())
+		if err := acc.EnrolTOTP(ctx, tech, secret, code); err != nil {
+			b.Fatal(err)
+		}
+		st := db.Storage(env.Vault)
+		box, err := st.Create(ctx, owner, keyward.StorageInput{Kind: "lockbox", Name: "Gate", Code: "4711-XZ"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for range b.N {
+			if _, err := st.RevealCode(ctx, tech, box.ID, keyward.CodeRevealInput{Reason: "contractor access"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
