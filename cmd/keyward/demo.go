@@ -60,7 +60,7 @@ func (e *env) demo() int {
 		fmt.Fprintf(e.stdout, "Created organization with owner %s, password:\n%s\n", u.Email, pw)
 	}
 	sum, err := demo.Fill(e.ctx, keyward.SystemActor("demo"), demo.Services{
-		Directory: db.Directory(), Custody: db.Custody(), KeySystems: db.KeySystems(v), Schedule: db.Schedule(),
+		Directory: db.Directory(), Custody: db.Custody().WithVault(v), KeySystems: db.KeySystems(v), Schedule: db.Schedule(),
 		Storage: db.Storage(v), Credentials: db.Credentials(v), Offboarding: db.Offboarding(), LostKeys: db.LostKeys(v),
 		Duplication: db.Duplication(v), Now: clock.Now, Present: clock.Present,
 	})

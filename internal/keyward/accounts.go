@@ -41,8 +41,11 @@ type Organization interface {
 	Init(ctx context.Context, in InitInput) (*User, string, error)
 	// CheckSetupToken reports whether token is an unused one-time setup token.
 	CheckSetupToken(ctx context.Context, token string) bool
-	// SetRequireTOTP switches the second-factor rule for owners and admins.
-	SetRequireTOTP(ctx context.Context, a Actor, require bool) error
+	// SetTOTPRule switches the authenticator rule for everyone who can see
+	// secrets and sets its grace period; switching it on starts the grace.
+	// Owners only (EFORBIDDEN, recorded); EINVALID names totp_grace_days.
+	SetTOTPRule(ctx context.Context, a Actor, in TOTPRule) error
+	RevealGate
 	OrgEditor
 }
 
@@ -51,7 +54,9 @@ type Organization interface {
 type SignIn interface {
 	// Authenticate checks a password, throttled per account and client address. EUNAUTHORIZED.
 	Authenticate(ctx context.Context, email, password, addr string) (*User, error)
-	// NeedsTOTP reports whether the user has an authenticator and whether one is required.
+	// NeedsTOTP reports whether the user has an authenticator and whether the
+	// organization requires one of them (TOTPRequired: every role that can
+	// see secrets). An enrolled user always gives a code at sign-in.
 	NeedsTOTP(ctx context.Context, u *User) (enrolled bool, required bool)
 	// CheckSignInCode checks the authenticator code of a sign-in, throttled like the password.
 	CheckSignInCode(ctx context.Context, userID, code, addr string) error

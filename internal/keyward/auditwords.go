@@ -411,7 +411,16 @@ func deniedWhat(action string) string {
 	if e, ok := auditWords[action]; ok {
 		return e.label
 	}
+	if w, ok := refusalWords[action]; ok {
+		return w
+	}
 	return "a request"
+}
+
+// refusalWords says what a refused request tried to do, for refusals that
+// are not a policy action (a domain rule refused them).
+var refusalWords = map[string]string{
+	"note.code": "Write a note holding the record's own code",
 }
 
 // policyWords says each policy action as the thing one tried to do.
@@ -779,9 +788,14 @@ func init() {
 		}},
 		"storage.code.reveal": {"Lockbox code revealed", func(s *sentence) { s.text("revealed the code of "); s.subject(RefStorage); s.quoted("reason") }},
 		"storage.code.change": {"Lockbox code changed", storageWords("changed the code of")},
-		"storage.update":      {"Storage place edited", func(s *sentence) { s.text("edited "); s.subject(RefStorage); s.changed() }},
-		"storage.retire":      {"Storage place retired", storageWords("retired")},
-		"storage.restore":     {"Storage place restored", storageWords("restored")},
+		"storage.code.discard": {"Lockbox code discarded", func(s *sentence) {
+			s.text("discarded the sealed code of ")
+			s.subject(RefStorage)
+			s.text(" when it was retired")
+		}},
+		"storage.update":  {"Storage place edited", func(s *sentence) { s.text("edited "); s.subject(RefStorage); s.changed() }},
+		"storage.retire":  {"Storage place retired", storageWords("retired")},
+		"storage.restore": {"Storage place restored", storageWords("restored")},
 		"storage.acknowledge": {"Designated holder acknowledged", func(s *sentence) {
 			s.text("recorded that the designated holder of ")
 			s.subject(RefStorage)

@@ -39,6 +39,11 @@ type StoragePlace struct {
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
 	RetiredAt      *time.Time `json:"retired_at,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
+	// CodeDiscardedAt is when a lockbox's sealed code was discarded, at its
+	// retirement (see lockbox_code.go); CodeLastRevealedAt is when its code
+	// was last shown (detail views only).
+	CodeDiscardedAt    *time.Time `json:"code_discarded_at,omitempty"`
+	CodeLastRevealedAt *time.Time `json:"code_last_revealed_at,omitempty"`
 	// Keys are the keys whose home this place is (detail views only).
 	Keys []StoredKey `json:"keys,omitempty"`
 }

@@ -19,11 +19,17 @@ const (
 
 // Org is the organization that owns the database.
 type Org struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	TimeZone    string    `json:"time_zone"`
-	RequireTOTP bool      `json:"require_totp"` // for owner and admin
-	CreatedAt   time.Time `json:"created_at"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	TimeZone string `json:"time_zone"`
+	// RequireTOTP asks everyone who can see secrets (TOTPRequired) for an
+	// authenticator app; RequireTOTPSince is when it was switched on, and a
+	// user has TOTPGraceDays from then, or from their account's making, to
+	// set one up (TOTPGraceDeadline).
+	RequireTOTP      bool       `json:"require_totp"`
+	RequireTOTPSince *time.Time `json:"require_totp_since,omitempty"`
+	TOTPGraceDays    int        `json:"totp_grace_days"`
+	CreatedAt        time.Time  `json:"created_at"`
 }
 
 type Site struct {

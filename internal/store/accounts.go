@@ -35,14 +35,21 @@ func (d *DB) Accounts(v *vault.Key) *Accounts {
 
 // Org returns the organization, ENOTFOUND before init.
 func (s *Accounts) Org(ctx context.Context) (*keyward.Org, error) {
+	return s.db.org(ctx)
+}
+
+// org reads the organization's own record.
+func (d *DB) org(ctx context.Context) (*keyward.Org, error) {
 	var o keyward.Org
 	var at string
+	var since sql.NullString
 	var req int
-	err := s.db.queryRow(ctx, `SELECT id, name, time_zone, require_totp, created_at FROM org`).Scan(&o.ID, &o.Name, &o.TimeZone, &req, &at)
+	err := d.queryRow(ctx, `SELECT id, name, time_zone, require_totp, require_totp_since, totp_grace_days, created_at FROM org`).
+		Scan(&o.ID, &o.Name, &o.TimeZone, &req, &since, &o.TOTPGraceDays, &at)
 	if err != nil {
 		return nil, notFound(err, "organization", "")
 	}
-	o.RequireTOTP, o.CreatedAt = req == 1, parseTS(at)
+	o.RequireTOTP, o.RequireTOTPSince, o.CreatedAt = req == 1, tsPtr(since), parseTS(at)
 	return &o, nil
 }
 
@@ -414,10 +421,12 @@ func (s *Accounts) Authenticate(ctx context.Context, email, password, addr strin
 	return u, nil
 }
 
-// NeedsTOTP reports whether the user must give a second factor at sign-in.
+// NeedsTOTP reports whether the user has an authenticator (then every
+// sign-in asks for its code) and whether the organization requires one of
+// them: every role that can see secrets (keyward.TOTPRequired).
 func (s *Accounts) NeedsTOTP(ctx context.Context, u *keyward.User) (enrolled bool, required bool) {
 	org, err := s.Org(ctx)
-	required = err == nil && org.RequireTOTP && (u.Role == keyward.RoleOwner || u.Role == keyward.RoleAdmin)
+	required = err == nil && keyward.TOTPRequired(org.RequireTOTP, u.Role)
 	return u.TOTPEnabled, required
 }
 
@@ -463,18 +472,41 @@ func (s *Accounts) EnrolTOTP(ctx context.Context, a keyward.Actor, secret, code 
 	})
 }
 
-// SetRequireTOTP switches the organization's second-factor rule for owners and admins.
-func (s *Accounts) SetRequireTOTP(ctx context.Context, a keyward.Actor, require bool) error {
+// SetTOTPRule switches the organization's authenticator rule for everyone
+// who can see secrets, and its grace period. Switching it on (from off)
+// starts the grace; saving it on again keeps the start it had.
+func (s *Accounts) SetTOTPRule(ctx context.Context, a keyward.Actor, in keyward.TOTPRule) error {
 	if err := s.db.recordDenial(ctx, a, keyward.ActOrgManage, "org", ""); err != nil {
 		return err
 	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
 	return s.db.withTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE org SET require_totp = ?`, b2i(require)); err != nil {
+		var was int
+		var since sql.NullString
+		if err := tx.QueryRow(ctx, `SELECT require_totp, require_totp_since FROM org`).Scan(&was, &since); err != nil {
+			return notFound(err, "organization", "")
+		}
+		switch {
+		case !in.Require:
+			since = sql.NullString{}
+		case was == 0 || !since.Valid:
+			since = sql.NullString{String: ts(tx.now), Valid: true}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE org SET require_totp = ?, require_totp_since = ?, totp_grace_days = ?`, b2i(in.Require), since, in.GraceDays); err != nil {
 			return err
 		}
-		_, err := tx.record(ctx, a, "org.require_totp", "org", "", map[string]any{"require_totp": require})
+		_, err := tx.record(ctx, a, "org.require_totp", "org", "", map[string]any{"require_totp": in.Require, "totp_grace_days": in.GraceDays})
 		return err
 	})
+}
+
+// RevealStanding is the acting user's standing before a reveal: their
+// role, whether they have an authenticator, and the organization's rule
+// with the end of their grace period on the organization's clock.
+func (s *Accounts) RevealStanding(ctx context.Context, a keyward.Actor) (keyward.RevealStanding, error) {
+	return s.db.revealStanding(ctx, a)
 }
 
 // CreateSession starts a browser session; mfaDone is false until a required second factor is given.

@@ -41,6 +41,11 @@ func (s *Credentials) Issue(ctx context.Context, a keyward.Actor, in keyward.Cre
 		if err := tx.recipient(ctx, in.HolderID); err != nil {
 			return err
 		}
+		if in.PIN != "" {
+			if err := tx.guardNotes(ctx, a, []keyward.NoteField{{Field: "label", Text: in.Label}}, []keyward.CodeGuard{{What: "this credential's PIN", Code: in.PIN}}); err != nil {
+				return err
+			}
+		}
 		for _, o := range in.OpeningIDs {
 			if !tx.exists(ctx, "openings", o) {
 				return keyward.Invalid("opening_ids", fmt.Sprintf("must name existing openings (%q is unknown)", o))
@@ -81,7 +86,7 @@ func (s *Credentials) Issue(ctx context.Context, a keyward.Actor, in keyward.Cre
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.db.noteRefused(ctx, a, "credential", "", err)
 	}
 	return c, nil
 }
@@ -199,9 +204,17 @@ func (s *Credentials) Revoke(ctx context.Context, a keyward.Actor, id string, in
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	return inTx(ctx, s.db, func(tx *Tx) (*keyward.Credential, error) {
+	c, err := inTx(ctx, s.db, func(tx *Tx) (*keyward.Credential, error) {
+		guards, err := tx.credentialGuards(ctx, s.vault, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.guardNotes(ctx, a, []keyward.NoteField{{Field: "reason", Text: in.Reason}}, guards); err != nil {
+			return nil, err
+		}
 		return tx.revokeCredential(ctx, a, id, in.Reason, "")
 	})
+	return c, s.db.noteRefused(ctx, a, "credential", id, err)
 }
 
 // revokeCredential is the guarded UPDATE: of two concurrent revocations the second is ECONFLICT.
@@ -235,7 +248,7 @@ func (t *Tx) revokeCredential(ctx context.Context, a keyward.Actor, id, reason, 
 
 // RevealPIN returns a PIN credential's code after its audit record commits.
 func (s *Credentials) RevealPIN(ctx context.Context, a keyward.Actor, id string, in keyward.CodeRevealInput) (keyward.Secret, error) {
-	if err := s.db.recordDenial(ctx, a, keyward.ActSecretReveal, "credential", id); err != nil {
+	if err := s.db.revealGate(ctx, a, keyward.ActSecretReveal, "credential", id); err != nil {
 		return "", err
 	}
 	if err := in.Validate(); err != nil {
@@ -258,6 +271,9 @@ func (s *Credentials) RevealPIN(ctx context.Context, a keyward.Actor, id string,
 		if pin, err = s.vault.Open(sealed.String, pinAAD(id)); err != nil {
 			return fmt.Errorf("store: open PIN: %w", err)
 		}
+		if err := tx.guardNotes(ctx, a, []keyward.NoteField{{Field: "reason", Text: in.Reason}}, []keyward.CodeGuard{{What: "this credential's PIN", Code: pin}}); err != nil {
+			return err
+		}
 		details := map[string]any{}
 		if in.Reason != "" {
 			details["reason"] = in.Reason
@@ -268,7 +284,7 @@ func (s *Credentials) RevealPIN(ctx context.Context, a keyward.Actor, id string,
 		return tx.secretRevealed(ctx, a, keyward.SecretRevealedData{Secret: keyward.RevealedCredentialPIN, ObjectType: "credential", ObjectID: id, Name: label, Reason: in.Reason})
 	})
 	if err != nil {
-		return "", err
+		return "", s.db.noteRefused(ctx, a, "credential", id, err)
 	}
 	return pin, nil
 }

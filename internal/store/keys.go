@@ -10,13 +10,23 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/vault"
 )
 
 // Custody implements keyward.Custody: stamped keys and their logbook.
-type Custody struct{ db *DB }
+type Custody struct {
+	db *DB
+	// vault opens the code of the lockbox a moved key lives in, so a move's
+	// note cannot hold it (guardNotes); without it notes are not checked.
+	vault *vault.Key
+}
 
 // Custody returns the logbook service.
 func (d *DB) Custody() *Custody { return &Custody{db: d} }
+
+// WithVault is the service that also refuses a move's note holding the code
+// of the lockbox the key lives in, opened with v.
+func (s *Custody) WithVault(v *vault.Key) *Custody { return &Custody{db: s.db, vault: v} }
 
 var _ keyward.Custody = (*Custody)(nil)
 
@@ -378,12 +388,15 @@ func (s *Custody) Move(ctx context.Context, a keyward.Actor, keyID, action strin
 func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.MoveRequest) (*keyward.Key, error) {
 	var out *keyward.Key
 	err := s.db.moveTx(ctx, func(ctx context.Context, tx *Tx) error {
+		if err := tx.guardKeyNote(ctx, a, s.vault, keyID, r.Note); err != nil {
+			return err
+		}
 		var err error
 		out, err = tx.move(ctx, a, keyID, r)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.db.noteRefused(ctx, a, "key", keyID, err)
 	}
 	return out, nil
 }

@@ -480,7 +480,7 @@ func (st *sysState) view(ctx context.Context, tx *Tx) (*keyward.KeySystem, error
 }
 
 func (s *KeySystems) Reveal(ctx context.Context, a keyward.Actor, id string, in keyward.RevealInput) ([]keyward.RevealedBitting, error) {
-	if err := s.db.recordDenial(ctx, a, keyward.ActBittingReveal, "keysystem", id); err != nil {
+	if err := s.db.revealGate(ctx, a, keyward.ActBittingReveal, "keysystem", id); err != nil {
 		return nil, err
 	}
 	if err := in.Validate(); err != nil {
@@ -683,7 +683,7 @@ func (st *sysState) cylinderWithHistory(ctx context.Context, tx *Tx, openingID s
 }
 
 func (s *KeySystems) RevealPinning(ctx context.Context, a keyward.Actor, id, openingID string, in keyward.PinningRevealInput) (*keyward.PinningChart, error) {
-	if err := s.db.recordDenial(ctx, a, keyward.ActBittingReveal, "keysystem", id); err != nil {
+	if err := s.db.revealGate(ctx, a, keyward.ActBittingReveal, "keysystem", id); err != nil {
 		return nil, err
 	}
 	if err := in.Validate(); err != nil {

@@ -23,15 +23,16 @@ type Storage struct {
 func (d *DB) Storage(v *vault.Key) *Storage { return &Storage{db: d, vault: v} }
 
 const storageCols = `id, kind, name, COALESCE(site_id, ''), location, hooks, code_sealed IS NOT NULL, seal_number,
-	COALESCE(holder_id, ''), acknowledged_at, retired_at, created_at`
+	COALESCE(holder_id, ''), acknowledged_at, retired_at, created_at, code_discarded_at`
 
 func scanStorage(r interface{ Scan(...any) error }) (keyward.StoragePlace, error) {
 	var p keyward.StoragePlace
-	var ack, retired sql.NullString
+	var ack, retired, discarded sql.NullString
 	var at string
 	var hasCode bool
-	err := r.Scan(&p.ID, &p.Kind, &p.Name, &p.SiteID, &p.Location, &p.Hooks, &hasCode, &p.SealNumber, &p.HolderID, &ack, &retired, &at)
+	err := r.Scan(&p.ID, &p.Kind, &p.Name, &p.SiteID, &p.Location, &p.Hooks, &hasCode, &p.SealNumber, &p.HolderID, &ack, &retired, &at, &discarded)
 	p.HasCode, p.AcknowledgedAt, p.RetiredAt, p.CreatedAt = hasCode, tsPtr(ack), tsPtr(retired), parseTS(at)
+	p.CodeDiscardedAt = tsPtr(discarded)
 	return p, err
 }
 
@@ -56,6 +57,12 @@ func (s *Storage) Create(ctx context.Context, a keyward.Actor, in keyward.Storag
 		}
 		if in.HolderID != "" && !tx.exists(ctx, "holders", in.HolderID) {
 			return keyward.Invalid("holder_id", "must name an existing holder")
+		}
+		if in.Code != "" {
+			if err := tx.guardNotes(ctx, a, []keyward.NoteField{{Field: "name", Text: in.Name}, {Field: "location", Text: in.Location}},
+				[]keyward.CodeGuard{{What: "this lockbox's code", Code: in.Code}}); err != nil {
+				return err
+			}
 		}
 		p = &keyward.StoragePlace{ID: newID("sto"), Kind: in.Kind, Name: in.Name, SiteID: in.SiteID, Location: in.Location,
 			Hooks: in.Hooks, HasCode: in.Code != "", SealNumber: in.SealNumber, HolderID: in.HolderID, CreatedAt: tx.now}
@@ -85,7 +92,7 @@ func (s *Storage) Create(ctx context.Context, a keyward.Actor, in keyward.Storag
 		return tx.storageEvent(ctx, a, p.ID, "create", "", details)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.db.noteRefused(ctx, a, "storage", "", err)
 	}
 	return p, nil
 }
@@ -136,6 +143,13 @@ func (s *Storage) Place(ctx context.Context, a keyward.Actor, id string) (*keywa
 	p, err := scanStorage(s.db.queryRow(ctx, `SELECT `+storageCols+` FROM storage_places WHERE id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "storage place", id)
+	}
+	if p.Kind == keyward.StorageLockbox {
+		var last sql.NullString
+		if err := s.db.queryRow(ctx, `SELECT MAX(at) FROM storage_events WHERE storage_id = ? AND action = 'code.reveal'`, id).Scan(&last); err != nil {
+			return nil, fmt.Errorf("store: last code reveal: %w", err)
+		}
+		p.CodeLastRevealedAt = tsPtr(last)
 	}
 	rows, err := s.db.query(ctx, `SELECT k.id, k.symbol, k.copy_number, k.status, COALESCE(k.holder_id, ''), COALESCE(h.hook, 0)
 		FROM key_homes h JOIN keys k ON k.id = h.key_id WHERE h.storage_id = ? ORDER BY h.hook, k.symbol, k.copy_number`, id)
@@ -463,28 +477,45 @@ func (s *Storage) KeyHome(ctx context.Context, a keyward.Actor, keyID string) (*
 // transaction that reads the sealed code, and the plaintext is handed back
 // only after that record commits. A refused role is recorded and EFORBIDDEN.
 func (s *Storage) RevealCode(ctx context.Context, a keyward.Actor, id string, in keyward.CodeRevealInput) (keyward.Secret, error) {
-	if err := s.db.recordDenial(ctx, a, keyward.ActSecretReveal, "storage", id); err != nil {
+	if err := s.db.revealGate(ctx, a, keyward.ActSecretReveal, "storage", id); err != nil {
 		return "", err
 	}
 	if err := in.Validate(); err != nil {
 		return "", err
 	}
+	loc, err := s.db.orgLocation(ctx)
+	if err != nil {
+		return "", err
+	}
 	var code keyward.Secret
-	err := s.db.withTx(ctx, func(tx *Tx) error {
-		var kind, name string
+	err = s.db.withTx(ctx, func(tx *Tx) error {
+		p, err := tx.storagePlace(ctx, id)
+		if err != nil {
+			return err
+		}
+		name := p.Name
+		if p.RetiredAt != nil {
+			at := p.RetiredAt.In(loc)
+			p.RetiredAt = &at
+		}
+		if err := p.MayRevealCode(); err != nil {
+			return err
+		}
 		var sealed sql.NullString
-		if err := tx.QueryRow(ctx, `SELECT kind, name, code_sealed FROM storage_places WHERE id = ?`, id).Scan(&kind, &name, &sealed); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT code_sealed FROM storage_places WHERE id = ?`, id).Scan(&sealed); err != nil {
 			return notFound(err, "storage place", id)
 		}
-		if kind != keyward.StorageLockbox || !sealed.Valid {
-			return keyward.Errorf(keyward.ECONFLICT, "storage place %q is a %s and has no code", id, kind)
+		if !sealed.Valid {
+			return keyward.Errorf(keyward.ECONFLICT, "%s has no code", name)
 		}
 		if s.vault == nil {
 			return errors.New("store: no vault to open the lockbox code")
 		}
-		var err error
 		if code, err = s.vault.Open(sealed.String, codeAAD(id)); err != nil {
 			return fmt.Errorf("store: open lockbox code: %w", err)
+		}
+		if err := tx.guardNotes(ctx, a, []keyward.NoteField{{Field: "reason", Text: in.Reason}}, []keyward.CodeGuard{{What: "this lockbox's code", Code: code}}); err != nil {
+			return err
 		}
 		// The reason is the logbook line's note and, as in every reveal's
 		// audit record, its "reason".
@@ -493,8 +524,12 @@ func (s *Storage) RevealCode(ctx context.Context, a keyward.Actor, id string, in
 		}
 		return tx.secretRevealed(ctx, a, keyward.SecretRevealedData{Secret: keyward.RevealedLockboxCode, ObjectType: "storage", ObjectID: id, Name: name, Reason: in.Reason})
 	})
+	if keyward.IsPlaceRetired(err) {
+		// A reveal refused is recorded like every refused reveal.
+		return "", s.db.recordRefusal(ctx, a, string(keyward.ActSecretReveal), "storage", id, map[string]any{"rule": keyward.RulePlaceRetired}, err)
+	}
 	if err != nil {
-		return "", err
+		return "", s.db.noteRefused(ctx, a, "storage", id, err)
 	}
 	return code, nil
 }
@@ -508,7 +543,7 @@ func (s *Storage) ChangeCode(ctx context.Context, a keyward.Actor, id string, in
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	return s.db.withTx(ctx, func(tx *Tx) error {
+	err := s.db.withTx(ctx, func(tx *Tx) error {
 		p, err := tx.storagePlace(ctx, id)
 		if err != nil {
 			return err
@@ -522,11 +557,20 @@ func (s *Storage) ChangeCode(ctx context.Context, a keyward.Actor, id string, in
 		if p.RetiredAt != nil {
 			return keyward.Errorf(keyward.ECONFLICT, "storage place %s is retired: restore it first", p.Name)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE storage_places SET code_sealed = ? WHERE id = ?`, s.vault.Seal(in.Code, codeAAD(id)), id); err != nil {
+		guards, err := tx.lockboxGuards(ctx, s.vault, id, "this lockbox's code")
+		if err != nil {
+			return err
+		}
+		guards = append(guards, keyward.CodeGuard{What: "this lockbox's new code", Code: in.Code})
+		if err := tx.guardNotes(ctx, a, []keyward.NoteField{{Field: "reason", Text: in.Reason}}, guards); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE storage_places SET code_sealed = ?, code_discarded_at = NULL WHERE id = ?`, s.vault.Seal(in.Code, codeAAD(id)), id); err != nil {
 			return fmt.Errorf("store: update lockbox code: %w", err)
 		}
 		return tx.storageEvent(ctx, a, id, "code.change", in.Reason, nil)
 	})
+	return s.db.noteRefused(ctx, a, "storage", id, err)
 }
 
 // Update edits a storage place's name, site, location or hooks. EINVALID
@@ -535,7 +579,7 @@ func (s *Storage) Update(ctx context.Context, a keyward.Actor, id string, in key
 	if err := s.db.recordDenial(ctx, a, keyward.ActStorageEdit, "storage", id); err != nil {
 		return nil, err
 	}
-	return inTx(ctx, s.db, func(tx *Tx) (*keyward.StoragePlace, error) {
+	p, err := inTx(ctx, s.db, func(tx *Tx) (*keyward.StoragePlace, error) {
 		p, err := tx.storagePlace(ctx, id)
 		if err != nil {
 			return nil, err
@@ -549,6 +593,22 @@ func (s *Storage) Update(ctx context.Context, a keyward.Actor, id string, in key
 		}
 		if err := in.Validate(p.Kind, highest); err != nil {
 			return nil, err
+		}
+		var texts []keyward.NoteField
+		if in.Name != nil {
+			texts = append(texts, keyward.NoteField{Field: "name", Text: *in.Name})
+		}
+		if in.Location != nil {
+			texts = append(texts, keyward.NoteField{Field: "location", Text: *in.Location})
+		}
+		if keyward.NotesTyped(texts) {
+			guards, err := tx.lockboxGuards(ctx, s.vault, id, "this lockbox's code")
+			if err != nil {
+				return nil, err
+			}
+			if err := tx.guardNotes(ctx, a, texts, guards); err != nil {
+				return nil, err
+			}
 		}
 		if in.SiteID != nil && *in.SiteID != "" {
 			if err := tx.activeSite(ctx, *in.SiteID); err != nil {
@@ -578,6 +638,7 @@ func (s *Storage) Update(ctx context.Context, a keyward.Actor, id string, in key
 		}
 		return p, tx.storageEvent(ctx, a, id, "update", "", details)
 	})
+	return p, s.db.noteRefused(ctx, a, "storage", id, err)
 }
 
 // RetireEmpty retires a storage place that no key calls home; a place with
@@ -741,5 +802,19 @@ func (t *Tx) retireStorage(ctx context.Context, a keyward.Actor, id string) (*ke
 	if len(keys) > 0 {
 		details["unhomed_keys"] = keys
 	}
-	return p, t.storageEvent(ctx, a, id, "retire", "", details)
+	if err := t.storageEvent(ctx, a, id, "retire", "", details); err != nil {
+		return nil, err
+	}
+	if p.DiscardsCodeOnRetire() {
+		// Crypto-shred: the sealed code is deleted with the retirement, so a
+		// retired lockbox's code cannot be opened again from this database.
+		if _, err := t.Exec(ctx, `UPDATE storage_places SET code_sealed = NULL, code_discarded_at = ? WHERE id = ?`, ts(now), id); err != nil {
+			return nil, fmt.Errorf("store: discard lockbox code: %w", err)
+		}
+		p.HasCode, p.CodeDiscardedAt = false, &now
+		if err := t.storageEvent(ctx, a, id, "code.discard", "", map[string]any{"because": "retired"}); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }

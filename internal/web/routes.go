@@ -23,6 +23,9 @@ type route struct {
 	// route refuses Idempotency-Key: a replay record would keep the answer, and
 	// a hash of the request, in the database.
 	secret bool
+	// reveal: the answer shows a secret to the actor; the handler runs
+	// inside Server.revealing (see reveal.go).
+	reveal bool
 	h      handler
 	// doc describes an API route for the OpenAPI document (openapi.go).
 	doc *opDoc
@@ -40,6 +43,14 @@ func scoped(r route) route { r.scoped = true; return r }
 
 // secret marks a route whose request or answer holds a secret; see route.secret.
 func secret(r route) route { r.secret = true; return r }
+
+// reveals marks a route that shows a secret to the actor and runs its
+// handler inside s.revealing: the one place the web says MayReveal's
+// outcome (a grace-period warning, or the page that says to enrol).
+func (s *Server) reveals(r route) route {
+	r.reveal, r.h = true, s.revealing(r.page, r.h)
+	return r
+}
 
 // routeTable is every route: each capability declares its routes, API and
 // pages side by side, in the routes_*.go file named after it.

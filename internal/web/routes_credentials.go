@@ -31,12 +31,12 @@ func (s *Server) credentialRoutes() []route {
 			out:    []reply{{200, "The credential after the change.", keyward.Credential{}, ""}},
 			errs:   []int{400, 401, 403, 404, 409, 422},
 		}),
-		secret(api("POST /api/v1/credentials/{id}/reveal", keyward.ActSecretReveal, s.revealCredentialPIN)).describe(opDoc{
+		s.reveals(secret(api("POST /api/v1/credentials/{id}/reveal", keyward.ActSecretReveal, s.revealCredentialPIN))).describe(opDoc{
 			id: "revealCredentialPIN", tag: "credentials", summary: "Reveal a credential's PIN",
-			desc: "409 if the credential has no PIN. `Idempotency-Key` is refused (400): a reveal is never replayed.",
+			desc: "409 if the credential has no PIN. 403 also when the organization requires an authenticator app and the user has none after their grace period (`rule`: `authenticator_required`, with `deadline` and `enrol`); inside the grace the answer carries the reminder in the `Keyward-Notice` header. A `reason` holding the record's own code is refused (400 naming `reason`, audited without the note); after 5 such refusals in 10 minutes every note on a record with a code is 429 until the window moves on. `Idempotency-Key` is refused (400): a reveal is never replayed.",
 			in:   keyward.CodeRevealInput{},
 			out:  []reply{{200, "The plaintext PIN (`Cache-Control: no-store`). The reveal is recorded.", revealedPIN{}, ""}},
-			errs: []int{400, 401, 403, 404, 409},
+			errs: []int{400, 401, 403, 404, 409, 429},
 		}),
 
 		page("GET /credentials", keyward.ActInventoryRead, s.credentialsPage),

@@ -25,9 +25,9 @@ func (s *Server) keySystemRoutes() []route {
 			out:  []reply{{200, "The key system.", keyward.KeySystem{}, ""}},
 			errs: []int{401, 403, 404},
 		}),
-		secret(api("POST /api/v1/keysystems/{id}/reveal", keyward.ActBittingReveal, s.revealBittings)).describe(opDoc{
+		s.reveals(secret(api("POST /api/v1/keysystems/{id}/reveal", keyward.ActBittingReveal, s.revealBittings))).describe(opDoc{
 			id: "revealBittings", tag: "keysystems", summary: "Reveal bittings",
-			desc: "No `symbols`: every symbol of the system. `Idempotency-Key` is refused (400): the request or the answer holds a secret, which a stored replay would keep in the database.",
+			desc: "No `symbols`: every symbol of the system. 403 also when the organization requires an authenticator app and the user has none after their grace period (`rule`: `authenticator_required`); inside the grace the answer carries the reminder in the `Keyward-Notice` header. `Idempotency-Key` is refused (400): the request or the answer holds a secret, which a stored replay would keep in the database.",
 			in:   keyward.RevealInput{},
 			out:  []reply{{200, "The plaintext bittings (`Cache-Control: no-store`). The reveal is recorded first.", keyward.Page[keyward.RevealedBitting]{}, ""}},
 			errs: []int{400, 401, 403, 404},
@@ -47,7 +47,7 @@ func (s *Server) keySystemRoutes() []route {
 			out:    []reply{{200, "The cylinder.", keyward.Cylinder{}, ""}},
 			errs:   []int{401, 403, 404},
 		}),
-		secret(api("POST /api/v1/keysystems/{id}/cylinders/{opening}/reveal", keyward.ActBittingReveal, s.revealPinning)).describe(opDoc{
+		s.reveals(secret(api("POST /api/v1/keysystems/{id}/cylinders/{opening}/reveal", keyward.ActBittingReveal, s.revealPinning))).describe(opDoc{
 			id: "revealPinning", tag: "keysystems", summary: "Reveal a cylinder's pinning chart",
 			desc:   "The reason is required and recorded with the reveal. `Idempotency-Key` is refused (400): the request or the answer holds a secret, which a stored replay would keep in the database.",
 			params: []param{{name: "opening", in: "path", desc: "The opening id.", schema: `{"type":"string"}`}},
@@ -55,7 +55,7 @@ func (s *Server) keySystemRoutes() []route {
 			out:    []reply{{200, "The pinning chart with the bittings of its key list (`Cache-Control: no-store`). The reveal is recorded first.", keyward.PinningChart{}, ""}},
 			errs:   []int{400, 401, 403, 404},
 		}),
-		secret(api("GET /api/v1/keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF)).describe(opDoc{
+		s.reveals(secret(api("GET /api/v1/keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF))).describe(opDoc{
 			id: "pinningPDF", tag: "keysystems", summary: "A cylinder's pinning chart as PDF",
 			desc:   "`Idempotency-Key` is refused (400): the request or the answer holds a secret, which a stored replay would keep in the database.",
 			params: []param{{name: "opening", in: "path", desc: "The opening id.", schema: `{"type":"string"}`}, {name: "reason", in: "query", desc: "Why the chart (which shows bittings) is printed: recorded with the reveal.", schema: `{"type":"string","minLength":1,"maxLength":2000}`, required: true}},
@@ -126,13 +126,13 @@ func (s *Server) keySystemRoutes() []route {
 		page("GET /keysystems", keyward.ActKeySystemRead, s.keySystemsPage),
 		page("POST /keysystems", keyward.ActKeySystemEdit, s.keySystemsCreate),
 		page("GET /keysystems/{id}", keyward.ActKeySystemRead, s.keySystemPage),
-		page("POST /keysystems/{id}/reveal", keyward.ActBittingReveal, s.keySystemReveal),
+		s.reveals(page("POST /keysystems/{id}/reveal", keyward.ActBittingReveal, s.keySystemReveal)),
 		page("POST /keysystems/{id}/assignments", keyward.ActKeySystemEdit, s.keySystemAssign),
 		page("POST /keysystems/{id}/lost", keyward.ActKeySystemEdit, s.keySystemLost),
 		page("GET /keysystems/{id}/schedule.pdf", keyward.ActKeySystemRead, s.schedulePDF),
 		page("GET /keysystems/{id}/cylinders/{opening}", keyward.ActKeySystemRead, s.cylinderPage),
-		page("POST /keysystems/{id}/cylinders/{opening}/reveal", keyward.ActBittingReveal, s.cylinderReveal),
-		page("POST /keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF),
+		s.reveals(page("POST /keysystems/{id}/cylinders/{opening}/reveal", keyward.ActBittingReveal, s.cylinderReveal)),
+		s.reveals(page("POST /keysystems/{id}/cylinders/{opening}/pinning.pdf", keyward.ActBittingReveal, s.pinningPDF)),
 		page("GET /keysystems/{id}/plans/{plan}", keyward.ActKeySystemRead, s.planPage),
 		page("GET /keysystems/{id}/plans/{plan}/workorder.pdf", keyward.ActKeySystemRead, s.planPDF),
 		page("GET /keysystems/{id}/plans/{plan}/items/{item}/done", keyward.ActKeySystemEdit, s.planItemConfirm),

@@ -39,12 +39,12 @@ func (s *Server) storageRoutes() []route {
 			out:    []reply{{200, "The key home after the change.", keyward.KeyHome{}, ""}},
 			errs:   []int{400, 401, 403, 404, 409, 422},
 		}),
-		secret(api("POST /api/v1/storage/{id}/reveal", keyward.ActSecretReveal, s.revealStorageCode)).describe(opDoc{
+		s.reveals(secret(api("POST /api/v1/storage/{id}/reveal", keyward.ActSecretReveal, s.revealStorageCode))).describe(opDoc{
 			id: "revealStorageCode", tag: "storage", summary: "Reveal a lockbox code",
-			desc: "409 if the place has no code. `Idempotency-Key` is refused (400): a reveal is never replayed.",
+			desc: "409 if the place has no code, or is retired (a retired lockbox's code was discarded at its retirement and is never shown again; the refusal is recorded). 403 also when the organization requires an authenticator app and the user has none after their grace period (`rule`: `authenticator_required`, with `deadline` and `enrol`); inside the grace the answer carries the reminder in the `Keyward-Notice` header. A `reason` holding the record's own code is refused (400 naming `reason`, audited without the note); after 5 such refusals in 10 minutes every note on a record with a code is 429 until the window moves on. `Idempotency-Key` is refused (400): a reveal is never replayed.",
 			in:   keyward.CodeRevealInput{},
 			out:  []reply{{200, "The plaintext code (`Cache-Control: no-store`). The reveal is recorded.", revealedCode{}, ""}},
-			errs: []int{400, 401, 403, 404, 409},
+			errs: []int{400, 401, 403, 404, 409, 429},
 		}),
 		secret(api("POST /api/v1/storage/{id}/code", keyward.ActSecretReveal, s.changeStorageCode)).describe(opDoc{
 			id: "changeStorageCode", tag: "storage", summary: "Change a lockbox code",
@@ -79,7 +79,7 @@ func (s *Server) storageRoutes() []route {
 		}),
 		api("DELETE /api/v1/storage/{id}", keyward.ActStorageEdit, s.deleteStorage).describe(opDoc{
 			id: "deleteStorage", tag: "storage", summary: "Retire an empty storage place",
-			desc: "Retires, never erases: the place leaves the default list and stays readable by id, with its logbook; `POST /api/v1/storage/{id}/restore` brings it back. 409 naming the keys that still belong there, or if already retired.",
+			desc: "Retires, never erases: the place leaves the default list and stays readable by id, with its logbook (a lockbox's sealed code is discarded, as in retire); `POST /api/v1/storage/{id}/restore` brings it back. 409 naming the keys that still belong there, or if already retired.",
 			out:  []reply{{200, "The storage place after the change, with `retired_at`.", keyward.StoragePlace{}, ""}},
 			errs: []int{401, 403, 404, 409},
 		}),
@@ -94,7 +94,7 @@ func (s *Server) storageRoutes() []route {
 		}),
 		api("POST /api/v1/storage/{id}/retire", keyward.ActStorageEdit, s.retireStorage).describe(opDoc{
 			id: "retireStorage", tag: "storage", summary: "Retire a storage place",
-			desc:         "The keys homed there lose their home. 409 if already retired.",
+			desc:         "The keys homed there lose their home. A lockbox's sealed code is discarded in the same transaction (recorded as `storage.code.discard`); the place keeps `code_discarded_at` and `code_last_revealed_at`, and a restored lockbox needs a new code. 409 if already retired.",
 			params:       []param{{ref: "IdempotencyKey"}},
 			in:           emptyInput{},
 			optionalBody: true,
@@ -127,7 +127,7 @@ func (s *Server) storageRoutes() []route {
 		page("POST /storage", keyward.ActStorageEdit, s.storageCreate),
 		page("GET /storage/{id}", keyward.ActInventoryRead, s.storagePlacePage),
 		page("POST /storage/{id}/keys", keyward.ActStorageEdit, s.storageAssign),
-		page("POST /storage/{id}/reveal", keyward.ActSecretReveal, s.storageReveal),
+		s.reveals(page("POST /storage/{id}/reveal", keyward.ActSecretReveal, s.storageReveal)),
 		page("POST /storage/{id}/break-seal", keyward.ActCustody, s.storageBreakSeal),
 		page("POST /storage/{id}/acknowledge", keyward.ActStorageEdit, s.storageAcknowledge),
 		page("POST /storage/{id}/edit", keyward.ActStorageEdit, s.storageEdit),

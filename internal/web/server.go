@@ -179,6 +179,7 @@ type ctxKey int
 const (
 	ctxRequestID ctxKey = iota
 	ctxLogUser
+	ctxRevealNotice
 )
 
 // statusWriter remembers the status for the access log and metrics.

@@ -95,6 +95,9 @@ type pageData struct {
 	OrgName string
 	// Search is what the header's search box holds: the query on the search page.
 	Search string
+	// Notice is a warning beside a secret just shown: the user's time to set
+	// up an authenticator is running out (revealing).
+	Notice string
 }
 
 // parsedPages caches each page parsed with the layout. It is never executed
@@ -136,7 +139,7 @@ func (s *Server) zone(r *http.Request) *time.Location {
 
 // render executes templates/<name>.html inside the layout.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, a keyward.Actor, status int, name, title string, data any) error {
-	pd := pageData{Title: title, Actor: a, Data: data, Now: s.now(), Path: r.URL.Path, Flash: r.URL.Query().Get("flash")}
+	pd := pageData{Title: title, Actor: a, Data: data, Now: s.now(), Path: r.URL.Path, Flash: r.URL.Query().Get("flash"), Notice: revealNotice(r)}
 	if r.URL.Path == "/search" {
 		pd.Search = r.URL.Query().Get("q")
 	}

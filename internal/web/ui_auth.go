@@ -60,9 +60,26 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, a keyward.Actor) 
 	case u.MustChangePassword:
 		return redirect(w, r, withFlash("/account/new-password", notice))
 	case required:
-		return redirect(w, r, withFlash("/account", joinFlash(notice, "Your organization requires an authenticator: enrol one below.")))
+		return redirect(w, r, withFlash("/account", joinFlash(notice, s.enrolReminder(r, u))))
 	}
 	return redirect(w, r, withFlash(next, notice))
+}
+
+// enrolReminder is what a user the organization asks for an authenticator
+// (every role that sees secrets) reads after signing in without one: until
+// when they may still see codes, or that codes are no longer shown to them.
+// Sign-in itself goes on either way: the requirement guards the secrets, and
+// every reveal asks keyward.MayReveal.
+func (s *Server) enrolReminder(r *http.Request, u *keyward.User) string {
+	const ask = "Your organization requires an authenticator app for everyone who sees codes: set one up below."
+	st, err := s.accounts.RevealStanding(r.Context(), keyward.Actor{UserID: u.ID, Email: u.Email, Role: u.Role})
+	if err != nil {
+		return ask
+	}
+	if msg := st.GraceWarning(s.now()); msg != "" {
+		return msg
+	}
+	return ask + " Until then, codes, PINs and bittings are not shown to you."
 }
 
 // retryAfter is the whole seconds a throttled sign-in must wait.
@@ -221,6 +238,10 @@ type accountData struct {
 	URL         template.URL
 	QR          template.URL
 	RequireTOTP bool
+	GraceDays   int
+	// Warning tells a user in their grace period until when they may still
+	// see codes without an authenticator.
+	Warning string
 }
 
 func (s *Server) accountData(r *http.Request, a keyward.Actor, secret string) (accountData, error) {
@@ -230,7 +251,12 @@ func (s *Server) accountData(r *http.Request, a keyward.Actor, secret string) (a
 	}
 	d := accountData{TOTPEnabled: u.TOTPEnabled}
 	if org, err := s.accounts.Org(r.Context()); err == nil {
-		d.RequireTOTP = org.RequireTOTP
+		d.RequireTOTP, d.GraceDays = org.RequireTOTP, org.TOTPGraceDays
+		st, err := s.accounts.RevealStanding(r.Context(), a)
+		if err != nil {
+			return accountData{}, err
+		}
+		d.Warning = st.GraceWarning(s.now())
 		if !u.TOTPEnabled {
 			if secret == "" {
 				secret = auth.NewTOTPSecret()
@@ -279,8 +305,20 @@ func (s *Server) accountTOTP(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 func (s *Server) accountOrg(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	if err := s.accounts.SetRequireTOTP(r.Context(), a, r.PostFormValue("require_totp") == "1"); err != nil {
-		return err
+	in := keyward.TOTPRule{Require: r.PostFormValue("require_totp") == "1", GraceDays: keyward.DefaultTOTPGraceDays}
+	if v := r.PostFormValue("totp_grace_days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			n = -1 // a word, not a number: Validate names the field
+		}
+		in.GraceDays = n
+	}
+	if err := s.accounts.SetTOTPRule(r.Context(), a, in); err != nil {
+		d, derr := s.accountData(r, a, "")
+		if derr != nil || Status(err) >= 500 {
+			return err
+		}
+		return s.render(w, r, a, Status(err), "account", "Your account", newFormError(err, d))
 	}
 	return redirect(w, r, "/account?flash=Saved.")
 }

@@ -87,7 +87,7 @@ func (s *Server) newPasswordSubmit(w http.ResponseWriter, r *http.Request, a key
 		return err
 	}
 	if enrolled, required := s.accounts.NeedsTOTP(r.Context(), u); required && !enrolled {
-		return redirect(w, r, withFlash("/account", "Your password is set. Your organization requires an authenticator: enrol one below."))
+		return redirect(w, r, withFlash("/account", "Your password is set. "+s.enrolReminder(r, u)))
 	}
 	return redirect(w, r, "/?flash=Your+password+is+set.")
 }

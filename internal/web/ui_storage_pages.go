@@ -132,7 +132,15 @@ type storagePageData struct {
 	Events     []keyward.StorageEvent
 	Keys       []keyward.Key
 	Code       string // set only on the answer to a reveal
-	Sites      []keyward.Site
+	// CodeHistory says what became of a lockbox's code (a retired one's
+	// was discarded) and when it was last shown.
+	CodeHistory string
+	// MustEnrol: the organization requires an authenticator and the
+	// viewer's time to set one up is over, so the reveal form gives way to
+	// the link; EnrolBy is the deadline of a viewer still in their grace.
+	MustEnrol bool
+	EnrolBy   string
+	Sites     []keyward.Site
 	refusedForm
 }
 
@@ -146,7 +154,15 @@ func (s *Server) renderStoragePlace(w http.ResponseWriter, r *http.Request, a ke
 	if err != nil {
 		return err
 	}
-	d := storagePageData{Place: *p, Code: code, refusedForm: refusedForm{failed: form}}
+	d := storagePageData{Place: *p, Code: code, refusedForm: refusedForm{failed: form}, CodeHistory: p.CodeHistory(s.zone(r))}
+	if p.Kind == keyward.StorageLockbox && keyward.Allowed(a.Role, keyward.ActSecretReveal) {
+		standing, err := s.accounts.RevealStanding(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		d.MustEnrol = keyward.IsAuthenticatorRequired(standing.Check(s.now()))
+		d.EnrolBy = standing.GraceWarning(s.now())
+	}
 	if form != "" {
 		d.form = postedValues(r, "key_id", "hook", "new_seal_number", "reason")
 	}

@@ -19,7 +19,7 @@ func WebServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Confi
 		Health:        db,
 		Accounts:      accounts,
 		Directory:     db.Directory(),
-		Custody:       db.Custody(),
+		Custody:       db.Custody().WithVault(v),
 		Storage:       db.Storage(v),
 		Credentials:   db.Credentials(v),
 		Offboarding:   db.Offboarding(),
