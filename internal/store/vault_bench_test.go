@@ -14,27 +14,6 @@ import (
 	"github.com/keyward/keyward/internal/vault"
 )
 
-// BenchmarkRevealCode measures revealing a lockbox code through the store:
-// the audited transaction that reads the sealed code, unwraps its data key
-// with the KEK and opens it.
-func BenchmarkRevealCode(b *testing.B) {
-	storetest.Each(b, func(b *testing.B, be storetest.Backend) {
-		env, db, a := benchSetup(b, be)
-		ctx := context.Background()
-		st := db.Storage(env.Vault)
-		box, err := st.Create(ctx, a, keyward.StorageInput{Kind: "lockbox", Name: "Gate", Code: "GATE-4711"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ResetTimer()
-		for b.Loop() {
-			if s, err := st.RevealCode(ctx, a, box.ID, keyward.CodeRevealInput{Reason: "bench"}); err != nil || s.Reveal() != "GATE-4711" {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
 // BenchmarkRotate10000 seeds 10,000 lockbox codes, then rotates the KEK (a
 // new KEK, every data key rewrapped in batches of 500, the old KEK retired)
 // while a second handle, as another server would, reveals a code without
