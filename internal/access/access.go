@@ -45,6 +45,8 @@
 //	m.FindKey(id), m.FindLock(id), m.Grants(key), m.GrantedTo(lock) → records
 //	m.Exposures()      → exposed and pending pairs over every lock
 //	m.Tree(master)     → a group's keys and what each reaches, with reasons
+//	m.MayRename(key, by) → whether by may rename key (a master or backup of its group)
+//	(*Refusal).Words   → a refusal in plain words, with names
 //
 // # Sync and exposures
 //

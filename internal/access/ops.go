@@ -449,3 +449,24 @@ func (m *Model) Online(lockID string) (Effect, error) {
 	}
 	return e, nil
 }
+
+// MayRename checks that key by may change the name of key id: by is a live
+// master or backup of id's group (a key may rename itself). Refusals in the
+// order of Delete: unknown_key (by, then id), sub_cannot_manage, not_owner.
+func (m *Model) MayRename(id, by string) error {
+	b, r := m.actor(by)
+	if r != nil {
+		return r
+	}
+	k, r := m.liveKey(id)
+	if r != nil {
+		return r
+	}
+	if r := manager(b); r != nil {
+		return r
+	}
+	if k.group != b.group {
+		return &Refusal{Rule: RuleNotOwner, Key: k.id}
+	}
+	return nil
+}
