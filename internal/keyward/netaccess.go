@@ -49,15 +49,18 @@ type NetGrant struct {
 	KeyID  string `json:"key_id"`
 }
 
-// NetHierarchy is every network key, lock and grant, with the exposures:
-// keys an offline lock still accepts but should not (Exposed) and keys it
-// should accept once it is back online (Pending).
+// NetHierarchy is every network key, lock and grant (keys and locks sorted
+// by name), with the exposures: keys an offline lock still accepts but should
+// not (Exposed) and keys it should accept once it is back online (Pending).
+// SingleKey lists the masters whose group only one live master or backup can
+// manage: losing that key orphans its locks.
 type NetHierarchy struct {
-	Keys    []NetKey   `json:"keys"`
-	Locks   []NetLock  `json:"locks"`
-	Grants  []NetGrant `json:"grants"`
-	Exposed []NetGrant `json:"exposed"`
-	Pending []NetGrant `json:"pending"`
+	Keys      []NetKey   `json:"keys"`
+	Locks     []NetLock  `json:"locks"`
+	Grants    []NetGrant `json:"grants"`
+	Exposed   []NetGrant `json:"exposed"`
+	Pending   []NetGrant `json:"pending"`
+	SingleKey []string   `json:"single_key"`
 }
 
 // NetOp is one management op of the hierarchy. Op is one of master, lock,

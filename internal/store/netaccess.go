@@ -491,6 +491,14 @@ func (s *NetAccess) Hierarchy(ctx context.Context, a keyward.Actor) (*keyward.Ne
 	}
 	ex, pe := w.m.Exposures()
 	h.Exposed, h.Pending = netPairs(ex), netPairs(pe)
+	h.SingleKey = []string{}
+	for _, k := range h.Keys {
+		if k.Kind == keyward.NetMaster {
+			if tr, err := w.m.Tree(k.ID); err == nil && tr.SingleKey {
+				h.SingleKey = append(h.SingleKey, k.ID)
+			}
+		}
+	}
 	return h, nil
 }
 

@@ -90,6 +90,9 @@ func testNetAccessHierarchy(t *testing.T, b Backend) {
 	if len(h.Keys) != 4 || len(h.Locks) != 3 || len(h.Grants) != 2 || len(h.Exposed) != 0 || len(h.Pending) != 0 {
 		t.Errorf("hierarchy: %d keys, %d locks, %d grants, exposures %v / %v", len(h.Keys), len(h.Locks), len(h.Grants), h.Exposed, h.Pending)
 	}
+	if !reflect.DeepEqual(h.SingleKey, []string{f.n}) {
+		t.Errorf("single-key groups %v, want only Warehouse", h.SingleKey)
+	}
 	if h.Locks[0].Name != "Front door" || h.Locks[0].OpeningID != f.openingID || h.Keys[0].Name != "Cleaner" || h.Keys[0].HolderID != f.holderID {
 		t.Errorf("records: %+v / %+v", h.Locks[0], h.Keys[0])
 	}
