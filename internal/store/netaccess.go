@@ -225,6 +225,7 @@ func (s *NetAccess) Apply(ctx context.Context, a keyward.Actor, in keyward.NetOp
 			return nil, err
 		}
 		if err := keyward.MayActWithNetKey(a, in.Op, w.keys[in.By].HolderID); err != nil {
+			refused = err
 			return nil, err
 		}
 		if in.HolderID != "" {
@@ -437,6 +438,7 @@ func (s *NetAccess) Rename(ctx context.Context, a keyward.Actor, keyID string, i
 			return nil, err
 		}
 		if err := keyward.MayActWithNetKey(a, "rename", w.keys[in.By].HolderID); err != nil {
+			refused = err
 			return nil, err
 		}
 		if err := w.m.MayRename(keyID, in.By); err != nil {
