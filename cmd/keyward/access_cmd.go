@@ -25,17 +25,13 @@ Exit status 1 with a message on stderr when the request is not JSON or an
 op lacks a member it needs.`
 
 func (e *env) accessCommand() *cobra.Command {
-	c := &cobra.Command{
-		Use:   "access",
-		Short: "The network-lock key hierarchy: masters, backups, sub and soft keys",
-	}
-	c.AddCommand(&cobra.Command{
+	return group("access", "The network-lock key hierarchy: masters, backups, sub and soft keys", accessEvalLong, &cobra.Command{
 		Use:   "eval < ops.json",
 		Short: "Run hierarchy ops given as JSON on stdin, answers as JSON on stdout",
 		Long:  accessEvalLong,
 		Example: `  echo '{"ops":[{"op":"master","key":"M"},{"op":"lock","lock":"L1"},
     {"op":"serialize","lock":"L1","by":"M"},{"op":"can","key":"M","lock":"L1"}]}' | keyward access eval`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			in, err := io.ReadAll(e.stdin)
 			if err != nil {
@@ -51,5 +47,4 @@ func (e *env) accessCommand() *cobra.Command {
 			return err
 		},
 	})
-	return c
 }
