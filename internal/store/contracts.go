@@ -28,4 +28,5 @@ var (
 	_ keyward.Schedule                = (*Schedule)(nil)
 	_ keyward.Duplication             = (*Duplication)(nil)
 	_ keyward.LostKeys                = (*LostKeys)(nil)
+	_ keyward.NetworkAccess           = (*NetAccess)(nil)
 )
