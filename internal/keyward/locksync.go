@@ -2,6 +2,7 @@ package keyward
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -92,10 +93,12 @@ type LockDesired struct {
 	Version int64
 	Keys    []string
 	Slots   []DesiredSlot
-	// Held are the slots the lock last reported holding.
-	Held   []int
-	Online bool
-	InSync bool
+	// Held are the slots the lock last reported holding anything in;
+	// Confirmed those holding the code Keyward put there.
+	Held      []int
+	Confirmed []int
+	Online    bool
+	InSync    bool
 }
 
 // DesiredSlot is one PIN slot of a desired state.
@@ -230,4 +233,45 @@ type TempCodeLock struct {
 	// holds it though it should not.
 	OnLock  bool `json:"on_lock"`
 	Exposed bool `json:"exposed"`
+}
+
+// ValidLockDevice reports whether d can be a zigbee2mqtt friendly name in a
+// topic: 1 to 128 bytes, no MQTT wildcard or NUL, no leading or trailing
+// slash, not the bridge, and not ending in one of a device's sub-topics.
+func ValidLockDevice(d string) bool {
+	if d == "" || len(d) > 128 || strings.ContainsAny(d, "+#\x00") || strings.HasPrefix(d, "/") || strings.HasSuffix(d, "/") {
+		return false
+	}
+	if d == "bridge" || strings.HasPrefix(d, "bridge/") {
+		return false
+	}
+	for _, suf := range []string{"/set", "/get", "/availability"} {
+		if strings.HasSuffix(d, suf) {
+			return false
+		}
+	}
+	return true
+}
+
+// Sync entries: a network key, a PIN slot holding Keyward's code, and a PIN
+// slot holding a code Keyward did not set (a zigbee2mqtt lock reports it).
+func KeyEntry(id string) string { return "key:" + id }
+func PINEntry(n int) string     { return "pin:" + itoa(n) }
+func ForeignEntry(n int) string { return "pin:" + itoa(n) + ":other" }
+
+// EntrySlot reads a PIN entry's slot; foreign is true for a code Keyward did not set.
+func EntrySlot(e string) (n int, foreign, ok bool) {
+	rest, isPIN := strings.CutPrefix(e, "pin:")
+	if !isPIN {
+		return 0, false, false
+	}
+	rest, foreign = strings.CutSuffix(rest, ":other")
+	n = 0
+	for i := 0; i < len(rest); i++ {
+		if rest[i] < '0' || rest[i] > '9' || i > 3 {
+			return 0, false, false
+		}
+		n = n*10 + int(rest[i]-'0')
+	}
+	return n, foreign, rest != ""
 }

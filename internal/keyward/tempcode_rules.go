@@ -175,3 +175,38 @@ func (s CodeSchedule) Describe(loc *time.Location) string {
 	}
 	return b.String()
 }
+
+// PickSlot chooses the PIN slot for a new code on a lock with size slots.
+// held are the slots that hold a live code or that the lock still reports
+// holding: a slot is never given twice while a code in it is live. asked 0
+// picks the lowest free slot; an asked slot that is held is a conflict.
+func PickSlot(size int, held []int, asked int) (int, error) {
+	busy := map[int]bool{}
+	for _, n := range held {
+		busy[n] = true
+	}
+	if asked != 0 {
+		if asked < 1 || asked > size {
+			return 0, Invalid("slot", fmt.Sprintf("must be 1 to %d on this lock", size))
+		}
+		if busy[asked] {
+			return 0, Errorf(ECONFLICT, "slot %d is in use by a live code on this lock: choose another slot or let Keyward pick one", asked)
+		}
+		return asked, nil
+	}
+	for n := 1; n <= size; n++ {
+		if !busy[n] {
+			return n, nil
+		}
+	}
+	return 0, Errorf(ECONFLICT, "every one of the lock's %d PIN slots holds a live code: revoke one first", size)
+}
+
+// CodeState says whether a temporary code opens at now and whether it has
+// ended for good (revoked, past its end, or its uses spent).
+func CodeState(s CodeSchedule, revoked bool, now time.Time, loc *time.Location, used int) (active, ended bool) {
+	if revoked {
+		return false, true
+	}
+	return s.ActiveAt(now, loc, used), s.Ended(now, used)
+}

@@ -131,3 +131,28 @@ func TestCodeScheduleCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestPickSlot(t *testing.T) {
+	cases := []struct {
+		name  string
+		size  int
+		held  []int
+		asked int
+		want  int
+		code  Code
+	}{
+		{"empty lock", 5, nil, 0, 1, ""},
+		{"lowest free", 5, []int{1, 2, 4}, 0, 3, ""},
+		{"asked free", 5, []int{1}, 4, 4, ""},
+		{"asked in use", 5, []int{1, 4}, 4, 0, ECONFLICT},
+		{"asked out of range", 5, nil, 6, 0, EINVALID},
+		{"asked negative", 5, nil, -1, 0, EINVALID},
+		{"full", 3, []int{1, 2, 3}, 0, 0, ECONFLICT},
+	}
+	for _, c := range cases {
+		got, err := PickSlot(c.size, c.held, c.asked)
+		if ErrorCode(err) != c.code || got != c.want {
+			t.Errorf("%s: %d, %v; want %d, %q", c.name, got, err, c.want, c.code)
+		}
+	}
+}

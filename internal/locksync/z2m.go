@@ -51,7 +51,7 @@ type z2mPin struct {
 // Render sets every desired slot the lock does not hold yet, clears every held
 // slot that is no longer desired, and asks the lock to report each touched slot.
 func (z Z2M) Render(b Binding, d Desired, held []int) ([]Message, error) {
-	if !ValidDevice(b.Device) {
+	if !keyward.ValidLockDevice(b.Device) {
 		return nil, fmt.Errorf("locksync: lock %s has no valid zigbee2mqtt device name", b.Lock)
 	}
 	isHeld := map[int]bool{}
@@ -224,24 +224,6 @@ func ValidPIN(p string) bool {
 	}
 	for i := 0; i < len(p); i++ {
 		if p[i] < '0' || p[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// ValidDevice reports whether d can be a zigbee2mqtt friendly name in a
-// topic: 1 to 128 bytes, no MQTT wildcard, no NUL, not a bridge topic, and
-// not ending in one of the device sub-topics.
-func ValidDevice(d string) bool {
-	if d == "" || len(d) > 128 || strings.ContainsAny(d, "+#\x00") || strings.HasPrefix(d, "/") || strings.HasSuffix(d, "/") {
-		return false
-	}
-	if d == "bridge" || strings.HasPrefix(d, "bridge/") {
-		return false
-	}
-	for _, suf := range []string{"/set", "/get", "/availability"} {
-		if strings.HasSuffix(d, suf) {
 			return false
 		}
 	}

@@ -28,4 +28,6 @@ var (
 	_ keyward.Schedule                = (*Schedule)(nil)
 	_ keyward.Duplication             = (*Duplication)(nil)
 	_ keyward.LostKeys                = (*LostKeys)(nil)
+	_ keyward.LockSync                = (*LockSync)(nil)
+	_ keyward.LockSyncFeed            = (*LockSync)(nil)
 )
