@@ -602,7 +602,9 @@ func (s *LockSync) syncLockList(ctx context.Context, a keyward.Actor, id string)
 		i := index[p.Lock]
 		out[i].Pending = append(out[i].Pending, label(p.Lock, p.Key))
 	}
-	slices.SortStableFunc(out, func(x, y keyward.SyncLock) int { return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)) })
+	slices.SortStableFunc(out, func(x, y keyward.SyncLock) int {
+		return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name))
+	})
 	return out, nil
 }
 
