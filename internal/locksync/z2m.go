@@ -229,3 +229,36 @@ func ValidPIN(p string) bool {
 	}
 	return true
 }
+
+// RenderHeld is Render for a lock that reported more than Keyward's own
+// codes: confirmed are the slots holding the code Keyward put there, held
+// every slot holding any code. Desired slots not confirmed are (re)written,
+// held slots not desired are cleared.
+func (z Z2M) RenderHeld(b Binding, d Desired, confirmed, held []int) ([]Message, error) {
+	want := map[int]bool{}
+	for _, s := range d.Slots {
+		want[s.N] = true
+	}
+	msgs, err := z.Render(b, d, confirmed)
+	if err != nil {
+		return nil, err
+	}
+	isConfirmed := map[int]bool{}
+	for _, n := range confirmed {
+		isConfirmed[n] = true
+	}
+	var extra []int
+	for _, n := range held {
+		if !want[n] && !isConfirmed[n] {
+			extra = append(extra, n)
+		}
+	}
+	if len(extra) == 0 {
+		return msgs, nil
+	}
+	clear, err := z.Render(b, Desired{Lock: d.Lock, Version: d.Version}, extra)
+	if err != nil {
+		return nil, err
+	}
+	return append(msgs, clear...), nil
+}

@@ -744,6 +744,7 @@ func (s *LockSync) IssueTempCode(ctx context.Context, a keyward.Actor, in keywar
 		code.Locks = nil
 		taken := map[string]bool{} // PINs live on these locks: a keypad must tell codes apart
 		seen := map[string]bool{}
+		loc := tx.orgLocation(ctx)
 		for _, id := range in.Locks {
 			if seen[id] {
 				return keyward.Invalid("locks", "name each lock once")
@@ -763,6 +764,14 @@ func (s *LockSync) IssueTempCode(ctx context.Context, a keyward.Actor, in keywar
 			}
 			var held []int
 			for _, r := range live {
+				if _, ended := keyward.CodeState(r.sched, r.revoked, tx.now, loc, r.used); ended && !holds(l.acked, r.slot) {
+					// Its code has ended and the lock let it go: free it now.
+					if _, err := tx.Exec(ctx, `UPDATE temp_code_slots SET released_at = ? WHERE code_id = ? AND lock_id = ?`,
+						ts(tx.now), r.codeID, l.id); err != nil {
+						return fmt.Errorf("store: release slot: %w", err)
+					}
+					continue
+				}
 				held = append(held, r.slot)
 				if pin, err := s.vault.Open(r.pinSealed, tempPINAAD(r.codeID)); err == nil {
 					taken[pin.Reveal()] = true
