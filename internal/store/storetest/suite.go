@@ -59,6 +59,10 @@ func Run(t *testing.T, b Backend) {
 		{"CopyCounts", testCopyCounts},
 		{"UncontrolledCopies", testUncontrolledCopies},
 		{"CopyCountProperty", testCopyCountProperty},
+		{"LockSyncInputs", testLockSyncInputs},
+		{"TempCodes", testTempCodes},
+		{"LockReports", testLockReports},
+		{"OfflineCodes", testOfflineCodes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
