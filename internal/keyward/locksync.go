@@ -204,7 +204,13 @@ type TempCodeInput struct {
 	Schedule CodeSchedule `json:"schedule"`
 	// Slot asks for a slot number (on every lock); 0 picks a free one.
 	Slot int `json:"slot,omitempty"`
+	// LinkBase is where the recipient's link starts (scheme://host); with an
+	// Email, the link is emailed to them (never the PIN itself).
+	LinkBase string `json:"-"`
 }
+
+// TempCodeLinkPath is the path of a temporary code's recipient link.
+func TempCodeLinkPath(token string) string { return "/c/" + token }
 
 // TempCode is a temporary code.
 type TempCode struct {
@@ -222,6 +228,8 @@ type TempCode struct {
 	PIN Secret `json:"-"`
 	// Link is the secret link's token, returned once when the code is issued.
 	Link Secret `json:"-"`
+	// Emailed: the link was queued for the recipient's email.
+	Emailed bool `json:"emailed,omitempty"`
 }
 
 // TempCodeLock is one lock of a temporary code and its slot there.

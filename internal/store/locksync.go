@@ -31,6 +31,9 @@ type LockSync struct {
 // LockSync returns the lock sync service; v seals lock secrets and PINs.
 func (d *DB) LockSync(v *vault.Key) *LockSync { return &LockSync{db: d, vault: v} }
 
+// EventTempCode is the outbox event of the email that carries a temporary code's link.
+const EventTempCode = "tempcode.link"
+
 // syncActor is who lock sync's own changes are recorded under.
 var syncActor = keyward.SystemActor("locksync")
 
@@ -616,6 +619,10 @@ func (s *LockSync) LockEvents(ctx context.Context, a keyward.Actor, lockID strin
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
+	var one int
+	if err := s.db.queryRow(ctx, `SELECT 1 FROM sync_locks WHERE id = ?`, lockID).Scan(&one); err != nil {
+		return nil, notFound(err, "lock", lockID)
+	}
 	rows, err := s.db.query(ctx, `SELECT id, lock_id, at, opened, method, COALESCE(slot, 0), COALESCE(key_id, ''), COALESCE(who, '')
 		FROM lock_events WHERE lock_id = ? ORDER BY at DESC, id DESC LIMIT ?`, lockID, limit)
 	if err != nil {
@@ -642,7 +649,7 @@ func (s *LockSync) lockSecret(ctx context.Context, tx *Tx, lockID string) (*sync
 		return nil, nil, err
 	}
 	if len(ls) == 0 {
-		return nil, nil, keyward.Invalid("lock", "must be a lock Keyward syncs")
+		return nil, nil, keyward.Errorf(keyward.ENOTFOUND, "lock not found")
 	}
 	sec, err := s.vault.Open(ls[0].secretSealed, lockSecretAAD(lockID))
 	if err != nil {
@@ -812,7 +819,22 @@ func (s *LockSync) IssueTempCode(ctx context.Context, a keyward.Actor, in keywar
 			slotsOf[cl.Lock] = cl.Slot
 		}
 		code.PIN, code.Link = pin, keyward.Secret(link)
-		_, err := tx.record(ctx, a, "tempcode.issue", "tempcode", code.ID, map[string]any{"for": code.For, "kind": string(code.Schedule.Kind), "slots": slotsOf})
+		if code.Email != "" && in.LinkBase != "" {
+			var names []string
+			for _, cl := range code.Locks {
+				names = append(names, cl.Name)
+			}
+			body := fmt.Sprintf("Hello %s,\r\n\r\nYou have a door code for %s (%s).\r\n\r\n"+
+				"Open this link to see it; it needs no account:\r\n\r\n  %s\r\n\r\nKeep the link to yourself.\r\n\r\nKeyward",
+				code.For, strings.Join(names, ", "), code.Schedule.Describe(tx.orgLocation(ctx)),
+				strings.TrimSuffix(in.LinkBase, "/")+keyward.TempCodeLinkPath(link))
+			if _, err := tx.enqueue(ctx, "email", code.Email, EventTempCode, "Your door code", body); err != nil {
+				return err
+			}
+			code.Emailed = true
+		}
+		_, err := tx.record(ctx, a, "tempcode.issue", "tempcode", code.ID, map[string]any{"for": code.For, "kind": string(code.Schedule.Kind),
+			"slots": slotsOf, "emailed": code.Emailed})
 		return err
 	})
 	if err != nil {

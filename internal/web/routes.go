@@ -54,6 +54,7 @@ func (s *Server) routeTable() []route {
 		s.copyRoutes(),
 		s.copyCountRoutes(),
 		s.credentialRoutes(),
+		s.lockSyncRoutes(),
 		s.offboardingRoutes(),
 		s.keySystemRoutes(),
 		s.lostKeyRoutes(),

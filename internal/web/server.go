@@ -35,6 +35,8 @@ type Config struct {
 	Storage keyward.Storage
 	// Credentials keeps PINs, cards and fobs.
 	Credentials keyward.Credentials
+	// LockSync is network and smart locks kept in sync, temporary and offline codes.
+	LockSync keyward.LockSync
 	// Offboarding takes back what a leaving holder has.
 	Offboarding keyward.Offboardings
 	// Schedule is the keying schedule and who can open each opening.
@@ -110,6 +112,7 @@ type Server struct {
 	custody        keyward.Custody
 	storage        keyward.Storage
 	credentials    keyward.Credentials
+	lockSync       keyward.LockSync
 	offboarding    keyward.Offboardings
 	schedule       keyward.Schedule
 	keySystems     keyward.KeySystems
@@ -152,7 +155,7 @@ type Deliverer interface {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		health: cfg.Health, accounts: cfg.Accounts, directory: cfg.Directory, custody: cfg.Custody,
-		storage: cfg.Storage, credentials: cfg.Credentials, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
+		storage: cfg.Storage, credentials: cfg.Credentials, lockSync: cfg.LockSync, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs, lostKeys: cfg.LostKeys, finder: cfg.Search, stats: cfg.Dashboard,
 		imports: cfg.Imports, uploads: cfg.ImportUploads, exports: cfg.Exports, webhooks: cfg.Webhooks,
 		notifications: cfg.Notifications, deliverer: cfg.Deliverer,

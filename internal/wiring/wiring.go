@@ -22,6 +22,7 @@ func WebServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Confi
 		Custody:       db.Custody(),
 		Storage:       db.Storage(v),
 		Credentials:   db.Credentials(v),
+		LockSync:      db.LockSync(v),
 		Offboarding:   db.Offboarding(),
 		Schedule:      db.Schedule(),
 		KeySystems:    keySystems,

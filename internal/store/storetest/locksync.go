@@ -265,5 +265,5 @@ func testOfflineCodes(t *testing.T, b Backend) {
 	_, err = ls.IssueOfflineCode(ctx, f.owner, door.ID, keyward.OfflineCodeInput{From: now, Until: now.Add(time.Hour)})
 	wantField(t, err, "for")
 	_, err = ls.IssueOfflineCode(ctx, f.owner, "lck_nope", keyward.OfflineCodeInput{For: "x", From: now, Until: now.Add(time.Hour)})
-	wantField(t, err, "lock")
+	wantCode(t, err, keyward.ENOTFOUND)
 }
