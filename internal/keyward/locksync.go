@@ -283,3 +283,6 @@ func EntrySlot(e string) (n int, foreign, ok bool) {
 	}
 	return n, foreign, rest != ""
 }
+
+// MaxCodeLocks bounds the locks of one temporary code (a building's doors).
+const MaxCodeLocks = 2000

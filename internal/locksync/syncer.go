@@ -146,9 +146,6 @@ func (s *Syncer) Run(ctx context.Context) error {
 		if refresh {
 			last = time.Now()
 			s.refresh(ctx)
-			if m, err := s.cfg.Feed.ChangeMark(ctx); err == nil {
-				mark = m // our own refresh's audit record is not a reason to look again
-			}
 		}
 	}
 }
@@ -369,16 +366,15 @@ func (s *Syncer) applyLoop(ctx context.Context) {
 				break drain
 			}
 		}
-		changed, err := s.cfg.Feed.ApplyReports(ctx, batch)
-		if err != nil {
+		if _, err := s.cfg.Feed.ApplyReports(ctx, batch); err != nil {
 			if ctx.Err() == nil {
 				s.cfg.Log.Error("lock sync: apply reports", "err", err, "reports", len(batch))
 			}
 			continue
 		}
 		s.reports.Add(int64(len(batch)))
-		// A Zigbee lock that came back or reported its slots may need its
-		// commands (again): look at it at the next refresh.
+		// A Zigbee lock that came back needs its commands again. Acks need no
+		// refresh: the next change or tick looks at the locks again.
 		kick := false
 		for _, r := range batch {
 			if r.Availability != nil && *r.Availability {
@@ -388,7 +384,7 @@ func (s *Syncer) applyLoop(ctx context.Context) {
 				kick = true
 			}
 		}
-		if kick || len(changed) > 0 {
+		if kick {
 			s.Kick()
 		}
 	}

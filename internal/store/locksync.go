@@ -150,11 +150,15 @@ func (t *Tx) accessAcceptors(ctx context.Context) (map[string][]string, error) {
 
 // ---- the syncer's side ------------------------------------------------------
 
-// ChangeMark is the audit chain's length: every change to what a lock should
-// accept writes an audit record, so a new mark means "look again".
+// ChangeMark is the sequence number of the latest audit record that may
+// change what a lock should accept: every such change writes one. Lock sync's
+// own records (new versions, what locks reported) do not count, so the
+// syncer does not recompute after its own writes.
 func (s *LockSync) ChangeMark(ctx context.Context) (int64, error) {
 	var seq int64
-	if err := s.db.queryRow(ctx, `SELECT seq FROM chain_head WHERE id = 1`).Scan(&seq); err != nil {
+	err := s.db.queryRow(ctx, `SELECT seq FROM audit_log WHERE action NOT IN (?, ?) ORDER BY seq DESC LIMIT 1`,
+		"locksync.desired", "locksync.reports").Scan(&seq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: change mark: %w", err)
 	}
 	return seq, nil
@@ -732,7 +736,7 @@ func (s *LockSync) IssueTempCode(ctx context.Context, a keyward.Actor, in keywar
 	if in.Email != "" {
 		keyward.CheckEmail(v, "email", in.Email, false)
 	}
-	v.Check(len(in.Locks) > 0 && len(in.Locks) <= 50, "locks", "choose 1 to 50 locks")
+	v.Check(len(in.Locks) > 0 && len(in.Locks) <= keyward.MaxCodeLocks, "locks", fmt.Sprintf("choose 1 to %d locks", keyward.MaxCodeLocks))
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
