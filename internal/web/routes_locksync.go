@@ -518,7 +518,7 @@ func (s *Server) codeIssue(w http.ResponseWriter, r *http.Request, a keyward.Act
 	}
 	// The PIN and link are shown on this answer only, never in a URL.
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, a, http.StatusCreated, "code", "Code for "+c.For, codePageData{Code: *c, PIN: c.PIN.Reveal(),
+	return s.render(w, r, a, http.StatusOK, "code", "Code for "+c.For, codePageData{Code: *c, PIN: c.PIN.Reveal(),
 		Link: s.baseURL(r) + keyward.TempCodeLinkPath(c.Link.Reveal()), Zone: s.zone(r), Pending: true})
 }
 
