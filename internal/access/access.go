@@ -45,6 +45,8 @@
 //	m.FindKey(id), m.FindLock(id), m.Grants(key), m.GrantedTo(lock) → records
 //	m.Exposures()      → exposed and pending pairs over every lock
 //	m.Tree(master)     → a group's keys and what each reaches, with reasons
+//	m.MayRename(key, by) → whether by may rename key (a master or backup of its group)
+//	(*Refusal).Words   → a refusal in plain words, with names
 //
 // # Sync and exposures
 //
@@ -65,7 +67,6 @@ package access
 import (
 	"fmt"
 	"slices"
-	"sort"
 )
 
 // Kind is what a key is in the hierarchy.
@@ -207,6 +208,16 @@ func New() *Model {
 	return &Model{keys: map[string]*key{}, locks: map[string]*lock{}, groups: map[string]*group{}}
 }
 
+func filter[T any](xs []T, keep func(T) bool) []T {
+	var out []T
+	for _, x := range xs {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 func newGroup(master *key) *group {
 	return &group{id: master.id, master: master, backups: map[string]*key{}, subs: map[string]*key{}, locks: map[string]struct{}{}}
 }
@@ -216,18 +227,18 @@ func newGroup(master *key) *group {
 // locks to a sub or soft key of the owning group or to another group's master,
 // deleted keys hold no grants.
 func Restore(s State) (*Model, error) {
-	m := New()
-	keys := slices.Clone(s.Keys)
+	m := &Model{keys: make(map[string]*key, len(s.Keys)), locks: make(map[string]*lock, len(s.Locks)), groups: map[string]*group{}}
 	// masters first, so every group exists before its members
-	sort.SliceStable(keys, func(i, j int) bool { return keys[i].Kind == Master && keys[j].Kind != Master })
-	for _, k := range keys {
+	masters := func(k Key) bool { return k.Kind == Master }
+	others := func(k Key) bool { return k.Kind != Master }
+	for _, k := range slices.Concat(filter(s.Keys, masters), filter(s.Keys, others)) {
 		if !k.Kind.Valid() {
 			return nil, fmt.Errorf("access: key %q has no valid kind (%q)", k.ID, k.Kind)
 		}
 		if _, dup := m.keys[k.ID]; dup {
 			return nil, fmt.Errorf("access: key %q twice", k.ID)
 		}
-		nk := &key{id: k.ID, kind: k.Kind, deleted: k.Deleted, grants: map[string]struct{}{}}
+		nk := &key{id: k.ID, kind: k.Kind, deleted: k.Deleted}
 		if k.Kind == Master {
 			if k.Group != k.ID {
 				return nil, fmt.Errorf("access: master %q must found group %q, not %q", k.ID, k.ID, k.Group)
@@ -252,7 +263,7 @@ func Restore(s State) (*Model, error) {
 		if _, dup := m.locks[l.ID]; dup {
 			return nil, fmt.Errorf("access: lock %q twice", l.ID)
 		}
-		nl := &lock{id: l.ID, online: l.Online, grants: map[string]struct{}{}}
+		nl := &lock{id: l.ID, online: l.Online}
 		if l.Owner != "" {
 			g := m.groups[l.Owner]
 			if g == nil {
@@ -284,7 +295,13 @@ func Restore(s State) (*Model, error) {
 		case grantTarget(k, l.owner) != nil:
 			return nil, fmt.Errorf("access: lock %q of group %q cannot be granted to %s key %q", g.Lock, l.owner.id, k.kind, g.Key)
 		}
+		if l.grants == nil {
+			l.grants = map[string]struct{}{}
+		}
 		l.grants[k.id] = struct{}{}
+		if k.grants == nil {
+			k.grants = map[string]struct{}{}
+		}
 		k.grants[l.id] = struct{}{}
 	}
 	return m, nil

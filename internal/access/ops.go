@@ -171,7 +171,7 @@ func (m *Model) NewMaster(id string) (Effect, error) {
 	if r := m.freshKey(id); r != nil {
 		return Effect{}, r
 	}
-	k := &key{id: id, kind: Master, grants: map[string]struct{}{}}
+	k := &key{id: id, kind: Master}
 	k.group = newGroup(k)
 	m.keys[id] = k
 	m.groups[id] = k.group
@@ -183,7 +183,7 @@ func (m *Model) NewLock(id string) (Effect, error) {
 	if r := m.freshLock(id); r != nil {
 		return Effect{}, r
 	}
-	m.locks[id] = &lock{id: id, online: true, grants: map[string]struct{}{}}
+	m.locks[id] = &lock{id: id, online: true}
 	return Effect{Op: "lock", NewLocks: []Lock{{ID: id, Online: true}}, Affected: []string{id}}, nil
 }
 
@@ -244,7 +244,7 @@ func (m *Model) NewBackup(id, by string) (Effect, error) {
 		return Effect{}, err
 	}
 	g := b.group
-	k := &key{id: id, kind: Backup, group: g, grants: map[string]struct{}{}}
+	k := &key{id: id, kind: Backup, group: g}
 	m.keys[id] = k
 	g.backups[id] = k
 	return Effect{Op: "backup", NewKeys: []Key{{ID: id, Kind: Backup, Group: g.id}}, Affected: sortedSet(g.locks)}, nil
@@ -271,7 +271,7 @@ func (m *Model) NewSub(id, by string, locks []string, soft bool) (Effect, error)
 	if soft {
 		kind = Soft
 	}
-	k := &key{id: id, kind: kind, group: b.group, grants: map[string]struct{}{}}
+	k := &key{id: id, kind: kind, group: b.group}
 	m.keys[id] = k
 	b.group.subs[id] = k
 	e := Effect{Op: "sub", NewKeys: []Key{{ID: id, Kind: kind, Group: b.group.id}}, Granted: []Grant{}}
@@ -287,7 +287,13 @@ func (m *Model) grant(k *key, ls []*lock) []Grant {
 		if _, has := l.grants[k.id]; has {
 			continue
 		}
+		if l.grants == nil {
+			l.grants = map[string]struct{}{}
+		}
 		l.grants[k.id] = struct{}{}
+		if k.grants == nil {
+			k.grants = map[string]struct{}{}
+		}
 		k.grants[l.id] = struct{}{}
 		out = append(out, Grant{Lock: l.id, Key: k.id})
 	}
@@ -404,7 +410,7 @@ func (m *Model) Delete(id, by string) (Effect, error) {
 		delete(m.locks[lid].grants, k.id)
 		e.Revoked = append(e.Revoked, Grant{Lock: lid, Key: k.id})
 	}
-	k.grants = map[string]struct{}{}
+	k.grants = nil
 	k.deleted = true
 	return e, nil
 }
@@ -442,4 +448,25 @@ func (m *Model) Online(lockID string) (Effect, error) {
 		e.Online = []Online{{Lock: l.id, Online: true}}
 	}
 	return e, nil
+}
+
+// MayRename checks that key by may change the name of key id: by is a live
+// master or backup of id's group (a key may rename itself). Refusals in the
+// order of Delete: unknown_key (by, then id), sub_cannot_manage, not_owner.
+func (m *Model) MayRename(id, by string) error {
+	b, r := m.actor(by)
+	if r != nil {
+		return r
+	}
+	k, r := m.liveKey(id)
+	if r != nil {
+		return r
+	}
+	if r := manager(b); r != nil {
+		return r
+	}
+	if k.group != b.group {
+		return &Refusal{Rule: RuleNotOwner, Key: k.id}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -267,5 +268,63 @@ func TestReasons(t *testing.T) {
 	d, _ := m.Can("B", "L1")
 	if got := d.Explain(strings.ToLower, strings.ToLower); got != "backup of master m, which owns lock l1" {
 		t.Errorf("Explain with names: %q", got)
+	}
+}
+
+// Every rule has its own words, naming what broke it and never an id the
+// name function does not know.
+func TestRefusalWords(t *testing.T) {
+	name := func(id string) string {
+		return map[string]string{"k": "Front desk", "l": "Back gate"}[id]
+	}
+	seen := map[string]Rule{}
+	for _, rule := range Rules {
+		r := &Refusal{Rule: rule, Key: "k", Lock: "l"}
+		if rule == RuleNotOwner || rule == RuleDuplicateID {
+			seen[(&Refusal{Rule: rule, Key: "k"}).Words(name, name)] = rule
+		}
+		w := r.Words(name, name)
+		if prev, dup := seen[w]; dup && prev != rule {
+			t.Errorf("%s and %s share words %q", rule, prev, w)
+		}
+		seen[w] = rule
+		if w == string(rule) || strings.Contains(w, "_") {
+			t.Errorf("%s: %q is not words", rule, w)
+		}
+	}
+	if w := (&Refusal{Rule: RuleUnknownKey, Key: "zz9"}).Words(name, name); strings.Contains(w, "zz9") {
+		t.Errorf("an unknown id shows: %q", w)
+	}
+	if w := (&Refusal{Rule: RuleNotGranted, Key: "k", Lock: "l"}).Words(name, name); !strings.Contains(w, "“Front desk”") || !strings.Contains(w, "“Back gate”") {
+		t.Errorf("not_granted words lack the names: %q", w)
+	}
+}
+
+func TestMayRename(t *testing.T) {
+	m := New()
+	for _, op := range []Op{{Op: "master", Key: "M"}, {Op: "master", Key: "N"}, {Op: "backup", Key: "B", By: "M"},
+		{Op: "sub", Key: "S", By: "M"}, {Op: "backup", Key: "X", By: "M"}, {Op: "delete", Key: "X", By: "M"}} {
+		if _, err := m.Apply(op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		key, by string
+		rule    Rule
+	}{
+		{"S", "M", ""}, {"M", "B", ""}, {"B", "B", ""}, {"S", "B", ""},
+		{"S", "nobody", RuleUnknownKey}, {"S", "X", RuleUnknownKey}, {"X", "M", RuleUnknownKey},
+		{"S", "S", RuleSubCannotManage}, {"M", "S", RuleSubCannotManage},
+		{"N", "M", RuleNotOwner}, {"S", "N", RuleNotOwner},
+	} {
+		err := m.MayRename(tc.key, tc.by)
+		var r *Refusal
+		got := Rule("")
+		if errors.As(err, &r) {
+			got = r.Rule
+		}
+		if got != tc.rule {
+			t.Errorf("rename %s by %s: %v, want %q", tc.key, tc.by, err, tc.rule)
+		}
 	}
 }

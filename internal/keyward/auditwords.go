@@ -424,6 +424,7 @@ var policyWords = map[Action]string{
 	ActBittingReveal: "Reveal bittings", ActStorageEdit: "Change storage places", ActCredential: "Manage credentials",
 	ActOffboard: "Offboard a holder", ActMetricsRead: "Read metrics", ActCopyRequest: "Ask for a key copy",
 	ActCopyControl: "Decide on a key copy", ActCopyRead: "See copy requests",
+	ActNetAccess: "Change network keys and locks",
 }
 
 // custodyWords is the sentence of each custody move, after the actor.
@@ -658,6 +659,44 @@ func init() {
 		}},
 		"tempcode.link_open": {"Temporary code opened by its link", func(s *sentence) {
 			s.text("showed the temporary code of " + s.or("for", "someone") + " through its link")
+		}},
+
+		// Network keys and locks (the names are in the record: they are what people read).
+		"netkey.master": {"Master key added", func(s *sentence) {
+			s.text("added master key " + s.or("name", "a master key"))
+		}},
+		"netkey.lock": {"Network lock added", func(s *sentence) {
+			s.text("added network lock " + s.or("lock_name", "a lock"))
+		}},
+		"netkey.serialize": {"Network lock serialized", func(s *sentence) {
+			s.text("serialized lock " + s.or("lock_name", "a lock") + " to the group of master " + s.or("group_name", "a master") + " with key " + s.or("by_name", "a key"))
+		}},
+		"netkey.unserialize": {"Network lock unserialized", func(s *sentence) {
+			s.text("took lock " + s.or("lock_name", "a lock") + " from the group of master " + s.or("group_name", "a master") + " with key " + s.or("by_name", "a key"))
+		}},
+		"netkey.backup": {"Backup key added", func(s *sentence) {
+			s.text("added backup key " + s.or("name", "a backup key") + " with key " + s.or("by_name", "a key"))
+		}},
+		"netkey.sub": {"Sub key added", func(s *sentence) {
+			s.text("added " + s.or("kind", "sub") + " key " + s.or("name", "a key") + " for " + s.or("lock_names", "no lock") + " with key " + s.or("by_name", "a key"))
+		}},
+		"netkey.grant": {"Network lock granted", func(s *sentence) {
+			s.text("granted " + s.or("lock_names", "locks") + " to key " + s.or("key_name", "a key") + " with key " + s.or("by_name", "a key"))
+		}},
+		"netkey.revoke": {"Network lock grant revoked", func(s *sentence) {
+			s.text("revoked " + s.or("lock_names", "locks") + " from key " + s.or("key_name", "a key") + " with key " + s.or("by_name", "a key"))
+		}},
+		"netkey.delete": {"Network key deleted", func(s *sentence) {
+			s.text("deleted key " + s.or("key_name", "a key") + ", which opened " + s.or("lock_names", "no lock") + ", with key " + s.or("by_name", "a key"))
+		}},
+		"netkey.offline": {"Network lock offline", func(s *sentence) {
+			s.text("marked lock " + s.or("lock_name", "a lock") + " offline")
+		}},
+		"netkey.online": {"Network lock online", func(s *sentence) {
+			s.text("marked lock " + s.or("lock_name", "a lock") + " online")
+		}},
+		"netkey.rename": {"Network key renamed", func(s *sentence) {
+			s.text("renamed key " + s.or("old_name", "a key") + " to " + s.or("name", "a new name") + " with key " + s.or("by_name", "a key"))
 		}},
 
 		// Duplication control.

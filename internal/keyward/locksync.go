@@ -20,6 +20,9 @@ type SyncLockInput struct {
 	Device  string `json:"device,omitempty"` // the zigbee2mqtt friendly name
 	// Slots is how many PIN slots the lock has (default 20).
 	Slots int `json:"slots,omitempty"`
+	// AccessLock links the lock to a network lock of the key hierarchy: the
+	// network keys that may open that lock are pushed to this one.
+	AccessLock string `json:"access_lock,omitempty"`
 }
 
 // SyncLock is one lock as lock sync sees it.
@@ -29,8 +32,9 @@ type SyncLock struct {
 	Adapter      string     `json:"adapter"`
 	Device       string     `json:"device,omitempty"`
 	Slots        int        `json:"slots"`
-	Version      int64      `json:"version"`       // the desired state's version
-	AckedVersion int64      `json:"acked_version"` // the last version the lock acknowledged
+	AccessLock   string     `json:"access_lock,omitempty"` // the key hierarchy's lock it follows
+	Version      int64      `json:"version"`               // the desired state's version
+	AckedVersion int64      `json:"acked_version"`         // the last version the lock acknowledged
 	Online       bool       `json:"online"`
 	LastSeen     *time.Time `json:"last_seen,omitempty"`
 	// Exposed are entries the lock still accepts but should not; Pending

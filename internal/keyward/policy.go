@@ -87,6 +87,9 @@ const (
 	ActCopyControl Action = "copy.control"
 	// ActCopyRead reads copy counts and requests of everyone.
 	ActCopyRead Action = "copy.read"
+	// ActNetAccess changes the network-lock key hierarchy (a key holder only
+	// with a key they hold: MayActWithNetKey).
+	ActNetAccess Action = "netaccess.manage"
 )
 
 var staff = []Role{RoleOwner, RoleAdmin, RoleManager, RoleAdvisor, RoleTechnician}
@@ -118,6 +121,7 @@ var Policy = map[Action][]Role{
 	ActCopyRequest: append(slices.Clone(staff), RoleHolder),
 	ActCopyControl: {RoleOwner, RoleAdmin, RoleManager},
 	ActCopyRead:    append(slices.Clone(staff), RoleAuditor),
+	ActNetAccess:   {RoleOwner, RoleAdmin, RoleManager, RoleHolder},
 }
 
 // Allowed reports whether role may take action. The system actor may do everything.

@@ -32,6 +32,7 @@ var wantPolicy = map[Action]string{
 	ActCopyRequest:   "YYYYYY.",
 	ActCopyControl:   "YYY....",
 	ActCopyRead:      "YYYYY.Y",
+	ActNetAccess:     "YYY..Y.", // a holder only with a key they hold: MayActWithNetKey
 }
 
 func TestPolicyTable(t *testing.T) {
@@ -98,5 +99,32 @@ func TestAuthorizeNamesRoleAndAction(t *testing.T) {
 	}
 	if err := Authorize(Actor{Role: RoleTechnician}, ActSecretReveal); err != nil {
 		t.Fatalf("technician reveal: %v", err)
+	}
+}
+
+func TestMayActWithNetKey(t *testing.T) {
+	holder := Actor{UserID: "u", Role: RoleHolder, HolderID: "h1"}
+	for _, tc := range []struct {
+		name   string
+		a      Actor
+		op, by string
+		ok     bool
+	}{
+		{"manager with any key", Actor{Role: RoleManager}, "grant", "h9", true},
+		{"manager makes a master", Actor{Role: RoleManager}, NetMaster, "", true},
+		{"advisor", Actor{Role: RoleAdvisor}, "grant", "", false},
+		{"auditor", Actor{Role: RoleAuditor}, "sub", "", false},
+		{"holder with own key", holder, "sub", "h1", true},
+		{"holder with someone's key", holder, "sub", "h2", false},
+		{"holder with an unheld key", holder, "delete", "", false},
+		{"holder without a holder record", Actor{Role: RoleHolder}, "delete", "", false},
+		{"holder makes a master", holder, NetMaster, "h1", false},
+		{"holder adds a lock", holder, "lock", "h1", false},
+		{"holder takes a lock offline", holder, "offline", "h1", false},
+	} {
+		err := MayActWithNetKey(tc.a, tc.op, tc.by)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v, want allowed %v", tc.name, err, tc.ok)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keyward/keyward/internal/access"
 	"github.com/keyward/keyward/internal/keyward"
 )
 
@@ -82,6 +83,8 @@ func TestEveryAuditActionHasWords(t *testing.T) {
 			list = prefixed("copy.", copySteps)
 		case `"storage." + action`:
 			list = prefixed("storage.", storageActions)
+		case `"netkey." + in.Op`:
+			list = prefixed("netkey.", access.ManagementOps)
 		case `"export." + kind`:
 			list = prefixed("export.", ExportKinds)
 		case `kind + ".update"`:

@@ -30,4 +30,5 @@ var (
 	_ keyward.LostKeys                = (*LostKeys)(nil)
 	_ keyward.LockSync                = (*LockSync)(nil)
 	_ keyward.LockSyncFeed            = (*LockSync)(nil)
+	_ keyward.NetworkAccess           = (*NetAccess)(nil)
 )

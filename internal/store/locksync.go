@@ -140,12 +140,48 @@ func (t *Tx) orgLocation(ctx context.Context) *time.Location {
 	return loc
 }
 
-// accessAcceptors is, per key-hierarchy lock id, the keys that may open it
-// (access.Model.Acceptors over the stored hierarchy). The hierarchy's
-// records are not stored yet, so no lock has network keys; a sync lock's
-// access_lock names its hierarchy lock once they are.
+// accessAcceptors is, per key-hierarchy lock that a sync lock is linked to,
+// the network keys that may open it: access.Model.Acceptors over the stored
+// hierarchy, the one implementation of the access rule.
 func (t *Tx) accessAcceptors(ctx context.Context) (map[string][]string, error) {
-	return map[string][]string{}, nil
+	out := map[string][]string{}
+	var n int
+	if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM sync_locks WHERE access_lock IS NOT NULL`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("store: linked locks: %w", err)
+	}
+	if n == 0 {
+		return out, nil
+	}
+	w, err := t.netLoad(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for id := range w.locks {
+		keys, err := w.m.Acceptors(id)
+		if err != nil {
+			continue
+		}
+		out[id] = keys
+	}
+	return out, nil
+}
+
+// netKeyNames names network keys for the exposure list.
+func (t *Tx) netKeyNames(ctx context.Context) (map[string]string, error) {
+	rows, err := t.Query(ctx, `SELECT id, name FROM net_keys`)
+	if err != nil {
+		return nil, fmt.Errorf("store: net key names: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
 }
 
 // ---- the syncer's side ------------------------------------------------------
@@ -449,6 +485,11 @@ func (s *LockSync) logEvent(ctx context.Context, tx *Tx, l *syncLockRow, ev keyw
 			return fmt.Errorf("store: event holder: %w", err)
 		}
 	}
+	if who == "" && ev.Key != "" {
+		if err := tx.QueryRow(ctx, `SELECT name FROM net_keys WHERE id = ?`, ev.Key).Scan(&who); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: event key: %w", err)
+		}
+	}
 	if ev.Opened && codeID != "" {
 		if _, err := tx.Exec(ctx, `UPDATE temp_codes SET used = used + 1 WHERE id = ?`, codeID); err != nil {
 			return fmt.Errorf("store: count use: %w", err)
@@ -501,6 +542,7 @@ func (s *LockSync) AddSyncLock(ctx context.Context, a keyward.Actor, in keyward.
 	if in.Slots == 0 {
 		in.Slots = defaultLockSlots
 	}
+	in.AccessLock = strings.TrimSpace(in.AccessLock)
 	if in.Slots < 1 || in.Slots > 250 {
 		return nil, keyward.Invalid("slots", "must be 1 to 250")
 	}
@@ -511,15 +553,21 @@ func (s *LockSync) AddSyncLock(ctx context.Context, a keyward.Actor, in keyward.
 	_, _ = rand.Read(secret)
 	id := newID("lck")
 	err := s.db.withTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO sync_locks (id, name, adapter, device, slots, secret_sealed, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, in.Name, in.Adapter, nullStr(in.Device), in.Slots,
-			s.vault.Seal(keyward.Secret(hex.EncodeToString(secret)), lockSecretAAD(id)), ts(tx.now)); err != nil {
+		if in.AccessLock != "" && !tx.exists(ctx, "net_locks", in.AccessLock) {
+			return keyward.Invalid("access_lock", "must be a network lock of the key hierarchy")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO sync_locks (id, name, adapter, device, slots, secret_sealed, access_lock, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, in.Name, in.Adapter, nullStr(in.Device), in.Slots,
+			s.vault.Seal(keyward.Secret(hex.EncodeToString(secret)), lockSecretAAD(id)), nullStr(in.AccessLock), ts(tx.now)); err != nil {
 			if isUnique(err) {
 				return keyward.Errorf(keyward.ECONFLICT, "device: another lock is bound to zigbee2mqtt device %q", in.Device)
 			}
 			return fmt.Errorf("store: add lock: %w", err)
 		}
 		d := map[string]any{"name": in.Name, "adapter": in.Adapter, "slots": in.Slots}
+		if in.AccessLock != "" {
+			d["access_lock"] = in.AccessLock
+		}
 		if in.Device != "" {
 			d["device"] = in.Device
 		}
@@ -571,6 +619,10 @@ func (s *LockSync) syncLockList(ctx context.Context, a keyward.Actor, id string)
 	if err != nil {
 		return nil, err
 	}
+	keyNames, err := tx.netKeyNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	who := map[string]string{}
 	for _, r := range slots {
 		who[r.lockID+"/"+keyward.PINEntry(r.slot)] = r.recipient
@@ -585,11 +637,14 @@ func (s *LockSync) syncLockList(ctx context.Context, a keyward.Actor, id string)
 	for _, l := range locks {
 		index[l.id] = len(out)
 		out = append(out, keyward.SyncLock{ID: l.id, Name: l.name, Adapter: l.adapter, Device: l.device, Slots: l.slots,
-			Version: l.version, AckedVersion: l.ackedVersion, Online: l.online, LastSeen: l.lastSeen,
+			AccessLock: l.accessLock, Version: l.version, AckedVersion: l.ackedVersion, Online: l.online, LastSeen: l.lastSeen,
 			Exposed: []keyward.SyncEntry{}, Pending: []keyward.SyncEntry{}})
 	}
 	label := func(lock, e string) keyward.SyncEntry {
 		if k, ok := strings.CutPrefix(e, "key:"); ok {
+			if n := keyNames[k]; n != "" {
+				k = n
+			}
 			return keyward.SyncEntry{Entry: e, Label: "network key " + k}
 		}
 		n, foreign, _ := keyward.EntrySlot(e)

@@ -47,7 +47,7 @@ func TestUIBrowserEveryPageFits(t *testing.T) {
 
 	// The pages of the navigation, as rendered.
 	nav := uiEval[[]string](b, `Array.from(document.querySelectorAll('header nav a[href]'), a => a.getAttribute('href'))`)
-	for _, want := range []string{"/keys", "/holders", "/sites", "/keyways", "/storage", "/credentials", "/offboardings", "/keysystems", "/audit", "/users", "/account"} {
+	for _, want := range []string{"/keys", "/holders", "/sites", "/keyways", "/storage", "/credentials", "/access", "/offboardings", "/keysystems", "/audit", "/users", "/account"} {
 		if !slices.Contains(nav, want) {
 			t.Fatalf("the navigation has no link to %s: %v", want, nav)
 		}
@@ -339,7 +339,34 @@ func seedPhoneOrg(t *testing.T, app *testApp) phoneOrg {
 	// An import, uploaded through the page as the owner.
 	imp := uploadImport(t, app, "harbour-keys.csv", "Key;Profile;Copy;Name;E-mail;Due\nU4;Kwikset KW1;2;Li Wei;li.wei@harbour.test;\nU5;Kwikset KW1;2;New Tenant With A Long Name;new.tenant.with.a.long.name@example.test;\n")
 
+	// Network keys: a master with a long name, its backup, a sub key, a lock
+	// granted by another master, and a lost soft key an offline lock still accepts.
+	netKey := func(body map[string]any) string {
+		t.Helper()
+		out := post("/api/v1/access/ops", body, 200)
+		for _, m := range []string{"key", "lock"} {
+			if v, ok := out[m].(map[string]any); ok {
+				return v["id"].(string)
+			}
+		}
+		return ""
+	}
+	netMaster := netKey(map[string]any{"op": "master", "name": "Harbour Point facilities master key", "holder_id": dana})
+	netOther := netKey(map[string]any{"op": "master", "name": "Bike storage contractor"})
+	gate := netKey(map[string]any{"op": "lock", "name": "Underground car park barrier, north ramp", "opening_id": doors["Main entrance"]})
+	bikes := netKey(map[string]any{"op": "lock", "name": "Bike storage"})
+	netKey(map[string]any{"op": "serialize", "lock": gate, "by": netMaster})
+	netKey(map[string]any{"op": "serialize", "lock": bikes, "by": netOther})
+	netKey(map[string]any{"op": "grant", "to": netMaster, "locks": []string{bikes}, "by": netOther})
+	netKey(map[string]any{"op": "backup", "name": "Facilities backup (safe in the office)", "by": netMaster})
+	netKey(map[string]any{"op": "sub", "name": "Night security guard", "by": netMaster, "locks": []string{gate}})
+	lostSoft := netKey(map[string]any{"op": "sub", "name": "Priya's phone", "soft": true, "by": netMaster, "locks": []string{gate}, "holder_id": priya})
+	netKey(map[string]any{"op": "offline", "lock": gate})
+	netKey(map[string]any{"op": "delete", "key": lostSoft, "by": netMaster})
+
 	return phoneOrg{details: []phonePage{
+		{"network-master", "/access/keys/" + netMaster},
+		{"network-lost-key", "/access/keys/" + lostSoft + "?lock=" + gate},
 		{"key-lost-master", "/keys/" + keys["AA-1"]},
 		{"key-checked-out", "/keys/" + keys["AA2-1"]},
 		{"key-on-a-hook", "/keys/" + keys["AA3-1"]},

@@ -55,6 +55,7 @@ func (s *Server) routeTable() []route {
 		s.copyCountRoutes(),
 		s.credentialRoutes(),
 		s.lockSyncRoutes(),
+		s.netAccessRoutes(),
 		s.offboardingRoutes(),
 		s.keySystemRoutes(),
 		s.lostKeyRoutes(),

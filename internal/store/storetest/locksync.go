@@ -267,3 +267,40 @@ func testOfflineCodes(t *testing.T, b Backend) {
 	_, err = ls.IssueOfflineCode(ctx, f.owner, "lck_nope", keyward.OfflineCodeInput{For: "x", From: now, Until: now.Add(time.Hour)})
 	wantCode(t, err, keyward.ENOTFOUND)
 }
+
+// testLockSyncNetworkKeys: a sync lock linked to a lock of the key hierarchy
+// is sent the keys access.Model.Acceptors names; a deleted key is an
+// exposure, named as people know it, until the lock acknowledges.
+func testLockSyncNetworkKeys(t *testing.T, b Backend) {
+	f := netSetup(t, b)
+	ls := f.db.LockSync(f.env.Vault)
+	now := f.env.Clock.Now()
+	_, err := ls.AddSyncLock(ctx, f.owner, keyward.SyncLockInput{Name: "Front", Adapter: "keyward", AccessLock: "nope"})
+	wantField(t, err, "access_lock")
+	l := must[*keyward.SyncLock](t)(ls.AddSyncLock(ctx, f.owner, keyward.SyncLockInput{Name: "Front", Adapter: "keyward", AccessLock: f.front}))
+	ds := must[[]keyward.LockDesired](t)(ls.RefreshDesired(ctx, now))
+	want := []string{f.m, f.b, f.s}
+	slices.Sort(want)
+	if len(ds) != 1 || !slices.Equal(ds[0].Keys, want) {
+		t.Fatalf("desired keys %v, want %v (master, backup, the sub granted the lock)", ds[0].Keys, want)
+	}
+	must[[]string](t)(ls.ApplyReports(ctx, []keyward.LockReport{{Lock: l.ID, Ack: &keyward.LockAck{Version: ds[0].Version, Keys: want}}}))
+	opened := keyward.LockEventInput{At: now, Opened: true, Method: "key", Key: f.s}
+	must[[]string](t)(ls.ApplyReports(ctx, []keyward.LockReport{{Lock: l.ID, Event: &opened}}))
+	if evs := must[[]keyward.LockEvent](t)(ls.LockEvents(ctx, f.owner, l.ID, 5)); len(evs) != 1 || evs[0].Who != "Cleaner" {
+		t.Fatalf("logbook %+v", evs)
+	}
+	f.do(t, keyward.NetOp{Op: "delete", Key: f.s, By: f.b})
+	ds = must[[]keyward.LockDesired](t)(ls.RefreshDesired(ctx, now))
+	if slices.Contains(ds[0].Keys, f.s) {
+		t.Fatalf("the deleted key is still desired: %v", ds[0].Keys)
+	}
+	got := must[*keyward.SyncLock](t)(ls.SyncLock(ctx, f.owner, l.ID, now))
+	if len(got.Exposed) != 1 || got.Exposed[0].Entry != keyward.KeyEntry(f.s) || got.Exposed[0].Label != "network key Cleaner" {
+		t.Fatalf("exposures %+v", got.Exposed)
+	}
+	must[[]string](t)(ls.ApplyReports(ctx, []keyward.LockReport{{Lock: l.ID, Ack: &keyward.LockAck{Version: ds[0].Version, Keys: ds[0].Keys}}}))
+	if got := must[*keyward.SyncLock](t)(ls.SyncLock(ctx, f.owner, l.ID, now)); !got.InSync() {
+		t.Fatalf("after the ack: %+v", got)
+	}
+}

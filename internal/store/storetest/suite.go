@@ -63,6 +63,11 @@ func Run(t *testing.T, b Backend) {
 		{"TempCodes", testTempCodes},
 		{"LockReports", testLockReports},
 		{"OfflineCodes", testOfflineCodes},
+		{"LockSyncNetworkKeys", testLockSyncNetworkKeys},
+		{"NetAccessHierarchy", testNetAccessHierarchy},
+		{"NetAccessRefusals", testNetAccessRefusals},
+		{"NetAccessHolderAbuse", testNetAccessHolderAbuse},
+		{"NetAccessLostKey", testNetAccessLostKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
