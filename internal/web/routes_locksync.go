@@ -229,6 +229,7 @@ type locksPageData struct {
 	Exposed  []exposureLine
 	Pending  int
 	Adapters []string
+	NetLocks []keyward.NetLock // the key hierarchy's locks a lock may follow
 	Form     map[string]string
 }
 
@@ -261,6 +262,11 @@ func (s *Server) renderLocks(w http.ResponseWriter, r *http.Request, a keyward.A
 	}
 	d := locksPageData{Locks: ls, Adapters: keyward.LockAdapters, Form: form}
 	d.Exposed, d.Pending = exposureLines(ls)
+	if s.netAccess != nil && keyward.Allowed(a.Role, keyward.ActInventoryEdit) {
+		if h, err := s.netAccess.Hierarchy(r.Context(), a); err == nil {
+			d.NetLocks = h.Locks
+		}
+	}
 	if failed != nil {
 		return s.render(w, r, a, status, "locks", "Locks", newFormError(failed, d))
 	}
@@ -268,7 +274,8 @@ func (s *Server) renderLocks(w http.ResponseWriter, r *http.Request, a keyward.A
 }
 
 func (s *Server) locksAdd(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
-	in := keyward.SyncLockInput{Name: r.PostFormValue("name"), Adapter: r.PostFormValue("adapter"), Device: strings.TrimSpace(r.PostFormValue("device"))}
+	in := keyward.SyncLockInput{Name: r.PostFormValue("name"), Adapter: r.PostFormValue("adapter"), Device: strings.TrimSpace(r.PostFormValue("device")),
+		AccessLock: r.PostFormValue("access_lock")}
 	var err error
 	if v := strings.TrimSpace(r.PostFormValue("slots")); v != "" {
 		if in.Slots, err = strconv.Atoi(v); err != nil {
@@ -281,7 +288,7 @@ func (s *Server) locksAdd(w http.ResponseWriter, r *http.Request, a keyward.Acto
 	}
 	if err != nil {
 		return formRefused(err, func(st int) error {
-			return s.renderLocks(w, r, a, st, err, postedValues(r, "name", "adapter", "device", "slots"))
+			return s.renderLocks(w, r, a, st, err, postedValues(r, "name", "adapter", "device", "slots", "access_lock"))
 		})
 	}
 	return redirectFlash(w, r, "/locks/"+url.PathEscape(l.ID), "Added lock "+l.Name+". It gets its codes as soon as it connects.")
