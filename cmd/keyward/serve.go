@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/keyward"
+	"github.com/keyward/keyward/internal/locksync"
 	"github.com/keyward/keyward/internal/notify"
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/vault"
@@ -166,7 +167,8 @@ KEYWARD_VAULT_KEY_FILE, KEYWARD_AUDIT_KEY_FILE, KEYWARD_CHECKPOINT_DIR,
 KEYWARD_CHECKPOINT_INTERVAL, KEYWARD_API_RATE, KEYWARD_METRICS_ADDR,
 KEYWARD_PUBLIC_URL, KEYWARD_TRUSTED_PROXIES, KEYWARD_ALLOW_PRIVATE_WEBHOOKS,
 KEYWARD_INSECURE_COOKIES, KEYWARD_SMTP_ADDR, KEYWARD_SMTP_FROM,
-KEYWARD_SMTP_USER, KEYWARD_SMTP_PASSWORD (see the README).`,
+KEYWARD_SMTP_USER, KEYWARD_SMTP_PASSWORD, KEYWARD_MQTT_URL, KEYWARD_MQTT_USER,
+KEYWARD_MQTT_PASSWORD, KEYWARD_MQTT_PREFIX, KEYWARD_Z2M_BASE (see the README).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("addr") {
@@ -253,6 +255,15 @@ func (e *env) serve(addr string) int {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second}
 	go dispatcher.Run(ctx, interval)
 	go housekeeping(ctx, db, log, interval)
+	if mqttURL := e.getenv("KEYWARD_MQTT_URL"); mqttURL != "" {
+		// Lock sync: every server may run it; the store decides, and publishing
+		// the same retained state twice is harmless.
+		syncer := locksync.New(locksync.Config{Broker: mqttURL, Feed: db.LockSync(v), Log: log,
+			Username: e.getenv("KEYWARD_MQTT_USER"), Password: keyward.Secret(e.getenv("KEYWARD_MQTT_PASSWORD")),
+			Native: locksync.Native{Prefix: e.getenv("KEYWARD_MQTT_PREFIX")}, Z2M: locksync.Z2M{Base: e.getenv("KEYWARD_Z2M_BASE")}})
+		go func() { _ = syncer.Run(ctx) }()
+		fmt.Fprintf(e.stdout, "Lock sync through %s\n", mqttURL)
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
 	if maddr := e.getenv("KEYWARD_METRICS_ADDR"); maddr != "" {

@@ -37,8 +37,10 @@ var rules = []rule{
 	{module + "/internal/web", []string{module + "/internal/store", module + "/internal/vault"}, "web serves the domain contracts that cmd/keyward hands it"},
 	{module + "/internal/notify", []string{module + "/internal/store", module + "/internal/vault"}, "notify delivers from the keyward.Outbox contract"},
 	{module + "/internal/client", []string{module + "/internal/store", module + "/internal/vault"}, "the CLI is a client of the HTTP API"},
+	{module + "/internal/locksync", []string{module + "/internal/store", module + "/internal/vault"}, "lock sync reaches the store through keyward.LockSyncFeed"},
+	{module + "/internal/locksim", []string{module + "/internal/store", module + "/internal/vault"}, "simulated locks know only what a lock knows"},
 	{module + "/internal/keyward", []string{ours}, "the domain package imports nothing of ours"},
-	{module + "/internal/store", []string{module + "/internal/web", module + "/internal/notify", module + "/internal/client", module + "/cmd"}, "nothing lower calls up"},
+	{module + "/internal/store", []string{module + "/internal/web", module + "/internal/notify", module + "/internal/client", module + "/internal/locksync", module + "/internal/locksim", module + "/cmd"}, "nothing lower calls up"},
 }
 
 // under reports whether path is p or a package below it (p ending in "/"

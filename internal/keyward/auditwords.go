@@ -641,6 +641,50 @@ func init() {
 		}},
 		"credential.pin.reveal": {"PIN revealed", func(s *sentence) { s.text("revealed the PIN of "); s.subject(RefCredential); s.quoted("reason") }},
 
+		// Lock sync: locks, what they acknowledged, who opened them, temporary and offline codes.
+		"lock.add": {"Lock added to lock sync", func(s *sentence) {
+			s.text("added lock " + s.or("name", "a lock") + " to lock sync")
+		}},
+		"lock.secret_reveal": {"Lock secret revealed", func(s *sentence) {
+			s.text("revealed the secret of lock " + s.or("name", "a lock") + " to install it")
+		}},
+		"lock.offline_code": {"Offline code issued", func(s *sentence) {
+			s.text("issued an offline code for " + s.or("for", "someone") + " on lock " + s.or("name", "a lock") +
+				", from " + s.whenOr("from", "its start") + " until " + s.whenOr("until", "its end") + " (it cannot be revoked)")
+		}},
+		"lock.opened": {"Lock opened", func(s *sentence) {
+			s.text("recorded that " + s.or("who", "someone") + " opened lock " + s.or("name", "a lock") + lockMethodWords(s.str("method")))
+		}},
+		"lock.denied": {"Lock refused a code or key", func(s *sentence) {
+			s.text("recorded that lock " + s.or("name", "a lock") + " refused " + lockRefusedWords(s.str("method")))
+		}},
+		"locksync.desired": {"Locks given a new state", func(s *sentence) {
+			n := s.size("versions")
+			if n == 0 {
+				s.text("freed PIN slots that locks no longer hold")
+				return
+			}
+			s.text("gave " + plurals(n, "lock", "locks") + " a new state to apply")
+		}},
+		"locksync.reports": {"Locks reported", func(s *sentence) {
+			s.text("recorded what locks reported: " + plurals(s.size("acks"), "acknowledgement", "acknowledgements"))
+			if n := s.size("online"); n > 0 {
+				s.text(", " + plurals(n, "lock", "locks") + " back online")
+			}
+			if n := s.size("offline"); n > 0 {
+				s.text(", " + plurals(n, "lock", "locks") + " offline")
+			}
+		}},
+		"tempcode.issue": {"Temporary code issued", func(s *sentence) {
+			s.text("issued a temporary code for " + s.or("for", "someone") + " on " + plurals(s.size("slots"), "lock", "locks"))
+		}},
+		"tempcode.revoke": {"Temporary code revoked", func(s *sentence) {
+			s.text("revoked the temporary code of " + s.or("for", "someone"))
+		}},
+		"tempcode.link_open": {"Temporary code opened by its link", func(s *sentence) {
+			s.text("showed the temporary code of " + s.or("for", "someone") + " through its link")
+		}},
+
 		// Network keys and locks (the names are in the record: they are what people read).
 		"netkey.master": {"Master key added", func(s *sentence) {
 			s.text("added master key " + s.or("name", "a master key"))
@@ -859,3 +903,46 @@ func requireTOTP(s *sentence) {
 // lowercase prefix and sixteen characters of the ids' alphabet. No message a
 // person reads may match it.
 var IDPattern = regexp.MustCompile(`\b[a-z]{2,5}_[0-9a-z]{16}\b`)
+
+// size counts a detail that is a map or a list.
+func (s *sentence) size(field string) int {
+	switch v := s.d[field].(type) {
+	case map[string]any:
+		return len(v)
+	case []any:
+		return len(v)
+	}
+	return 0
+}
+
+// plurals is "1 lock", "3 locks".
+func plurals(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func lockMethodWords(method string) string {
+	switch method {
+	case "pin":
+		return " with a PIN"
+	case "offline_code":
+		return " with an offline code"
+	case "key":
+		return " with a network key"
+	case "manual":
+		return " by hand"
+	}
+	return ""
+}
+
+func lockRefusedWords(method string) string {
+	switch method {
+	case "key":
+		return "a network key"
+	case "offline_code":
+		return "an offline code"
+	}
+	return "a code"
+}

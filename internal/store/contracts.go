@@ -28,5 +28,7 @@ var (
 	_ keyward.Schedule                = (*Schedule)(nil)
 	_ keyward.Duplication             = (*Duplication)(nil)
 	_ keyward.LostKeys                = (*LostKeys)(nil)
+	_ keyward.LockSync                = (*LockSync)(nil)
+	_ keyward.LockSyncFeed            = (*LockSync)(nil)
 	_ keyward.NetworkAccess           = (*NetAccess)(nil)
 )

@@ -65,6 +65,7 @@ func (s *Server) routeTable() []route {
 		s.copyRoutes(),
 		s.copyCountRoutes(),
 		s.credentialRoutes(),
+		s.lockSyncRoutes(),
 		s.netAccessRoutes(),
 		s.offboardingRoutes(),
 		s.keySystemRoutes(),

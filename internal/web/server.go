@@ -35,6 +35,8 @@ type Config struct {
 	Storage keyward.Storage
 	// Credentials keeps PINs, cards and fobs.
 	Credentials keyward.Credentials
+	// LockSync is network and smart locks kept in sync, temporary and offline codes.
+	LockSync keyward.LockSync
 	// NetAccess is the network-lock key hierarchy: masters, backups, sub and soft keys.
 	NetAccess keyward.NetworkAccess
 	// Offboarding takes back what a leaving holder has.
@@ -112,6 +114,7 @@ type Server struct {
 	custody        keyward.Custody
 	storage        keyward.Storage
 	credentials    keyward.Credentials
+	lockSync       keyward.LockSync
 	netAccess      keyward.NetworkAccess
 	offboarding    keyward.Offboardings
 	schedule       keyward.Schedule
@@ -155,7 +158,7 @@ type Deliverer interface {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		health: cfg.Health, accounts: cfg.Accounts, directory: cfg.Directory, custody: cfg.Custody,
-		storage: cfg.Storage, credentials: cfg.Credentials, netAccess: cfg.NetAccess, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
+		storage: cfg.Storage, credentials: cfg.Credentials, lockSync: cfg.LockSync, netAccess: cfg.NetAccess, offboarding: cfg.Offboarding, schedule: cfg.Schedule,
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs, lostKeys: cfg.LostKeys, finder: cfg.Search, stats: cfg.Dashboard,
 		imports: cfg.Imports, uploads: cfg.ImportUploads, exports: cfg.Exports, webhooks: cfg.Webhooks,
 		notifications: cfg.Notifications, deliverer: cfg.Deliverer,

@@ -188,6 +188,8 @@ type dashboardData struct {
 	Steps     []keyward.StartStep
 	ShowSteps bool
 	StepsDone int
+	// Locks is lock sync at a glance: pending syncs and exposures.
+	Locks *lockSummary
 }
 
 // maxOverdueRows is how many overdue check-outs the dashboard lists.
@@ -223,6 +225,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 	}
 	start, err := s.stats.StartCounts(r.Context(), a)
 	if err != nil {
+		return err
+	}
+	if d.Locks, err = s.dashboardLocks(r, a); err != nil {
 		return err
 	}
 	d.Steps, d.ShowSteps = keyward.Checklist(*start)

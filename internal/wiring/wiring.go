@@ -22,6 +22,7 @@ func WebServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Confi
 		Custody:       db.Custody().WithVault(v),
 		Storage:       db.Storage(v),
 		Credentials:   db.Credentials(v),
+		LockSync:      db.LockSync(v),
 		NetAccess:     db.NetAccess(),
 		Offboarding:   db.Offboarding(),
 		Schedule:      db.Schedule(),
