@@ -37,6 +37,7 @@ var rules = []rule{
 	{module + "/internal/web", []string{module + "/internal/store", module + "/internal/vault"}, "web serves the domain contracts that cmd/keyward hands it"},
 	{module + "/internal/notify", []string{module + "/internal/store", module + "/internal/vault"}, "notify delivers from the keyward.Outbox contract"},
 	{module + "/internal/client", []string{module + "/internal/store", module + "/internal/vault"}, "the CLI is a client of the HTTP API"},
+	{module + "/internal/loadgen", []string{module + "/internal/store", module + "/internal/vault"}, "the load tool drives a server through its HTTP API; cmd/keyward hands it the commit probe"},
 	{module + "/internal/keyward", []string{ours}, "the domain package imports nothing of ours"},
 	{module + "/internal/store", []string{module + "/internal/web", module + "/internal/notify", module + "/internal/client", module + "/cmd"}, "nothing lower calls up"},
 }
