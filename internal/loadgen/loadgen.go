@@ -257,7 +257,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				if cfg.Count > 0 && left.Add(-1) < 0 {
 					return
 				}
-				r.one(runCtx, c, picker.pick(rng), rng)
+				// A request started runs to its answer even when the run
+				// ends meanwhile, so every move the server made is counted.
+				r.one(ctx, c, picker.pick(rng), rng)
 			}
 		}()
 	}
@@ -543,7 +545,7 @@ func (r *run) one(ctx context.Context, c *client, op Op, rng *rand.Rand) {
 	st, raw, err := r.send(ctx, c, method, path, body, ctype)
 	took := time.Since(start)
 	if err != nil && ctx.Err() != nil {
-		return // the run ended while this one was in flight: not an answer
+		return // the caller gave up on the run: not an answer
 	}
 	if after != nil && err == nil {
 		after(st, raw)
