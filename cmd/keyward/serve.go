@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -76,7 +77,31 @@ then set KEYWARD_VAULT_KEY_FILE=/path/to/vault.key for every keyward command on 
 	case err != nil:
 		return nil, err
 	}
-	return src.Open()
+	// A database with sealed secrets opens only with its own key: never make
+	// a new one beside it (a restored copy whose key was not put back), and
+	// refuse a key that opens none of them.
+	sealed, aad, found, err := db.SealedSample(e.ctx)
+	if err != nil {
+		return nil, err
+	}
+	if found && src.Create != "" {
+		if _, err := os.Stat(src.Create); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf(`this database holds sealed secrets (lockbox codes, PINs, bittings, webhook secrets), but its vault key %s is missing.
+Keyward will not make a new key, which could open none of them. If this is a restored copy, put the source's
+vault.key there, or set KEYWARD_VAULT_KEY_FILE to it`, src.Create)
+		}
+	}
+	v, err := src.Open()
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		if _, err := v.Open(sealed, aad); err != nil {
+			return nil, errors.New(`the vault key given does not open the secrets sealed in this database: it is another database's key.
+If this is a restored copy, give the source's vault key (vault.key in the data directory, or KEYWARD_VAULT_KEY_FILE)`)
+		}
+	}
+	return v, nil
 }
 
 func (e *env) fail(err error) int {
