@@ -25,7 +25,7 @@ const (
 	// restarting or out of reach, its disk is full); the same request may
 	// work later, and nothing of it was written.
 	EUNAVAILABLE Code = "unavailable"
-	EINTERNAL      Code = "internal"
+	EINTERNAL    Code = "internal"
 )
 
 // FieldError names one input field and the rule it broke.
