@@ -49,6 +49,9 @@ type Config struct {
 	Seed uint64
 	// Progress, when set, is told about setup steps in words.
 	Progress io.Writer
+	// Started, when set, is called once setup is done and the load begins
+	// (a test times a fault from it).
+	Started func()
 }
 
 // Op is one kind of request the run makes.
@@ -246,6 +249,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		defer cancel()
 	}
 	picker := newPicker(mix)
+	if cfg.Started != nil {
+		cfg.Started()
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, c := range clients {
