@@ -172,3 +172,34 @@ func TestLoadContention(t *testing.T) {
 		}
 	})
 }
+
+// TestLoadScaleOut drives one, then three servers on one PostgreSQL with the
+// same load, each client on keys of its own: no 5xx, every acknowledged move
+// in the logbook, one audit chain that verifies. The rates are logged for
+// docs/scaling.md; whether three beat one depends on the machine.
+func TestLoadScaleOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load runs take seconds")
+	}
+	for _, n := range []int{1, 3} {
+		t.Run(fmt.Sprintf("%d servers", n), func(t *testing.T) {
+			tg := postgresTarget(t)
+			bases, token := loadServers(t, tg, n, nil)
+			r, err := loadgen.Run(context.Background(), loadgen.Config{Servers: bases, Token: token, Clients: 24, Duration: 4 * time.Second,
+				Keys: 4, Shared: 0, Seed: 11})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			r.Write(&b)
+			t.Logf("postgres, %d servers, 24 clients, default mix:\n%s", n, b.String())
+			if e := r.ServerErrors(); e > 0 {
+				t.Fatalf("%d server errors, first: %q", e, r.FirstErrors)
+			}
+			ackedInHistory(t, tg.sql(t), r)
+			if out := mustRun(t, tg.env, "audit", "verify"); !strings.HasPrefix(out, "OK:") {
+				t.Fatalf("audit verify: %s", out)
+			}
+		})
+	}
+}
