@@ -404,9 +404,23 @@ type idOnly struct {
 	ID string `json:"id"`
 }
 
-// must sends a setup request and wants a 2xx.
+// must sends a setup request and wants a 2xx. Setup makes many requests
+// with one token, so a 429 waits as its Retry-After says and tries again.
 func (r *run) must(ctx context.Context, c *client, method, path string, body, out any) error {
-	st, raw, err := r.send(ctx, c, method, path, body, "")
+	var st int
+	var raw []byte
+	var err error
+	for try := 0; ; try++ {
+		st, raw, err = r.send(ctx, c, method, path, body, "")
+		if err != nil || st != http.StatusTooManyRequests || try == 20 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("setup: %s %s: %w", method, path, err)
 	}
