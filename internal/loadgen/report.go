@@ -112,6 +112,9 @@ func (r *Report) Write(w io.Writer) {
 	if c := total.Statuses[409]; c > 0 && len(r.Shared) > 0 {
 		fmt.Fprintf(w, "  (409: a move refused because another client moved the same shared key first, as expected)\n")
 	}
+	if c := total.Statuses[429]; c > 0 {
+		fmt.Fprintf(w, "  (429: the server's per-token limit held clients back; to measure the server rather than the limit, start it with KEYWARD_API_RATE=0)\n")
+	}
 	if n := r.ServerErrors(); n > 0 {
 		fmt.Fprintf(w, "server errors or no answer: %d; first:\n", n)
 		for _, e := range r.FirstErrors {
