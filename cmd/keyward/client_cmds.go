@@ -16,7 +16,7 @@ import (
 // clientCommands are `keyward NOUN VERB …`, clients of the API: sites,
 // openings, keyways, holders and keys.
 func (e *env) clientCommands() []*cobra.Command {
-	return []*cobra.Command{e.sitesCommand(), e.openingsCommand(), e.keywaysCommand(), e.holdersCommand(), e.keysCommand()}
+	return []*cobra.Command{e.sitesCommand(), e.openingsCommand(), e.keywaysCommand(), e.holdersCommand(), e.keysCommand(), e.loadCommand()}
 }
 
 // kind is one kind of directory record as the CLI shows it.

@@ -65,9 +65,10 @@ func apiCall(t *testing.T, base, token, method, path string, body any, out any) 
 	return resp.StatusCode
 }
 
-// TestTwoServersOnePostgres runs two `keyward serve` processes with separate
-// data directories on one PostgreSQL: each overdue check-out reaches the
-// webhook exactly once, signed, and the audit chain stays one.
+// TestTwoServersOnePostgres runs three `keyward serve` processes with
+// separate data directories on one PostgreSQL: each overdue check-out reaches
+// the webhook exactly once, signed, though every server's scheduler looks for
+// it, and the audit chain stays one.
 func TestTwoServersOnePostgres(t *testing.T) {
 	pg := storetest.Postgres(t)
 	var mu sync.Mutex
@@ -91,14 +92,14 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		}
 		return m
 	}
-	env1, env2 := envFor(), envFor()
+	env1, env2, env3 := envFor(), envFor(), envFor()
 	if code, out, e := runCmd(t, context.Background(), env1, "", "init", "--org", "Acme", "--admin-email", "o@acme.test"); code != 0 {
 		t.Fatalf("init: %s %s", out, e)
 	}
 	_, tokOut, _ := runCmd(t, context.Background(), env1, "", "token", "create", "--user", "o@acme.test", "--name", "t")
 	lines := strings.Split(strings.TrimSpace(tokOut), "\n")
 	token := lines[len(lines)-1]
-	base1, base2 := startServe(t, env1), startServe(t, env2)
+	base1, base2, base3 := startServe(t, env1), startServe(t, env2), startServe(t, env3)
 	// The webhook is created through one server, its secret sealed there.
 	if st := apiCall(t, base2, token, "POST", "/api/v1/webhooks", map[string]any{"url": recv.URL, "secret": "shared-secret", "events": []string{"checkout.overdue"}}, nil); st != 201 {
 		t.Fatalf("webhook: %d", st)
@@ -108,7 +109,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	apiCall(t, base1, token, "POST", "/api/v1/holders", map[string]any{"name": "Dana", "email": "dana@acme.test"}, &h)
 	for i := range 3 {
 		var k map[string]any
-		base := []string{base1, base2}[i%2]
+		base := []string{base1, base2, base3}[i%3]
 		if st := apiCall(t, base, token, "POST", "/api/v1/keys", map[string]any{"keyway_id": kw["id"], "symbol": "AA1"}, &k); st != 201 {
 			t.Fatalf("key: %d", st)
 		}
@@ -125,7 +126,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		t.Fatalf("%d deliveries for 3 overdue check-outs, want exactly 3", got)
 	}
 	if code, out, _ := runCmd(t, context.Background(), env2, "", "audit", "verify"); code != 0 {
-		t.Fatalf("audit verify across two servers: %s", out)
+		t.Fatalf("audit verify across three servers: %s", out)
 	}
 	// A backup of PostgreSQL while both servers run lists every table.
 	file := filepath.Join(t.TempDir(), "backup.jsonl")

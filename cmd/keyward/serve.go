@@ -252,7 +252,8 @@ func (e *env) serve(addr string) int {
 		fmt.Fprintf(e.stdout, "Keyward is not set up yet. Open this one-time link to create your organization:\n  %s/setup?token=%s\n", base, tok)
 	}
 	fmt.Fprintf(e.stdout, "Keyward listening on %s\n", base)
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: httpTimeouts.readHeader, ReadTimeout: httpTimeouts.read,
+		WriteTimeout: httpTimeouts.write, IdleTimeout: httpTimeouts.idle, MaxHeaderBytes: 64 << 10}
 	go dispatcher.Run(ctx, interval)
 	go housekeeping(ctx, db, log, interval)
 	if mqttURL := e.getenv("KEYWARD_MQTT_URL"); mqttURL != "" {
@@ -289,6 +290,15 @@ func (e *env) serve(addr string) int {
 		return e.fail(err)
 	}
 	return 0
+}
+
+// httpTimeouts bound how long a client may hold a connection: a client that
+// sends its headers slowly (or never) is cut off after readHeader, a body
+// after read, an answer it reads too slowly after write, an idle keep-alive
+// after idle. So slow or stalled clients cannot pile up connections for
+// ever. (Imports of 32 MiB fit in read on any link faster than ~5 Mbit/s.)
+var httpTimeouts = struct{ readHeader, read, write, idle time.Duration }{
+	readHeader: 10 * time.Second, read: 60 * time.Second, write: 120 * time.Second, idle: 120 * time.Second,
 }
 
 func isLoopback(a net.Addr) bool {

@@ -39,6 +39,7 @@ var rules = []rule{
 	{module + "/internal/client", []string{module + "/internal/store", module + "/internal/vault"}, "the CLI is a client of the HTTP API"},
 	{module + "/internal/locksync", []string{module + "/internal/store", module + "/internal/vault"}, "lock sync reaches the store through keyward.LockSyncFeed"},
 	{module + "/internal/locksim", []string{module + "/internal/store", module + "/internal/vault"}, "simulated locks know only what a lock knows"},
+	{module + "/internal/loadgen", []string{module + "/internal/store", module + "/internal/vault"}, "the load tool drives a server through its HTTP API; cmd/keyward hands it the commit probe"},
 	{module + "/internal/keyward", []string{ours}, "the domain package imports nothing of ours"},
 	{module + "/internal/store", []string{module + "/internal/web", module + "/internal/notify", module + "/internal/client", module + "/internal/locksync", module + "/internal/locksim", module + "/cmd"}, "nothing lower calls up"},
 }

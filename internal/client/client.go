@@ -30,7 +30,7 @@ func New(base, token string) *Client {
 
 var codeOf = map[int]keyward.Code{
 	400: keyward.EINVALID, 401: keyward.EUNAUTHORIZED, 403: keyward.EFORBIDDEN, 404: keyward.ENOTFOUND,
-	409: keyward.ECONFLICT, 422: keyward.EUNPROCESSABLE, 429: keyward.ETOOMANY,
+	409: keyward.ECONFLICT, 422: keyward.EUNPROCESSABLE, 429: keyward.ETOOMANY, 503: keyward.EUNAVAILABLE,
 }
 
 // Do sends a request with a JSON body (nil for none) and decodes a JSON answer into out.

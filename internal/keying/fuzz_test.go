@@ -1,6 +1,7 @@
 package keying
 
 import (
+	"errors"
 	"slices"
 	"testing"
 )
@@ -218,6 +219,43 @@ func FuzzPinning(f *testing.F) {
 			}
 			if stack != ch.ShearDepths[len(ch.ShearDepths)-1] {
 				t.Fatalf("chamber %+v does not add up", ch)
+			}
+		}
+	})
+}
+
+// FuzzParseBitting: a bitting typed as text is read back exactly, in range
+// for its spec, or refused with the contract's rule; never a panic.
+func FuzzParseBitting(f *testing.F) {
+	for _, s := range []string{"35142", "0000000", "999999", "3514", "35a42", "", "٣٥١٤٢", "9999999999999999"} {
+		f.Add(s, byte(6), byte(10))
+	}
+	f.Fuzz(func(t *testing.T, s string, positions, maxDepth byte) {
+		spec := Spec{Positions: int(positions%8) + 1, MinDepth: 0, MaxDepth: int(maxDepth % 11), MACS: 7, Step: 1}
+		if spec.MaxDepth == 10 {
+			spec.MinDepth = 1
+		}
+		b, err := spec.ParseBitting("bitting", s)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || (e.Rule != RuleBadBitting && e.Rule != RuleBittingDepthOutOfRange) || e.Field != "bitting" {
+				t.Fatalf("%q: unexpected error %v", s, err)
+			}
+			return
+		}
+		if len(b) != spec.Positions || len(s) != spec.Positions {
+			t.Fatalf("%q read as %v for %d positions", s, b, spec.Positions)
+		}
+		for i, d := range b {
+			if int(d) < spec.MinDepth || int(d) > spec.MaxDepth {
+				t.Fatalf("%q: depth %d at %d outside %d…%d", s, d, i, spec.MinDepth, spec.MaxDepth)
+			}
+			want := int8(s[i] - '0')
+			if want == 0 && spec.MaxDepth == 10 {
+				want = 10
+			}
+			if d != want {
+				t.Fatalf("%q read as %v", s, b)
 			}
 		}
 	})

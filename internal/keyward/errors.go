@@ -21,7 +21,11 @@ const (
 	EUNPROCESSABLE Code = "unprocessable"
 	ETOOMANY       Code = "too_many_requests"
 	EMETHOD        Code = "method_not_allowed" // the route exists, not with this method
-	EINTERNAL      Code = "internal"
+	// EUNAVAILABLE: the storage cannot answer for now (the database is
+	// restarting or out of reach, its disk is full); the same request may
+	// work later, and nothing of it was written.
+	EUNAVAILABLE Code = "unavailable"
+	EINTERNAL    Code = "internal"
 )
 
 // FieldError names one input field and the rule it broke.

@@ -101,7 +101,7 @@ func (p *WebhookPatch) Validate() error {
 
 func checkWebhookURL(v *Validator, raw string) {
 	u, err := url.Parse(raw)
-	v.Check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil && len(raw) <= 2000,
+	v.Check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" && u.User == nil && len(raw) <= 2000,
 		"url", "must be an http or https URL without credentials")
 }
 

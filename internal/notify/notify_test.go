@@ -51,8 +51,11 @@ type smtpServer struct {
 	rcpt []string
 }
 
-func newSMTPServer(t *testing.T) *smtpServer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func newSMTPServer(t *testing.T) *smtpServer { return newSMTPServerAt(t, "127.0.0.1:0") }
+
+// newSMTPServerAt listens on addr (a server that was down coming back).
+func newSMTPServerAt(t *testing.T, addr string) *smtpServer {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -534,6 +535,9 @@ func (s *Accounts) Session(ctx context.Context, sessionID string) (keyward.Actor
 	var userID, exp string
 	var mfa int
 	err := s.db.queryRow(ctx, `SELECT user_id, expires_at, mfa_done FROM sessions WHERE id_hash = ?`, auth.HashToken(sessionID)).Scan(&userID, &exp, &mfa)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return keyward.Actor{}, false, fmt.Errorf("store: session: %w", err)
+	}
 	if err != nil || !parseTS(exp).After(s.db.Now()) {
 		return keyward.Actor{}, false, keyward.Errorf(keyward.EUNAUTHORIZED, "session expired; sign in again")
 	}
@@ -549,6 +553,9 @@ func (s *Accounts) DeleteSession(ctx context.Context, sessionID string) error {
 
 func (s *Accounts) actor(ctx context.Context, userID string) (keyward.Actor, error) {
 	u, err := s.User(ctx, userID)
+	if err != nil && keyward.ErrorCode(err) == keyward.EINTERNAL {
+		return keyward.Actor{}, err
+	}
 	if err != nil || u.Disabled {
 		return keyward.Actor{}, keyward.Errorf(keyward.EUNAUTHORIZED, "account is disabled")
 	}
@@ -689,6 +696,10 @@ func (s *Accounts) TokenActor(ctx context.Context, plain string) (keyward.Actor,
 	var userID string
 	var exp sql.NullString
 	err := s.db.queryRow(ctx, `SELECT user_id, expires_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, auth.HashToken(plain)).Scan(&userID, &exp)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		// The database did not answer: not the token's fault (a 503, not a 401).
+		return keyward.Actor{}, fmt.Errorf("store: token: %w", err)
+	}
 	if err != nil || (exp.Valid && !parseTS(exp.String).After(s.db.Now())) {
 		return keyward.Actor{}, keyward.Errorf(keyward.EUNAUTHORIZED, "missing, unknown or expired API token")
 	}

@@ -25,12 +25,10 @@ func (d *DB) AppendAuditForTest(ctx context.Context, n int) error {
 	})
 }
 
-// RawCommitForTest commits one single-row insert: the baseline durable commit rate.
+// RawCommitForTest commits one single-row insert: the baseline durable commit
+// rate, the same commit ProbeCommits (and so `keyward load`) measures.
 func (d *DB) RawCommitForTest(ctx context.Context, id string) error {
-	return d.withTx(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO login_failures (id, email, addr, at) VALUES (?, ?, ?, ?)`, id, "bench", "bench", ts(tx.now))
-		return err
-	})
+	return d.probeCommit(ctx, id)
 }
 
 // SeedScaleForTest fills the database with n keys, h holders and e custody

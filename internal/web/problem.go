@@ -17,6 +17,20 @@ var statusOf = map[keyward.Code]int{
 	keyward.EUNPROCESSABLE: http.StatusUnprocessableEntity,
 	keyward.ETOOMANY:       http.StatusTooManyRequests,
 	keyward.EMETHOD:        http.StatusMethodNotAllowed,
+	keyward.EUNAVAILABLE:   http.StatusServiceUnavailable,
+}
+
+// retryUnavailable is the Retry-After of a 503: a restarting database is
+// usually back within seconds.
+const retryUnavailable = "2"
+
+// classify asks the storage whether an internal error means it cannot
+// answer for now (a 503 with Retry-After, not a 500).
+func (s *Server) classify(err error) error {
+	if s.health != nil && keyward.ErrorCode(err) == keyward.EINTERNAL {
+		return s.health.Unavailable(err)
+	}
+	return err
 }
 
 // Status is the HTTP status of an error: the one place that decides it.
@@ -30,6 +44,7 @@ func Status(err error) int {
 // problem writes an RFC 9457 problem+json body. Internal errors are logged
 // with their cause and answered with "Internal error." only.
 func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
+	err = s.classify(err)
 	st := Status(err)
 	body := map[string]any{
 		"type":   "about:blank",
@@ -56,6 +71,9 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if st == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="keyward"`)
+	}
+	if st == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryUnavailable)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(st)

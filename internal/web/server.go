@@ -103,7 +103,7 @@ func ParsePublicURL(v string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("must be an absolute http or https URL without query, such as https://keys.example.org")
 	}
-	return strings.TrimSuffix(u.String(), "/"), nil
+	return strings.TrimRight(u.String(), "/"), nil
 }
 
 // Server is the HTTP front of Keyward.

@@ -250,6 +250,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/account/new-password", http.StatusSeeOther)
 		return
 	}
+	err = s.classify(err)
 	st := Status(err)
 	if st == http.StatusUnauthorized {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -257,6 +258,10 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if st == http.StatusInternalServerError {
 		s.log.Error("internal error", "request_id", requestID(r), "route", r.Pattern, "err", err)
+	}
+	if st == http.StatusServiceUnavailable {
+		s.log.Warn("storage unavailable", "request_id", requestID(r), "route", r.Pattern, "err", errors.Unwrap(err))
+		w.Header().Set("Retry-After", retryUnavailable)
 	}
 	if rerr := s.render(w, r, keyward.Actor{}, st, "error", http.StatusText(st), map[string]any{"Status": st, "Message": keyward.ErrorMessage(err)}); rerr != nil {
 		http.Error(w, keyward.ErrorMessage(err), st)
