@@ -424,6 +424,9 @@ var policyWords = map[Action]string{
 	ActBittingReveal: "Reveal bittings", ActStorageEdit: "Change storage places", ActCredential: "Manage credentials",
 	ActOffboard: "Offboard a holder", ActMetricsRead: "Read metrics", ActCopyRequest: "Ask for a key copy",
 	ActCopyControl: "Decide on a key copy", ActCopyRead: "See copy requests",
+	ActCodeRead: "See key codes", ActCodeCreate: "Record a key code", ActCodeRequest: "Ask for a key code",
+	ActCodeApprove: "Approve a key code request", ActCodeReveal: "Reveal a key code", ActCodeService: "Record a key code job done",
+	ActCodeIncident: "Report a suspected code disclosure", ActCodeManage: "Manage key codes", ActCodeExposure: "Resolve an exposed code",
 }
 
 // custodyWords is the sentence of each custody move, after the actor.

@@ -87,6 +87,20 @@ const (
 	ActCopyControl Action = "copy.control"
 	// ActCopyRead reads copy counts and requests of everyone.
 	ActCopyRead Action = "copy.read"
+	// Key codes (keycodes.go): reading their records (never a code),
+	// recording one, asking for one with the evidence, approving,
+	// revealing, recording the service done, reporting a suspected
+	// disclosure, managing incidents, disposal and fleets, and resolving
+	// an exposure. The service checks each step again (CheckCodeStep, CheckReveal).
+	ActCodeRead     Action = "code.read"
+	ActCodeCreate   Action = "code.create"
+	ActCodeRequest  Action = "code.request"
+	ActCodeApprove  Action = "code.approve"
+	ActCodeReveal   Action = "code.reveal"
+	ActCodeService  Action = "code.service"
+	ActCodeIncident Action = "code.incident"
+	ActCodeManage   Action = "code.manage"
+	ActCodeExposure Action = "code.exposure"
 )
 
 var staff = []Role{RoleOwner, RoleAdmin, RoleManager, RoleAdvisor, RoleTechnician}
@@ -118,6 +132,17 @@ var Policy = map[Action][]Role{
 	ActCopyRequest: append(slices.Clone(staff), RoleHolder),
 	ActCopyControl: {RoleOwner, RoleAdmin, RoleManager},
 	ActCopyRead:    append(slices.Clone(staff), RoleAuditor),
+	// Who may know a code: the technician (and admin, owner) who enters
+	// or reveals it; the advisor collects evidence, a manager approves.
+	ActCodeRead:     append(slices.Clone(staff), RoleAuditor),
+	ActCodeCreate:   RevealRoles,
+	ActCodeRequest:  {RoleOwner, RoleAdmin, RoleManager, RoleAdvisor},
+	ActCodeApprove:  {RoleOwner, RoleAdmin, RoleManager},
+	ActCodeReveal:   RevealRoles,
+	ActCodeService:  RevealRoles,
+	ActCodeIncident: staff,
+	ActCodeManage:   {RoleOwner, RoleAdmin, RoleManager},
+	ActCodeExposure: {RoleOwner, RoleAdmin, RoleManager, RoleTechnician},
 }
 
 // Allowed reports whether role may take action. The system actor may do everything.

@@ -32,6 +32,15 @@ var wantPolicy = map[Action]string{
 	ActCopyRequest:   "YYYYYY.",
 	ActCopyControl:   "YYY....",
 	ActCopyRead:      "YYYYY.Y",
+	ActCodeRead:      "YYYYY.Y",
+	ActCodeCreate:    "YY..Y..",
+	ActCodeRequest:   "YYYY...",
+	ActCodeApprove:   "YYY....",
+	ActCodeReveal:    "YY..Y..",
+	ActCodeService:   "YY..Y..",
+	ActCodeIncident:  "YYYYY..",
+	ActCodeManage:    "YYY....",
+	ActCodeExposure:  "YYY.Y..",
 }
 
 func TestPolicyTable(t *testing.T) {
