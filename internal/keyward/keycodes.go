@@ -74,6 +74,9 @@ const (
 	CodeClosed    = "closed" // the technician recorded the service done: the job is closed
 )
 
+// CodeOpenStates are the states of a job still open: it keeps its code from disposal.
+var CodeOpenStates = []string{CodeRequested, CodeApproved}
+
 // CodeRequestStates lists the states in workflow order.
 var CodeRequestStates = []string{CodeRequested, CodeApproved, CodeDenied, CodeCancelled, CodeClosed}
 
@@ -432,6 +435,8 @@ type CodeRequest struct {
 	UpdatedAt      time.Time  `json:"updated_at"`
 	// History is the request's own logbook, oldest first (detail views only).
 	History []CodeRequestEvent `json:"history,omitempty"`
+	// Checklist is the job's service checklist, ticked from the records (detail views only).
+	Checklist []CodeCheckItem `json:"checklist,omitempty"`
 }
 
 // CodeRequestEvent is one step taken on a code request.

@@ -252,7 +252,6 @@ func TestCodeDisposalDue(t *testing.T) {
 	}
 }
 
-
 func TestCodeJobChecklist(t *testing.T) {
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	due := t0.Add(30 * 24 * time.Hour)

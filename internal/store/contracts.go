@@ -27,5 +27,8 @@ var (
 	_ keyward.Offboardings            = (*Offboarding)(nil)
 	_ keyward.Schedule                = (*Schedule)(nil)
 	_ keyward.Duplication             = (*Duplication)(nil)
+	_ keyward.KeyCodes                = (*KeyCodes)(nil)
+	_ keyward.CodeDisposer            = (*KeyCodes)(nil)
+	_ keyward.CodeDisposer            = (*DB)(nil)
 	_ keyward.LostKeys                = (*LostKeys)(nil)
 )

@@ -53,6 +53,7 @@ func (s *Server) routeTable() []route {
 		s.storageRoutes(),
 		s.copyRoutes(),
 		s.copyCountRoutes(),
+		s.keyCodeRoutes(),
 		s.credentialRoutes(),
 		s.offboardingRoutes(),
 		s.keySystemRoutes(),
