@@ -58,6 +58,9 @@ func Run(t *testing.T, b Backend) {
 		{"KeyCreatePolicy", testKeyCreatePolicy},
 		{"CopyCounts", testCopyCounts},
 		{"UncontrolledCopies", testUncontrolledCopies},
+		{"KeyCodeRetention", testKeyCodeRetention},
+		{"KeyCodeDisposalOnce", testKeyCodeDisposalOnce},
+		{"KeyCodeConcurrentReveals", testKeyCodeConcurrentReveals},
 		{"CopyCountProperty", testCopyCountProperty},
 	}
 	for _, tc := range tests {
