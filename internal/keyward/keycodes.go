@@ -344,7 +344,7 @@ type KeyCode struct {
 }
 
 // What names the vehicle or lock in words.
-func (k *KeyCode) What() string {
+func (k KeyCode) What() string {
 	if k.VIN != "" {
 		if k.Description != "" {
 			return k.Description + " (VIN " + k.VIN + ")"

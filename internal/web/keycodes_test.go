@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -409,5 +410,63 @@ func TestKeyCodeRevealNoStore(t *testing.T) {
 	resp2.Body.Close()
 	if resp2.StatusCode != 400 {
 		t.Fatalf("a reveal with Idempotency-Key: %d, want 400", resp2.StatusCode)
+	}
+}
+
+// TestKeyCodePagesEveryRole opens every key code page as each staff role and
+// the auditor, and takes the desk's, the manager's and the technician's
+// steps through the forms without a browser.
+func TestKeyCodePagesEveryRole(t *testing.T) {
+	c := newCopyAPI(t, storetest.SQLite)
+	fleet := c.want(201, "", keyward.RoleManager, "POST", "/api/v1/fleets", map[string]any{"name": "Harbour Vans", "authorization_ref": "standing order 4"})
+	c.want(201, "", keyward.RoleManager, "POST", "/api/v1/fleets/"+fleet["id"].(string)+"/vehicles", map[string]any{"vin": goodVIN})
+	codeID, path := c.keyCode(goodVIN)
+	job := c.approvedRequest(codeID)
+	inc := c.want(201, "", keyward.RoleAdvisor, "POST", path+"/incidents", map[string]any{"note": "order left in the van"})
+	pages := []string{"/key-codes", "/key-codes?show=disposed", "/key-codes/" + codeID, "/code-requests", "/code-requests?show=all", "/code-requests/" + job, "/fleets"}
+	for _, role := range []keyward.Role{keyward.RoleOwner, keyward.RoleAdmin, keyward.RoleManager, keyward.RoleAdvisor, keyward.RoleTechnician, keyward.RoleAuditor} {
+		ps := c.pageSession(role)
+		for _, p := range pages {
+			if st, body := ps.do("GET", p, nil); st != 200 {
+				t.Fatalf("GET %s as %s: %d\n%s\n%s", p, role, st, body, c.log.String())
+			} else if strings.Contains(body, apiKeyCode) {
+				t.Fatalf("GET %s as %s shows the code", p, role)
+			}
+		}
+	}
+	ps := c.pageSession(keyward.RoleHolder)
+	if st, _ := ps.do("GET", "/key-codes", nil); st != 403 {
+		t.Fatalf("a holder on /key-codes: %d", st)
+	}
+	// The manager closes the incident; the technician reveals from the job page and records the service done.
+	mgr, tech := c.pageSession(keyward.RoleManager), c.pageSession(keyward.RoleTechnician)
+	if st, body := mgr.do("POST", "/code-incidents/"+inc["id"].(string)+"/close", url.Values{"csrf": {mgr.CSRF}, "note": {"nothing copied"}}); st != 303 {
+		t.Fatalf("close the incident: %d %s", st, body)
+	}
+	st, body := tech.do("POST", "/key-codes/"+codeID+"/reveal", url.Values{"csrf": {tech.CSRF}, "request_id": {job}, "reason": {""}})
+	if st != 400 || !strings.Contains(body, "is required") || strings.Contains(body, apiKeyCode) {
+		t.Fatalf("a reveal without a reason: %d %s", st, body)
+	}
+	st, body = tech.do("POST", "/key-codes/"+codeID+"/reveal", url.Values{"csrf": {tech.CSRF}, "request_id": {job}, "reason": {"cut a spare"}})
+	if st != 200 || !strings.Contains(body, `id="revealed-code">`+apiKeyCode+`<`) {
+		t.Fatalf("reveal page: %d\n%s", st, body)
+	}
+	if adv := c.pageSession(keyward.RoleAdvisor); true {
+		if st, _ := adv.do("POST", "/key-codes/"+codeID+"/reveal", url.Values{"csrf": {adv.CSRF}, "request_id": {job}, "reason": {"x"}}); st != 403 {
+			t.Fatalf("an advisor's reveal: %d", st)
+		}
+	}
+	if st, body := tech.do("POST", "/code-requests/"+job+"/done", url.Values{"csrf": {tech.CSRF}, "note": {"spare cut"}}); st != 303 {
+		t.Fatalf("service done: %d %s", st, body)
+	}
+	// A VIN with a bad check digit: shown back to be checked, then recorded.
+	form := url.Values{"csrf": {tech.CSRF}, "vin": {badDigit}, "code": {"X1"}, "source": {"internal"}}
+	st, body = tech.do("POST", "/key-codes", form)
+	if st != 200 || !strings.Contains(body, `id="vin-warning"`) {
+		t.Fatalf("a bad check digit: %d", st)
+	}
+	form.Set("vin_checked", "1")
+	if st, body := tech.do("POST", "/key-codes", form); st != 303 {
+		t.Fatalf("recorded after the check: %d %s", st, body)
 	}
 }
