@@ -230,7 +230,9 @@ func (s *Server) codeIncidentClose(w http.ResponseWriter, r *http.Request, a key
 func (s *Server) codeExposureResolve(w http.ResponseWriter, r *http.Request, a keyward.Actor) error {
 	e, err := s.keyCodes.ResolveExposure(r.Context(), a, r.PathValue("id"), keyward.CodeNoteInput{Note: r.PostFormValue("note")})
 	if err != nil {
-		return formRefused(err, func(st int) error { return s.renderKeyCodes(w, r, a, st, "resolve-"+r.PathValue("id"), postedValues(r, "note"), err, "") })
+		return formRefused(err, func(st int) error {
+			return s.renderKeyCodes(w, r, a, st, "resolve-"+r.PathValue("id"), postedValues(r, "note"), err, "")
+		})
 	}
 	return redirectFlash(w, r, "/key-codes/"+url.PathEscape(e.KeyCodeID), "Recorded: "+e.What+" is no longer exposed.")
 }
