@@ -414,7 +414,8 @@ type CodeRequest struct {
 	Relationship string       `json:"relationship"`
 	Reason       string       `json:"reason"`
 	Evidence     CodeEvidence `json:"evidence"`
-	// FleetCovers: the evidence's fleet lists the vehicle now.
+	// FleetCovers: the evidence's fleet listed the vehicle when the request
+	// was approved, or lists it now for a request not approved yet.
 	FleetCovers bool `json:"fleet_covers,omitempty"`
 	// Missing lists the evidence the organization's rules need that is not recorded.
 	Missing         []string   `json:"missing"`

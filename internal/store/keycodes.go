@@ -378,13 +378,18 @@ func (s *KeyCodes) Reveals(ctx context.Context, a keyward.Actor, id string) ([]k
 
 // Requests.
 
+// codeRequestSelect reads a request with what its answer shows. Whether its
+// fleet lists the vehicle is judged when it was approved (a van that left
+// the fleet since still had its authorization then), else now.
 const codeRequestSelect = `SELECT r.id, r.state, r.key_code_id, k.vin, COALESCE(o.name, ''), COALESCE(si.name, ''), k.description, k.source,
 	r.relationship, r.reason, r.channel, r.requester_name, r.id_type, r.id_last4, r.registration_ref, r.agent_letter_ref,
 	COALESCE(r.fleet_id, ''), COALESCE(f.name, ''), r.evidence_by, r.evidence_by_name, r.evidence_at,
 	r.requested_by, r.requested_by_name, r.created_at, r.updated_at, r.approved_by, r.approved_by_name, r.approved_at, r.expires_at,
 	r.max_reveals, r.reveals, r.closed_by_name, r.closed_at, r.decided_by_name, r.decision_reason,
 	CASE WHEN r.fleet_id IS NOT NULL AND k.vin <> '' AND EXISTS (SELECT 1 FROM code_fleet_vehicles fv
-		WHERE fv.fleet_id = r.fleet_id AND fv.vin = k.vin AND fv.removed_at IS NULL) THEN 1 ELSE 0 END
+		WHERE fv.fleet_id = r.fleet_id AND fv.vin = k.vin AND (
+			(r.approved_at IS NULL AND fv.removed_at IS NULL) OR
+			(r.approved_at IS NOT NULL AND fv.added_at <= r.approved_at AND (fv.removed_at IS NULL OR fv.removed_at > r.approved_at)))) THEN 1 ELSE 0 END
 	FROM code_requests r JOIN key_codes k ON k.id = r.key_code_id LEFT JOIN openings o ON o.id = k.opening_id
 	LEFT JOIN sites si ON si.id = o.site_id LEFT JOIN code_fleets f ON f.id = r.fleet_id`
 

@@ -166,7 +166,8 @@ func TestUIBrowserFleetCodeRequest(t *testing.T) {
 		t.Fatalf("retention while in the fleet: %q", got)
 	}
 
-	// The van leaves the fleet; 30 days later the scheduler disposes of the code.
+	// A week later the van leaves the fleet; 30 days after that the scheduler disposes of the code.
+	app.env.Clock.Advance(7 * 24 * time.Hour)
 	signInAs("noor@acme.test", "/fleets")
 	both("fleets", desktop)
 	step("the van left the fleet", chromedp.Click(chromedp.CSS(`#fleet-`+fleet+` form[action$="/remove"] button`)))
