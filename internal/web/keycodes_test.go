@@ -469,4 +469,7 @@ func TestKeyCodePagesEveryRole(t *testing.T) {
 	if st, body := tech.do("POST", "/key-codes", form); st != 303 {
 		t.Fatalf("recorded after the check: %d %s", st, body)
 	}
+	if logs := c.log.String(); !strings.Contains(logs, "/reveal") || strings.Contains(logs, apiKeyCode) {
+		t.Fatal("the debug log has no line of the page reveal, or holds the code")
+	}
 }
