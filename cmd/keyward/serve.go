@@ -318,7 +318,8 @@ func envOr(getenv func(string) string, name, def string) string {
 const pruneEvery = time.Hour
 
 // housekeeping keeps each finished day's keys-out count for the dashboard chart
-// as soon as the day is final, every interval, and prunes expired sessions,
+// as soon as the day is final and disposes of the key codes whose retention
+// ended, every interval, and prunes expired sessions,
 // old failed sign-ins and old idempotency keys every pruneEvery, until ctx ends.
 func housekeeping(ctx context.Context, db keyward.Housekeeping, log *slog.Logger, interval time.Duration) {
 	t := time.NewTicker(interval)
@@ -327,6 +328,11 @@ func housekeeping(ctx context.Context, db keyward.Housekeeping, log *slog.Logger
 	for {
 		if err := db.KeepKeysOut(ctx); err != nil && ctx.Err() == nil {
 			log.Error("scheduler: keys-out chart", "err", err)
+		}
+		if n, err := db.DisposeDueCodes(ctx); err != nil && ctx.Err() == nil {
+			log.Error("scheduler: key code disposal", "err", err)
+		} else if n > 0 {
+			log.Info("scheduler: disposed of key codes whose retention ended", "codes", n)
 		}
 		if time.Since(pruned) >= pruneEvery {
 			p, err := db.Prune(ctx)

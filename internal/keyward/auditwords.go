@@ -38,6 +38,9 @@ const (
 	RefUser        = "user"
 	RefCopyRequest = "copy_request"
 	RefWebhook     = "webhook"
+	RefKeyCode     = "key_code"
+	RefCodeRequest = "code_request"
+	RefFleet       = "fleet"
 )
 
 // AuditRef is a thing an audit record names by id.
@@ -365,6 +368,12 @@ func refNoun(kind string) string {
 		return "a copy request"
 	case RefWebhook:
 		return "a webhook"
+	case RefKeyCode:
+		return "a key code"
+	case RefCodeRequest:
+		return "a code request"
+	case RefFleet:
+		return "a fleet"
 	}
 	return "something"
 }
@@ -372,7 +381,7 @@ func refNoun(kind string) string {
 // refKind maps a record's subject type to the kind of thing it names.
 func refKind(subjectType string) string {
 	switch subjectType {
-	case "key", "holder", "opening", "site", "keyway", "storage", "credential", "keysystem", "worklist", "user", "copy_request", "webhook":
+	case "key", "holder", "opening", "site", "keyway", "storage", "credential", "keysystem", "worklist", "user", "copy_request", "webhook", "key_code", "fleet", "code_request":
 		return subjectType
 	}
 	return ""
@@ -434,6 +443,9 @@ var policyWords = map[Action]string{
 	ActOffboard: "Offboard a holder", ActMetricsRead: "Read metrics", ActCopyRequest: "Ask for a key copy",
 	ActCopyControl: "Decide on a key copy", ActCopyRead: "See copy requests",
 	ActNetAccess: "Change network keys and locks",
+	ActCodeRead:  "See key codes", ActCodeCreate: "Record a key code", ActCodeRequest: "Ask for a key code",
+	ActCodeApprove: "Approve a key code request", ActCodeReveal: "Reveal a key code", ActCodeService: "Record a key code job done",
+	ActCodeIncident: "Report a suspected code disclosure", ActCodeManage: "Manage key codes", ActCodeExposure: "Resolve an exposed code",
 }
 
 // custodyWords is the sentence of each custody move, after the actor.
@@ -885,6 +897,7 @@ func init() {
 			s.text(" acknowledged it")
 		}},
 	})
+	add(keyCodeWords())
 	add(directoryWords(KindSite, "site", "Site"))
 	add(directoryWords(KindOpening, "door", "Door"))
 	add(directoryWords(KindKeyway, "key type", "Key type"))
@@ -945,4 +958,81 @@ func lockRefusedWords(method string) string {
 		return "an offline code"
 	}
 	return "a code"
+}
+
+// keyCodeWords are the sentences of key codes: never the code, only where it
+// came from, who it was revealed to and why.
+func keyCodeWords() map[string]auditEntry {
+	step := func(verb string) func(*sentence) {
+		return func(s *sentence) { s.text(verb + " "); s.subject(RefCodeRequest); s.quoted("note") }
+	}
+	return map[string]auditEntry{
+		"code.create": {"Key code recorded", func(s *sentence) {
+			s.text("recorded ")
+			s.subject(RefKeyCode)
+			s.text(", retrieved from " + CodeSourceWords(s.str("source")))
+			if s.str("vin_check_digit") != "" {
+				s.text(" (the VIN's check digit does not match)")
+			}
+		}},
+		"code.request": {"Key code requested", func(s *sentence) {
+			s.text("asked for ")
+			s.refd(RefKeyCode, "key_code_id")
+			s.text(" for a " + RelationshipWords(s.str("relationship")))
+			if ch := s.str("channel"); ch != "" {
+				s.text(" (" + ch + ")")
+			}
+			s.quoted("reason")
+		}},
+		"code.evidence": {"Key code evidence recorded", step("recorded evidence for")},
+		"code.approve":  {"Key code request approved", step("approved")},
+		"code.deny":     {"Key code request denied", step("denied")},
+		"code.cancel":   {"Key code request cancelled", step("cancelled")},
+		"code.close":    {"Key code job done", step("recorded the service done for")},
+		"code.reveal": {"Key code revealed", func(s *sentence) {
+			s.text("revealed ")
+			s.subject(RefKeyCode)
+			s.text(", retrieved from " + CodeSourceWords(s.str("source")))
+			s.quoted("reason")
+		}},
+		"code.dispose": {"Key code disposed of", func(s *sentence) {
+			s.text("disposed of ")
+			s.subject(RefKeyCode)
+			s.quoted("rule")
+		}},
+		"code.incident_open": {"Key code disclosure suspected", func(s *sentence) {
+			s.text("reported a suspected disclosure of ")
+			s.subject(RefKeyCode)
+			s.text(fmt.Sprintf(" (%s so far)", plural(s.num("reveals"), "reveal")))
+			s.quoted("note")
+		}},
+		"code.incident_close": {"Key code incident closed", func(s *sentence) {
+			s.text("closed the incident on ")
+			s.subject(RefKeyCode)
+			s.quoted("note")
+		}},
+		"code.exposure_resolve": {"Exposed code resolved", func(s *sentence) {
+			what := "re-programmed"
+			if s.str("remedy") == RemedyRekey {
+				what = "rekeyed"
+			}
+			s.text("recorded the vehicle or lock of ")
+			s.subject(RefKeyCode)
+			s.text(" " + what)
+			s.quoted("note")
+		}},
+		"code.fleet_create": {"Fleet account added", func(s *sentence) { s.text("added fleet "); s.subject(RefFleet) }},
+		"code.fleet_vehicle_add": {"Vehicle added to a fleet", func(s *sentence) {
+			s.text("added vehicle " + s.or("vin", "a vehicle") + " to fleet ")
+			s.subject(RefFleet)
+		}},
+		"code.fleet_vehicle_remove": {"Vehicle left a fleet", func(s *sentence) {
+			s.text("recorded vehicle " + s.or("vin", "a vehicle") + " leaving fleet ")
+			s.subject(RefFleet)
+		}},
+		"code.settings": {"Key code rules changed", func(s *sentence) {
+			s.text(fmt.Sprintf("set key code approvals to last %d hours and allow %s, codes kept %d days after the job",
+				s.num("approval_hours"), plural(s.num("max_reveals"), "reveal"), s.num("retention_days")))
+		}},
+	}
 }

@@ -22,4 +22,7 @@ type Housekeeping interface {
 	KeepKeysOut(ctx context.Context) error
 	// Prune deletes expired sessions, old failed sign-ins, unknown addresses and old idempotency keys.
 	Prune(ctx context.Context) (Pruned, error)
+	// CodeDisposer disposes of the key codes whose retention has ended
+	// (CodeDisposalDue), each once however many servers run it.
+	CodeDisposer
 }

@@ -135,7 +135,8 @@ var HolderEvents = []string{EventCheckoutOverdue, EventKeyLost, EventKeyFound}
 
 // DefaultRecipients is an event's rule until the organization sets one: the
 // overdue reminder goes to the holder and the managers, as it always has; a
-// lost key, a broken seal and a revealed secret to the managers; a found key
+// lost key, a broken seal and a revealed secret to the managers; a key code
+// that may have been disclosed to the owners and the managers; a found key
 // and an opened offboarding to nobody by email (webhooks still get them).
 func DefaultRecipients(event string) RecipientRule {
 	r := RecipientRule{Event: event, Roles: []Role{}, Addresses: []string{}}
@@ -144,6 +145,8 @@ func DefaultRecipients(event string) RecipientRule {
 		r.Holder, r.Roles = true, []Role{RoleManager}
 	case EventKeyLost, EventSealBroken, EventSecretRevealed:
 		r.Roles = []Role{RoleManager}
+	case EventCodeIncident:
+		r.Roles = []Role{RoleOwner, RoleManager}
 	}
 	return r
 }

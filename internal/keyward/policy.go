@@ -90,6 +90,20 @@ const (
 	// ActNetAccess changes the network-lock key hierarchy (a key holder only
 	// with a key they hold: MayActWithNetKey).
 	ActNetAccess Action = "netaccess.manage"
+	// Key codes (keycodes.go): reading their records (never a code),
+	// recording one, asking for one with the evidence, approving,
+	// revealing, recording the service done, reporting a suspected
+	// disclosure, managing incidents, disposal and fleets, and resolving
+	// an exposure. The service checks each step again (CheckCodeStep, CheckReveal).
+	ActCodeRead     Action = "code.read"
+	ActCodeCreate   Action = "code.create"
+	ActCodeRequest  Action = "code.request"
+	ActCodeApprove  Action = "code.approve"
+	ActCodeReveal   Action = "code.reveal"
+	ActCodeService  Action = "code.service"
+	ActCodeIncident Action = "code.incident"
+	ActCodeManage   Action = "code.manage"
+	ActCodeExposure Action = "code.exposure"
 )
 
 var staff = []Role{RoleOwner, RoleAdmin, RoleManager, RoleAdvisor, RoleTechnician}
@@ -122,6 +136,17 @@ var Policy = map[Action][]Role{
 	ActCopyControl: {RoleOwner, RoleAdmin, RoleManager},
 	ActCopyRead:    append(slices.Clone(staff), RoleAuditor),
 	ActNetAccess:   {RoleOwner, RoleAdmin, RoleManager, RoleHolder},
+	// Who may know a code: the technician (and admin, owner) who enters
+	// or reveals it; the advisor collects evidence, a manager approves.
+	ActCodeRead:     append(slices.Clone(staff), RoleAuditor),
+	ActCodeCreate:   RevealRoles,
+	ActCodeRequest:  {RoleOwner, RoleAdmin, RoleManager, RoleAdvisor},
+	ActCodeApprove:  {RoleOwner, RoleAdmin, RoleManager},
+	ActCodeReveal:   RevealRoles,
+	ActCodeService:  RevealRoles,
+	ActCodeIncident: staff,
+	ActCodeManage:   {RoleOwner, RoleAdmin, RoleManager},
+	ActCodeExposure: {RoleOwner, RoleAdmin, RoleManager, RoleTechnician},
 }
 
 // Allowed reports whether role may take action. The system actor may do everything.

@@ -33,6 +33,15 @@ var wantPolicy = map[Action]string{
 	ActCopyControl:   "YYY....",
 	ActCopyRead:      "YYYYY.Y",
 	ActNetAccess:     "YYY..Y.", // a holder only with a key they hold: MayActWithNetKey
+	ActCodeRead:      "YYYYY.Y",
+	ActCodeCreate:    "YY..Y..",
+	ActCodeRequest:   "YYYY...",
+	ActCodeApprove:   "YYY....",
+	ActCodeReveal:    "YY..Y..",
+	ActCodeService:   "YY..Y..",
+	ActCodeIncident:  "YYYYY..",
+	ActCodeManage:    "YYY....",
+	ActCodeExposure:  "YYY.Y..",
 }
 
 func TestPolicyTable(t *testing.T) {

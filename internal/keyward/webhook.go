@@ -17,6 +17,8 @@ const (
 	EventSealBroken        = "seal.broken"
 	EventSecretRevealed    = "secret.revealed"
 	EventOffboardingOpened = "offboarding.opened"
+	// EventCodeIncident: a key code may have been disclosed (an incident opened).
+	EventCodeIncident = "code.incident"
 )
 
 // Events that are sent on request only, never subscribed to.
@@ -28,7 +30,7 @@ const (
 )
 
 // WebhookEvents lists the events a webhook can subscribe to, in the order pages show them.
-var WebhookEvents = []string{EventCheckoutOverdue, EventKeyLost, EventKeyFound, EventSealBroken, EventSecretRevealed, EventOffboardingOpened}
+var WebhookEvents = []string{EventCheckoutOverdue, EventKeyLost, EventKeyFound, EventSealBroken, EventSecretRevealed, EventOffboardingOpened, EventCodeIncident}
 
 // eventWords says what each event means, as a landlord would say it.
 var eventWords = map[string]string{
@@ -38,6 +40,7 @@ var eventWords = map[string]string{
 	EventSealBroken:        "A sealed envelope is opened",
 	EventSecretRevealed:    "Someone looks at a code, PIN or bittings",
 	EventOffboardingOpened: "Someone starts leaving (offboarding)",
+	EventCodeIncident:      "A key code may have been disclosed",
 	EventWebhookTest:       "Test event",
 	EventEmailTest:         "Test email",
 }
@@ -150,6 +153,7 @@ const (
 	RevealedCredentialPIN = "credential_pin"
 	RevealedBittings      = "bittings"
 	RevealedPinningChart  = "pinning_chart"
+	RevealedKeyCode       = "key_code"
 )
 
 // SecretRevealedData is the data of secret.revealed: what was revealed, by
@@ -163,6 +167,19 @@ type SecretRevealedData struct {
 	By         string   `json:"by"`
 	Role       Role     `json:"role"`
 	Reason     string   `json:"reason"`
+}
+
+// CodeIncidentData is the data of code.incident: which code may be out,
+// why, who reported it, the remedy it calls for and every reveal so far
+// ("code retrieved from …, revealed to … at …") — never the code.
+type CodeIncidentData struct {
+	IncidentID string   `json:"incident_id"`
+	KeyCodeID  string   `json:"key_code_id"`
+	What       string   `json:"what"`
+	Note       string   `json:"note"`
+	By         string   `json:"by"`
+	Remedy     string   `json:"remedy"`
+	RevealedTo []string `json:"revealed_to"`
 }
 
 // OffboardingOpenedData is the data of offboarding.opened.

@@ -275,8 +275,12 @@ var auditNameQueries = map[string]string{
 	keyward.RefKeySystem:   `SELECT id, name, '', '' FROM key_systems WHERE id IN (%s)`,
 	keyward.RefCopyRequest: `SELECT id, symbol, CAST(copies AS TEXT), '' FROM copy_requests WHERE id IN (%s)`,
 	keyward.RefWebhook:     `SELECT id, url, '', '' FROM webhooks WHERE id IN (%s)`,
-	keyward.RefWorkList:    `SELECT id, lost_symbol, '', '' FROM work_lists WHERE id IN (%s)`,
-	keyward.RefUser:        `SELECT id, name, email, '' FROM users WHERE id IN (%[1]s) OR email IN (%[1]s)`,
+	keyward.RefKeyCode:     `SELECT k.id, k.vin, COALESCE(o.name, ''), '' FROM key_codes k LEFT JOIN openings o ON o.id = k.opening_id WHERE k.id IN (%s)`,
+	keyward.RefCodeRequest: `SELECT r.id, k.vin, COALESCE(o.name, ''), '' FROM code_requests r JOIN key_codes k ON k.id = r.key_code_id
+		LEFT JOIN openings o ON o.id = k.opening_id WHERE r.id IN (%s)`,
+	keyward.RefFleet:    `SELECT id, name, '', '' FROM code_fleets WHERE id IN (%s)`,
+	keyward.RefWorkList: `SELECT id, lost_symbol, '', '' FROM work_lists WHERE id IN (%s)`,
+	keyward.RefUser:     `SELECT id, name, email, '' FROM users WHERE id IN (%[1]s) OR email IN (%[1]s)`,
 }
 
 // auditName is the name of one thing from its query's columns.
@@ -291,6 +295,15 @@ func auditName(kind, a, b string) string {
 		return "the request for " + b + " " + pluralize(b, "copy", "copies") + " of " + a
 	case keyward.RefWorkList:
 		return "the work list for lost key " + a
+	case keyward.RefKeyCode, keyward.RefCodeRequest:
+		what := "the key code of "
+		if kind == keyward.RefCodeRequest {
+			what = "the code request for "
+		}
+		if a != "" {
+			return what + "vehicle " + a
+		}
+		return what + "the lock of " + b
 	}
 	return a
 }

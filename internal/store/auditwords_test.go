@@ -81,6 +81,9 @@ func TestEveryAuditActionHasWords(t *testing.T) {
 			list = prefixed("key.", keyward.CustodyActions())
 		case `"copy." + step`:
 			list = prefixed("copy.", copySteps)
+		case `"code." + step`:
+			list = prefixed("code.", []string{keyward.CodeStepRequest, keyward.CodeStepEvidence, keyward.CodeStepApprove,
+				keyward.CodeStepDeny, keyward.CodeStepCancel, keyward.CodeStepClose})
 		case `"storage." + action`:
 			list = prefixed("storage.", storageActions)
 		case `"netkey." + in.Op`:

@@ -63,6 +63,28 @@ var secretWords = map[string]string{
 	keyward.RevealedCredentialPIN: "the PIN of credential",
 	keyward.RevealedBittings:      "bittings of key system",
 	keyward.RevealedPinningChart:  "a pinning chart of key system",
+	keyward.RevealedKeyCode:       "the key code of",
+}
+
+// codeIncidentOpened emits code.incident: a key code may be out. The email
+// lists every reveal so far and the remedy; never the code.
+func (t *Tx) codeIncidentOpened(ctx context.Context, d keyward.CodeIncidentData) error {
+	remedy := "re-program the vehicle's keys"
+	if d.Remedy == keyward.RemedyRekey {
+		remedy = "rekey the lock"
+	}
+	text := fmt.Sprintf("%s reported that the key code of %s may have been disclosed.\r\nNote: %s\r\n\r\nReveals of this code are stopped until the incident is closed.\r\nTo do: %s.\r\n",
+		d.By, d.What, d.Note, remedy)
+	if len(d.RevealedTo) == 0 {
+		text += "\r\nThe code was never revealed through Keyward.\r\n"
+	} else {
+		text += "\r\nEvery reveal so far:\r\n"
+		for _, r := range d.RevealedTo {
+			text += "- " + r + "\r\n"
+		}
+	}
+	_, _, err := t.emit(ctx, keyward.EventCodeIncident, d, "", "Key code of "+d.What+" may have been disclosed", text+"\r\nKeyward")
+	return err
 }
 
 // secretRevealed emits secret.revealed: what was looked at, by whom and why,

@@ -336,6 +336,19 @@ func seedPhoneOrg(t *testing.T, app *testApp) phoneOrg {
 	post("/api/v1/holders/"+sam+"/offboarding", map[string]any{"note": "contract ends Friday"}, 201)
 	post("/api/v1/users", map[string]any{"email": "facilities.coordinator.north-region@harbour-point-property-management.test", "name": "Facilities coordinator", "role": "manager"}, 201)
 
+	// Key codes: a fleet van's code with a job revealed, an incident and its exposure; a lock's code.
+	fleet := post("/api/v1/fleets", map[string]any{"name": "Harbour Point maintenance vans", "authorization_ref": "standing order HP-2026-04"}, 201)
+	post("/api/v1/fleets/"+id(fleet)+"/vehicles", map[string]any{"vin": "1M8GDM9AXKP042788"}, 201)
+	van := post("/api/v1/key-codes", map[string]any{"vin": "1M8GDM9AXKP042788", "code": "K7Q4-19XZ", "source": "code_service", "source_ref": "order 88-231", "description": "2019 Ford Transit, white"}, 201)
+	post("/api/v1/key-codes", map[string]any{"opening_id": doors["Boiler room"], "code": "5521-09", "source": "internal"}, 201)
+	job := post("/api/v1/code-requests", map[string]any{"key_code_id": id(van), "relationship": "fleet", "reason": "spare key for van 12, the driver lost his",
+		"requester_name": "Lee Chan", "channel": "field", "fleet_id": id(fleet)}, 201)
+	var approved map[string]any
+	if st := app.call(keyward.RoleManager, "POST", "/api/v1/code-requests/"+id(job)+"/approve", map[string]any{}, &approved); st != 200 {
+		t.Fatalf("approve the code request: %d %v", st, approved)
+	}
+	post("/api/v1/key-codes/"+id(van)+"/incidents", map[string]any{"note": "work order with the code left on the van's dashboard"}, 201)
+
 	// An import, uploaded through the page as the owner.
 	imp := uploadImport(t, app, "harbour-keys.csv", "Key;Profile;Copy;Name;E-mail;Due\nU4;Kwikset KW1;2;Li Wei;li.wei@harbour.test;\nU5;Kwikset KW1;2;New Tenant With A Long Name;new.tenant.with.a.long.name@example.test;\n")
 
@@ -395,6 +408,10 @@ func seedPhoneOrg(t *testing.T, app *testApp) phoneOrg {
 		{"settings", "/settings"},
 		{"search-stamp", "/search?q=AA"},
 		{"search-name", "/search?q=harbour"},
+		{"key-code", "/key-codes/" + id(van)},
+		{"code-request", "/code-requests/" + id(job)},
+		{"fleets", "/fleets"},
+		{"code-disposals", "/key-codes?show=disposed"},
 	}, keysystem: "/keysystems/" + ks, cylinder: "/keysystems/" + ks + "/cylinders/" + doors["Main entrance"]}
 }
 

@@ -64,6 +64,7 @@ func (s *Server) routeTable() []route {
 		s.storageRoutes(),
 		s.copyRoutes(),
 		s.copyCountRoutes(),
+		s.keyCodeRoutes(),
 		s.credentialRoutes(),
 		s.lockSyncRoutes(),
 		s.netAccessRoutes(),

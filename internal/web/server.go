@@ -62,6 +62,8 @@ type Config struct {
 	Exports keyward.Exports
 	// Duplication is copy control: copy requests, signatories and cards.
 	Duplication keyward.Duplication
+	// KeyCodes are vehicle and lock key codes: requests, reveals, incidents, disposal.
+	KeyCodes keyward.KeyCodes
 	// Webhooks are the organization's event subscriptions.
 	Webhooks keyward.Webhooks
 	// Notifications are who gets email for what, and how delivery is doing.
@@ -130,6 +132,7 @@ type Server struct {
 	notifications  keyward.NotificationSettings
 	deliverer      Deliverer
 	duplication    keyward.Duplication
+	keyCodes       keyward.KeyCodes
 	audit          keyward.AuditLog
 	reports        keyward.Reports
 	idempotency    keyward.Idempotency
@@ -162,7 +165,7 @@ func NewServer(cfg Config) *Server {
 		keySystems: cfg.KeySystems, keyingSpecs: cfg.KeyingSpecs, lostKeys: cfg.LostKeys, finder: cfg.Search, stats: cfg.Dashboard,
 		imports: cfg.Imports, uploads: cfg.ImportUploads, exports: cfg.Exports, webhooks: cfg.Webhooks,
 		notifications: cfg.Notifications, deliverer: cfg.Deliverer,
-		audit: cfg.Audit, reports: cfg.Reports, idempotency: cfg.Idempotency, duplication: cfg.Duplication,
+		audit: cfg.Audit, reports: cfg.Reports, idempotency: cfg.Idempotency, duplication: cfg.Duplication, keyCodes: cfg.KeyCodes,
 		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
 		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),

@@ -74,6 +74,19 @@ func funcsIn(loc *time.Location) template.FuncMap {
 			}
 			return policy
 		},
+		// codeState and codeStep say a code request's state and step in words.
+		"codeState": codeStateLabel,
+		"codeStep":  codeStepLabel,
+		// dict hands a sub-template named values: dict "A" 1 "B" 2.
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				if k, ok := kv[i].(string); ok {
+					m[k] = kv[i+1]
+				}
+			}
+			return m
+		},
 		// zones hands the zone-select template the list and the zone chosen.
 		"zones": func(list []keyward.ZoneGroup, current string) map[string]any {
 			return map[string]any{"Zones": list, "Current": current}

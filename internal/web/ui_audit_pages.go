@@ -41,12 +41,14 @@ var auditKinds = []auditKind{
 	{keyward.RefKey, "Keys"}, {keyward.RefHolder, "Holders"}, {keyward.RefOpening, "Doors"}, {keyward.RefSite, "Sites"},
 	{keyward.RefKeyway, "Key types"}, {keyward.RefStorage, "Storage places"}, {keyward.RefCredential, "Credentials"},
 	{keyward.RefKeySystem, "Key systems"}, {keyward.RefCopyRequest, "Copy requests"}, {keyward.RefUser, "Users"},
+	{keyward.RefKeyCode, "Key codes"}, {keyward.RefCodeRequest, "Code requests"},
 }
 
 // refPages are the pages of the things a sentence names, by kind.
 var refPages = map[string]string{
 	keyward.RefKey: "/keys/", keyward.RefHolder: "/holders/", keyward.RefSite: "/sites/", keyward.RefOpening: "/openings/",
 	keyward.RefKeyway: "/keyways/", keyward.RefStorage: "/storage/", keyward.RefKeySystem: "/keysystems/", keyward.RefWorkList: "/worklists/",
+	keyward.RefKeyCode: "/key-codes/", keyward.RefCodeRequest: "/code-requests/", keyward.RefFleet: "/fleets/",
 }
 
 // refLink is the page of a thing a sentence names, "" when it has none.

@@ -37,6 +37,7 @@ func WebServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Confi
 		Webhooks:      db.Notifications(v),
 		Notifications: db.Notifications(v),
 		Duplication:   db.Duplication(v),
+		KeyCodes:      db.KeyCodes(v),
 		Audit:         db,
 		Reports:       db,
 		Idempotency:   db,
