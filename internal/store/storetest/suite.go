@@ -62,6 +62,9 @@ func Run(t *testing.T, b Backend) {
 		{"KeyCodeDisposalOnce", testKeyCodeDisposalOnce},
 		{"KeyCodeConcurrentReveals", testKeyCodeConcurrentReveals},
 		{"CopyCountProperty", testCopyCountProperty},
+		{"VehicleSpare", testVehicleSpare},
+		{"VehicleSpareRefusals", testVehicleSpareRefusals},
+		{"LostVehicleKey", testLostVehicleKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
