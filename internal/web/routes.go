@@ -54,6 +54,7 @@ func (s *Server) routeTable() []route {
 		s.copyRoutes(),
 		s.copyCountRoutes(),
 		s.keyCodeRoutes(),
+		s.spareRoutes(),
 		s.credentialRoutes(),
 		s.offboardingRoutes(),
 		s.keySystemRoutes(),
