@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -135,4 +136,53 @@ func TestAPIVehicleSpareAbuse(t *testing.T) {
 			t.Fatalf("lost vehicle keys after yes: %v", open)
 		}
 	})
+}
+
+// TestVehicleLostKeyQuestionPages: a lost key of a vehicle asks on its page
+// whether the remaining keys were re-enrolled, and the dashboard lists it
+// until someone answers yes.
+func TestVehicleLostKeyQuestionPages(t *testing.T) {
+	app := newTestApp(t, storetest.SQLite)
+	var out map[string]any
+	must := func(st int) {
+		t.Helper()
+		if st >= 300 {
+			t.Fatalf("setup: %d %v", st, out)
+		}
+	}
+	must(app.call(keyward.RoleOwner, "POST", "/api/v1/sites", map[string]any{"name": "Fleet Yard"}, &out))
+	site := out["id"]
+	must(app.call(keyward.RoleOwner, "POST", "/api/v1/openings", map[string]any{"site_id": site, "name": "Pickup (Toyota Hilux)", "kind": "vehicle"}, &out))
+	van := out["id"].(string)
+	must(app.call(keyward.RoleOwner, "POST", "/api/v1/openings/"+van+"/symbols", map[string]any{"symbol": "V3"}, &out))
+	must(app.call(keyward.RoleOwner, "POST", "/api/v1/keyways", map[string]any{"name": "TOY48", "duplication_policy": "dnd"}, &out))
+	must(app.call(keyward.RoleOwner, "POST", "/api/v1/keys", map[string]any{"keyway_id": out["id"], "symbol": "V3"}, &out))
+	key := out["id"].(string)
+	mgr := app.pageSession(keyward.RoleManager)
+	if _, body := mgr.do("GET", "/keys/"+key, nil); strings.Contains(body, `id="vehicle-lost"`) {
+		t.Fatal("a key not lost asks about re-enrollment")
+	}
+	must(app.call(keyward.RoleOwner, "POST", "/api/v1/keys/"+key+"/lost", map[string]any{"note": "lost on site"}, &out))
+	_, body := mgr.do("GET", "/keys/"+key, nil)
+	if !strings.Contains(body, `id="vehicle-lost"`) || !strings.Contains(body, "were the remaining keys re-enrolled?") || !strings.Contains(body, `id="reenroll-form"`) {
+		t.Fatalf("the lost key's page does not ask: %s", body)
+	}
+	if _, body = mgr.do("GET", "/", nil); !strings.Contains(body, `id="vehicle-lost-keys"`) || !strings.Contains(body, "Pickup (Toyota Hilux): key V3-1 lost") {
+		t.Fatal("the dashboard does not list the open question")
+	}
+	if st, _ := mgr.do("POST", "/keys/"+key+"/reenrollment", url.Values{"csrf": {mgr.CSRF}, "answer": {"no"}, "note": {"tool booked Friday"}}); st != 303 {
+		t.Fatalf("answer no: %d", st)
+	}
+	if _, body = mgr.do("GET", "/", nil); !strings.Contains(body, "not re-enrolled yet") {
+		t.Fatal("after no, the dashboard no longer lists it")
+	}
+	if st, _ := mgr.do("POST", "/keys/"+key+"/reenrollment", url.Values{"csrf": {mgr.CSRF}, "answer": {"yes"}}); st != 303 {
+		t.Fatalf("answer yes: %d", st)
+	}
+	if _, body = mgr.do("GET", "/", nil); strings.Contains(body, `id="vehicle-lost-keys"`) {
+		t.Fatal("after yes, the dashboard still lists it")
+	}
+	if _, body = mgr.do("GET", "/keys/"+key, nil); !strings.Contains(body, "no longer starts it") || strings.Contains(body, `id="reenroll-form"`) {
+		t.Fatal("after yes, the key's page still asks")
+	}
 }

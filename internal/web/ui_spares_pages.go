@@ -210,3 +210,16 @@ func (s *Server) reenrollPost(w http.ResponseWriter, r *http.Request, a keyward.
 	}
 	return redirectFlash(w, r, "/keys/"+l.KeyID, msg)
 }
+
+// vehicleLost is the re-enrollment question of a lost key, nil when the key
+// opens no vehicle or the actor may not read spares.
+func (s *Server) vehicleLost(r *http.Request, a keyward.Actor, keyID string) (*keyward.LostVehicleKey, error) {
+	if s.spares == nil || !keyward.Allowed(a.Role, keyward.ActSpareRead) {
+		return nil, nil
+	}
+	l, err := s.spares.LostVehicleKey(r.Context(), a, keyID)
+	if keyward.ErrorCode(err) == keyward.ENOTFOUND {
+		return nil, nil
+	}
+	return l, err
+}
