@@ -446,6 +446,9 @@ var policyWords = map[Action]string{
 	ActCodeRead:  "See key codes", ActCodeCreate: "Record a key code", ActCodeRequest: "Ask for a key code",
 	ActCodeApprove: "Approve a key code request", ActCodeReveal: "Reveal a key code", ActCodeService: "Record a key code job done",
 	ActCodeIncident: "Report a suspected code disclosure", ActCodeManage: "Manage key codes", ActCodeExposure: "Resolve an exposed code",
+	ActSpareRead: "See vehicle spares", ActSpareRequest: "Ask for a vehicle spare or check its proof",
+	ActSpareWork: "Cut, enroll or test a vehicle spare", ActSpareHandOver: "Hand over a vehicle spare",
+	ActSpareReenroll: "Answer whether a vehicle's keys were re-enrolled",
 }
 
 // custodyWords is the sentence of each custody move, after the actor.
@@ -898,6 +901,7 @@ func init() {
 		}},
 	})
 	add(keyCodeWords())
+	add(spareWords())
 	add(directoryWords(KindSite, "site", "Site"))
 	add(directoryWords(KindOpening, "door", "Door"))
 	add(directoryWords(KindKeyway, "key type", "Key type"))

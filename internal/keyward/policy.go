@@ -106,6 +106,17 @@ const (
 	ActCodeExposure Action = "code.exposure"
 )
 
+// Vehicle spares (spares.go): reading them, asking for one and checking its
+// proof (the desk), the workshop's steps (cut, enroll, test), the
+// hand-over, and answering a lost vehicle key's re-enrollment question.
+const (
+	ActSpareRead     Action = "spare.read"
+	ActSpareRequest  Action = "spare.request"
+	ActSpareWork     Action = "spare.work"
+	ActSpareHandOver Action = "spare.hand_over"
+	ActSpareReenroll Action = "spare.reenroll"
+)
+
 var staff = []Role{RoleOwner, RoleAdmin, RoleManager, RoleAdvisor, RoleTechnician}
 
 // Policy is the one table that decides which roles may take each action.
@@ -147,6 +158,13 @@ var Policy = map[Action][]Role{
 	ActCodeIncident: staff,
 	ActCodeManage:   {RoleOwner, RoleAdmin, RoleManager},
 	ActCodeExposure: {RoleOwner, RoleAdmin, RoleManager, RoleTechnician},
+	// Vehicle spares: the desk takes the request and checks proof, the
+	// workshop cuts, enrolls and tests; any staff hands over a tested spare.
+	ActSpareRead:     append(slices.Clone(staff), RoleAuditor),
+	ActSpareRequest:  {RoleOwner, RoleAdmin, RoleManager, RoleAdvisor},
+	ActSpareWork:     {RoleOwner, RoleAdmin, RoleManager, RoleTechnician},
+	ActSpareHandOver: staff,
+	ActSpareReenroll: {RoleOwner, RoleAdmin, RoleManager, RoleTechnician},
 }
 
 // Allowed reports whether role may take action. The system actor may do everything.

@@ -42,6 +42,13 @@ var wantPolicy = map[Action]string{
 	ActCodeIncident:  "YYYYY..",
 	ActCodeManage:    "YYY....",
 	ActCodeExposure:  "YYY.Y..",
+	// Vehicle spares: the desk asks and checks proof, the workshop cuts,
+	// enrolls and tests, any staff hands over a tested spare.
+	ActSpareRead:     "YYYYY.Y",
+	ActSpareRequest:  "YYYY...",
+	ActSpareWork:     "YYY.Y..",
+	ActSpareHandOver: "YYYYY..",
+	ActSpareReenroll: "YYY.Y..",
 }
 
 func TestPolicyTable(t *testing.T) {

@@ -84,6 +84,9 @@ func TestEveryAuditActionHasWords(t *testing.T) {
 		case `"code." + step`:
 			list = prefixed("code.", []string{keyward.CodeStepRequest, keyward.CodeStepEvidence, keyward.CodeStepApprove,
 				keyward.CodeStepDeny, keyward.CodeStepCancel, keyward.CodeStepClose})
+		case `"spare." + step`:
+			list = prefixed("spare.", []string{keyward.SpareStepProof, keyward.SpareStepProduce, keyward.SpareStepEnroll,
+				keyward.SpareStepTest, keyward.SpareStepHandOver})
 		case `"storage." + action`:
 			list = prefixed("storage.", storageActions)
 		case `"netkey." + in.Op`:

@@ -28,6 +28,7 @@ var (
 	_ keyward.Schedule                = (*Schedule)(nil)
 	_ keyward.Duplication             = (*Duplication)(nil)
 	_ keyward.KeyCodes                = (*KeyCodes)(nil)
+	_ keyward.VehicleSpares           = (*Spares)(nil)
 	_ keyward.CodeDisposer            = (*KeyCodes)(nil)
 	_ keyward.CodeDisposer            = (*DB)(nil)
 	_ keyward.LostKeys                = (*LostKeys)(nil)

@@ -65,6 +65,7 @@ func (s *Server) routeTable() []route {
 		s.copyRoutes(),
 		s.copyCountRoutes(),
 		s.keyCodeRoutes(),
+		s.spareRoutes(),
 		s.credentialRoutes(),
 		s.lockSyncRoutes(),
 		s.netAccessRoutes(),

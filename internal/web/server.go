@@ -64,6 +64,8 @@ type Config struct {
 	Duplication keyward.Duplication
 	// KeyCodes are vehicle and lock key codes: requests, reveals, incidents, disposal.
 	KeyCodes keyward.KeyCodes
+	// Spares are vehicle spares and the re-enrollment question of lost vehicle keys.
+	Spares keyward.VehicleSpares
 	// Webhooks are the organization's event subscriptions.
 	Webhooks keyward.Webhooks
 	// Notifications are who gets email for what, and how delivery is doing.
@@ -133,6 +135,7 @@ type Server struct {
 	deliverer      Deliverer
 	duplication    keyward.Duplication
 	keyCodes       keyward.KeyCodes
+	spares         keyward.VehicleSpares
 	audit          keyward.AuditLog
 	reports        keyward.Reports
 	idempotency    keyward.Idempotency
@@ -166,7 +169,8 @@ func NewServer(cfg Config) *Server {
 		imports: cfg.Imports, uploads: cfg.ImportUploads, exports: cfg.Exports, webhooks: cfg.Webhooks,
 		notifications: cfg.Notifications, deliverer: cfg.Deliverer,
 		audit: cfg.Audit, reports: cfg.Reports, idempotency: cfg.Idempotency, duplication: cfg.Duplication, keyCodes: cfg.KeyCodes,
-		log: cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
+		spares: cfg.Spares,
+		log:    cfg.Log, now: cfg.Now, secure: cfg.SecureCookies, allowPriv: cfg.AllowPrivateWebhooks,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), trustedProxies: cfg.TrustedProxies,
 		checkpointsOff: cfg.CheckpointsOff, metrics: newMetrics(), limiter: newLimiter(cfg.APIRate), mux: http.NewServeMux(),
 	}

@@ -242,6 +242,9 @@ type keyPageData struct {
 	Reach      bool // the actor may see what the key opens
 	// Lost is, for a lost key, every door it opens now and the next step.
 	Lost *exposureView
+	// VehicleLost is, for a lost key of a vehicle, the question whether the
+	// vehicle's remaining keys were re-enrolled (ui_spares_pages.go).
+	VehicleLost *keyward.LostVehicleKey
 	// Copies counts the copies of the key's symbol, for those who may read them.
 	Copies *keyward.CopyCount
 	// Keyways are offered by the edit form, to those who may edit keys.
@@ -332,6 +335,9 @@ func (s *Server) renderKey(w http.ResponseWriter, r *http.Request, a keyward.Act
 			return err
 		}
 		d.Lost = lostKeyView(lk)
+		if d.VehicleLost, err = s.vehicleLost(r, a, k.ID); err != nil {
+			return err
+		}
 	}
 	if keyward.Allowed(a.Role, keyward.ActCopyRead) {
 		if d.Copies, err = s.duplication.CopyCount(ctx, a, k.KeywayID, k.Symbol); err != nil {

@@ -168,6 +168,8 @@ type dashboardView struct {
 	// Work is the open rekey plans and work lists of lost keys.
 	Work  []keyward.OpenWork
 	Chart keysOutChart
+	// VehicleLost are the lost vehicle keys not yet answered "re-enrolled".
+	VehicleLost []keyward.LostVehicleKey
 }
 
 // chartDays is the span of the keys-out chart.
@@ -196,6 +198,11 @@ func (s *Server) dashboardMore(r *http.Request, a keyward.Actor, d dashboardData
 	}
 	if v.Work, err = s.lostKeys.OpenWork(r.Context(), a); err != nil {
 		return v, err
+	}
+	if s.spares != nil && keyward.Allowed(a.Role, keyward.ActSpareRead) {
+		if v.VehicleLost, err = s.spares.LostVehicleKeys(r.Context(), a); err != nil {
+			return v, err
+		}
 	}
 	series, err := s.stats.KeysOut(r.Context(), a, chartDays)
 	if err != nil {

@@ -38,6 +38,7 @@ func WebServices(db *store.DB, v *vault.Key, accounts *store.Accounts) web.Confi
 		Notifications: db.Notifications(v),
 		Duplication:   db.Duplication(v),
 		KeyCodes:      db.KeyCodes(v),
+		Spares:        db.Spares(),
 		Audit:         db,
 		Reports:       db,
 		Idempotency:   db,

@@ -71,6 +71,9 @@ func Run(t *testing.T, b Backend) {
 		{"NetAccessRefusals", testNetAccessRefusals},
 		{"NetAccessHolderAbuse", testNetAccessHolderAbuse},
 		{"NetAccessLostKey", testNetAccessLostKey},
+		{"VehicleSpare", testVehicleSpare},
+		{"VehicleSpareRefusals", testVehicleSpareRefusals},
+		{"LostVehicleKey", testLostVehicleKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
