@@ -37,7 +37,7 @@ func keyCodeAAD(id string) string { return "key-code:" + id }
 // lockbox reveal makes (recorded when refused). A stronger gate (a second
 // factor for revealers) replaces this function's body.
 func (s *KeyCodes) revealGate(ctx context.Context, a keyward.Actor, keyCodeID string) error {
-	return s.db.recordDenial(ctx, a, keyward.ActCodeReveal, "key_code", keyCodeID)
+	return s.db.revealGate(ctx, a, keyward.ActCodeReveal, "key_code", keyCodeID)
 }
 
 // Settings.

@@ -723,7 +723,7 @@ func (s *LockSync) lockSecret(ctx context.Context, tx *Tx, lockID string) (*sync
 
 // LockSecret reveals a lock's secret (hex) for installing it at the lock.
 func (s *LockSync) LockSecret(ctx context.Context, a keyward.Actor, lockID string) (keyward.Secret, error) {
-	if err := s.db.recordDenial(ctx, a, keyward.ActSecretReveal, "lock", lockID); err != nil {
+	if err := s.db.revealGate(ctx, a, keyward.ActSecretReveal, "lock", lockID); err != nil {
 		return "", err
 	}
 	var out keyward.Secret

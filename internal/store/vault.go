@@ -38,6 +38,9 @@ var sealedColumns = []sealedColumn{
 	{"keyways", "card_sealed", "authorization cards", cardAAD},
 	{"key_symbols", "bitting_sealed", "bittings", bittingAAD},
 	{"webhooks", "secret_sealed", "webhook secrets", webhookAAD},
+	{"key_codes", "code_sealed", "key codes", keyCodeAAD},
+	{"sync_locks", "secret_sealed", "lock secrets", lockSecretAAD},
+	{"temp_codes", "pin_sealed", "temporary PINs", tempPINAAD},
 }
 
 // kekExpr is the SQL for the KEK a sealed value is under: "v1" for the values

@@ -7,7 +7,7 @@ import "github.com/keyward/keyward/internal/keyward"
 func (s *Server) RevealRoutes() map[string]bool {
 	out := map[string]bool{}
 	for _, r := range s.routes {
-		if r.action == keyward.ActSecretReveal || r.action == keyward.ActBittingReveal {
+		if r.action == keyward.ActSecretReveal || r.action == keyward.ActBittingReveal || r.action == keyward.ActCodeReveal {
 			out[r.pattern] = r.reveal
 		}
 	}

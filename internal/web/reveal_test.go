@@ -171,6 +171,8 @@ func TestRevealRoutesGoThroughTheGate(t *testing.T) {
 	for _, want := range []string{
 		"POST /api/v1/storage/{id}/reveal", "POST /storage/{id}/reveal",
 		"POST /api/v1/credentials/{id}/reveal",
+		"POST /api/v1/key-codes/{id}/reveal", "POST /key-codes/{id}/reveal",
+		"POST /api/v1/locks/{id}/secret",
 		"POST /api/v1/keysystems/{id}/reveal", "POST /keysystems/{id}/reveal",
 		"POST /api/v1/keysystems/{id}/cylinders/{opening}/reveal", "POST /keysystems/{id}/cylinders/{opening}/reveal",
 		"GET /api/v1/keysystems/{id}/cylinders/{opening}/pinning.pdf", "POST /keysystems/{id}/cylinders/{opening}/pinning.pdf",

@@ -39,7 +39,7 @@ func (s *Server) keyCodeRoutes() []route {
 			out:  []reply{{200, "The reveals.", itemList[keyward.CodeReveal]{}, ""}},
 			errs: []int{401, 403, 404},
 		}),
-		secret(api("POST /api/v1/key-codes/{id}/reveal", keyward.ActCodeReveal, s.revealKeyCode)).describe(opDoc{
+		s.reveals(secret(api("POST /api/v1/key-codes/{id}/reveal", keyward.ActCodeReveal, s.revealKeyCode))).describe(opDoc{
 			id: "revealKeyCode", tag: "key-codes", summary: "Reveal a key code",
 			desc: "A `technician`, `admin` or `owner` (an `advisor` or `manager`: 403), under an approved request for this code (`request_id`) that has not expired or been used up, for a `reason` (400 naming `reason` without one). 409 without such a request, after the code's disposal, or while an incident on it is open. Every reveal and every refused reveal is an audit record; the reveal's record says \"code retrieved from <source>, revealed to <technician> at <time>\" and never holds the code, nor does any log line, export or backup. `expires_at` is when the page stops showing the code. `Idempotency-Key` is refused (400): a reveal is never replayed.",
 			in:   keyward.KeyCodeRevealInput{},
@@ -213,7 +213,7 @@ func (s *Server) keyCodeRoutes() []route {
 		page("GET /key-codes", keyward.ActCodeRead, s.keyCodesPage),
 		secret(page("POST /key-codes", keyward.ActCodeCreate, s.keyCodeCreate)),
 		page("GET /key-codes/{id}", keyward.ActCodeRead, s.keyCodePage),
-		secret(page("POST /key-codes/{id}/reveal", keyward.ActCodeReveal, s.keyCodeReveal)),
+		s.reveals(secret(page("POST /key-codes/{id}/reveal", keyward.ActCodeReveal, s.keyCodeReveal))),
 		page("POST /key-codes/{id}/incidents", keyward.ActCodeIncident, s.keyCodeIncidentOpen),
 		page("POST /key-codes/{id}/dispose", keyward.ActCodeManage, s.keyCodeDispose),
 		page("POST /code-incidents/{id}/close", keyward.ActCodeManage, s.codeIncidentClose),

@@ -49,7 +49,7 @@ func (s *Server) lockSyncRoutes() []route {
 			out:  []reply{{201, "The code (`Cache-Control: no-store`).", issuedOfflineCode{}, ""}},
 			errs: []int{400, 401, 403, 404},
 		}),
-		secret(api("POST /api/v1/locks/{id}/secret", keyward.ActSecretReveal, s.apiLockSecret)).describe(opDoc{
+		s.reveals(secret(api("POST /api/v1/locks/{id}/secret", keyward.ActSecretReveal, s.apiLockSecret))).describe(opDoc{
 			id: "revealLockSecret", tag: "locks", summary: "Reveal a lock's secret",
 			desc: "The 32-byte lock secret in hex, to install at the lock: it checks PINs and offline codes with it. The reveal is recorded. `Idempotency-Key` is refused (400).",
 			out:  []reply{{200, "The secret (`Cache-Control: no-store`).", revealedLockSecret{}, ""}},
