@@ -196,6 +196,14 @@ func (d *DB) RewrapSealed(ctx context.Context, a keyward.Actor, v *vault.Key, o 
 
 func (d *DB) rewrapBatch(ctx context.Context, a keyward.Actor, v *vault.Key, c sealedColumn, cur string, limit int) (n, seen int, err error) {
 	err = d.withTx(ctx, func(tx *Tx) error {
+		// The audit chain head before any row, as every transaction takes
+		// them (see storagePlace): a reveal holds the head and then locks
+		// its place, so taking the rows first here could deadlock with it.
+		if tx.db.dialect == postgresDialect {
+			if _, err := tx.lockHead(ctx); err != nil {
+				return err
+			}
+		}
 		rows, err := tx.Query(ctx, `SELECT id, `+c.column+` FROM `+c.table+` WHERE `+c.column+` IS NOT NULL AND substr(`+c.column+`, 1, ?) <> ? ORDER BY id LIMIT ?`,
 			vault.PrefixLen, "v2:"+cur+":", limit)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/keyward"
@@ -144,6 +145,18 @@ func newSecretsFixture(t *testing.T, b storetest.Backend) *secretsFixture {
 		t.Fatal(err)
 	}
 	if _, err := db.Notifications(v).CreateWebhook(ctx, f.owner, keyward.WebhookInput{URL: "https://hooks.example.com/kw", Secret: "whsec-Plum-Otter-8841", Events: []string{"checkout.overdue"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.KeyCodes(v).CreateKeyCode(ctx, f.owner, keyward.KeyCodeInput{VIN: "1HGCM82633A004352", Code: "K3Y-C0DE-8812", Source: "code_service", SourceRef: "CS-1"}); err != nil {
+		t.Fatal(err)
+	}
+	ls := db.LockSync(v)
+	lock, err := ls.AddSyncLock(ctx, f.owner, keyward.SyncLockInput{Name: "Side door", Adapter: "keyward"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, until := db.Now(), db.Now().Add(4*time.Hour)
+	if _, err := ls.IssueTempCode(ctx, f.owner, keyward.TempCodeInput{For: "Plumber", Locks: []string{lock.ID}, Schedule: keyward.CodeSchedule{Kind: keyward.ScheduleWindow, From: &from, Until: &until}}); err != nil {
 		t.Fatal(err)
 	}
 	// Read every secret back, and put every other one in the old format.
