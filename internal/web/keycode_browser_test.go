@@ -151,9 +151,12 @@ func TestUIBrowserFleetCodeRequest(t *testing.T) {
 		t.Fatalf("the reveal's record: %q", got)
 	}
 	both("revealed", desktop)
-	// After 10 seconds the code is gone from the page.
+	// After 10 seconds the code is gone: the page hides it and returns to the job.
 	do("wait until the code is hidden", chromedp.WaitNotPresent(chromedp.CSS(`#revealed-code`)))
-	step("back to the job", chromedp.Navigate(app.http.URL+job))
+	do("wait for the job page", chromedp.WaitVisible(chromedp.CSS(`#job-state`)))
+	if loc := uiEval[string](b, `location.pathname`); loc != job {
+		t.Fatalf("after the reveal's time the browser is at %s, want the job %s", loc, job)
+	}
 	if got := checklist(); got != "YYYY." {
 		t.Fatalf("checklist after the reveal: %s (%s)", got, text("#checklist"))
 	}
