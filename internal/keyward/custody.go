@@ -10,6 +10,7 @@ import (
 // Custody actions, the verbs of the logbook.
 const (
 	CustodyCreate   = "create"
+	CustodyImport   = "import" // created by an import, one line per key
 	CustodyIssue    = "issue"
 	CustodyReturn   = "return"
 	CustodyTransfer = "transfer"

@@ -54,6 +54,10 @@ func CustodyActions() []string {
 	return out
 }
 
+// LogbookActions is every verb a key's logbook may hold: the custody
+// actions and the line an import writes for each key it created.
+func LogbookActions() []string { return append(CustodyActions(), CustodyImport) }
+
 // FindCustodyMove returns the move whose verb is action; ok is false for
 // anything else.
 func FindCustodyMove(action string) (m CustodyMove, ok bool) {

@@ -234,7 +234,7 @@ func TestHeldAfter(t *testing.T) {
 		{CustodyDestroy, false, true},
 		{CustodyTransfer, false, false},
 		{CustodyCreate, false, false},
-		{"import", false, false},
+		{CustodyImport, false, false},
 	}
 	for _, c := range cases {
 		if held, changes := HeldAfter(c.action); held != c.held || changes != c.changes {

@@ -399,7 +399,7 @@ func (t *Tx) applyImport(ctx context.Context, a keyward.Actor, f *importer.File,
 		10, plan.Keys, func(i int, k importer.Key) []any {
 			// The import's id stays in the audit record; people read the row.
 			note := "row " + strconv.Itoa(k.Row) + " of the spreadsheet"
-			return []any{newID("evt"), keyIDs[i], "import", now, actor, role, holders[i], nullTS(k.DueAt), note, seq}
+			return []any{newID("evt"), keyIDs[i], keyward.CustodyImport, now, actor, role, holders[i], nullTS(k.DueAt), note, seq}
 		})
 	if err != nil {
 		return nil, fmt.Errorf("store: import logbook: %w", err)

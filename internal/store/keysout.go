@@ -184,7 +184,7 @@ func (d *DB) replayKeysOut(ctx context.Context, days []keyward.DayCount) error {
 			i++
 		}
 		switch held, changes := keyward.HeldAfter(action); {
-		case action == keyward.CustodyCreate || action == "import":
+		case action == keyward.CustodyCreate || action == keyward.CustodyImport:
 			// A key created or imported with a holder starts out.
 			set(key, holder != "")
 		case changes:

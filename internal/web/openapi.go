@@ -91,7 +91,7 @@ func enumSchemas() []struct {
 		{"DuplicationPolicy", "Whether copies may be cut: `open`, `dnd` (do not duplicate) or `restricted`.", keyward.DuplicationPolicies},
 		{"HolderKind", "", keyward.HolderKinds},
 		{"KeyStatus", "", keyward.KeyStatuses},
-		{"CustodyAction", "", keyward.CustodyActions()},
+		{"CustodyAction", "", keyward.LogbookActions()},
 		{"StorageKind", "`cabinet`: numbered hooks; `lockbox`: a sealed code; `envelope`: a numbered seal; `holder`: a designated key holder keeping a spare.", keyward.StorageKinds},
 		{"CredentialKind", "", keyward.CredentialKinds},
 		{"WebhookEvent", "", keyward.WebhookEvents},

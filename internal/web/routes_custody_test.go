@@ -64,11 +64,11 @@ func TestCustodyMovesEverywhere(t *testing.T) {
 		}
 	}
 	for action := range custodyWords {
-		if !slices.Contains(keyward.CustodyActions(), action) {
+		if !slices.Contains(keyward.LogbookActions(), action) {
 			t.Errorf("custodyWords has %q, which is not a logbook verb", action)
 		}
 	}
-	for _, action := range keyward.CustodyActions() {
+	for _, action := range keyward.LogbookActions() {
 		if custodyWords[action].label == "" {
 			t.Errorf("logbook verb %s has no label in custodyWords", action)
 		}

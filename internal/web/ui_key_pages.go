@@ -187,7 +187,7 @@ func (s *Server) keysCreate(w http.ResponseWriter, r *http.Request, a keyward.Ac
 // confirmation after the move: the key's stamp, " to NAME", ", due …".
 var custodyWords = map[string]struct{ label, done string }{
 	keyward.CustodyCreate:   {"Created", ""},
-	"import":                {"Imported from a spreadsheet", ""},
+	keyward.CustodyImport:   {"Imported from a spreadsheet", ""},
 	keyward.CustodyIssue:    {"Issued", "Issued %[1]s%[2]s."},
 	keyward.CustodyReturn:   {"Returned", "%[1]s returned to storage."},
 	keyward.CustodyTransfer: {"Transferred", "Transferred %[1]s%[2]s."},
