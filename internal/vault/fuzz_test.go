@@ -6,7 +6,10 @@ import (
 	"testing"
 )
 
-var refusal = regexp.MustCompile(`^vault: the key is (not base64 \(want base64 of 32 bytes\)|\d+ bytes, want base64 of 32 bytes)$`)
+// refusal is every fixed refusal of a key: a bare base64 key's, or a
+// keyring file's (text starting with "{"), which names a KEK by its place or
+// its id (derived from the key, never the key).
+var refusal = regexp.MustCompile(`^vault: (the key is (not base64 \(want base64 of 32 bytes\)|\d+ bytes, want base64 of 32 bytes)|the keyring .+|keyring (version|KEK) .+)$`)
 
 // FuzzParseKey: a vault key is base64 of exactly 32 bytes or refused, and a
 // refusal is one of fixed words that never repeat what was given (it may be a real key, mistyped).
