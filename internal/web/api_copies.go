@@ -19,15 +19,7 @@ func (s *Server) listCopyRequests(w http.ResponseWriter, r *http.Request, a keyw
 	if err != nil {
 		return err
 	}
-	var states []string
-	for _, v := range r.URL.Query()["state"] {
-		for _, st := range strings.Split(v, ",") {
-			if st = strings.TrimSpace(st); st != "" {
-				states = append(states, st)
-			}
-		}
-	}
-	p, err := s.duplication.CopyRequests(r.Context(), a, states, opt)
+	p, err := s.duplication.CopyRequests(r.Context(), a, queryList(r, "state"), opt)
 	if err != nil {
 		return err
 	}
@@ -167,3 +159,17 @@ func (s *Server) setCopySettings(w http.ResponseWriter, r *http.Request, a keywa
 
 // joinCodes lists values for a description: a`, `b`, `c (the caller adds the outer backquotes).
 func joinCodes(values []string) string { return strings.Join(values, "`, `") }
+
+// queryList reads a list parameter given as repeats, commas or both
+// (?state=a,b&state=c), without blanks.
+func queryList(r *http.Request, name string) []string {
+	var out []string
+	for _, v := range r.URL.Query()[name] {
+		for _, it := range strings.Split(v, ",") {
+			if it = strings.TrimSpace(it); it != "" {
+				out = append(out, it)
+			}
+		}
+	}
+	return out
+}

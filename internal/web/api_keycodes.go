@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/keyward/keyward/internal/keyward"
@@ -145,15 +144,7 @@ func (s *Server) listCodeRequests(w http.ResponseWriter, r *http.Request, a keyw
 	if err != nil {
 		return err
 	}
-	var states []string
-	for _, v := range r.URL.Query()["state"] {
-		for _, st := range strings.Split(v, ",") {
-			if st = strings.TrimSpace(st); st != "" {
-				states = append(states, st)
-			}
-		}
-	}
-	p, err := s.keyCodes.CodeRequests(r.Context(), a, r.URL.Query().Get("key_code_id"), states, opt)
+	p, err := s.keyCodes.CodeRequests(r.Context(), a, r.URL.Query().Get("key_code_id"), queryList(r, "state"), opt)
 	if err != nil {
 		return err
 	}
