@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/keyward"
@@ -14,6 +15,12 @@ import (
 // record appends one audit record in tx. It locks the audit head, so appends
 // from every process form one chain; if it fails, the caller's change fails too.
 // details must not hold plaintext secrets: keyward.Secret values redact themselves.
+//
+// The record is chained at once (its seq and hash are final, and the caller
+// may store the seq beside its change) but written with the transaction's
+// other records just before it commits (flushAudit): on PostgreSQL a custody
+// batch holds the chain head from its first move to its commit, and two
+// round trips per record (the row and the head) were most of that time.
 func (t *Tx) record(ctx context.Context, a keyward.Actor, action, subjectType, subjectID string, details map[string]any) (int64, error) {
 	if details == nil {
 		details = map[string]any{}
@@ -32,16 +39,67 @@ func (t *Tx) record(ctx context.Context, a keyward.Actor, action, subjectType, s
 		Action: action, SubjectType: subjectType, SubjectID: subjectID, Details: string(b),
 	}
 	h := audit.ChainHash(prev, r)
-	if _, err := t.Exec(ctx, `INSERT INTO audit_log (seq, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, r.ID, ts(r.At), r.Actor, r.ActorRole, r.Action, r.SubjectType, r.SubjectID, r.Details, prev, h); err != nil {
-		return 0, fmt.Errorf("store: audit append: %w", err)
-	}
-	if _, err := t.Exec(ctx, `UPDATE chain_head SET seq = ?, hash = ?, prev_hash = ? WHERE id = 1`, r.Seq, h, prev); err != nil {
-		return 0, fmt.Errorf("store: audit head: %w", err)
-	}
+	t.unwritten = append(t.unwritten, audit.Stored{Record: r, PrevHash: prev, Hash: h})
 	t.head = &chainHead{seq: r.Seq, hash: h}
 	return r.Seq, nil
+}
+
+// auditFlushRows bounds the rows of one INSERT (11 values each: far below
+// either backend's limit on bound values).
+const auditFlushRows = 500
+
+// flushAudit writes the records this transaction has chained but not yet
+// written, and moves the chain head past them: one statement on PostgreSQL,
+// two on SQLite (which has no INSERT inside WITH, and no network to cross).
+// It runs before the commit and before any statement that reads the log.
+func (t *Tx) flushAudit(ctx context.Context) error {
+	if len(t.unwritten) == 0 {
+		return nil
+	}
+	if t.flushErr != nil {
+		return t.flushErr
+	}
+	for len(t.unwritten) > 0 {
+		chunk := t.unwritten[:min(auditFlushRows, len(t.unwritten))]
+		last := chunk[len(chunk)-1]
+		var q strings.Builder
+		args := make([]any, 0, len(chunk)*11+3)
+		if t.db.dialect == postgresDialect {
+			q.WriteString(`WITH appended AS (`)
+		}
+		q.WriteString(`INSERT INTO audit_log (seq, id, at, actor, actor_role, action, subject_type, subject_id, details, prev_hash, hash) VALUES `)
+		for i, r := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, r.Seq, r.ID, ts(r.At), r.Actor, r.ActorRole, r.Action, r.SubjectType, r.SubjectID, r.Details, r.PrevHash, r.Hash)
+		}
+		const moveHead = `UPDATE chain_head SET seq = ?, hash = ?, prev_hash = ? WHERE id = 1`
+		headArgs := []any{last.Seq, last.Hash, last.PrevHash}
+		if t.db.dialect == postgresDialect {
+			q.WriteString(`) ` + moveHead)
+			if _, err := t.tx.ExecContext(ctx, t.db.rebind(q.String()), append(args, headArgs...)...); err != nil {
+				return t.flushFailed(fmt.Errorf("store: audit append: %w", err))
+			}
+		} else {
+			if _, err := t.tx.ExecContext(ctx, q.String(), args...); err != nil {
+				return t.flushFailed(fmt.Errorf("store: audit append: %w", err))
+			}
+			if _, err := t.tx.ExecContext(ctx, moveHead, headArgs...); err != nil {
+				return t.flushFailed(fmt.Errorf("store: audit head: %w", err))
+			}
+		}
+		t.unwritten = t.unwritten[len(chunk):]
+	}
+	return nil
+}
+
+// flushFailed keeps the first failure: the transaction can no longer commit,
+// whichever statement meets it first.
+func (t *Tx) flushFailed(err error) error {
+	t.flushErr = err
+	return err
 }
 
 // lockHead reads the audit chain head, locking its row on PostgreSQL, once

@@ -20,6 +20,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"modernc.org/sqlite"
 
+	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/keyward"
 	"github.com/keyward/keyward/internal/safefile"
 )
@@ -172,6 +173,11 @@ type Tx struct {
 	// head is the audit chain head once this transaction has locked it
 	// (record, or a custody batch first thing), so later appends skip the read.
 	head *chainHead
+	// unwritten are the records chained since the last flushAudit.
+	unwritten []audit.Stored
+	// flushErr is a failed flushAudit: the records are not in the log, so
+	// the transaction must not commit.
+	flushErr error
 }
 
 type chainHead struct {
@@ -188,18 +194,39 @@ func (d *DB) begin(ctx context.Context) (*Tx, error) {
 }
 
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := t.flushBefore(ctx, q); err != nil {
+		return nil, err
+	}
 	return t.tx.ExecContext(ctx, t.db.rebind(q), args...)
 }
 
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := t.flushBefore(ctx, q); err != nil {
+		return nil, err
+	}
 	return t.tx.QueryContext(ctx, t.db.rebind(q), args...)
 }
 
+// QueryRow cannot return an error of its own, so a failed flush is left for
+// Commit to meet again: the transaction then fails as a whole.
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	_ = t.flushBefore(ctx, q)
 	return t.tx.QueryRowContext(ctx, t.db.rebind(q), args...)
 }
 
+// flushBefore writes the chained records first when q touches the log or
+// its head, so a transaction always reads its own appends.
+func (t *Tx) flushBefore(ctx context.Context, q string) error {
+	if len(t.unwritten) == 0 || !(strings.Contains(q, "audit_log") || strings.Contains(q, "chain_head")) {
+		return nil
+	}
+	return t.flushAudit(ctx)
+}
+
 func (t *Tx) Commit() error {
+	if err := t.flushAudit(context.Background()); err != nil {
+		return err
+	}
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}

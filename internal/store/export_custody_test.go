@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -11,12 +12,15 @@ import (
 
 // BatchMove is one custody move for MoveBatchForTest. Fail makes it fail
 // after it has written, as a move that fails late would; DeadlockOnce makes
-// its first try fail as a PostgreSQL deadlock victim does.
+// its first try fail as a PostgreSQL deadlock victim does; ReadsLog makes it
+// read its own audit record back from the log after the move, which writes
+// the batch's records chained so far before Fail undoes it.
 type BatchMove struct {
 	KeyID        string
 	Req          keyward.MoveRequest
 	Fail         bool
 	DeadlockOnce bool
+	ReadsLog     bool
 }
 
 // MoveBatchForTest makes moves as one group-commit batch, as the committer
@@ -29,6 +33,12 @@ func (d *DB) MoveBatchForTest(a keyward.Actor, moves []BatchMove) []error {
 		batch = append(batch, &pending[func(*Tx) error]{ctx: ctx, work: func(tx *Tx) error {
 			if _, err := tx.move(ctx, a, m.KeyID, m.Req); err != nil {
 				return err
+			}
+			if m.ReadsLog {
+				var n int
+				if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE seq = ?`, tx.head.seq).Scan(&n); err != nil || n != 1 {
+					return fmt.Errorf("the move's own audit record read back %d times (%v), want once", n, err)
+				}
 			}
 			if tries++; m.DeadlockOnce && tries == 1 {
 				return &pgconn.PgError{Code: "40P01", Message: "deadlock detected"}

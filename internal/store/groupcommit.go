@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -158,11 +159,19 @@ func (d *DB) txBatch(batch []*pending[func(*Tx) error]) error {
 		}
 		return tx.Commit()
 	}
-	for _, p := range batch {
-		if _, err := tx.Exec(ctx, "SAVEPOINT move"); err != nil {
+	for i, p := range batch {
+		// One round trip per move: the previous move's savepoint is released
+		// as this one's is taken, and the commit releases the last.
+		mark := "SAVEPOINT move"
+		if i > 0 {
+			mark = "RELEASE move; SAVEPOINT move"
+		}
+		if _, err := tx.Exec(ctx, mark); err != nil {
 			return err
 		}
-		head := tx.head // a move undone takes its appends to the chain with it
+		// A move undone takes its appends to the chain with it; records
+		// chained before it, even if written during it, are kept.
+		head, unwritten, flushErr := tx.head, slices.Clip(tx.unwritten), tx.flushErr
 		if p.err = p.work(tx); isDeadlock(p.err) {
 			return p.err
 		}
@@ -170,10 +179,7 @@ func (d *DB) txBatch(batch []*pending[func(*Tx) error]) error {
 			if _, err := tx.Exec(ctx, "ROLLBACK TO move"); err != nil {
 				return err
 			}
-			tx.head = head
-		}
-		if _, err := tx.Exec(ctx, "RELEASE move"); err != nil {
-			return err
+			tx.head, tx.unwritten, tx.flushErr = head, unwritten, flushErr
 		}
 	}
 	return tx.Commit()

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keyward/keyward/internal/keyward"
 )
 
 // Moves that queue while a batch runs share the next batch; each caller gets
@@ -168,5 +170,42 @@ func TestMoveTxIgnoresCancelOnceRunning(t *testing.T) {
 	var n int64
 	if err := d.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM sites WHERE id = 's1'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d sites written (%v), want 1", n, err)
+	}
+}
+
+// Audit records are written just before the commit (or before a read of the
+// log); when writing them fails, even inside a QueryRow that cannot say so,
+// the transaction does not commit without them.
+func TestFailedAuditFlushKeepsTheCommitBack(t *testing.T) {
+	ctx := context.Background()
+	d := openSQLiteForTest(t)
+	a := keyward.SystemActor("test")
+	if err := d.withTx(ctx, func(tx *Tx) error {
+		_, err := tx.record(ctx, a, "test.first", "test", "1", nil)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := d.begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(ctx, `INSERT INTO sites (id, name, created_at) VALUES ('s', 's', '')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.record(ctx, a, "test.second", "test", "2", nil); err != nil {
+		t.Fatal(err)
+	}
+	tx.unwritten[0].Seq = 1 // taken: writing it fails
+	var n int
+	_ = tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log`).Scan(&n)
+	if err := tx.Commit(); err == nil || !strings.Contains(err.Error(), "audit append") {
+		t.Fatalf("commit after a failed flush: %v, want the flush's error", err)
+	}
+	tx.Rollback()
+	var sites int
+	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM sites`).Scan(&sites); err != nil || sites != 0 {
+		t.Fatalf("sites = %d (%v): the change committed without its audit record", sites, err)
 	}
 }

@@ -406,12 +406,12 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID string, r key
 // the plan was made on. Of two concurrent moves of one key, the second
 // changes no row and gets ECONFLICT.
 func (t *Tx) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.MoveRequest) (*keyward.Key, error) {
-	k, err := t.key(ctx, keyID)
+	k, home, to, err := t.moveSubject(ctx, keyID, r.HolderID)
 	if err != nil {
 		return nil, err
 	}
 	if r.HolderID != "" {
-		if err := t.recipient(ctx, r.HolderID); err != nil {
+		if err := to.MayReceive(); err != nil {
 			return nil, err
 		}
 	}
@@ -421,10 +421,6 @@ func (t *Tx) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.
 	}
 	// A key kept in a sealed envelope that leaves storage or comes back opens
 	// the envelope: the rules ask for its new seal before anything changes.
-	home, err := t.keyHome(ctx, keyID)
-	if err != nil {
-		return nil, err
-	}
 	seal, err := keyward.PlanMoveSeal(m, home, r.NewSealNumber)
 	if err != nil {
 		return nil, err
@@ -468,6 +464,38 @@ func (t *Tx) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.
 		return nil, err
 	}
 	return &out, nil
+}
+
+// moveSubject reads, in one query, what a move decides on: the key, where
+// it is kept (nil if nowhere), and what the rules need to know of the holder
+// it would go to (Found false when holderID is empty or unknown). It runs in
+// every move, under the chain head when moves share a commit on PostgreSQL.
+func (t *Tx) moveSubject(ctx context.Context, keyID, holderID string) (*keyward.Key, *keyward.KeyHome, *keyward.Recipient, error) {
+	var k keyward.Key
+	var due, home, leaving, retired, name sql.NullString
+	var at string
+	var h keyward.KeyHome
+	err := t.QueryRow(ctx, `SELECT `+keyColsK+`,
+			h.storage_id, COALESCE(p.name, ''), COALESCE(p.kind, ''), COALESCE(h.hook, 0), COALESCE(p.seal_number, ''),
+			r.name, (SELECT started_at FROM offboardings WHERE holder_id = r.id AND cleared_at IS NULL), r.retired_at
+		FROM keys k
+		LEFT JOIN key_homes h ON h.key_id = k.id
+		LEFT JOIN storage_places p ON p.id = h.storage_id
+		LEFT JOIN holders r ON r.id = ?
+		WHERE k.id = ?`, holderID, keyID).Scan(&k.ID, &k.KeywayID, &k.Symbol, &k.CopyNumber, &k.Status, &k.HolderID, &due, &at, &k.Origin, &k.CopyRequestID,
+		&home, &h.StorageName, &h.StorageKind, &h.Hook, &h.SealNumber,
+		&name, &leaving, &retired)
+	if err != nil {
+		return nil, nil, nil, notFound(err, "key", keyID)
+	}
+	k.DueAt, k.CreatedAt, k.Stamp = tsPtr(due), parseTS(at), stamp(k.Symbol, k.CopyNumber)
+	var where *keyward.KeyHome
+	if home.Valid {
+		h.KeyID, h.StorageID = k.ID, home.String
+		where = &h
+	}
+	to := &keyward.Recipient{Found: name.Valid, Name: name.String, LeavingSince: tsPtr(leaving), RetiredAt: tsPtr(retired)}
+	return &k, where, to, nil
 }
 
 // History is the key's logbook, oldest first, paged by audit sequence.

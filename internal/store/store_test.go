@@ -136,6 +136,29 @@ func TestMoveBatch(t *testing.T) {
 		if got := records(); got != before+6 {
 			t.Fatalf("%d audit records written, want 6", got-before)
 		}
+
+		// A move that reads the log sees its own record (the batch's records
+		// are written before the read); when it then fails, the records of
+		// the move before it, written during it, are undone with it and
+		// written again at the commit.
+		reader := out(k[0])
+		reader.ReadsLog = true
+		errs = db.MoveBatchForTest(a, []store.BatchMove{out(k[1]), reader})
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("errors %v; want both moves made, the second reading its own record", errs)
+		}
+		reader = in(k[0])
+		reader.ReadsLog, reader.Fail = true, true
+		errs = db.MoveBatchForTest(a, []store.BatchMove{in(k[1]), reader, in(k[1])})
+		if errs[0] != nil || errs[1] == nil || keyward.ErrorCode(errs[2]) != keyward.ECONFLICT {
+			t.Fatalf("errors %v; want the first check-in made, the reading move undone, the second check-in of k1 refused", errs)
+		}
+		if got := records(); got != before+9 {
+			t.Fatalf("%d audit records written, want 9", got-before)
+		}
+		if key, err := db.Custody().Key(ctx, a, k[0]); err != nil || key.Status != keyward.StatusCheckedOut {
+			t.Fatalf("key 0 after its undone check-in: %v, %v; want still checked out", key, err)
+		}
 	})
 }
 
