@@ -59,6 +59,7 @@ func (t *Tx) flushAudit(ctx context.Context) error {
 	if t.flushErr != nil {
 		return t.flushErr
 	}
+	t.wrote = true
 	for len(t.unwritten) > 0 {
 		chunk := t.unwritten[:min(auditFlushRows, len(t.unwritten))]
 		last := chunk[len(chunk)-1]

@@ -175,6 +175,9 @@ type Tx struct {
 	head *chainHead
 	// unwritten are the records chained since the last flushAudit.
 	unwritten []audit.Stored
+	// wrote is set by every Exec: a custody batch asks whether a failed
+	// move had written anything before it failed.
+	wrote bool
 	// flushErr is a failed flushAudit: the records are not in the log, so
 	// the transaction must not commit.
 	flushErr error
@@ -197,6 +200,7 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	if err := t.flushBefore(ctx, q); err != nil {
 		return nil, err
 	}
+	t.wrote = true
 	return t.tx.ExecContext(ctx, t.db.rebind(q), args...)
 }
 

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/keyward/keyward/internal/keyward"
 )
 
 // Group commit. Every custody move appends to the one audit chain, so moves
@@ -14,8 +17,9 @@ import (
 // runs everything queued as one batch, then hands the lead to a caller still
 // waiting. A caller alone runs alone, exactly as without the committer.
 //
-// Each move in a batch keeps its own result: a move that fails is undone on
-// its own (a savepoint) and the others still commit. A caller returns only
+// Each move in a batch keeps its own result: a move that is refused writes
+// nothing and the others still commit; a move that fails after writing sends
+// every move of its batch to run alone (see txBatch). A caller returns only
 // after the commit that holds its move is durable.
 //
 // Lock order. A move locks its key row, then the audit chain head. A batch
@@ -111,15 +115,22 @@ func (c *committer[T]) runSafely(batch []*pending[T]) {
 	c.run(batch)
 }
 
-// runTxBatch makes each move of the batch in one transaction, each in its own
-// savepoint, and commits once. Alone, a move runs without a savepoint. A batch
-// PostgreSQL gives way in a deadlock runs again from the start.
+// runTxBatch makes each move of the batch in one transaction and commits
+// once. A batch PostgreSQL gives way in a deadlock runs again from the start;
+// a batch one of whose moves failed after it had written runs again with
+// every move in a transaction of its own, so that move is undone alone.
 func (d *DB) runTxBatch(batch []*pending[func(*Tx) error]) {
 	for try := 0; ; try++ {
 		for _, p := range batch {
 			p.err = nil
 		}
 		err := d.txBatch(batch)
+		if errors.Is(err, errRunAlone) {
+			for _, p := range batch {
+				d.runTxBatch([]*pending[func(*Tx) error]{p})
+			}
+			return
+		}
 		if !isDeadlock(err) || try == maxRetries {
 			if err != nil {
 				for _, p := range batch {
@@ -133,9 +144,20 @@ func (d *DB) runTxBatch(batch []*pending[func(*Tx) error]) {
 	}
 }
 
+// errRunAlone: a move of the batch failed after writing, and only a
+// transaction of its own can undo it without undoing the others.
+var errRunAlone = errors.New("store: a move failed after writing; its batch runs again one move at a time")
+
 // txBatch is one try of runTxBatch: it sets each move's own error and
 // returns what kept the whole batch from committing. A move that deadlocks
 // fails the whole batch uncommitted, so that every move of it runs again.
+//
+// Moves share the transaction without savepoints, which would cost a round
+// trip each while the chain head is held. That is safe because a move
+// refuses (a conflict, a rule) before its first write: its audit records are
+// still only in memory then, and are dropped with it. A move that fails
+// after writing, or with an error of the database, ends the batch: see
+// errRunAlone.
 func (d *DB) txBatch(batch []*pending[func(*Tx) error]) error {
 	// Not any one caller's context: a caller who gives up must not roll back
 	// the others' moves.
@@ -150,39 +172,30 @@ func (d *DB) txBatch(batch []*pending[func(*Tx) error]) error {
 			return err
 		}
 	}
-	if len(batch) == 1 {
-		if batch[0].err = batch[0].work(tx); batch[0].err != nil {
-			if isDeadlock(batch[0].err) {
-				return batch[0].err
-			}
-			return nil
-		}
-		return tx.Commit()
-	}
-	for i, p := range batch {
-		// One round trip per move: the previous move's savepoint is released
-		// as this one's is taken, and the commit releases the last.
-		mark := "SAVEPOINT move"
-		if i > 0 {
-			mark = "RELEASE move; SAVEPOINT move"
-		}
-		if _, err := tx.Exec(ctx, mark); err != nil {
-			return err
-		}
-		// A move undone takes its appends to the chain with it; records
-		// chained before it, even if written during it, are kept.
-		head, unwritten, flushErr := tx.head, slices.Clip(tx.unwritten), tx.flushErr
-		if p.err = p.work(tx); isDeadlock(p.err) {
+	for _, p := range batch {
+		head, unwritten := tx.head, slices.Clip(tx.unwritten)
+		tx.wrote = false
+		p.err = p.work(tx)
+		switch {
+		case p.err == nil:
+		case isDeadlock(p.err):
 			return p.err
-		}
-		if p.err != nil {
-			if _, err := tx.Exec(ctx, "ROLLBACK TO move"); err != nil {
-				return err
-			}
-			tx.head, tx.unwritten, tx.flushErr = head, unwritten, flushErr
+		case len(batch) == 1:
+			return nil // alone, the rollback undoes it
+		case tx.wrote || !isRefusal(p.err):
+			return errRunAlone
+		default:
+			tx.head, tx.unwritten = head, unwritten
 		}
 	}
 	return tx.Commit()
+}
+
+// isRefusal is a move refused by a rule or a conflict: an error of ours,
+// not of the database, so the transaction is still usable.
+func isRefusal(err error) bool {
+	var ke *keyward.Error
+	return errors.As(err, &ke)
 }
 
 // moveTx runs a custody move's transaction through the committer. fn runs

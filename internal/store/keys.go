@@ -197,6 +197,18 @@ func eventDetails(k *keyward.Key, holderID string, due *time.Time, note string) 
 
 // logEvent writes the audit record and the logbook line of one custody move.
 func (t *Tx) logEvent(ctx context.Context, a keyward.Actor, m *keyward.Move) error {
+	seq, err := t.recordEvent(ctx, a, m)
+	if err != nil {
+		return err
+	}
+	if _, err := t.Exec(ctx, `INSERT INTO custody_events `+eventCols+` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.eventRow(a, m, seq)...); err != nil {
+		return fmt.Errorf("store: insert custody event: %w", err)
+	}
+	return nil
+}
+
+// recordEvent chains the audit record of one custody move.
+func (t *Tx) recordEvent(ctx context.Context, a keyward.Actor, m *keyward.Move) (int64, error) {
 	details := eventDetails(&m.Key, m.Recipient, m.DueAt, m.Note)
 	if m.Action == keyward.CustodyCreate {
 		// How the copy came under control: registered by hand, or produced.
@@ -205,16 +217,59 @@ func (t *Tx) logEvent(ctx context.Context, a keyward.Actor, m *keyward.Move) err
 			details["copy_request_id"] = m.Key.CopyRequestID
 		}
 	}
-	seq, err := t.record(ctx, a, "key."+m.Action, "key", m.Key.ID, details)
+	return t.record(ctx, a, "key."+m.Action, "key", m.Key.ID, details)
+}
+
+const eventCols = `(id, key_id, action, at, actor, actor_role, holder_id, from_holder_id, due_at, note, audit_seq)`
+
+// eventRow is the logbook line of a move, in eventCols' order.
+func (t *Tx) eventRow(a keyward.Actor, m *keyward.Move, seq int64) []any {
+	return []any{newID("evt"), m.Key.ID, m.Action, ts(t.now), actorName(a), string(a.Role), nullStr(m.LineHolder), nullStr(m.Giver), nullTS(m.DueAt), m.Note, seq}
+}
+
+// moveKey makes a planned move: the key's update, guarded by the status and
+// holder the plan was made on, and its logbook line and audit record. It
+// reports false, having written nothing, when the guard no longer holds. On
+// PostgreSQL the update and the line are one statement: a move runs while
+// its batch holds the chain head, and each round trip there is paid by every
+// move queued behind it.
+func (t *Tx) moveKey(ctx context.Context, a keyward.Actor, m *keyward.Move, checkoutID sql.NullString) (bool, error) {
+	keep := 0
+	if m.KeepCheckout {
+		keep = 1
+	}
+	from, fromArgs := statusIn("status", m.From)
+	update := `UPDATE keys SET status = ?, holder_id = ?, due_at = ?, checkout_id = CASE WHEN ? = 1 THEN checkout_id ELSE ? END
+		WHERE id = ? AND COALESCE(holder_id, '') = ? AND ` + from
+	args := append([]any{m.Key.Status, nullStr(m.Key.HolderID), nullTS(m.Key.DueAt), keep, checkoutID, m.Key.ID, m.PrevHolder}, fromArgs...)
+	if t.db.dialect != postgresDialect {
+		res, err := t.Exec(ctx, update, args...)
+		if err != nil {
+			return false, fmt.Errorf("store: update key: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return false, nil
+		}
+		return true, t.logEvent(ctx, a, m)
+	}
+	head, unwritten := t.head, slices.Clip(t.unwritten)
+	seq, err := t.recordEvent(ctx, a, m)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if _, err := t.Exec(ctx, `INSERT INTO custody_events (id, key_id, action, at, actor, actor_role, holder_id, from_holder_id, due_at, note, audit_seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID("evt"), m.Key.ID, m.Action, ts(t.now), actorName(a), string(a.Role), nullStr(m.LineHolder), nullStr(m.Giver), nullTS(m.DueAt), m.Note, seq); err != nil {
-		return fmt.Errorf("store: insert custody event: %w", err)
+	// The line's key_id comes from the updated row; every other value is bound.
+	row := t.eventRow(a, m, seq)
+	args = append(append(args, row[0]), row[2:]...)
+	res, err := t.Exec(ctx, `WITH moved AS (`+update+` RETURNING id)
+		INSERT INTO custody_events `+eventCols+` SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?::bigint FROM moved`, args...)
+	if err != nil {
+		return false, fmt.Errorf("store: update key: %w", err)
 	}
-	return nil
+	if n, _ := res.RowsAffected(); n == 0 {
+		t.head, t.unwritten = head, unwritten // the record of a move not made
+		return false, nil
+	}
+	return true, nil
 }
 
 // statusIn is "column IN (?, ?, ...)" over statuses, with its arguments: the
@@ -429,22 +484,12 @@ func (t *Tx) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.
 	if m.NewCheckout {
 		checkoutID = nullStr(newID("co"))
 	}
-	keep := 0
-	if m.KeepCheckout {
-		keep = 1
-	}
-	from, fromArgs := statusIn("status", m.From)
-	args := append([]any{m.Key.Status, nullStr(m.Key.HolderID), nullTS(m.Key.DueAt), keep, checkoutID, keyID, m.PrevHolder}, fromArgs...)
-	res, err := t.Exec(ctx, `UPDATE keys SET status = ?, holder_id = ?, due_at = ?, checkout_id = CASE WHEN ? = 1 THEN checkout_id ELSE ? END
-		WHERE id = ? AND COALESCE(holder_id, '') = ? AND `+from, args...)
+	made, err := t.moveKey(ctx, a, m, checkoutID)
 	if err != nil {
-		return nil, fmt.Errorf("store: update key: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, t.transitionConflict(ctx, k, m.Action)
-	}
-	if err := t.logEvent(ctx, a, m); err != nil {
 		return nil, err
+	}
+	if !made {
+		return nil, t.transitionConflict(ctx, k, m.Action)
 	}
 	if seal != nil {
 		if err := t.breakSeal(ctx, a, seal, map[string]any{"key_id": k.ID, "stamp": k.Stamp, "custody": m.Action}); err != nil {

@@ -223,7 +223,7 @@ func deadlockRound(t *testing.T, db *store.DB, raw *sql.DB, a keyward.Actor, due
 	// Wait until the move waits for the key row.
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		var n int
-		if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE 'UPDATE keys SET status = $1%'`, pid).Scan(&n); err != nil {
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE '%UPDATE keys SET status = $1%'`, pid).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 {
