@@ -56,3 +56,23 @@ func (d *DB) MoveBatchForTest(a keyward.Actor, moves []BatchMove) []error {
 	}
 	return errs
 }
+
+// PlanAheadForTest plans a move outside any transaction, as a PostgreSQL
+// move does before it queues for its batch; then between runs; then the
+// planned move is made if what it was planned on still holds. It reports
+// whether it was made (a plan gone stale writes nothing).
+func (d *DB) PlanAheadForTest(a keyward.Actor, keyID string, r keyward.MoveRequest, between func()) (bool, error) {
+	ctx := context.Background()
+	p, err := planMove(ctx, poolQuerier{d}, a, keyID, r)
+	if err != nil {
+		return false, err
+	}
+	between()
+	var made bool
+	err = d.withTx(ctx, func(tx *Tx) error {
+		var err error
+		_, made, err = tx.makeMove(ctx, a, p, true)
+		return err
+	})
+	return made, err
+}

@@ -233,7 +233,10 @@ func (t *Tx) eventRow(a keyward.Actor, m *keyward.Move, seq int64) []any {
 // PostgreSQL the update and the line are one statement: a move runs while
 // its batch holds the chain head, and each round trip there is paid by every
 // move queued behind it.
-func (t *Tx) moveKey(ctx context.Context, a keyward.Actor, m *keyward.Move, checkoutID sql.NullString) (bool, error) {
+//
+// With facts, the update also requires the key's home and the recipient's
+// standing to be as the plan found them (a plan made outside the batch).
+func (t *Tx) moveKey(ctx context.Context, a keyward.Actor, m *keyward.Move, checkoutID sql.NullString, facts *movePlan) (bool, error) {
 	keep := 0
 	if m.KeepCheckout {
 		keep = 1
@@ -242,12 +245,19 @@ func (t *Tx) moveKey(ctx context.Context, a keyward.Actor, m *keyward.Move, chec
 	update := `UPDATE keys SET status = ?, holder_id = ?, due_at = ?, checkout_id = CASE WHEN ? = 1 THEN checkout_id ELSE ? END
 		WHERE id = ? AND COALESCE(holder_id, '') = ? AND ` + from
 	args := append([]any{m.Key.Status, nullStr(m.Key.HolderID), nullTS(m.Key.DueAt), keep, checkoutID, m.Key.ID, m.PrevHolder}, fromArgs...)
+	if facts != nil {
+		update += ` AND ` + homeFact + ` = ? AND ` + recipientFact + ` = ?`
+		args = append(args, m.Key.ID, facts.home, facts.holderID, facts.recipient)
+	}
+	// A guarded update that changed no row wrote nothing: a batch may go on.
+	wrote := t.wrote
 	if t.db.dialect != postgresDialect {
 		res, err := t.Exec(ctx, update, args...)
 		if err != nil {
 			return false, fmt.Errorf("store: update key: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			t.wrote = wrote
 			return false, nil
 		}
 		return true, t.logEvent(ctx, a, m)
@@ -266,7 +276,7 @@ func (t *Tx) moveKey(ctx context.Context, a keyward.Actor, m *keyward.Move, chec
 		return false, fmt.Errorf("store: update key: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		t.head, t.unwritten = head, unwritten // the record of a move not made
+		t.head, t.unwritten, t.wrote = head, unwritten, wrote // the record of a move not made
 		return false, nil
 	}
 	return true, nil
@@ -442,7 +452,24 @@ func (s *Custody) Move(ctx context.Context, a keyward.Actor, keyID, action strin
 // moves that arrive while a commit is in flight (groupcommit.go).
 func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.MoveRequest) (*keyward.Key, error) {
 	var out *keyward.Key
+	// On PostgreSQL a batch of moves holds the audit chain head, and every
+	// round trip there is paid by the moves queued behind it: the move is
+	// read and decided before it queues, and in the batch it is one guarded
+	// statement. If anything the plan was made on changed meanwhile, it is
+	// read and decided again there. (A note is checked against a lockbox code
+	// in the batch, so a move with a note takes that path.)
+	var ahead *movePlan
+	if s.db.dialect == postgresDialect && r.Note == "" {
+		ahead, _ = planMove(ctx, poolQuerier{s.db}, a, keyID, r) // a refusal is decided again in the batch
+	}
 	err := s.db.moveTx(ctx, func(ctx context.Context, tx *Tx) error {
+		if ahead != nil {
+			moved, made, err := tx.makeMove(ctx, a, ahead, true)
+			if err != nil || made {
+				out = moved
+				return err
+			}
+		}
 		if err := tx.guardKeyNote(ctx, a, s.vault, keyID, r.Note); err != nil {
 			return err
 		}
@@ -461,7 +488,35 @@ func (s *Custody) move(ctx context.Context, a keyward.Actor, keyID string, r key
 // the plan was made on. Of two concurrent moves of one key, the second
 // changes no row and gets ECONFLICT.
 func (t *Tx) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.MoveRequest) (*keyward.Key, error) {
-	k, home, to, err := t.moveSubject(ctx, keyID, r.HolderID)
+	p, err := planMove(ctx, t, a, keyID, r)
+	if err != nil {
+		return nil, err
+	}
+	out, made, err := t.makeMove(ctx, a, p, false)
+	if err != nil {
+		return nil, err
+	}
+	if !made {
+		return nil, t.transitionConflict(ctx, p.key, p.move.Action)
+	}
+	return out, nil
+}
+
+// movePlan is a move decided on what moveSubject read, with the facts it
+// was decided on.
+type movePlan struct {
+	key  *keyward.Key
+	move *keyward.Move
+	seal *keyward.SealBreak
+	// home and recipient are where the key is kept and the standing of the
+	// holder read as the recipient (holderID), in the form of homeFact and
+	// recipientFact.
+	home, holderID, recipient string
+}
+
+// planMove reads the key, its home and the recipient, and asks the rules.
+func planMove(ctx context.Context, q rowQuerier, a keyward.Actor, keyID string, r keyward.MoveRequest) (*movePlan, error) {
+	k, home, to, facts, err := moveSubject(ctx, q, keyID, r.HolderID)
 	if err != nil {
 		return nil, err
 	}
@@ -480,47 +535,66 @@ func (t *Tx) move(ctx context.Context, a keyward.Actor, keyID string, r keyward.
 	if err != nil {
 		return nil, err
 	}
+	return &movePlan{key: k, move: m, seal: seal, home: facts.home, holderID: r.HolderID, recipient: facts.recipient}, nil
+}
+
+// makeMove writes a planned move. It reports false, having written nothing,
+// when the key's status or holder changed since the plan was made, or, with
+// sameFacts, when its home or the recipient's standing did.
+func (t *Tx) makeMove(ctx context.Context, a keyward.Actor, p *movePlan, sameFacts bool) (*keyward.Key, bool, error) {
+	m := p.move
 	checkoutID := sql.NullString{}
 	if m.NewCheckout {
 		checkoutID = nullStr(newID("co"))
 	}
-	made, err := t.moveKey(ctx, a, m, checkoutID)
-	if err != nil {
-		return nil, err
+	var facts *movePlan
+	if sameFacts {
+		facts = p
 	}
-	if !made {
-		return nil, t.transitionConflict(ctx, k, m.Action)
+	made, err := t.moveKey(ctx, a, m, checkoutID, facts)
+	if err != nil || !made {
+		return nil, false, err
 	}
-	if seal != nil {
-		if err := t.breakSeal(ctx, a, seal, map[string]any{"key_id": k.ID, "stamp": k.Stamp, "custody": m.Action}); err != nil {
-			return nil, err
+	if p.seal != nil {
+		if err := t.breakSeal(ctx, a, p.seal, map[string]any{"key_id": p.key.ID, "stamp": p.key.Stamp, "custody": m.Action}); err != nil {
+			return nil, false, err
 		}
 	}
 	if err := t.keyMoved(ctx, a, m); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	out := m.Key
 	if m.Action == keyward.CustodyDestroy {
 		if err := t.releaseHome(ctx, a, &out); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if err := t.keySystemLost(ctx, a, &out, m.Action); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &out, nil
+	return &out, true, nil
 }
+
+// homeFact and recipientFact are, in SQL, where a key is kept (its place and
+// seal) and a holder's standing (retired, leaving): what a plan made outside
+// the batch must find unchanged. moveSubject returns them in the same form.
+const (
+	homeFact      = `COALESCE((SELECT h.storage_id || ':' || p.seal_number FROM key_homes h JOIN storage_places p ON p.id = h.storage_id WHERE h.key_id = ?), '')`
+	recipientFact = `COALESCE((SELECT COALESCE(r.retired_at, '') || ':' || COALESCE((SELECT started_at FROM offboardings WHERE holder_id = r.id AND cleared_at IS NULL), '') FROM holders r WHERE r.id = ?), '')`
+)
+
+type subjectFacts struct{ home, recipient string }
 
 // moveSubject reads, in one query, what a move decides on: the key, where
 // it is kept (nil if nowhere), and what the rules need to know of the holder
-// it would go to (Found false when holderID is empty or unknown). It runs in
-// every move, under the chain head when moves share a commit on PostgreSQL.
-func (t *Tx) moveSubject(ctx context.Context, keyID, holderID string) (*keyward.Key, *keyward.KeyHome, *keyward.Recipient, error) {
+// it would go to (Found false when holderID is empty or unknown).
+func moveSubject(ctx context.Context, q rowQuerier, keyID, holderID string) (*keyward.Key, *keyward.KeyHome, *keyward.Recipient, subjectFacts, error) {
 	var k keyward.Key
 	var due, home, leaving, retired, name sql.NullString
 	var at string
 	var h keyward.KeyHome
-	err := t.QueryRow(ctx, `SELECT `+keyColsK+`,
+	var facts subjectFacts
+	err := q.QueryRow(ctx, `SELECT `+keyColsK+`,
 			h.storage_id, COALESCE(p.name, ''), COALESCE(p.kind, ''), COALESCE(h.hook, 0), COALESCE(p.seal_number, ''),
 			r.name, (SELECT started_at FROM offboardings WHERE holder_id = r.id AND cleared_at IS NULL), r.retired_at
 		FROM keys k
@@ -531,16 +605,20 @@ func (t *Tx) moveSubject(ctx context.Context, keyID, holderID string) (*keyward.
 		&home, &h.StorageName, &h.StorageKind, &h.Hook, &h.SealNumber,
 		&name, &leaving, &retired)
 	if err != nil {
-		return nil, nil, nil, notFound(err, "key", keyID)
+		return nil, nil, nil, facts, notFound(err, "key", keyID)
 	}
 	k.DueAt, k.CreatedAt, k.Stamp = tsPtr(due), parseTS(at), stamp(k.Symbol, k.CopyNumber)
 	var where *keyward.KeyHome
 	if home.Valid {
 		h.KeyID, h.StorageID = k.ID, home.String
 		where = &h
+		facts.home = home.String + ":" + h.SealNumber
+	}
+	if name.Valid {
+		facts.recipient = retired.String + ":" + leaving.String
 	}
 	to := &keyward.Recipient{Found: name.Valid, Name: name.String, LeavingSince: tsPtr(leaving), RetiredAt: tsPtr(retired)}
-	return &k, where, to, nil
+	return &k, where, to, facts, nil
 }
 
 // History is the key's logbook, oldest first, paged by audit sequence.

@@ -162,6 +162,85 @@ func TestMoveBatch(t *testing.T) {
 	})
 }
 
+// A move planned before it queues (PostgreSQL's batches) is made only if the
+// key's status and holder, its home and the recipient's standing are as the
+// plan found them; otherwise nothing is written, and the move decided again
+// meets the rule the change brought.
+func TestMovePlannedAheadIsCheckedInTheBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		env, db, a := benchSetup(t, b)
+		ctx := context.Background()
+		holder, k := stockKeys(t, db, a, 4)
+		due := env.Clock.Now().Add(time.Hour)
+		checkout := keyward.MoveRequest{Action: keyward.CustodyCheckout, HolderID: holder, DueAt: &due}
+		records := func() int64 {
+			sum, _, err := db.VerifyAudit(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sum.Records
+		}
+		status := func(id string) string {
+			key, err := db.Custody().Key(ctx, a, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return key.Status
+		}
+		place, err := db.Storage(env.Vault).Create(ctx, a, keyward.StorageInput{Kind: keyward.StorageCabinet, Name: "Front desk", Hooks: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		stale := []struct {
+			name    string
+			key     string
+			between func()
+		}{
+			{"the key was put on a hook", k[0], func() {
+				if _, err := db.Storage(env.Vault).Assign(ctx, a, place.ID, keyward.HookInput{KeyID: k[0], Hook: 1}); err != nil {
+					t.Fatal(err)
+				}
+			}},
+			{"another move took the key", k[1], func() {
+				if _, err := db.Custody().Checkout(ctx, a, k[1], keyward.CheckoutInput{HolderID: holder, DueAt: due}); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		}
+		for _, c := range stale {
+			before := records()
+			made, err := db.PlanAheadForTest(a, c.key, checkout, c.between)
+			if err != nil || made {
+				t.Fatalf("%s: made %v, %v; want the stale plan not made", c.name, made, err)
+			}
+			if got := records(); got != before+1 {
+				t.Fatalf("%s: %d audit records, want only the change's own", c.name, got-before)
+			}
+		}
+		if status(k[0]) != keyward.StatusInStorage {
+			t.Fatalf("key 0 is %s after a stale plan, want in storage", status(k[0]))
+		}
+
+		made, err := db.PlanAheadForTest(a, k[2], checkout, func() {
+			if _, err := db.Offboarding().Start(ctx, a, holder, keyward.OffboardingInput{}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if err != nil || made || status(k[2]) != keyward.StatusInStorage {
+			t.Fatalf("plan made before the holder began leaving: made %v, %v, key %s; want not made", made, err, status(k[2]))
+		}
+		if _, err := db.Custody().Checkout(ctx, a, k[2], keyward.CheckoutInput{HolderID: holder, DueAt: due}); keyward.ErrorCode(err) == "" || err == nil {
+			t.Fatalf("check-out to a leaving holder decided again: %v, want refused", err)
+		}
+
+		made, err = db.PlanAheadForTest(a, k[3], keyward.MoveRequest{Action: keyward.CustodyLost}, func() {})
+		if err != nil || !made || status(k[3]) != keyward.StatusLost {
+			t.Fatalf("plan with nothing changed: made %v, %v, key %s; want lost", made, err, status(k[3]))
+		}
+	})
+}
+
 // On PostgreSQL a move that PostgreSQL picks as a deadlock victim runs again
 // instead of failing. Here another transaction holds the key's row while the
 // move waits for it, then asks for the audit chain head the move's batch
