@@ -4,10 +4,8 @@
 package audit
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -31,15 +29,8 @@ type Record struct {
 var Genesis = hex.EncodeToString(make([]byte, sha256.Size))
 
 // LeafData is the canonical encoding of a record: the Merkle leaf and the chain input.
-func LeafData(r Record) []byte {
-	var b bytes.Buffer
-	// A fixed field order and JSON strings keep the encoding unambiguous.
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode([]any{r.Seq, r.ID, r.At.UTC().Format(time.RFC3339Nano), r.Actor, r.ActorRole,
-		r.Action, r.SubjectType, r.SubjectID, r.Details})
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-}
+// A fixed field order and JSON strings keep the encoding unambiguous.
+func LeafData(r Record) []byte { return appendLeaf(nil, r) }
 
 // ChainHash is SHA-256(prev || leaf), hex encoded.
 func ChainHash(prevHex string, r Record) string {
@@ -70,9 +61,11 @@ type Stored struct {
 
 // Verifier checks records one at a time, in order, and builds the Merkle tree.
 type Verifier struct {
-	n      int64
-	prev   string
-	hashes memoryHashes
+	n       int64
+	prev    string
+	prevSum [sha256.Size]byte // prev decoded, the chain input of the next record
+	hashes  memoryHashes
+	leaf    []byte // the encoding buffer, reused from record to record
 }
 
 // NewVerifier starts at the genesis record.
@@ -89,17 +82,43 @@ func (v *Verifier) Add(s Stored) error {
 		return &BadRecord{s.Seq, s.ID, fmt.Sprintf("records %d..%d are missing", want, s.Seq-1)}
 	case s.PrevHash != v.prev:
 		return &BadRecord{s.Seq, s.ID, "previous-hash link is broken (a record before it was changed, removed or reordered)"}
-	case ChainHash(s.PrevHash, s.Record) != s.Hash:
+	}
+	// The same hashes as ChainHash and tlog.StoredHashes, over one encoding of
+	// the record and without a string or slice per record: verify runs this
+	// for every record of the log.
+	v.leaf = appendLeaf(v.leaf[:0], s.Record)
+	h := sha256.New()
+	h.Write(v.prevSum[:])
+	h.Write(v.leaf)
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	var sumHex [2 * sha256.Size]byte
+	hex.Encode(sumHex[:], sum[:])
+	if string(sumHex[:]) != s.Hash {
 		return &BadRecord{s.Seq, s.ID, "contents do not match the record hash (edited)"}
 	}
-	stored, err := tlog.StoredHashes(v.n, LeafData(s.Record), v.hashes)
-	if err != nil {
-		return err
-	}
-	v.hashes = append(v.hashes, stored...)
+	v.addLeaf(v.leaf)
 	v.n++
 	v.prev = s.Hash
+	v.prevSum = sum
 	return nil
+}
+
+// addLeaf stores the hashes record v.n adds to the tree, as
+// tlog.StoredHashes(v.n, leaf, v.hashes) returns them: the leaf hash, then one
+// interior hash for each subtree the leaf completes.
+func (v *Verifier) addLeaf(leaf []byte) {
+	h := sha256.New()
+	h.Write([]byte{0}) // RFC 6962 leaf prefix, as tlog.RecordHash
+	h.Write(leaf)
+	var rh tlog.Hash
+	h.Sum(rh[:0])
+	v.hashes = append(v.hashes, rh)
+	for level := 0; (v.n>>level)&1 == 1; level++ {
+		left := v.hashes[tlog.StoredHashIndex(level, v.n>>level-1)]
+		rh = tlog.NodeHash(left, rh)
+		v.hashes = append(v.hashes, rh)
+	}
 }
 
 // Size is the number of records verified so far.

@@ -74,7 +74,7 @@ func TestSupersededBy(t *testing.T) {
 }
 
 // chainOf builds a verified log of n records whose actor is actor(i).
-func chainOf(t *testing.T, n int, actor func(int) string) (*Verifier, []Stored) {
+func chainOf(t testing.TB, n int, actor func(int) string) (*Verifier, []Stored) {
 	t.Helper()
 	v := NewVerifier()
 	prev := Genesis

@@ -256,19 +256,94 @@ func (d *DB) AuditSince(ctx context.Context, after int64, each func(audit.Stored
 	}
 	defer rows.Close()
 	last := after
+	var at string
 	for rows.Next() {
-		r, err := scanAudit(rows)
-		if err != nil {
-			return &audit.BadRecord{Seq: last + 1, Reason: fmt.Sprintf("the record after seq %d cannot be read, a column holds a value of the wrong type: %v", last, err)}
+		// Straight into the record each gets: verify reads every row of the log.
+		var s audit.Stored
+		if err := rows.Scan(&s.Seq, &s.ID, &at, &s.Actor, &s.ActorRole, &s.Action, &s.SubjectType, &s.SubjectID, &s.Details, &s.PrevHash, &s.Hash); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // canceled between Next and Scan: the rows were closed under us, the row is fine
+			}
+			return &audit.BadRecord{Seq: last + 1, Reason: fmt.Sprintf("the record after seq %d cannot be read, a column holds a value of the wrong type: store: scan audit: %v", last, err)}
 		}
-		last = r.Seq
-		s := audit.Stored{Record: audit.Record{Seq: r.Seq, ID: r.ID, At: r.At, Actor: r.Actor, ActorRole: string(r.ActorRole),
-			Action: r.Action, SubjectType: r.SubjectType, SubjectID: r.SubjectID, Details: r.Details}, PrevHash: r.PrevHash, Hash: r.Hash}
+		s.At = parseTS(at)
+		last = s.Seq
 		if err := each(s); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// verifyBatch is how many records the reader hands the verifier at a time:
+// enough that the hand-over costs little next to the hashing, few enough
+// that the verifier starts at once and a batch stays small in memory.
+const verifyBatch = 256
+
+// auditPipeline is AuditSince with the reading on a goroutine of its own, so
+// the next rows are read while each checks the last ones. each still runs
+// on the caller's goroutine, once per record, in seq order, and the error
+// returned is the one AuditSince would return: each's first error, else the
+// reader's. Once each fails the reader is stopped, and auditPipeline returns
+// only after the reader has ended and released its connection.
+func (d *DB) auditPipeline(ctx context.Context, after int64, each func(audit.Stored) error) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	full := make(chan []audit.Stored, 4)
+	empty := make(chan []audit.Stored, 6) // batches back from the verifier, so there is no new one per batch
+	read := make(chan error, 1)
+	go func() {
+		defer close(full)
+		batch := make([]audit.Stored, 0, verifyBatch)
+		send := func() error {
+			select {
+			case full <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			select {
+			case batch = <-empty:
+				batch = batch[:0]
+			default:
+				batch = make([]audit.Stored, 0, verifyBatch)
+			}
+			return nil
+		}
+		err := d.AuditSince(ctx, after, func(s audit.Stored) error {
+			batch = append(batch, s)
+			if len(batch) < verifyBatch {
+				return nil
+			}
+			return send()
+		})
+		// The records before a failure are checked first, as AuditSince would
+		// have handed them over before failing.
+		if len(batch) > 0 {
+			if sent := send(); err == nil {
+				err = sent
+			}
+		}
+		read <- err
+	}()
+	var failed error
+	for batch := range full {
+		for i := 0; i < len(batch) && failed == nil; i++ {
+			if err := each(batch[i]); err != nil {
+				failed = err
+				stop() // the reader is past this record: what it reads next does not matter
+			}
+		}
+		clear(batch) // drop the records' strings before the batch waits to be reused
+		select {
+		case empty <- batch:
+		default:
+		}
+	}
+	// full is closed: the reader has returned and sent its error.
+	if err := <-read; failed == nil {
+		return err
+	}
+	return failed
 }
 
 // AuditHead is the chain head: how many records the log says it holds and the last hash.
@@ -282,10 +357,12 @@ func (d *DB) AuditHead(ctx context.Context) (int64, string, error) {
 }
 
 // VerifyAudit recomputes the whole chain and Merkle tree, streaming rows in seq
-// order. It returns *audit.BadRecord naming the first record that fails.
+// order, reading the next rows while it hashes the last. It returns
+// *audit.BadRecord naming the first record that fails. each sees every
+// record that verified, in order.
 func (d *DB) VerifyAudit(ctx context.Context, each func(audit.Stored)) (*VerifySummary, *audit.Verifier, error) {
 	v := audit.NewVerifier()
-	err := d.AuditSince(ctx, 0, func(s audit.Stored) error {
+	err := d.auditPipeline(ctx, 0, func(s audit.Stored) error {
 		if err := v.Add(s); err != nil {
 			return err
 		}

@@ -159,3 +159,7 @@ func (d *DB) SeedLockboxesForTest(ctx context.Context, n int, seal func(code, aa
 		})
 	})
 }
+
+// ConnsInUseForTest is how many connections are checked out of the pool: 0
+// once every query has ended and closed its rows.
+func (d *DB) ConnsInUseForTest() int { return d.db.Stats().InUse }
