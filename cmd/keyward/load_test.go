@@ -219,24 +219,24 @@ func TestLoadScaleOut(t *testing.T) {
 	}
 }
 
-// TestLoadSeedAndDoor: `keyward load seed` fills a fresh database (and
+// TestLoadSeedAndDoor: `keyward seed` fills a fresh database (and
 // refuses one with keys, and bad counts, naming the flag), the audit log
 // verifies after it, and a load run aimed at the seeded door with --door
 // gets every door-access answered 2xx with the door's 30 copies.
 func TestLoadSeedAndDoor(t *testing.T) {
 	eachTarget(t, func(t *testing.T, target func(t *testing.T) cliTarget) {
 		tg := target(t)
-		code, _, errOut := runCmd(t, context.Background(), tg.env, "", "load", "seed", "--keys", "1000", "--events", "999")
+		code, _, errOut := runCmd(t, context.Background(), tg.env, "", "seed", "--keys", "1000", "--events", "999")
 		if code != 2 || !strings.Contains(errOut, "--events must be at least the keys") {
 			t.Fatalf("too few events: exit %d %q", code, errOut)
 		}
-		out := mustRun(t, tg.env, "load", "seed", "--keys", "1000", "--holders", "50", "--events", "10000")
+		out := mustRun(t, tg.env, "seed", "--keys", "1000", "--holders", "50", "--events", "10000")
 		for _, want := range []string{"Seeded 1000 keys (", "50 holders and 10000 logbook lines", "10 audit records", `The door "Seed door"`, "lists 30 copies of S00042, S00043, S00044"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("seed output lacks %q:\n%s", want, out)
 			}
 		}
-		code, _, errOut = runCmd(t, context.Background(), tg.env, "", "load", "seed", "--keys", "1000", "--holders", "50", "--events", "10000")
+		code, _, errOut = runCmd(t, context.Background(), tg.env, "", "seed", "--keys", "1000", "--holders", "50", "--events", "10000")
 		if code != 1 || !strings.Contains(errOut, "already holds 1000 keys") {
 			t.Fatalf("a second seed: exit %d %q", code, errOut)
 		}

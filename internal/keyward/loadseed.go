@@ -7,7 +7,7 @@ import (
 
 // LoadSeeder fills an empty database with made-up keys, holders and logbook
 // lines, so a load run measures the views at the size of a large site
-// (`keyward load seed`). It is never for a real site's database.
+// (`keyward seed`). It is never for a real site's database.
 type LoadSeeder interface {
 	// SeedLoad writes what in asks for in one transaction, with one audit
 	// record per round of logbook lines. EINVALID for counts out of range,

@@ -41,7 +41,7 @@ type Config struct {
 	Mix map[Op]int
 	// Door, when set, is a door already in the database (its name, or its
 	// id): door-access asks about it instead of the run's own door, and
-	// view-key and history look at its keys half the time. `keyward load
+	// view-key and history look at its keys half the time. `keyward
 	// seed` makes one whose keys have long histories, SeedDoor.
 	Door string
 	// Probe, when set, measures the raw durable-commit rate of the database
@@ -443,7 +443,7 @@ func (r *run) findDoor(ctx context.Context, admin *client) error {
 		}
 		switch len(ids) {
 		case 0:
-			return fmt.Errorf("door: no door is named %q (keyward load seed makes one named %q)", name, "Seed door")
+			return fmt.Errorf("door: no door is named %q (keyward seed makes one named %q)", name, "Seed door")
 		case 1:
 			id = ids[0]
 		default:

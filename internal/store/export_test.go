@@ -32,7 +32,7 @@ func (d *DB) RawCommitForTest(ctx context.Context, id string) error {
 }
 
 // SeedScaleForTest fills the database with n keys, h holders and e custody
-// events through SeedLoad (`keyward load seed`), for the scale benchmarks.
+// events through SeedLoad (`keyward seed`), for the scale benchmarks.
 func (d *DB) SeedScaleForTest(ctx context.Context, n, h, e int) (*keyward.LoadSeed, error) {
 	return d.SeedLoad(ctx, keyward.SystemActor("bench"), keyward.LoadSeedInput{Keys: n, Holders: h, Events: e})
 }
