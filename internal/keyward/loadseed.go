@@ -74,21 +74,25 @@ func SeedSymbol(k int) string { return fmt.Sprintf("S%05d", k/SeedCopies) }
 func SeedCopy(k int) int { return k%SeedCopies + 1 }
 
 // SeedMove is what key k asks for in round r ≥ 1, given holders, whose
-// indexes stand for holder ids: every third key is issued and then passed
-// from hand to hand, the others are issued and returned in turn. Each line
-// goes to another holder, so transfers are never to the current one. The
-// store makes each move through PlanMove, so the histories obey the rules.
+// indexes stand for holder ids. After the first issue, every third key is
+// passed from hand to hand, the next is returned and issued in turn, and the
+// third is reported lost, found and issued again; each line goes to another
+// holder, so a transfer is never to the current one. The store makes each
+// move through PlanMove, so the histories obey the rules, and with ten lines
+// a key (the default) two keys in three end issued and one in storage.
 func (in LoadSeedInput) SeedMove(k, r int, holderID func(int) string) MoveRequest {
-	to := holderID((k + r) % in.Holders)
+	issue := MoveRequest{Action: CustodyIssue, HolderID: holderID((k + r) % in.Holders)}
 	switch {
 	case r == 1:
-		return MoveRequest{Action: CustodyIssue, HolderID: to}
+		return issue
 	case k%3 == 0 && in.Holders > 1:
-		return MoveRequest{Action: CustodyTransfer, HolderID: to}
+		return MoveRequest{Action: CustodyTransfer, HolderID: issue.HolderID}
+	case k%3 == 2:
+		return []MoveRequest{issue, {Action: CustodyLost}, {Action: CustodyFound}}[(r-1)%3]
 	case r%2 == 0:
 		return MoveRequest{Action: CustodyReturn}
 	}
-	return MoveRequest{Action: CustodyIssue, HolderID: to}
+	return issue
 }
 
 // LoadSeed is what a seed wrote.
