@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -90,9 +92,50 @@ func TestSeedLoadRefusesAKeyAndBadCounts(t *testing.T) {
 			t.Fatalf("no holders: %v", err)
 		}
 		stockKeys(t, db, a, 1)
-		_, err = db.SeedLoad(ctx, a, keyward.LoadSeedInput{Keys: 1000, Holders: 10, Events: 1000})
+		_, err = db.SeedLoad(ctx, a, keyward.LoadSeedInput{Keys: 1000, Holders: 10, Events: 2000})
 		if keyward.ErrorCode(err) != keyward.ECONFLICT || !strings.Contains(keyward.ErrorMessage(err), "already holds 1 keys") {
 			t.Fatalf("a database with a key: %v", err)
+		}
+	})
+}
+
+// TestDoorViewDoesNotWaitForWriters: while another connection holds a write
+// transaction open (as a custody move does until its commit), the
+// per-opening view still answers, from its snapshot. Before it read in a
+// write transaction, so on SQLite it queued for the write lock and failed
+// once busy_timeout ran out.
+func TestDoorViewDoesNotWaitForWriters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		env, db, a := benchSetup(t, b)
+		ctx := context.Background()
+		seed, err := db.SeedLoad(ctx, a, keyward.LoadSeedInput{Keys: 1000, Holders: 10, Events: 2000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		driver, dsn := "pgx", env.URL
+		if env.URL == "" {
+			driver, dsn = "sqlite", "file:"+filepath.Join(env.Dir, "keyward.db")+"?_txlock=immediate"
+		}
+		raw, err := sql.Open(driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		writer, err := raw.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer writer.Rollback()
+		q := `UPDATE keys SET status = 'in_storage', holder_id = NULL WHERE id = 'key_s420'`
+		if _, err := writer.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		acc, err := db.Schedule().Access(ctx, a, seed.DoorID)
+		if err != nil || len(acc.Keys) != 30 {
+			t.Fatalf("the door view while a writer holds its transaction: %v", err)
+		}
+		if acc.Keys[0].ID != "key_s420" || acc.Keys[0].Status != keyward.StatusIssued {
+			t.Fatalf("the view saw the writer's uncommitted change: %+v", acc.Keys[0].Key)
 		}
 	})
 }
