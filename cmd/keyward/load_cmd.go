@@ -23,6 +23,7 @@ func (e *env) loadCommand() *cobra.Command {
 		shared   int
 		share    float64
 		mix      string
+		door     string
 		probeFor time.Duration
 		noProbe  bool
 	)
@@ -42,10 +43,16 @@ single-row durable commits, as many writers as clients, on the database that
 --data or --db names (the server's own), and prints the ratio of check-out +
 check-in pairs per second to it. Without --data or --db that step is skipped.
 
+With --door NAME (or its id), door-access asks about that door instead of the
+run's own, and view-key and history look at its keys half the time: to
+measure the views at the size of a large site, fill a fresh database with
+"keyward seed" and give --door "Seed door".
+
 Only a server on this machine (127.0.0.1, ::1 or localhost) is accepted: the
 run writes thousands of custody moves into the logbook it is pointed at.`,
 		Example: `  keyward load --token "$TOKEN" --data ./keyward-data --clients 8 --duration 30s
-  keyward load --db postgres://… --servers http://127.0.0.1:8080,http://127.0.0.1:8081 --clients 50 --shared 10 --shared-share 1`,
+  keyward load --db postgres://… --servers http://127.0.0.1:8080,http://127.0.0.1:8081 --clients 50 --shared 10 --shared-share 1
+  keyward load --data ./scale --door "Seed door" --mix door-access=20,checkout=50,history=20,view-key=10`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(servers) == 0 {
@@ -69,7 +76,7 @@ run writes thousands of custody moves into the logbook it is pointed at.`,
 				duration = 0
 			}
 			cfg := loadgen.Config{Servers: servers, Token: e.token, Clients: clients, Duration: duration, Count: count,
-				Keys: keys, Shared: shared, SharedShare: share, Mix: m, ProbeFor: probeFor, Progress: e.stderr}
+				Keys: keys, Shared: shared, SharedShare: share, Mix: m, Door: door, ProbeFor: probeFor, Progress: e.stderr}
 			dataGiven := cmd.Flags().Changed("data") || e.getenv("KEYWARD_DATA") != ""
 			if !noProbe {
 				probe, why := e.commitProbe(dataGiven)
@@ -90,6 +97,7 @@ run writes thousands of custody moves into the logbook it is pointed at.`,
 	f.IntVar(&shared, "shared", 10, "keys every client fights over")
 	f.Float64Var(&share, "shared-share", 0.2, "share of custody moves made on a shared key, 0 to 1")
 	f.StringVar(&mix, "mix", "", "weights of the operations, e.g. checkout=50,view-key=12,history=10,door-access=6,search=12,import=2,credential=8 (the default)")
+	f.StringVar(&door, "door", "", `a door already in the database (name or id) for door-access to ask about, e.g. "Seed door" (default: the run's own)`)
 	f.DurationVar(&probeFor, "probe-for", 0, "how long to measure raw commits (default: the duration, at most 10s)")
 	f.BoolVar(&noProbe, "no-probe", false, "do not measure raw durable commits")
 	return c

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -216,4 +217,63 @@ func TestLoadScaleOut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLoadSeedAndDoor: `keyward seed` fills a fresh database (and
+// refuses one with keys, and bad counts, naming the flag), the audit log
+// verifies after it, and a load run aimed at the seeded door with --door
+// gets every door-access answered 2xx with the door's 30 copies.
+func TestLoadSeedAndDoor(t *testing.T) {
+	eachTarget(t, func(t *testing.T, target func(t *testing.T) cliTarget) {
+		tg := target(t)
+		code, _, errOut := runCmd(t, context.Background(), tg.env, "", "seed", "--keys", "1000", "--events", "999")
+		if code != 2 || !strings.Contains(errOut, "--events must be at least the keys") {
+			t.Fatalf("too few events: exit %d %q", code, errOut)
+		}
+		out := mustRun(t, tg.env, "seed", "--keys", "1000", "--holders", "50", "--events", "10000")
+		for _, want := range []string{"Seeded 1000 keys (", "50 holders and 10000 logbook lines", "10 audit records", `The door "Seed door"`, "lists 30 copies of S00042, S00043, S00044"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("seed output lacks %q:\n%s", want, out)
+			}
+		}
+		code, _, errOut = runCmd(t, context.Background(), tg.env, "", "seed", "--keys", "1000", "--holders", "50", "--events", "10000")
+		if code != 1 || !strings.Contains(errOut, "already holds 1000 keys") {
+			t.Fatalf("a second seed: exit %d %q", code, errOut)
+		}
+		if out := mustRun(t, tg.env, "audit", "verify"); !strings.HasPrefix(out, "OK:") {
+			t.Fatalf("audit verify after the seed: %s", out)
+		}
+
+		client, _ := cliServer(t, tg, map[string]string{"KEYWARD_API_RATE": "0"})
+		env := map[string]string{}
+		for k, v := range tg.env {
+			env[k] = v
+		}
+		for k, v := range client {
+			env[k] = v
+		}
+		code, out, errOut = runCmd(t, context.Background(), env, "", "load", "--door", "seed DOOR", "--clients", "2", "--count", "120",
+			"--shared", "0", "--shared-share", "0", "--mix", "door-access=5,checkout=3,history=2,view-key=1", "--no-probe")
+		if code != 0 {
+			t.Fatalf("load --door: exit %d\n%s%s", code, out, errOut)
+		}
+		t.Logf("%s:\n%s", tg.name, out)
+		if !strings.Contains(out, `door-access asked about "Seed door", which lists 30 copies`) {
+			t.Errorf("the report does not name the seeded door:\n%s", out)
+		}
+		if !regexp.MustCompile(`(?m)^answers by status: 20\d: \d+(, 20\d: \d+)*$`).MatchString(out) {
+			t.Errorf("answers other than 2xx:\n%s", out)
+		}
+		if !regexp.MustCompile(`(?m)^\s*door-access\s+\d+\s`).MatchString(out) {
+			t.Errorf("no door-access line:\n%s", out)
+		}
+		if out := mustRun(t, tg.env, "audit", "verify"); !strings.HasPrefix(out, "OK:") {
+			t.Fatalf("audit verify after the load: %s", out)
+		}
+
+		code, _, errOut = runCmd(t, context.Background(), env, "", "load", "--door", "No such door", "--count", "1", "--no-probe")
+		if code != 1 || !strings.Contains(errOut, `no door is named "No such door"`) {
+			t.Fatalf("an unknown door: exit %d %q", code, errOut)
+		}
+	})
 }

@@ -107,7 +107,7 @@ func (e *env) rootCommand() *cobra.Command {
 	root.AddGroup(&cobra.Group{ID: "offline", Title: "Server and offline commands (take --data DIR or --db URL):"},
 		&cobra.Group{ID: "api", Title: "API client commands (take --server URL and --token TOKEN; --json for scripts):"})
 	for _, c := range []*cobra.Command{e.serveCommand(), e.initCommand(), e.tokenCommand(), e.auditCommand(), e.backupCommand(),
-		e.restoreCommand(), e.vaultCommand(), e.demoCommand(), e.keyingCommand(), e.locksimCommand(), e.accessCommand()} {
+		e.restoreCommand(), e.vaultCommand(), e.demoCommand(), e.seedCommand(), e.keyingCommand(), e.locksimCommand(), e.accessCommand()} {
 		c.GroupID = "offline"
 		root.AddCommand(c)
 	}

@@ -619,6 +619,13 @@ func init() {
 		"audit.restored": {"Backup restored", func(s *sentence) {
 			s.text("restored a backup taken " + s.whenOr("backup_taken_at", "earlier") + " (" + plural(s.num("restored_size"), "audit record") + ")")
 		}},
+		"load.seed": {"Load-test data seeded", func(s *sentence) {
+			s.text(fmt.Sprintf("filled an empty database with made-up data for load runs: round %d of %d, %s",
+				s.num("round"), s.num("rounds"), plural(s.num("events"), "logbook line")))
+			if n := s.num("keys"); n > 0 {
+				s.text(fmt.Sprintf(", with %s, %s and the door %s", plural(n, "key"), plural(s.num("holders"), "holder"), s.or("door", "")))
+			}
+		}},
 		"webhook.create": {"Webhook added", func(s *sentence) { s.text("added a webhook to " + s.str("url")) }},
 		"webhook.update": {"Webhook changed", func(s *sentence) { s.text("changed the webhook to " + s.or("url", "an address")); s.changed() }},
 		"webhook.delete": {"Webhook deleted", func(s *sentence) { s.text("deleted the webhook to " + s.or("url", "an address")) }},

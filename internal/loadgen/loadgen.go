@@ -39,6 +39,11 @@ type Config struct {
 	SharedShare  float64
 	// Mix weighs the operations; nil is DefaultMix.
 	Mix map[Op]int
+	// Door, when set, is a door already in the database (its name, or its
+	// id): door-access asks about it instead of the run's own door, and
+	// view-key and history look at its keys half the time. `keyward
+	// seed` makes one whose keys have long histories, SeedDoor.
+	Door string
 	// Probe, when set, measures the raw durable-commit rate of the database
 	// under the servers at the same concurrency, after the load: single-row
 	// commits by clients writers for d. It returns how many it made.
@@ -102,14 +107,18 @@ type Moves struct {
 
 // Report is what a run measured.
 type Report struct {
-	Servers  []string
-	Clients  int
-	Elapsed  time.Duration
-	Ops      map[Op]*Stats
-	Shared   []string         // ids of the shared keys
-	Acked    map[string]Moves // every key's acknowledged moves, by key id
-	AckedAt  []AckedMove      // every acknowledged move with when it was answered
-	Probe    int64            // raw commits the probe made (0: not measured)
+	Servers []string
+	Clients int
+	Elapsed time.Duration
+	Ops     map[Op]*Stats
+	Shared  []string         // ids of the shared keys
+	Acked   map[string]Moves // every key's acknowledged moves, by key id
+	AckedAt []AckedMove      // every acknowledged move with when it was answered
+	// Door is the door door-access asked about, DoorKeys how many copies it
+	// listed when the run began.
+	Door     string
+	DoorKeys int
+	Probe    int64 // raw commits the probe made (0: not measured)
 	ProbeFor time.Duration
 	ProbeErr error
 	// FirstErrors are up to ten answers that were 5xx or no answer at all.
@@ -175,10 +184,14 @@ type run struct {
 	tag     string // names what this run created
 	keyway  string
 	holders []string
-	opening string
-	symbols []string
-	shared  []*sharedKey
-	imports atomic.Int64
+	opening string // the run's own door, which its credentials open
+	// door is what door-access asks about (the run's own door, or
+	// Config.Door); doorKeys are the ids of the keys Config.Door lists.
+	door     string
+	doorKeys []string
+	symbols  []string
+	shared   []*sharedKey
+	imports  atomic.Int64
 
 	mu     sync.Mutex
 	report *Report
@@ -337,7 +350,13 @@ func (r *run) setup(ctx context.Context) ([]*client, error) {
 	if err := r.must(ctx, admin, "POST", "/api/v1/openings", map[string]any{"site_id": site.ID, "name": "Load door " + r.tag, "kind": "door"}, &op); err != nil {
 		return nil, err
 	}
-	r.opening = op.ID
+	r.opening, r.door = op.ID, op.ID
+	r.report.Door = "Load door " + r.tag
+	if r.cfg.Door != "" {
+		if err := r.findDoor(ctx, admin); err != nil {
+			return nil, err
+		}
+	}
 	for i := range 3 {
 		sym := fmt.Sprintf("L%s%d", r.tag, i)
 		r.symbols = append(r.symbols, sym)
@@ -398,6 +417,58 @@ func (r *run) teardown(clients []*client) {
 	for _, c := range clients {
 		_, _, _ = r.send(ctx, admin, "DELETE", "/api/v1/tokens/"+url.PathEscape(c.tokenID), nil, "")
 	}
+}
+
+// findDoor finds Config.Door by id or by its exact name (through search,
+// as a person would) and reads the keys it lists; a door that lists none
+// would measure an empty answer, so it is refused.
+func (r *run) findDoor(ctx context.Context, admin *client) error {
+	name := r.cfg.Door
+	id := name
+	if !strings.HasPrefix(name, "opn_") {
+		var res struct {
+			Openings []struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"openings"`
+		}
+		if err := r.must(ctx, admin, "GET", "/api/v1/search?limit=50&q="+url.QueryEscape(name), nil, &res); err != nil {
+			return err
+		}
+		var ids []string
+		for _, o := range res.Openings {
+			if strings.EqualFold(o.Name, name) {
+				ids = append(ids, o.ID)
+			}
+		}
+		switch len(ids) {
+		case 0:
+			return fmt.Errorf("door: no door is named %q (keyward seed makes one named %q)", name, "Seed door")
+		case 1:
+			id = ids[0]
+		default:
+			return fmt.Errorf("door: %d doors are named %q; give the id of one", len(ids), name)
+		}
+	}
+	var acc struct {
+		Opening struct {
+			Name string `json:"name"`
+		} `json:"opening"`
+		Keys []idOnly `json:"keys"`
+	}
+	if err := r.must(ctx, admin, "GET", "/api/v1/openings/"+url.PathEscape(id)+"/access", nil, &acc); err != nil {
+		return fmt.Errorf("door %q: %w", name, err)
+	}
+	if len(acc.Keys) == 0 {
+		return fmt.Errorf("door: %q lists no keys, so door-access would measure an empty answer", name)
+	}
+	r.door = id
+	for _, k := range acc.Keys {
+		r.doorKeys = append(r.doorKeys, k.ID)
+	}
+	r.report.Door, r.report.DoorKeys = acc.Opening.Name, len(acc.Keys)
+	r.say("door-access asks about %q (%d copies); view-key and history look at its keys half the time", acc.Opening.Name, len(acc.Keys))
+	return nil
 }
 
 type idOnly struct {
@@ -476,6 +547,9 @@ func (r *run) one(ctx context.Context, c *client, op Op, rng *rand.Rand) {
 		after               func(st int, raw []byte)
 	)
 	anyKey := func() string {
+		if len(r.doorKeys) > 0 && rng.IntN(2) == 0 {
+			return r.doorKeys[rng.IntN(len(r.doorKeys))]
+		}
 		if len(r.shared) > 0 && rng.IntN(2) == 0 {
 			return r.shared[rng.IntN(len(r.shared))].id
 		}
@@ -526,7 +600,7 @@ func (r *run) one(ctx context.Context, c *client, op Op, rng *rand.Rand) {
 	case OpHistory:
 		method, path = "GET", "/api/v1/keys/"+anyKey()+"/history?limit=20"
 	case OpAccess:
-		method, path = "GET", "/api/v1/openings/"+r.opening+"/access"
+		method, path = "GET", "/api/v1/openings/"+r.door+"/access"
 	case OpSearch:
 		q := r.symbols[rng.IntN(len(r.symbols))]
 		if rng.IntN(3) == 0 {

@@ -96,6 +96,9 @@ func (r *Report) Write(w io.Writer) {
 			ms(s.Percentile(50)), ms(s.Percentile(95)), ms(s.Percentile(99)), s.Count+s.Failed-s.OK)
 	}
 	tw.Flush()
+	if r.DoorKeys > 0 {
+		fmt.Fprintf(w, "door-access asked about %q, which lists %d copies\n", r.Door, r.DoorKeys)
+	}
 	var sts []int
 	for st := range total.Statuses {
 		sts = append(sts, st)

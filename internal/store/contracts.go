@@ -18,6 +18,7 @@ var (
 	_ keyward.Dashboard               = (*DB)(nil)
 	_ keyward.Search                  = (*DB)(nil)
 	_ keyward.Reports                 = (*DB)(nil)
+	_ keyward.LoadSeeder              = (*DB)(nil)
 	_ keyward.Accounts                = (*Accounts)(nil)
 	_ keyward.Webhooks                = (*Notifications)(nil)
 	_ keyward.Outbox                  = (*Notifications)(nil)

@@ -276,6 +276,29 @@ func (d *DB) withTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return tx.Commit()
 }
 
+// withReadTx runs fn in a read-only transaction: one snapshot for a view
+// that reads several tables. On SQLite it begins DEFERRED, not IMMEDIATE
+// as withTx does, so the view reads the WAL snapshot instead of queueing for
+// the write lock behind every custody move's commit (under load that wait
+// was the per-opening view's p99). On PostgreSQL it is REPEATABLE READ, so
+// all its statements see the same moment.
+func (d *DB) withReadTx(ctx context.Context, fn func(tx *Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if d.dialect == postgresDialect {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	t, err := d.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{tx: t, db: d, now: d.Now()}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // inTx runs fn in a transaction and returns its value once committed.
 func inTx[T any](ctx context.Context, d *DB, fn func(tx *Tx) (T, error)) (T, error) {
 	var out T

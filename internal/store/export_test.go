@@ -32,54 +32,9 @@ func (d *DB) RawCommitForTest(ctx context.Context, id string) error {
 }
 
 // SeedScaleForTest fills the database with n keys, h holders and e custody
-// events (batched inserts, no audit records), for the scale benchmarks.
-// Key i has symbol fmt "S%05d" of i/10 and copy i%10+1; holder j is hld_b<j>.
-func (d *DB) SeedScaleForTest(ctx context.Context, n, h, e int) error {
-	now := ts(d.Now())
-	return d.withTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO keyways (id, name, manufacturer, duplication_policy, created_at) VALUES ('kwy_bench', 'Bench', 'Bench', 'open', ?)`, now); err != nil {
-			return err
-		}
-		if err := batchInsert(ctx, tx, "holders", []string{"id", "name", "email", "phone", "kind", "signatory", "emergency_contact", "created_at"}, h, func(i int) []any {
-			return []any{fmt.Sprintf("hld_b%d", i), fmt.Sprintf("Holder %05d Example", i), fmt.Sprintf("h%d@bench.test", i), "", "staff", 0, 0, now}
-		}); err != nil {
-			return err
-		}
-		if err := batchInsert(ctx, tx, "keys", []string{"id", "keyway_id", "symbol", "copy_number", "status", "holder_id", "due_at", "created_at"}, n, func(i int) []any {
-			status, holder := keyward.StatusInStorage, sql.NullString{}
-			if i%3 == 0 {
-				status, holder = keyward.StatusIssued, nullStr(fmt.Sprintf("hld_b%d", i%h))
-			}
-			return []any{fmt.Sprintf("key_b%d", i), "kwy_bench", fmt.Sprintf("S%05d", i/10), i%10 + 1, status, holder, nil, now}
-		}); err != nil {
-			return err
-		}
-		return batchInsert(ctx, tx, "custody_events", []string{"id", "key_id", "action", "at", "actor", "actor_role", "holder_id", "due_at", "note", "audit_seq"}, e, func(i int) []any {
-			return []any{fmt.Sprintf("evt_b%d", i), fmt.Sprintf("key_b%d", i%n), "issue", now, "bench", "system", fmt.Sprintf("hld_b%d", i%h), nil, "", int64(i + 1000)}
-		})
-	})
-}
-
-func batchInsert(ctx context.Context, tx *Tx, table string, cols []string, n int, row func(int) []any) error {
-	const per = 500
-	for start := 0; start < n; start += per {
-		end := min(start+per, n)
-		var b strings.Builder
-		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-		args := make([]any, 0, (end-start)*len(cols))
-		ph := "(" + marks(len(cols)) + ")"
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
-			}
-			b.WriteString(ph)
-			args = append(args, row(i)...)
-		}
-		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("seed %s: %w", table, err)
-		}
-	}
-	return nil
+// events through SeedLoad (`keyward seed`), for the scale benchmarks.
+func (d *DB) SeedScaleForTest(ctx context.Context, n, h, e int) (*keyward.LoadSeed, error) {
+	return d.SeedLoad(ctx, keyward.SystemActor("bench"), keyward.LoadSeedInput{Keys: n, Holders: h, Events: e})
 }
 
 // FloorMoveForTest makes the least a custody move could write: the key's new

@@ -91,13 +91,14 @@ const maxOpeningKeys = 2000
 
 // Access answers the question after any incident: every key that operates the
 // opening (by symbol), where each one is now, and the credentials that open it.
-// It reads in one transaction, so the answer is one consistent moment.
+// It reads in one read-only transaction, so the answer is one consistent
+// moment and never waits for a move's commit.
 func (s *Schedule) Access(ctx context.Context, a keyward.Actor, openingID string) (*keyward.OpeningAccess, error) {
 	if err := keyward.Authorize(a, keyward.ActInventoryRead); err != nil {
 		return nil, err
 	}
 	var out *keyward.OpeningAccess
-	err := s.db.withTx(ctx, func(tx *Tx) error {
+	err := s.db.withReadTx(ctx, func(tx *Tx) error {
 		o, err := scanOpening(tx.QueryRow(ctx, `SELECT id, site_id, name, kind, created_at FROM openings WHERE id = ?`, openingID))
 		if err != nil {
 			return notFound(err, "opening", openingID)
