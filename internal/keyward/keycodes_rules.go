@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // The rules of key codes, each decided here once: what a VIN is, who may
@@ -14,7 +15,15 @@ import (
 
 // NormalizeVIN upper-cases a VIN and drops the spaces and dashes people type in it.
 func NormalizeVIN(s string) string {
-	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "\t", "").Replace(strings.TrimSpace(s)))
+	// Every space and dash goes, wherever it stands: trimming the ends first
+	// left a space that a dash had hidden ("…\v-"), so normalizing twice
+	// gave another VIN.
+	return strings.ToUpper(strings.Map(func(r rune) rune {
+		if r == '-' || unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s))
 }
 
 // RuleVIN is the rule a malformed VIN breaks.
