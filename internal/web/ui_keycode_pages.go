@@ -556,11 +556,15 @@ func codeRequesterWords(r keyward.CodeRequest) string {
 	if r.Evidence.RequesterName != "" {
 		return r.Evidence.RequesterName + ", " + keyward.RelationshipWords(r.Relationship)
 	}
-	w := keyward.RelationshipWords(r.Relationship)
-	if strings.ContainsAny(w[:1], "aeiou") {
-		return "an " + w
+	return withArticle(keyward.RelationshipWords(r.Relationship))
+}
+
+// withArticle puts "a" or "an" before words.
+func withArticle(words string) string {
+	if words != "" && strings.ContainsAny(words[:1], "aeiouAEIOU") {
+		return "an " + words
 	}
-	return "a " + w
+	return "a " + words
 }
 
 // maxDashboardCodes bounds the requests the dashboard reads.

@@ -60,7 +60,8 @@ func (s *Server) renderCodeSettings(w http.ResponseWriter, r *http.Request, a ke
 		Bounds: codeSettingsBounds{keyward.MinApprovalHours, keyward.MaxApprovalHours, keyward.MinCodeReveals, keyward.MaxCodeReveals,
 			keyward.MinRevealSeconds, keyward.MaxRevealSeconds, keyward.MaxRetentionDays}}
 	for _, rel := range keyward.CodeRelationships {
-		rule := codeEvidenceRule{Rel: rel, Words: keyward.RelationshipWords(rel), Recommended: evidenceWordsOf(keyward.RecommendedEvidence[rel])}
+		who := withArticle(keyward.RelationshipWords(rel))
+		rule := codeEvidenceRule{Rel: rel, Words: strings.ToUpper(who[:1]) + who[1:], Recommended: evidenceWordsOf(keyward.RecommendedEvidence[rel])}
 		for _, it := range keyward.EvidenceItems {
 			rule.Items = append(rule.Items, choice{Value: it, Label: keyward.EvidenceWords(it), Checked: slices.Contains(evidence[rel], it)})
 		}
