@@ -54,6 +54,7 @@ func TestUIBrowserFleetCodeRequest(t *testing.T) {
 		}
 		passwords[u.Email] = u.Password
 	}
+	passwords["owner@acme.test"] = "correct horse battery"
 
 	b := newUIBrowser(t, 180*time.Second)
 	step, do, text, screenshot := b.step, b.do, b.text, b.screenshot
@@ -123,9 +124,14 @@ func TestUIBrowserFleetCodeRequest(t *testing.T) {
 	job := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], app.http.URL)
 	both("requested", desktop)
 
-	// A manager, on a phone: approve.
+	// A manager, on a phone: the dashboard lists the request waiting for her; approve it.
 	do("phone viewport", phone)
-	signInAs("noor@acme.test", job)
+	signInAs("noor@acme.test", "/")
+	if got := text("#code-approvals"); !strings.Contains(got, "2019 Ford Transit") || !strings.Contains(got, "Lee Chan, fleet account") {
+		t.Fatalf("the manager's dashboard: %q", got)
+	}
+	both("dashboard", phone)
+	step("open the waiting request", chromedp.Click(chromedp.CSS(`#code-approvals a[href="`+job+`"]`)))
 	both("approve", phone)
 	step("approve", chromedp.Click(chromedp.CSS(`#approve-form button[type=submit]`)))
 	if got := text("#job-state"); got != "Approved" {
@@ -192,4 +198,14 @@ func TestUIBrowserFleetCodeRequest(t *testing.T) {
 	if got := text("#code-list"); !strings.Contains(got, "2019 Ford Transit") || !strings.Contains(got, "Keyward (scheduler)") {
 		t.Fatalf("disposal report: %q", got)
 	}
+
+	// The owner's key code rules, as the API set them at the start.
+	signInAs("owner@acme.test", "/settings/key-codes")
+	if v := uiEval[string](b, `document.querySelector('#code-settings-form input[name=reveal_seconds]').value`); v != "10" {
+		t.Fatalf("the rules page shows reveal_seconds %q", v)
+	}
+	if !uiEval[bool](b, `document.querySelector('#evidence-fleet input[value=fleet_authorization]').checked`) {
+		t.Fatal("the rules page does not show the fleet's evidence ticked")
+	}
+	both("rules", desktop)
 }

@@ -397,6 +397,7 @@ func seedPhoneOrg(t *testing.T, app *testApp) phoneOrg {
 		{"storage-envelope", "/storage/" + envelope},
 		{"storage-holder", "/storage/" + spares},
 		{"keysystem", "/keysystems/" + ks},
+		{"key-code-rules", "/settings/key-codes"},
 		{"cylinder", "/keysystems/" + ks + "/cylinders/" + doors["Main entrance"]},
 		{"rekey-plan", "/keysystems/" + ks + "/plans/" + plan},
 		{"key-lost-outside", "/keys/" + keys["U12-1"]},

@@ -226,6 +226,9 @@ func (s *Server) keyCodeRoutes() []route {
 		page("POST /code-requests/{id}/deny", keyward.ActCodeApprove, s.codeStepPost(keyward.CodeStepDeny)),
 		page("POST /code-requests/{id}/cancel", keyward.ActCodeRequest, s.codeStepPost(keyward.CodeStepCancel)),
 		page("POST /code-requests/{id}/done", keyward.ActCodeService, s.codeStepPost(keyward.CodeStepClose)),
+		// Read by everyone who sees key codes, as the API's GET; changed by the owner, as its PUT.
+		page("GET /settings/key-codes", keyward.ActCodeRead, s.codeSettingsPage),
+		page("POST /settings/key-codes", keyward.ActOrgManage, s.codeSettingsSubmit),
 		page("GET /fleets", keyward.ActCodeRead, s.fleetsPage),
 		page("POST /fleets", keyward.ActCodeManage, s.fleetCreate),
 		page("POST /fleets/{id}/vehicles", keyward.ActCodeManage, s.fleetVehicleAdd),

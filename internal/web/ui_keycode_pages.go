@@ -542,3 +542,53 @@ func (s *Server) fleetVehicleRemove(w http.ResponseWriter, r *http.Request, a ke
 	}
 	return redirectFlash(w, r, "/fleets#fleet-"+f.ID, "Vehicle "+keyward.NormalizeVIN(r.PathValue("vin"))+" left "+f.Name+": its codes are disposed of after the retention.")
 }
+
+// The dashboard.
+
+// codeWaitingRow is a code request on the dashboard, with who asks in words.
+type codeWaitingRow struct {
+	keyward.CodeRequest
+	Who string
+}
+
+// codeRequesterWords says who asks: their name if recorded, and their relationship.
+func codeRequesterWords(r keyward.CodeRequest) string {
+	if r.Evidence.RequesterName != "" {
+		return r.Evidence.RequesterName + ", " + keyward.RelationshipWords(r.Relationship)
+	}
+	return withArticle(keyward.RelationshipWords(r.Relationship))
+}
+
+// withArticle puts "a" or "an" before words.
+func withArticle(words string) string {
+	if words != "" && strings.ContainsAny(words[:1], "aeiouAEIOU") {
+		return "an " + words
+	}
+	return "a " + words
+}
+
+// maxDashboardCodes bounds the requests the dashboard reads.
+const maxDashboardCodes = 100
+
+// dashboardCodes fills the code requests waiting for the viewer's approval:
+// those keyward.CheckCodeStep lets them approve now (never their own, and
+// only with the evidence the organization's rules need), oldest first.
+func (s *Server) dashboardCodes(r *http.Request, a keyward.Actor, d *dashboardData) error {
+	if s.keyCodes == nil || !keyward.MayTakeCodeStep(a.Role, keyward.CodeStepApprove) || !keyward.Allowed(a.Role, keyward.ActCodeRead) {
+		return nil
+	}
+	set, err := s.keyCodes.CodeSettings(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	p, err := s.keyCodes.CodeRequests(r.Context(), a, "", []string{keyward.CodeRequested}, keyward.ListOptions{Limit: maxDashboardCodes})
+	if err != nil {
+		return err
+	}
+	for i := len(p.Items) - 1; i >= 0; i-- {
+		if req := p.Items[i]; keyward.CheckCodeStep(&req, keyward.CodeStepApprove, a, set) == nil {
+			d.CodeApprovals = append(d.CodeApprovals, codeWaitingRow{CodeRequest: req, Who: codeRequesterWords(req)})
+		}
+	}
+	return nil
+}

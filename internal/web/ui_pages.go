@@ -184,6 +184,8 @@ type dashboardData struct {
 	// Copy requests (ui_copy_pages.go): waiting for the viewer's approval,
 	// waiting for another step the viewer takes, and a holder's own.
 	CopyApprovals, CopyTodo, MyCopies []copyRow
+	// CodeApprovals are the key code requests the viewer may approve now (ui_keycode_pages.go).
+	CodeApprovals []codeWaitingRow
 	// Steps is the getting-started checklist, shown while ShowSteps.
 	Steps     []keyward.StartStep
 	ShowSteps bool
@@ -218,6 +220,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a keyward.Act
 		}
 	}
 	if err := s.dashboardCopies(r, a, &d); err != nil {
+		return err
+	}
+	if err := s.dashboardCodes(r, a, &d); err != nil {
 		return err
 	}
 	if !d.Inventory {
