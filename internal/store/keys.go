@@ -246,8 +246,11 @@ func (t *Tx) moveKey(ctx context.Context, a keyward.Actor, m *keyward.Move, chec
 		WHERE id = ? AND COALESCE(holder_id, '') = ? AND ` + from
 	args := append([]any{m.Key.Status, nullStr(m.Key.HolderID), nullTS(m.Key.DueAt), keep, checkoutID, m.Key.ID, m.PrevHolder}, fromArgs...)
 	if facts != nil {
-		update += ` AND ` + homeFact + ` = ? AND ` + recipientFact + ` = ?`
-		args = append(args, m.Key.ID, facts.home, facts.holderID, facts.recipient)
+		// The due time too: a move that keeps it (a transfer) writes the one
+		// it read, which a check-in and a new check-out meanwhile would change
+		// under the same status and holder.
+		update += ` AND COALESCE(due_at, '') = ? AND ` + homeFact + ` = ? AND ` + recipientFact + ` = ?`
+		args = append(args, facts.due, m.Key.ID, facts.home, facts.holderID, facts.recipient)
 	}
 	// A guarded update that changed no row wrote nothing: a batch may go on.
 	wrote := t.wrote
@@ -508,10 +511,10 @@ type movePlan struct {
 	key  *keyward.Key
 	move *keyward.Move
 	seal *keyward.SealBreak
-	// home and recipient are where the key is kept and the standing of the
-	// holder read as the recipient (holderID), in the form of homeFact and
-	// recipientFact.
-	home, holderID, recipient string
+	// due is the key's due time as stored; home and recipient are where the
+	// key is kept and the standing of the holder read as the recipient
+	// (holderID), in the form of homeFact and recipientFact.
+	due, home, holderID, recipient string
 }
 
 // planMove reads the key, its home and the recipient, and asks the rules.
@@ -535,12 +538,12 @@ func planMove(ctx context.Context, q rowQuerier, a keyward.Actor, keyID string, 
 	if err != nil {
 		return nil, err
 	}
-	return &movePlan{key: k, move: m, seal: seal, home: facts.home, holderID: r.HolderID, recipient: facts.recipient}, nil
+	return &movePlan{key: k, move: m, seal: seal, due: facts.due, home: facts.home, holderID: r.HolderID, recipient: facts.recipient}, nil
 }
 
 // makeMove writes a planned move. It reports false, having written nothing,
 // when the key's status or holder changed since the plan was made, or, with
-// sameFacts, when its home or the recipient's standing did.
+// sameFacts, when its due time, its home or the recipient's standing did.
 func (t *Tx) makeMove(ctx context.Context, a keyward.Actor, p *movePlan, sameFacts bool) (*keyward.Key, bool, error) {
 	m := p.move
 	checkoutID := sql.NullString{}
@@ -583,7 +586,7 @@ const (
 	recipientFact = `COALESCE((SELECT COALESCE(r.retired_at, '') || ':' || COALESCE((SELECT started_at FROM offboardings WHERE holder_id = r.id AND cleared_at IS NULL), '') FROM holders r WHERE r.id = ?), '')`
 )
 
-type subjectFacts struct{ home, recipient string }
+type subjectFacts struct{ due, home, recipient string }
 
 // moveSubject reads, in one query, what a move decides on: the key, where
 // it is kept (nil if nowhere), and what the rules need to know of the holder
@@ -608,6 +611,7 @@ func moveSubject(ctx context.Context, q rowQuerier, keyID, holderID string) (*ke
 		return nil, nil, nil, facts, notFound(err, "key", keyID)
 	}
 	k.DueAt, k.CreatedAt, k.Stamp = tsPtr(due), parseTS(at), stamp(k.Symbol, k.CopyNumber)
+	facts.due = due.String
 	var where *keyward.KeyHome
 	if home.Valid {
 		h.KeyID, h.StorageID = k.ID, home.String

@@ -222,7 +222,27 @@ func TestMovePlannedAheadIsCheckedInTheBatch(t *testing.T) {
 			t.Fatalf("key 0 is %s after a stale plan, want in storage", status(k[0]))
 		}
 
-		made, err := db.PlanAheadForTest(a, k[2], checkout, func() {
+		// Checked in and out again to the same holder: the status and holder
+		// are as the plan found them, the due time is not, and a transfer
+		// would have written the old one.
+		other, err := db.Directory().CreateHolder(ctx, a, keyward.HolderInput{Name: "Other", Email: "other@bench.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		later := due.Add(24 * time.Hour)
+		made, err := db.PlanAheadForTest(a, k[1], keyward.MoveRequest{Action: keyward.CustodyTransfer, HolderID: other.ID}, func() {
+			if _, err := db.Custody().Checkin(ctx, a, k[1], keyward.CheckinInput{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Custody().Checkout(ctx, a, k[1], keyward.CheckoutInput{HolderID: holder, DueAt: later}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if key, _ := db.Custody().Key(ctx, a, k[1]); err != nil || made || key.HolderID != holder || key.DueAt == nil || !key.DueAt.Equal(later) {
+			t.Fatalf("transfer planned before a check-in and a new check-out: made %v, %v, key %+v; want not made, due %s kept", made, err, key, later)
+		}
+
+		made, err = db.PlanAheadForTest(a, k[2], checkout, func() {
 			if _, err := db.Offboarding().Start(ctx, a, holder, keyward.OffboardingInput{}); err != nil {
 				t.Fatal(err)
 			}
