@@ -320,18 +320,23 @@ func compareStr(a, b string) int {
 	return 0
 }
 
+// grantParties finds the parties of a grant or a revoke in the order their
+// refusals are checked: the actor, then the key, then the locks.
+func (m *Model) grantParties(keyID string, locks []string, by string) (b, k *key, ls []*lock, r *Refusal) {
+	if b, r = m.actor(by); r != nil {
+		return
+	}
+	if k, r = m.liveKey(keyID); r != nil {
+		return
+	}
+	ls, r = m.existingLocks(locks...)
+	return
+}
+
 // Grant grants each listed lock of by's group to a sub or soft key of the
 // same group or to the master of another group.
 func (m *Model) Grant(to string, locks []string, by string) (Effect, error) {
-	b, r := m.actor(by)
-	if r != nil {
-		return Effect{}, r
-	}
-	t, r := m.liveKey(to)
-	if r != nil {
-		return Effect{}, r
-	}
-	ls, r := m.existingLocks(locks...)
+	b, t, ls, r := m.grantParties(to, locks, by)
 	if r != nil {
 		return Effect{}, r
 	}
@@ -345,15 +350,7 @@ func (m *Model) Grant(to string, locks []string, by string) (Effect, error) {
 
 // Revoke removes the grant of each listed lock of by's group from a key.
 func (m *Model) Revoke(from string, locks []string, by string) (Effect, error) {
-	b, r := m.actor(by)
-	if r != nil {
-		return Effect{}, r
-	}
-	f, r := m.liveKey(from)
-	if r != nil {
-		return Effect{}, r
-	}
-	ls, r := m.existingLocks(locks...)
+	b, f, ls, r := m.grantParties(from, locks, by)
 	if r != nil {
 		return Effect{}, r
 	}
