@@ -583,7 +583,7 @@ func (t *Tx) makeMove(ctx context.Context, a keyward.Actor, p *movePlan, sameFac
 // the batch must find unchanged. moveSubject returns them in the same form.
 const (
 	homeFact      = `COALESCE((SELECT h.storage_id || ':' || p.seal_number FROM key_homes h JOIN storage_places p ON p.id = h.storage_id WHERE h.key_id = ?), '')`
-	recipientFact = `COALESCE((SELECT COALESCE(r.retired_at, '') || ':' || COALESCE((SELECT started_at FROM offboardings WHERE holder_id = r.id AND cleared_at IS NULL), '') FROM holders r WHERE r.id = ?), '')`
+	recipientFact = `COALESCE((SELECT COALESCE(r.retired_at, '') || ':' || COALESCE(` + leavingSince + `, '') FROM holders r WHERE r.id = ?), '')`
 )
 
 type subjectFacts struct{ due, home, recipient string }
@@ -599,7 +599,7 @@ func moveSubject(ctx context.Context, q rowQuerier, keyID, holderID string) (*ke
 	var facts subjectFacts
 	err := q.QueryRow(ctx, `SELECT `+keyColsK+`,
 			h.storage_id, COALESCE(p.name, ''), COALESCE(p.kind, ''), COALESCE(h.hook, 0), COALESCE(p.seal_number, ''),
-			r.name, (SELECT started_at FROM offboardings WHERE holder_id = r.id AND cleared_at IS NULL), r.retired_at
+			r.name, `+leavingSince+`, r.retired_at
 		FROM keys k
 		LEFT JOIN key_homes h ON h.key_id = k.id
 		LEFT JOIN storage_places p ON p.id = h.storage_id

@@ -17,8 +17,13 @@ type Offboarding struct{ db *DB }
 // Offboarding returns the offboarding service.
 func (d *DB) Offboarding() *Offboarding { return &Offboarding{db: d} }
 
+// leavingSince is when the open offboarding of holder r started (NULL when
+// none is open): the one way every recipient check reads it.
+const leavingSince = `(SELECT started_at FROM offboardings WHERE holder_id = r.id AND cleared_at IS NULL)`
+
 // recipient loads what keyward.Recipient.MayReceive needs to know of
-// holderID, and asks it. One query, as it runs in every move.
+// holderID, and asks it, in one query. (A custody move reads the same in
+// moveSubject, with the key.)
 func (t *Tx) recipient(ctx context.Context, holderID string) error {
 	r, err := t.loadRecipient(ctx, holderID)
 	if err != nil {
@@ -32,8 +37,8 @@ func (t *Tx) recipient(ctx context.Context, holderID string) error {
 func (t *Tx) loadRecipient(ctx context.Context, holderID string) (*keyward.Recipient, error) {
 	var r keyward.Recipient
 	var leaving, retired sql.NullString
-	err := t.QueryRow(ctx, `SELECT h.name, (SELECT started_at FROM offboardings WHERE holder_id = h.id AND cleared_at IS NULL), h.retired_at
-		FROM holders h WHERE h.id = ?`, holderID).Scan(&r.Name, &leaving, &retired)
+	err := t.QueryRow(ctx, `SELECT r.name, `+leavingSince+`, r.retired_at
+		FROM holders r WHERE r.id = ?`, holderID).Scan(&r.Name, &leaving, &retired)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
